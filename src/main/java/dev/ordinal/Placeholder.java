@@ -1,0 +1,2 @@
+package dev.ordinal;
+class Placeholder {}
