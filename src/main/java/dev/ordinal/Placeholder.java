@@ -1,2 +1,0 @@
-package dev.ordinal;
-class Placeholder {}

@@ -1,0 +1,49 @@
+package dev.ordinal.admission;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.ordinal.identity.Decision;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** Prometheus metrics of the webhooks: requests by decision, latency, ordinals assigned. */
+@ApplicationScoped
+public class AdmissionMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    private Counter ordinalsAssigned;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        ordinalsAssigned = Counter.builder("ordinal.ordinals.assigned")
+                .description("Ordinals handed out to generateName pods (not counting dryRun)").register(registry);
+    }
+
+    /** Records one review of {@code webhook} (mutate, validate) that ended in {@code decision}. */
+    public void reviewed(String webhook, String operation, Decision decision, boolean patched, Duration took) {
+        String outcome = decision instanceof Decision.Deny deny
+                ? (deny.code() >= 500 ? "error" : "denied")
+                : patched ? "patched" : "allowed";
+        registry.counter("ordinal.admission.requests", "webhook", webhook, "operation", operation, "decision", outcome)
+                .increment();
+        Timer.builder("ordinal.admission.duration").description("Time to review one AdmissionReview")
+                .tag("webhook", webhook).publishPercentiles(0.5, 0.99).register(registry).record(took);
+    }
+
+    /** Records a body that was not an AdmissionReview (HTTP 400). */
+    public void rejectedBody(String webhook) {
+        registry.counter("ordinal.admission.requests", "webhook", webhook, "operation", "unknown", "decision",
+                "malformed").increment();
+    }
+
+    /** Records an ordinal handed out. */
+    public void ordinalAssigned() {
+        ordinalsAssigned.increment();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.ordinal.admission;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.Decision;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+
+/**
+ * AdmissionReview plumbing: raw bytes in, {@link ReviewRequest} or a reason out; a {@link Decision} in, the
+ * response review out. The uid is captured first so every answer after that can echo it.
+ */
+@ApplicationScoped
+public class ReviewCodec {
+
+    public static final String API_VERSION = "admission.k8s.io/v1";
+    private static final Set<String> OPERATIONS = Set.of("CREATE", "UPDATE", "DELETE", "CONNECT");
+
+    @Inject
+    ObjectMapper mapper;
+
+    @Inject
+    OrdinalConfig config;
+
+    /** Result of decoding a body. */
+    public sealed interface Decoded {
+        /** A reviewable Pod request. */
+        record Ok(ReviewRequest request) implements Decoded {
+        }
+
+        /** An AdmissionReview with a uid that Ordinal cannot review: answered HTTP 200, allowed false. */
+        record Refused(String uid, String apiVersion, Decision.Deny deny) implements Decoded {
+        }
+
+        /** Not an AdmissionReview at all (or no uid to echo): answered HTTP 400. */
+        record NotAReview(String message) implements Decoded {
+        }
+    }
+
+    /** Decodes {@code body}; never throws. */
+    public Decoded decode(byte[] body, String contentType) {
+        if (contentType == null || !contentType.toLowerCase().startsWith("application/json")) {
+            return new Decoded.NotAReview("Content-Type must be application/json, got "
+                    + (contentType == null ? "none" : "\"" + truncate(contentType) + "\""));
+        }
+        if (body == null || body.length == 0) {
+            return new Decoded.NotAReview("request body is empty; expected an admission.k8s.io/v1 AdmissionReview");
+        }
+        int cap = config.admission().maxReviewBytes();
+        if (body.length > cap) {
+            String uid = uidOf(body);
+            String message = "AdmissionReview of " + body.length + " bytes is over Ordinal's limit of " + cap
+                    + " bytes (ordinal.admission.max-review-bytes)";
+            return uid == null ? new Decoded.NotAReview(message)
+                    : new Decoded.Refused(uid, API_VERSION, new Decision.Deny(413, "RequestEntityTooLarge", message,
+                            List.of()));
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (IOException | RuntimeException e) {
+            return new Decoded.NotAReview("request body is not valid JSON: " + shortReason(e));
+        }
+        if (root == null || !root.isObject()) {
+            return new Decoded.NotAReview("request body is not a JSON object; expected an AdmissionReview");
+        }
+        if (!"AdmissionReview".equals(root.path("kind").asText(null))) {
+            return new Decoded.NotAReview("kind must be AdmissionReview, got " + describe(root.get("kind")));
+        }
+        JsonNode request = root.get("request");
+        if (request == null || !request.isObject()) {
+            return new Decoded.NotAReview("AdmissionReview.request is required and must be an object");
+        }
+        JsonNode uidNode = request.get("uid");
+        if (uidNode == null || !uidNode.isTextual() || uidNode.asText().isBlank()) {
+            return new Decoded.NotAReview("AdmissionReview.request.uid is required and must be a non-empty string");
+        }
+        String uid = uidNode.asText();
+        JsonNode apiVersionNode = root.get("apiVersion");
+        String apiVersion = apiVersionNode != null && apiVersionNode.isTextual() ? apiVersionNode.asText() : API_VERSION;
+        if (!API_VERSION.equals(apiVersion)) {
+            return refused(uid, apiVersion, "apiVersion " + describe(apiVersionNode)
+                    + " is not supported; allowed: " + API_VERSION + " (set admissionReviewVersions: [\"v1\"])");
+        }
+        JsonNode kind = request.get("kind");
+        if (kind == null || !"".equals(kind.path("group").asText(null)) || !"v1".equals(kind.path("version").asText(null))
+                || !"Pod".equals(kind.path("kind").asText(null))) {
+            return refused(uid, apiVersion, "request.kind " + describe(kind)
+                    + " is not reviewed by Ordinal; allowed: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
+                    + " (check the rules of Ordinal's webhook configurations)");
+        }
+        JsonNode operationNode = request.get("operation");
+        String operation = operationNode == null ? null : operationNode.asText(null);
+        if (operation == null || !operationNode.isTextual() || !OPERATIONS.contains(operation)) {
+            return refused(uid, apiVersion, "request.operation " + describe(operationNode)
+                    + " is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
+        }
+        JsonNode namespaceNode = request.get("namespace");
+        if (namespaceNode == null || !namespaceNode.isTextual() || namespaceNode.asText().isEmpty()) {
+            return refused(uid, apiVersion, "request.namespace is required for a Pod, got " + describe(namespaceNode));
+        }
+        JsonNode dryRunNode = request.get("dryRun");
+        if (dryRunNode != null && !dryRunNode.isBoolean() && !dryRunNode.isNull()) {
+            return refused(uid, apiVersion, "request.dryRun must be a boolean, got " + describe(dryRunNode));
+        }
+        JsonNode usernameNode = request.path("userInfo").get("username");
+        String username = usernameNode != null && usernameNode.isTextual() ? usernameNode.asText() : null;
+
+        boolean needsObject = operation.equals("CREATE") || operation.equals("UPDATE");
+        JsonNode object = request.get("object");
+        Pod pod = null;
+        Pod oldPod = null;
+        if (needsObject) {
+            PodOrProblem parsed = pod(object, "request.object", operation);
+            if (parsed.problem() != null) {
+                return refused(uid, apiVersion, parsed.problem());
+            }
+            pod = parsed.pod();
+        }
+        if (operation.equals("UPDATE")) {
+            PodOrProblem parsed = pod(request.get("oldObject"), "request.oldObject", operation);
+            if (parsed.problem() != null) {
+                return refused(uid, apiVersion, parsed.problem());
+            }
+            oldPod = parsed.pod();
+        }
+        return new Decoded.Ok(new ReviewRequest(uid, apiVersion, operation, namespaceNode.asText(), username,
+                dryRunNode != null && dryRunNode.asBoolean(), object, pod, oldPod));
+    }
+
+    private record PodOrProblem(Pod pod, String problem) {
+    }
+
+    private PodOrProblem pod(JsonNode node, String field, String operation) {
+        if (node == null || node.isNull()) {
+            return new PodOrProblem(null, field + " is required for " + operation);
+        }
+        if (!node.isObject()) {
+            return new PodOrProblem(null, field + " must be a Pod object, got " + describe(node));
+        }
+        JsonNode kind = node.get("kind");
+        if (kind != null && !"Pod".equals(kind.asText(null))) {
+            return new PodOrProblem(null, field + ".kind " + describe(kind) + " is not allowed; allowed: Pod");
+        }
+        Pod pod;
+        try {
+            pod = mapper.treeToValue(node, Pod.class);
+        } catch (JsonProcessingException | RuntimeException e) {
+            return new PodOrProblem(null, field + " is not a valid v1 Pod: " + shortReason(e));
+        }
+        if (pod.getMetadata() == null) {
+            return new PodOrProblem(null, field + ".metadata is required");
+        }
+        return new PodOrProblem(pod, null);
+    }
+
+    private static Decoded refused(String uid, String apiVersion, String message) {
+        return new Decoded.Refused(uid, apiVersion, Decision.Deny.badRequest(message));
+    }
+
+    /** The review answering {@code uid} with {@code decision}; {@code patch} is null or a non-empty JSON Patch. */
+    public AdmissionReview respond(String uid, String apiVersion, Decision decision, ArrayNode patch) {
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid);
+        if (decision instanceof Decision.Deny deny) {
+            response.withAllowed(false).withStatus(status(deny));
+        } else {
+            response.withAllowed(true);
+            if (patch != null && !patch.isEmpty()) {
+                response.withPatchType("JSONPatch")
+                        .withPatch(java.util.Base64.getEncoder().encodeToString(patch.toString().getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8)));
+            }
+        }
+        if (!decision.warnings().isEmpty()) {
+            response.withWarnings(decision.warnings());
+        }
+        AdmissionResponse built = response.build();
+        return new AdmissionReviewBuilder().withApiVersion(apiVersion).withKind("AdmissionReview")
+                .withResponse(built).build();
+    }
+
+    /** The body of an HTTP 400 for a request that is not an AdmissionReview: a Kubernetes Status. */
+    public Status notAReview(String message) {
+        return new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest").withMessage(message)
+                .build();
+    }
+
+    private static Status status(Decision.Deny deny) {
+        return new StatusBuilder().withStatus("Failure").withCode(deny.code()).withReason(deny.reason())
+                .withMessage(deny.message()).build();
+    }
+
+    /** Reads request.uid from an oversized body without building a tree; null when absent or unreadable. */
+    static String uidOf(byte[] body) {
+        try (JsonParser p = new JsonFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("request".equals(field) && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String inner = p.currentName();
+                        JsonToken innerValue = p.nextToken();
+                        if ("uid".equals(inner) && innerValue == JsonToken.VALUE_STRING) {
+                            return p.getText();
+                        }
+                        p.skipChildren();
+                    }
+                    return null;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static String describe(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            return "(missing)";
+        }
+        return truncate(node.toString());
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
+    }
+
+    /** Jackson's message without the source excerpt, which could echo a large or sensitive body. */
+    private static String shortReason(Exception e) {
+        String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+        return truncate(message == null ? e.getClass().getSimpleName() : message.replace('\n', ' '));
+    }
+}

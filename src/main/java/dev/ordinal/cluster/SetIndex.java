@@ -1,0 +1,153 @@
+package dev.ordinal.cluster;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.Ordinals;
+import dev.ordinal.identity.PodNames;
+import dev.ordinal.identity.SetSnapshot;
+import io.fabric8.kubernetes.api.model.Pod;
+
+/**
+ * Pods indexed by set, kept as immutable {@link Member} summaries, plus this replica's ordinal reservations. Fed by
+ * the pod informer; read by admission through {@link #snapshot} and {@link #assign}. A set's snapshot is rebuilt
+ * lazily, once per change, so a burst of reviews between changes costs one rebuild and the hot path stays flat in
+ * the size of the set.
+ */
+public final class SetIndex {
+
+    private final Map<SetKey, SetState> sets = new ConcurrentHashMap<>();
+
+    /** Records the current state of {@code pod} (an informer add or update). */
+    public void upsert(Pod pod) {
+        SetKey key = keyOf(pod);
+        if (key == null) {
+            return;
+        }
+        Member member = Member.of(pod, key.set());
+        SetState state = sets.computeIfAbsent(key, k -> new SetState());
+        synchronized (state) {
+            Member previous = state.members.put(member.name(), member);
+            if (previous == null && member.ordinal() >= 0) {
+                // The cache now holds the pod, so the reservation that named it has done its job.
+                Reservation r = state.reservations.get(member.ordinal());
+                if (r != null && r.podName().equals(member.name())) {
+                    state.reservations.remove(member.ordinal());
+                }
+            }
+            state.snapshot = null;
+        }
+    }
+
+    /** Forgets {@code pod} (an informer delete). */
+    public void remove(Pod pod) {
+        SetKey key = keyOf(pod);
+        if (key == null) {
+            return;
+        }
+        SetState state = sets.get(key);
+        if (state == null) {
+            return;
+        }
+        synchronized (state) {
+            state.members.remove(pod.getMetadata().getName());
+            state.snapshot = null;
+        }
+    }
+
+    /** An immutable view of set {@code key} now; empty when the set has no pods. */
+    public SetSnapshot snapshot(SetKey key) {
+        SetState state = sets.get(key);
+        if (state == null) {
+            return SetSnapshot.empty(key.namespace(), key.set());
+        }
+        synchronized (state) {
+            return state.snapshot(key);
+        }
+    }
+
+    /**
+     * Chooses the lowest free ordinal of {@code key} from {@code start}, skipping ordinals this replica reserved
+     * and has not seen stored yet. With {@code reserve} (not a dryRun) the chosen ordinal is reserved until the cache
+     * sees its pod or {@code ttl} passes, so concurrent requests in this process never get the same ordinal.
+     */
+    public Ordinals.Assignment assign(SetKey key, int start, boolean reserve, Instant now, Duration ttl) {
+        SetState state = sets.computeIfAbsent(key, k -> new SetState());
+        synchronized (state) {
+            state.reservations.values().removeIf(r -> !r.expiresAt().isAfter(now));
+            Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, state.reservations.keySet());
+            if (reserve && assignment instanceof Ordinals.Assignment.Assigned assigned) {
+                int n = assigned.ordinal();
+                state.reservations.put(n, new Reservation(PodNames.podName(key.set(), n), now.plus(ttl)));
+            }
+            return assignment;
+        }
+    }
+
+    /** Drops this replica's reservation of ordinal {@code n} of {@code key}, when the pod will not be created. */
+    public void release(SetKey key, int n) {
+        SetState state = sets.get(key);
+        if (state != null) {
+            synchronized (state) {
+                state.reservations.remove(n);
+            }
+        }
+    }
+
+    /** Ordinals of {@code key} reserved by this replica now. */
+    public Set<Integer> reserved(SetKey key) {
+        SetState state = sets.get(key);
+        if (state == null) {
+            return Set.of();
+        }
+        synchronized (state) {
+            return Set.copyOf(state.reservations.keySet());
+        }
+    }
+
+    /** Every set that has or had pods in the cache. */
+    public Collection<SetKey> sets() {
+        return List.copyOf(sets.keySet());
+    }
+
+    /** The members of {@code key} (names), for the controller to look up. */
+    public Set<String> memberNames(SetKey key) {
+        SetState state = sets.get(key);
+        if (state == null) {
+            return Set.of();
+        }
+        synchronized (state) {
+            return new HashSet<>(state.members.keySet());
+        }
+    }
+
+    /** The set {@code pod} belongs to, or null when it carries no set label. */
+    public static SetKey keyOf(Pod pod) {
+        String set = Member.setOf(pod);
+        return set == null ? null : new SetKey(pod.getMetadata().getNamespace(), set);
+    }
+
+    private record Reservation(String podName, Instant expiresAt) {
+    }
+
+    private static final class SetState {
+        final Map<String, Member> members = new java.util.HashMap<>();
+        final TreeMap<Integer, Reservation> reservations = new TreeMap<>();
+        SetSnapshot snapshot;
+
+        SetSnapshot snapshot(SetKey key) {
+            if (snapshot == null) {
+                snapshot = SetSnapshot.of(key.namespace(), key.set(), List.copyOf(members.values()));
+            }
+            return snapshot;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ordinal.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Runtime configuration of Ordinal, under the prefix {@code ordinal}. Environment: {@code ORDINAL_...}. */
+@ConfigMapping(prefix = "ordinal")
+public interface OrdinalConfig {
+
+    /**
+     * Users (as in AdmissionReview {@code userInfo.username}) allowed to remove Ordinal's scheduling gates. The
+     * controller's own ServiceAccount by default.
+     */
+    @WithDefault("system:serviceaccount:ordinal-system:ordinal")
+    List<String> controllerUsers();
+
+    /** Admission settings. */
+    Admission admission();
+
+    /** Controller settings. */
+    Controller controller();
+
+    /** Admission (webhook) settings. */
+    interface Admission {
+        /**
+         * How long an ordinal handed out by this replica stays reserved while the API server stores the pod. The
+         * reservation ends early when the cache sees the pod. Too short only costs an {@code AlreadyExists} retry.
+         */
+        @WithDefault("15s")
+        Duration reservationTtl();
+
+        /**
+         * Largest AdmissionReview body reviewed, in bytes. The API server caps objects at 3 MiB and a review of an
+         * UPDATE carries two, so the default leaves room. Larger bodies are denied with code 413 (HTTP 200), or
+         * answered HTTP 400 when no uid can be read.
+         */
+        @WithDefault("7340032")
+        int maxReviewBytes();
+
+        /**
+         * Serve {@code POST /noop-review} (allowed: true, nothing else). Only for benchmarking the HTTP and JSON
+         * cost without any Ordinal rule; off in production.
+         */
+        @WithDefault("false")
+        boolean noopEndpoint();
+
+    }
+
+    /** Controller settings. */
+    interface Controller {
+        /** Run the controller at all (admission always runs). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Name of the coordination.k8s.io Lease used for leader election. */
+        @WithDefault("ordinal-controller")
+        String leaseName();
+
+        /** Namespace of the Lease; defaults to the pod's namespace ({@code POD_NAMESPACE}) or ordinal-system. */
+        @WithDefault("${POD_NAMESPACE:ordinal-system}")
+        String leaseNamespace();
+
+        /** This replica's identity in the Lease; defaults to the pod name. */
+        Optional<String> identity();
+
+        /** Lease duration: how long a lost leader keeps the lease before another replica may take it. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long the leader keeps trying to renew before it gives up leadership. */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often candidates retry acquiring and the leader renews. */
+        @WithDefault("2s")
+        Duration retryPeriod();
+
+        /** Period of the full resync that re-checks every set even without events. */
+        @WithDefault("30s")
+        Duration resyncPeriod();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ordinal.identity;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+
+/**
+ * The {@code ordinal.dev/claim-templates} annotation: a JSON object from volume name to the volume's
+ * {@code volumeClaimTemplate}, kept so the controller can create {@code <volume>-S-n} later.
+ */
+public final class ClaimTemplates {
+
+    /** Annotation values are bounded by the API server (256 KiB for all annotations); this is a cheap early cut. */
+    public static final int MAX_ANNOTATION_CHARS = 256 * 1024;
+
+    // Thread-safe once configured and never reconfigured: a constant, not mutable state.
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final TypeReference<TreeMap<String, PersistentVolumeClaimTemplate>> TYPE = new TypeReference<>() {
+    };
+
+    private ClaimTemplates() {
+    }
+
+    /** Outcome of {@link #parse}. */
+    public sealed interface Parsed {
+        /** Volume name to template, sorted by volume name. */
+        record Valid(Map<String, PersistentVolumeClaimTemplate> templates) implements Parsed {
+        }
+
+        /** Not a valid annotation value; {@code reason} is ready for a message. */
+        record Invalid(String reason) implements Parsed {
+        }
+    }
+
+    /** Parses an annotation value; null or blank means no templates. */
+    public static Parsed parse(String json) {
+        if (json == null || json.isBlank()) {
+            return new Parsed.Valid(Map.of());
+        }
+        if (json.length() > MAX_ANNOTATION_CHARS) {
+            return new Parsed.Invalid("value of " + json.length() + " characters is over the limit of "
+                    + MAX_ANNOTATION_CHARS);
+        }
+        TreeMap<String, PersistentVolumeClaimTemplate> templates;
+        try {
+            templates = MAPPER.readValue(json, TYPE);
+        } catch (JsonProcessingException | RuntimeException e) {
+            return new Parsed.Invalid("value is not a JSON object from volume name to PersistentVolumeClaimTemplate"
+                    + " ({\"<volume>\": {\"spec\": {...}}})");
+        }
+        if (templates == null) {
+            return new Parsed.Invalid("value must be a JSON object, not null");
+        }
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : templates.entrySet()) {
+            if (!PodNames.isDnsLabel(e.getKey())) {
+                return new Parsed.Invalid("key " + SettingsParser.quote(e.getKey())
+                        + " is not a volume name (a DNS-1123 label)");
+            }
+            if (e.getValue() == null || e.getValue().getSpec() == null) {
+                return new Parsed.Invalid("template for volume " + SettingsParser.quote(e.getKey())
+                        + " has no spec");
+            }
+        }
+        return new Parsed.Valid(java.util.Collections.unmodifiableMap(templates));
+    }
+
+    /** Encodes templates as the annotation value, keys sorted so equal maps give equal strings. */
+    public static String encode(Map<String, PersistentVolumeClaimTemplate> templates) {
+        try {
+            return MAPPER.writeValueAsString(new TreeMap<>(templates));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("fabric8 model failed to serialize", e);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package dev.ordinal.identity;
+
+import static dev.ordinal.identity.OrdinalKeys.CREATE_SERVICE_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.ORDERING_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.POLICY_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
+import static dev.ordinal.identity.SettingsParser.quote;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
+
+/** The rules for a pod joining a set on CREATE (SPEC §3.1 step 1 and §3.2 CREATE), shared by both webhooks. */
+public final class CreateRules {
+
+    /** At most this many gaps are listed by ordinal in a warning. */
+    static final int GAPS_LISTED = 5;
+
+    private CreateRules() {
+    }
+
+    /** Outcome of {@link #prepare}: the pod is a well-formed member request, or a denial. */
+    public sealed interface Prepared {
+        /**
+         * A well-formed request. {@code ordinal} is the pod's ordinal when it is named, or -1 when it has no name
+         * yet ({@code generateName}) and Ordinal must choose one.
+         */
+        record Member(String set, SetSettings settings, int ordinal) implements Prepared {
+            public boolean named() {
+                return ordinal >= 0;
+            }
+        }
+
+        /** Not a well-formed member request. */
+        record Rejected(Decision.Deny deny) implements Prepared {
+        }
+
+        /** The pod carries no set label, so it is not Ordinal's to review (a webhook configured too widely). */
+        record NotMember() implements Prepared {
+        }
+    }
+
+    /**
+     * Checks everything about a CREATE that does not depend on the cluster: set label, settings annotations,
+     * ephemeral-volume list and, when the pod is named, that the name is {@code S-n} with {@code n >= start}.
+     */
+    public static Prepared prepare(Pod pod) {
+        String set = dev.ordinal.identity.Member.setOf(pod);
+        if (set == null) {
+            return new Prepared.NotMember();
+        }
+        if (pod.getSpec() == null) {
+            return new Prepared.Rejected(Decision.Deny.badRequest("request.object.spec is required for a Pod"));
+        }
+        SettingsParser.Result parsed = SettingsParser.parse(set, pod.getMetadata().getAnnotations());
+        if (parsed instanceof SettingsParser.Result.Invalid invalid) {
+            return new Prepared.Rejected(Decision.Deny.forbidden(String.join("; ", invalid.problems())));
+        }
+        SetSettings settings = ((SettingsParser.Result.Valid) parsed).settings();
+        Optional<String> volumeProblem = ephemeralVolumeProblem(pod, settings);
+        if (volumeProblem.isPresent()) {
+            return new Prepared.Rejected(Decision.Deny.forbidden(volumeProblem.get()));
+        }
+        String name = pod.getMetadata().getName();
+        if (name == null || name.isEmpty()) {
+            return new Prepared.Member(set, settings, -1);
+        }
+        if (PodNames.parseOrdinal(set, name) instanceof PodNames.OrdinalParse.Invalid invalid) {
+            return new Prepared.Rejected(Decision.Deny.forbidden("metadata.name " + quote(name)
+                    + " is not a name of ordinal set " + quote(set) + ": " + invalid.reason() + "; allowed: "
+                    + quote(set + "-<n>") + " with n >= " + settings.startOrdinal()
+                    + " and no leading zeros, or omit the name and use generateName"));
+        }
+        int n = PodNames.ordinalOf(set, name);
+        if (n < settings.startOrdinal()) {
+            return new Prepared.Rejected(Decision.Deny.forbidden("metadata.name " + quote(name) + " has ordinal " + n
+                    + ", below " + START_ORDINAL_ANNOTATION + " " + settings.startOrdinal() + "; allowed: "
+                    + quote(set + "-<n>") + " with n >= " + settings.startOrdinal()));
+        }
+        Optional<Decision.Deny> tooLong = nameTooLong(set, n);
+        return tooLong.<Prepared>map(Prepared.Rejected::new).orElseGet(() -> new Prepared.Member(set, settings, n));
+    }
+
+    /** A denial when {@code S-n} is longer than a DNS-1123 label allows. */
+    public static Optional<Decision.Deny> nameTooLong(String set, int n) {
+        String name = PodNames.podName(set, n);
+        if (name.length() <= PodNames.MAX_DNS_LABEL_LENGTH) {
+            return Optional.empty();
+        }
+        return Optional.of(Decision.Deny.forbidden("pod name " + quote(name) + " for ordinal " + n + " of set "
+                + quote(set) + " is " + name.length() + " characters; allowed: at most "
+                + PodNames.MAX_DNS_LABEL_LENGTH + " (a DNS-1123 label), so shorten label " + OrdinalKeys.SET_LABEL));
+    }
+
+    /**
+     * With {@code ordering: deny}, a retryable denial naming the ordinal that member {@code n} waits for; empty when
+     * it may start now or the set does not use deny ordering.
+     */
+    public static Optional<Decision.Deny> waitingForPredecessor(SetSettings s, SetSnapshot snapshot, int n) {
+        if (!s.denyOrdering()) {
+            return Optional.empty();
+        }
+        OptionalInt waitingFor = snapshot.firstNotReadyBelow(s.startOrdinal(), n);
+        if (waitingFor.isEmpty()) {
+            return Optional.empty();
+        }
+        int k = waitingFor.getAsInt();
+        String predecessor = PodNames.podName(s.set(), k);
+        String state = snapshot.holder(k).map(m -> m.terminating() ? "is terminating"
+                : "is not Running and Ready yet (phase " + m.phase() + ")")
+                .orElse("does not exist yet");
+        return Optional.of(Decision.Deny.retryLater(PodNames.podName(s.set(), n) + " waits for " + predecessor + ": "
+                + predecessor + " " + state + "; " + ORDERING_ANNOTATION + "=deny admits ordinal " + n
+                + " only after every lower ordinal is Running and Ready. Retry later"));
+    }
+
+    /** A retryable denial when {@code S-n} is still held by a terminating pod (identity never moves). */
+    public static Decision.Deny heldByTerminating(String set, int n, Member holder) {
+        return Decision.Deny.retryLater("ordinal " + n + " of set " + quote(set) + " is still held by pod "
+                + holder.name() + ", which is terminating; " + PodNames.podName(set, n)
+                + " is re-created with the same identity once it is gone. Retry later");
+    }
+
+    /**
+     * The validating webhook's CREATE rule (SPEC §3.2): name and identity as Ordinal set them, ordinal not held,
+     * settings consistent with live members, deny-mode ordering; warnings about gaps and the Service.
+     * {@code member} is what {@link #prepare} made of the pod.
+     */
+    public static Decision validate(Pod pod, Prepared.Member member, SetSnapshot snapshot, ServiceFacts service) {
+        SetSettings s = member.settings();
+        if (!member.named()) {
+            return Decision.Deny.forbidden("metadata.name is empty: the mutating webhook mutate.pods.ordinal.dev did"
+                    + " not assign an ordinal; check that Ordinal's MutatingWebhookConfiguration is installed");
+        }
+        int n = member.ordinal();
+        String name = PodNames.podName(s.set(), n);
+        List<PodIdentity.OwnedField> conflicts = PodIdentity.conflicts(pod, s, n);
+        if (!conflicts.isEmpty()) {
+            return PodIdentity.conflictDenial(conflicts, name);
+        }
+        Optional<Member> holder = snapshot.holder(n);
+        if (holder.isPresent()) {
+            return holder.get().terminating()
+                    ? heldByTerminating(s.set(), n, holder.get())
+                    : Decision.Deny.alreadyExists("ordinal " + n + " of set " + quote(s.set())
+                            + " is already held by live pod " + holder.get().name() + " (uid " + holder.get().uid()
+                            + "); delete it first or create the pod with generateName to get a free ordinal");
+        }
+        Optional<Member> other = snapshot.disagreeingWith(s);
+        if (other.isPresent()) {
+            return Decision.Deny.forbidden("pod " + name + " disagrees with live member " + other.get().name()
+                    + " of set " + quote(s.set()) + ": " + difference(s, other.get().settings())
+                    + "; all pods of a set must carry the same ordinal.dev/* settings");
+        }
+        Optional<Decision.Deny> waiting = waitingForPredecessor(s, snapshot, n);
+        if (waiting.isPresent()) {
+            return waiting.get();
+        }
+        return new Decision.Allow(null, warnings(s, n, snapshot, service));
+    }
+
+    static List<String> warnings(SetSettings s, int n, SetSnapshot snapshot, ServiceFacts service) {
+        List<String> warnings = new ArrayList<>();
+        long gaps = snapshot.gapCountBelow(s.startOrdinal(), n);
+        if (gaps > 0) {
+            List<String> listed = new ArrayList<>();
+            int k = snapshot.firstGapFrom(s.startOrdinal());
+            while (k >= 0 && k < n && listed.size() < GAPS_LISTED) {
+                listed.add(Integer.toString(k));
+                k = k == Integer.MAX_VALUE ? -1 : snapshot.firstGapFrom(k + 1);
+            }
+            warnings.add("set " + s.set() + " has " + gaps + " ordinal(s) below " + n + " with no live pod ("
+                    + String.join(", ", listed) + (gaps > listed.size() ? ", …" : "") + ")");
+        }
+        if (!service.exists()) {
+            warnings.add(s.createService()
+                    ? "headless Service " + s.service() + " does not exist yet; the Ordinal controller creates it"
+                    : "headless Service " + s.service() + " does not exist and " + CREATE_SERVICE_ANNOTATION
+                            + "=false: DNS name " + PodNames.podName(s.set(), n) + "." + s.service()
+                            + " will not resolve until you create it");
+        } else {
+            if (!service.headless()) {
+                warnings.add("Service " + s.service() + " is not headless (spec.clusterIP is not None): per-pod DNS"
+                        + " records like " + PodNames.podName(s.set(), n) + "." + s.service() + " need clusterIP: None");
+            }
+            if (!service.selectsSet()) {
+                warnings.add("Service " + s.service() + " does not select " + OrdinalKeys.SET_LABEL + "=" + s.set()
+                        + ": it publishes no DNS records for this set's pods");
+            }
+        }
+        return warnings;
+    }
+
+    /** Names the first setting in which {@code mine} and {@code theirs} differ, for a denial message. */
+    static String difference(SetSettings mine, SetSettings theirs) {
+        record Field(String annotation, Function<SetSettings, Object> value) {
+        }
+        List<Field> fields = List.of(
+                new Field(SERVICE_ANNOTATION, SetSettings::service),
+                new Field(POLICY_ANNOTATION, SetSettings::policy),
+                new Field(ORDERING_ANNOTATION, SetSettings::ordering),
+                new Field(START_ORDINAL_ANNOTATION, SetSettings::startOrdinal),
+                new Field(EPHEMERAL_VOLUMES_ANNOTATION, x -> String.join(",", x.ephemeralVolumes())),
+                new Field(CREATE_SERVICE_ANNOTATION, SetSettings::createService),
+                new Field(MIN_READY_SECONDS_ANNOTATION, SetSettings::minReadySeconds));
+        for (Field f : fields) {
+            Object a = f.value().apply(mine);
+            Object b = f.value().apply(theirs);
+            if (!a.equals(b)) {
+                return f.annotation() + " is " + quote(a.toString()) + " here but " + quote(b.toString()) + " there";
+            }
+        }
+        return "settings differ";
+    }
+
+    /** Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod. */
+    static Optional<String> ephemeralVolumeProblem(Pod pod, SetSettings s) {
+        Set<String> ephemeral = new TreeSet<>();
+        for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
+            if (v.getEphemeral() != null) {
+                ephemeral.add(v.getName());
+            }
+        }
+        for (String name : s.ephemeralVolumes()) {
+            if (!ephemeral.contains(name)) {
+                return Optional.of("annotation " + EPHEMERAL_VOLUMES_ANNOTATION + ": " + quote(name)
+                        + " is not a generic ephemeral volume of this pod; allowed: "
+                        + (ephemeral.isEmpty() ? "none (the pod has no volumes[].ephemeral)" : String.join(", ", ephemeral)));
+            }
+        }
+        return Optional.empty();
+    }
+}

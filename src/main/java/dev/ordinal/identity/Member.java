@@ -1,0 +1,101 @@
+package dev.ordinal.identity;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+
+/**
+ * An immutable summary of one pod of a set: what the rules need and nothing that can be changed by the reader.
+ *
+ * @param readySince when the Ready condition last became true, or null when not ready or unknown
+ * @param settings the pod's parsed settings, or null when its annotations are invalid (it predates Ordinal)
+ */
+public record Member(
+        String name,
+        String uid,
+        int ordinal,
+        boolean terminating,
+        String phase,
+        boolean runningAndReady,
+        Instant readySince,
+        SetSettings settings,
+        List<String> schedulingGates) {
+
+    /** Summarizes {@code pod}; the ordinal is -1 when its name is not {@code S-n}. */
+    public static Member of(Pod pod, String set) {
+        String name = pod.getMetadata().getName();
+        boolean terminating = isTerminating(pod);
+        boolean ready = !terminating && isRunningAndReady(pod);
+        SettingsParser.Result parsed = SettingsParser.parse(set, pod.getMetadata().getAnnotations());
+        List<String> gates = pod.getSpec() == null || pod.getSpec().getSchedulingGates() == null
+                ? List.of()
+                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+        return new Member(name, pod.getMetadata().getUid(), PodNames.ordinalOf(set, name), terminating,
+                pod.getStatus() == null ? null : pod.getStatus().getPhase(), ready,
+                ready ? readySince(pod) : null,
+                parsed instanceof SettingsParser.Result.Valid valid ? valid.settings() : null,
+                gates);
+    }
+
+    /** True once the pod has a deletion timestamp. */
+    public static boolean isTerminating(Pod pod) {
+        return pod.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    /** Phase Running and condition Ready=True, as StatefulSet's {@code isRunningAndReady}. */
+    public static boolean isRunningAndReady(Pod pod) {
+        return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())
+                && readyCondition(pod) != null && "True".equals(readyCondition(pod).getStatus());
+    }
+
+    /** True when the pod still carries Ordinal's scheduling gate {@code gate}. */
+    public boolean hasGate(String gate) {
+        return schedulingGates.contains(gate);
+    }
+
+    /**
+     * True when the pod has been Running and Ready for at least {@code minReadySeconds} at {@code now}, as
+     * StatefulSet's {@code isRunningAndAvailable}. A ready pod with no transition time counts as available.
+     */
+    public boolean isAvailable(int minReadySeconds, Instant now) {
+        if (!runningAndReady) {
+            return false;
+        }
+        return minReadySeconds == 0 || readySince == null || !readySince.plusSeconds(minReadySeconds).isAfter(now);
+    }
+
+    private static PodCondition readyCondition(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return null;
+        }
+        for (PodCondition c : pod.getStatus().getConditions()) {
+            if ("Ready".equals(c.getType())) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static Instant readySince(Pod pod) {
+        PodCondition ready = readyCondition(pod);
+        if (ready == null || ready.getLastTransitionTime() == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(ready.getLastTransitionTime());
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** The set name carried by {@code pod}, or null when it carries none. */
+    public static String setOf(Pod pod) {
+        Map<String, String> labels = pod.getMetadata() == null ? null : pod.getMetadata().getLabels();
+        return labels == null ? null : labels.get(OrdinalKeys.SET_LABEL);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.ordinal.identity;
+
+import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.DELETION_COST_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
+import static dev.ordinal.identity.OrdinalKeys.POD_INDEX_LABEL;
+import static dev.ordinal.identity.OrdinalKeys.POD_NAME_LABEL;
+import static dev.ordinal.identity.SettingsParser.quote;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+
+/**
+ * The identity Ordinal gives member {@code S-n} (SPEC §3.1 steps 2–4): hostname, subdomain, labels, deletion cost,
+ * per-ordinal claims and scheduling gates. Works on a copy; the input pod is never changed.
+ */
+public final class PodIdentity {
+
+    private PodIdentity() {
+    }
+
+    /** The fields Ordinal owns on member {@code S-n}, with the values it gives them. */
+    record OwnedField(String field, String actual, String wanted) {
+    }
+
+    /**
+     * Fields that the pod already sets to something other than Ordinal's value. Ordinal never silently overwrites a
+     * value the user chose, so each one is a reason to deny.
+     */
+    static List<OwnedField> conflicts(Pod pod, SetSettings s, int n) {
+        String name = PodNames.podName(s.set(), n);
+        Map<String, String> labels = nonNull(pod.getMetadata().getLabels());
+        Map<String, String> annotations = nonNull(pod.getMetadata().getAnnotations());
+        List<OwnedField> fields = List.of(
+                new OwnedField("spec.hostname", pod.getSpec().getHostname(), name),
+                new OwnedField("spec.subdomain", pod.getSpec().getSubdomain(), s.service()),
+                new OwnedField("label " + POD_INDEX_LABEL, labels.get(POD_INDEX_LABEL), Integer.toString(n)),
+                new OwnedField("label " + POD_NAME_LABEL, labels.get(POD_NAME_LABEL), name),
+                new OwnedField("annotation " + DELETION_COST_ANNOTATION, annotations.get(DELETION_COST_ANNOTATION),
+                        Integer.toString(-n)));
+        return fields.stream().filter(f -> f.actual() != null && !f.actual().equals(f.wanted())).toList();
+    }
+
+    /** A denial for the first conflicting owned field, if any. */
+    static Decision.Deny conflictDenial(List<OwnedField> conflicts, String podName) {
+        OwnedField f = conflicts.get(0);
+        return Decision.Deny.forbidden(f.field() + " is " + quote(f.actual()) + " but Ordinal owns it for " + podName
+                + " and sets it to " + quote(f.wanted()) + "; remove it from the pod (template) or set it to that value");
+    }
+
+    /**
+     * Mutates a copy of {@code pod} into member {@code S-n}. {@code claimExists} tells whether a PVC of that name is
+     * in the cache. Gates are only ever added here, never removed, so running this again on its own output with the
+     * same cluster state changes nothing (re-invocation is a no-op).
+     */
+    public static Decision mutate(Pod pod, SetSettings s, int n, SetSnapshot snapshot, Predicate<String> claimExists) {
+        String name = PodNames.podName(s.set(), n);
+        List<OwnedField> conflicts = conflicts(pod, s, n);
+        if (!conflicts.isEmpty()) {
+            return conflictDenial(conflicts, name);
+        }
+        Pod copy = new PodBuilder(pod).build();
+        copy.getMetadata().setName(name);
+        copy.getSpec().setHostname(name);
+        copy.getSpec().setSubdomain(s.service());
+
+        Map<String, String> labels = new LinkedHashMap<>(nonNull(copy.getMetadata().getLabels()));
+        labels.put(POD_INDEX_LABEL, Integer.toString(n));
+        labels.put(POD_NAME_LABEL, name);
+        copy.getMetadata().setLabels(labels);
+
+        Map<String, String> annotations = new LinkedHashMap<>(nonNull(copy.getMetadata().getAnnotations()));
+        annotations.put(DELETION_COST_ANNOTATION, Integer.toString(-n));
+
+        Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>(
+                ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION)))
+                        .templates());
+        List<Volume> volumes = new ArrayList<>();
+        for (Volume v : nonNull(copy.getSpec().getVolumes())) {
+            if (v.getEphemeral() != null && !s.ephemeralVolumes().contains(v.getName())) {
+                templates.put(v.getName(), v.getEphemeral().getVolumeClaimTemplate());
+                volumes.add(new VolumeBuilder().withName(v.getName())
+                        .withNewPersistentVolumeClaim(PodNames.claimName(v.getName(), s.set(), n), false)
+                        .build());
+            } else {
+                volumes.add(v);
+            }
+        }
+        if (!templates.isEmpty()) {
+            copy.getSpec().setVolumes(volumes);
+            annotations.put(CLAIM_TEMPLATES_ANNOTATION, ClaimTemplates.encode(templates));
+        }
+        copy.getMetadata().setAnnotations(annotations);
+
+        List<PodSchedulingGate> gates = new ArrayList<>(nonNull(copy.getSpec().getSchedulingGates()));
+        boolean claimMissing = templates.keySet().stream()
+                .anyMatch(volume -> !claimExists.test(PodNames.claimName(volume, s.set(), n)));
+        if (claimMissing) {
+            addGate(gates, CLAIMS_GATE);
+        }
+        if (s.gated() && snapshot.firstNotReadyBelow(s.startOrdinal(), n).isPresent()) {
+            addGate(gates, ORDERED_GATE);
+        }
+        if (!gates.isEmpty()) {
+            copy.getSpec().setSchedulingGates(gates);
+        }
+        return new Decision.Allow(copy, List.of());
+    }
+
+    /** The PVC names member {@code S-n} of {@code pod} will use, for the one cache look-up the adapter makes. */
+    public static List<String> claimNames(Pod pod, SetSettings s, int n) {
+        List<String> names = new ArrayList<>();
+        for (Volume v : nonNull(pod.getSpec().getVolumes())) {
+            if (v.getEphemeral() != null && !s.ephemeralVolumes().contains(v.getName())) {
+                names.add(PodNames.claimName(v.getName(), s.set(), n));
+            }
+        }
+        String existing = nonNull(pod.getMetadata().getAnnotations()).get(CLAIM_TEMPLATES_ANNOTATION);
+        if (ClaimTemplates.parse(existing) instanceof ClaimTemplates.Parsed.Valid valid) {
+            valid.templates().keySet().forEach(volume -> names.add(PodNames.claimName(volume, s.set(), n)));
+        }
+        return names;
+    }
+
+    private static void addGate(List<PodSchedulingGate> gates, String gate) {
+        if (gates.stream().noneMatch(g -> Objects.equals(g.getName(), gate))) {
+            gates.add(new PodSchedulingGate(gate));
+        }
+    }
+
+    static <K, V> Map<K, V> nonNull(Map<K, V> map) {
+        return map == null ? Map.of() : map;
+    }
+
+    static <T> List<T> nonNull(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+}
