@@ -52,6 +52,7 @@ class GenCertsTest {
         generate();
         assertThat(out).isDirectoryContaining("glob:**/ca.crt")
                 .isDirectoryContaining("glob:**/ca.key")
+                .isDirectoryContaining("glob:**/ca-bundle.crt")
                 .isDirectoryContaining("glob:**/tls.crt")
                 .isDirectoryContaining("glob:**/tls.key")
                 .isDirectoryContaining("glob:**/tls-secret.yaml")
@@ -137,6 +138,26 @@ class GenCertsTest {
     }
 
     @Test
+    void firstCaBundleIsJustTheCa() throws Exception {
+        generate();
+        assertThat(certs("ca-bundle.crt")).containsExactly(cert("ca.crt"));
+    }
+
+    @Test
+    void newCaBundleStillTrustsThePreviousCaSoServingPodsKeepWorking() throws Exception {
+        generate();
+        X509Certificate oldCa = cert("ca.crt");
+        X509Certificate oldServing = cert("tls.crt");
+
+        generate("--force");
+
+        X509Certificate newCa = cert("ca.crt");
+        assertThat(certs("ca-bundle.crt")).containsExactly(newCa, oldCa);
+        cert("tls.crt").verify(newCa.getPublicKey());
+        oldServing.verify(oldCa.getPublicKey());
+    }
+
+    @Test
     void missingServingCertificateIsReissuedByTheSameCa() throws Exception {
         generate();
         byte[] ca = Files.readAllBytes(out.resolve("ca.crt"));
@@ -179,7 +200,7 @@ class GenCertsTest {
         assertThat(secret.getData()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "tls.crt", base64.encodeToString(Files.readAllBytes(out.resolve("tls.crt"))),
                 "tls.key", base64.encodeToString(Files.readAllBytes(out.resolve("tls.key")))));
-        String caBundle = base64.encodeToString(Files.readAllBytes(out.resolve("ca.crt")));
+        String caBundle = base64.encodeToString(Files.readAllBytes(out.resolve("ca-bundle.crt")));
         for (String kind : List.of(Webhook.MUTATING, Webhook.VALIDATING)) {
             assertThat(Webhook.of(local, kind)).as(kind).singleElement()
                     .satisfies(webhook -> assertThat(webhook.clientConfig().getCaBundle()).isEqualTo(caBundle));
@@ -225,6 +246,14 @@ class GenCertsTest {
         Map<String, String> environment = new HashMap<>(env);
         environment.put("ORDINAL_CERTS_OUT", out.toString());
         return Commands.run(Manifests.ROOT, environment, command);
+    }
+
+    private List<X509Certificate> certs(String file) throws Exception {
+        try (InputStream in = Files.newInputStream(out.resolve(file))) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(X509Certificate.class::cast)
+                    .toList();
+        }
     }
 
     private X509Certificate cert(String file) throws Exception {
