@@ -41,7 +41,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -63,16 +63,24 @@ class BaseManifestsTest {
             .endMatchExpression()
             .build();
 
-    static List<HasMetadata> base;
+    private static List<HasMetadata> rendered;
 
-    @BeforeAll
-    static void render() {
-        base = Manifests.render(Manifests.DEPLOY.resolve("base"));
+    /** deploy/base, rendered once; skips the calling test when kubectl is missing. */
+    static List<HasMetadata> base() {
+        if (rendered == null) {
+            rendered = Manifests.render(Manifests.DEPLOY.resolve("base"));
+        }
+        return rendered;
+    }
+
+    @BeforeEach
+    void requireKubectl() {
+        Manifests.assumeKubectl();
     }
 
     @Test
     void rendersExactlyTheContractObjects() {
-        assertThat(Manifests.ids(base)).containsExactlyInAnyOrder(
+        assertThat(Manifests.ids(base())).containsExactlyInAnyOrder(
                 "Namespace/ordinal-system",
                 "ServiceAccount/ordinal-system/ordinal",
                 "ClusterRole/ordinal",
@@ -94,16 +102,16 @@ class BaseManifestsTest {
 
     @Test
     void everyFieldIsKnownToTheKubernetesModel() {
-        assertThat(base).flatMap(Manifests::unknownFields).isEmpty();
+        assertThat(base()).flatMap(Manifests::unknownFields).isEmpty();
     }
 
     // ---- webhooks ----
 
     static Stream<Arguments> webhooks() {
         return Stream.of(
-                Arguments.of(named("mutating", Webhook.only(base, Webhook.MUTATING)),
+                Arguments.of(named("mutating", Webhook.only(base(), Webhook.MUTATING)),
                         "mutate.pods.ordinal.dev", "/mutate-pods", List.of("CREATE")),
-                Arguments.of(named("validating", Webhook.only(base, Webhook.VALIDATING)),
+                Arguments.of(named("validating", Webhook.only(base(), Webhook.VALIDATING)),
                         "validate.pods.ordinal.dev", "/validate-pods", List.of("CREATE", "UPDATE")));
     }
 
@@ -158,7 +166,7 @@ class BaseManifestsTest {
 
     @Test
     void mutatingWebhookIsReinvokedIfNeeded() {
-        var configuration = Manifests.one(base, MutatingWebhookConfiguration.class, "ordinal");
+        var configuration = Manifests.one(base(), MutatingWebhookConfiguration.class, "ordinal");
         assertThat(configuration.getWebhooks().get(0).getReinvocationPolicy()).isEqualTo("IfNeeded");
     }
 
@@ -174,7 +182,7 @@ class BaseManifestsTest {
 
     @Test
     void webhookServiceRoutesPort443ToContainerPort8443() {
-        Service service = Manifests.one(base, Service.class, "ordinal-webhook");
+        Service service = Manifests.one(base(), Service.class, "ordinal-webhook");
         assertThat(service.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(service.getSpec().getSelector()).isEqualTo(APP_LABEL);
         assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
@@ -311,7 +319,7 @@ class BaseManifestsTest {
 
     @Test
     void disruptionBudgetKeepsOneReplica() {
-        PodDisruptionBudget pdb = Manifests.one(base, PodDisruptionBudget.class, "ordinal");
+        PodDisruptionBudget pdb = Manifests.one(base(), PodDisruptionBudget.class, "ordinal");
         assertThat(pdb.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(pdb.getSpec().getMinAvailable()).isEqualTo(new IntOrString(1));
         assertThat(pdb.getSpec().getMaxUnavailable()).isNull();
@@ -322,7 +330,7 @@ class BaseManifestsTest {
 
     @Test
     void tlsSecretPlaceholderHasTheKeysTheAppReads() {
-        Secret secret = Manifests.one(base, Secret.class, "ordinal-webhook-tls");
+        Secret secret = Manifests.one(base(), Secret.class, "ordinal-webhook-tls");
         assertThat(secret.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
         assertThat(secret.getData()).containsOnlyKeys("tls.crt", "tls.key");
@@ -332,14 +340,14 @@ class BaseManifestsTest {
 
     @Test
     void clusterRoleGrantsExactlyTheExpectedPermissions() {
-        ClusterRole role = Manifests.one(base, ClusterRole.class, "ordinal");
+        ClusterRole role = Manifests.one(base(), ClusterRole.class, "ordinal");
         assertThat(ExpectedRbac.of(role.getRules())).containsExactlyInAnyOrderElementsOf(ExpectedRbac.CLUSTER_ROLE);
         assertThat(role.getAggregationRule()).isNull();
     }
 
     @Test
     void leaderElectionRoleGrantsExactlyTheExpectedPermissions() {
-        Role role = Manifests.one(base, Role.class, "ordinal-leader-election");
+        Role role = Manifests.one(base(), Role.class, "ordinal-leader-election");
         assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(ExpectedRbac.of(role.getRules()))
                 .containsExactlyInAnyOrderElementsOf(ExpectedRbac.LEADER_ELECTION_ROLE);
@@ -347,7 +355,7 @@ class BaseManifestsTest {
 
     @Test
     void leaderElectionRoleReadsAndWritesOnlyTheControllerLease() {
-        Role role = Manifests.one(base, Role.class, "ordinal-leader-election");
+        Role role = Manifests.one(base(), Role.class, "ordinal-leader-election");
         assertThat(role.getRules())
                 .filteredOn(rule -> !rule.getVerbs().equals(List.of("create")))
                 .allSatisfy(rule -> assertThat(rule.getResourceNames()).containsExactly(ExpectedRbac.LEASE_NAME));
@@ -356,8 +364,8 @@ class BaseManifestsTest {
     @Test
     void noRuleUsesWildcardsOrNonResourceUrls() {
         Stream<PolicyRule> rules = Stream.concat(
-                Manifests.all(base, ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
-                Manifests.all(base, Role.class).stream().flatMap(r -> r.getRules().stream()));
+                Manifests.all(base(), ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+                Manifests.all(base(), Role.class).stream().flatMap(r -> r.getRules().stream()));
         assertThat(rules).allSatisfy(rule -> {
             assertThat(rule.getApiGroups()).doesNotContain("*");
             assertThat(rule.getResources()).doesNotContain("*");
@@ -368,11 +376,11 @@ class BaseManifestsTest {
 
     @Test
     void bindingsGrantTheRolesToTheOrdinalServiceAccountOnly() {
-        ClusterRoleBinding clusterBinding = Manifests.one(base, ClusterRoleBinding.class, "ordinal");
+        ClusterRoleBinding clusterBinding = Manifests.one(base(), ClusterRoleBinding.class, "ordinal");
         assertRoleRef(clusterBinding.getRoleRef(), "ClusterRole", "ordinal");
         assertOnlyOrdinalServiceAccount(clusterBinding.getSubjects());
 
-        RoleBinding binding = Manifests.one(base, RoleBinding.class, "ordinal-leader-election");
+        RoleBinding binding = Manifests.one(base(), RoleBinding.class, "ordinal-leader-election");
         assertThat(binding.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertRoleRef(binding.getRoleRef(), "Role", "ordinal-leader-election");
         assertOnlyOrdinalServiceAccount(binding.getSubjects());
@@ -395,7 +403,7 @@ class BaseManifestsTest {
     // ---- helpers ----
 
     static Deployment deployment() {
-        return Manifests.one(base, Deployment.class, "ordinal");
+        return Manifests.one(base(), Deployment.class, "ordinal");
     }
 
     static PodSpec podSpec() {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,24 +27,30 @@ class CertManagerOverlayTest {
             "ordinal-webhook.ordinal-system.svc",
             "ordinal-webhook.ordinal-system.svc.cluster.local");
 
-    static List<HasMetadata> base;
-    static List<HasMetadata> overlay;
+    private static List<HasMetadata> rendered;
 
-    @BeforeAll
-    static void render() {
-        base = Manifests.render(Manifests.DEPLOY.resolve("base"));
-        overlay = Manifests.render(Manifests.DEPLOY.resolve("overlays/cert-manager"));
+    /** The overlay, rendered once; skips the calling test when kubectl is missing. */
+    static List<HasMetadata> overlay() {
+        if (rendered == null) {
+            rendered = Manifests.render(Manifests.DEPLOY.resolve("overlays/cert-manager"));
+        }
+        return rendered;
+    }
+
+    @BeforeEach
+    void requireKubectl() {
+        Manifests.assumeKubectl();
     }
 
     @Test
     void staticTlsSecretIsRemoved() {
-        assertThat(Manifests.all(overlay, Secret.class)).isEmpty();
+        assertThat(Manifests.all(overlay(), Secret.class)).isEmpty();
     }
 
     static Stream<Arguments> webhooks() {
         return Stream.of(
-                Arguments.of(named("mutating", Webhook.only(overlay, Webhook.MUTATING))),
-                Arguments.of(named("validating", Webhook.only(overlay, Webhook.VALIDATING))));
+                Arguments.of(named("mutating", Webhook.only(overlay(), Webhook.MUTATING))),
+                Arguments.of(named("validating", Webhook.only(overlay(), Webhook.VALIDATING))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -57,11 +63,11 @@ class CertManagerOverlayTest {
 
     @Test
     void everyOtherObjectIsTheBaseUnchanged() {
-        List<HasMetadata> fromBase = base.stream()
+        List<HasMetadata> fromBase = BaseManifestsTest.base().stream()
                 .filter(r -> !(r instanceof Secret))
                 .filter(r -> !r.getKind().endsWith("WebhookConfiguration"))
                 .toList();
-        List<HasMetadata> fromOverlay = overlay.stream()
+        List<HasMetadata> fromOverlay = overlay().stream()
                 .filter(r -> !(r instanceof GenericKubernetesResource))
                 .filter(r -> !r.getKind().endsWith("WebhookConfiguration"))
                 .toList();
@@ -71,8 +77,8 @@ class CertManagerOverlayTest {
     @Test
     void webhooksDifferFromTheBaseOnlyInTheirCaSource() {
         for (String kind : List.of(Webhook.MUTATING, Webhook.VALIDATING)) {
-            Webhook want = Webhook.only(base, kind);
-            Webhook got = Webhook.only(overlay, kind);
+            Webhook want = Webhook.only(BaseManifestsTest.base(), kind);
+            Webhook got = Webhook.only(overlay(), kind);
             assertThat(got).usingRecursiveComparison()
                     .ignoringFields("configurationAnnotations", "clientConfig.caBundle")
                     .isEqualTo(want);
@@ -81,7 +87,7 @@ class CertManagerOverlayTest {
 
     @Test
     void servingCertificateNamesTheWebhookServiceAndFillsTheTlsSecret() {
-        GenericKubernetesResource certificate = Manifests.generic(overlay, "Certificate", "ordinal-webhook");
+        GenericKubernetesResource certificate = Manifests.generic(overlay(), "Certificate", "ordinal-webhook");
         assertThat(certificate.getApiVersion()).isEqualTo("cert-manager.io/v1");
         assertThat(certificate.getMetadata().getNamespace()).isEqualTo("ordinal-system");
         assertThat(spec(certificate)).containsEntry("secretName", "ordinal-webhook-tls");
@@ -96,14 +102,14 @@ class CertManagerOverlayTest {
 
     @Test
     void caIssuerIsBootstrappedFromASelfSignedCaCertificate() {
-        GenericKubernetesResource caIssuer = Manifests.generic(overlay, "Issuer", "ordinal-ca");
+        GenericKubernetesResource caIssuer = Manifests.generic(overlay(), "Issuer", "ordinal-ca");
         String caSecret = (String) map(spec(caIssuer).get("ca")).get("secretName");
 
-        GenericKubernetesResource caCertificate = Manifests.generic(overlay, "Certificate", "ordinal-ca");
+        GenericKubernetesResource caCertificate = Manifests.generic(overlay(), "Certificate", "ordinal-ca");
         assertThat(spec(caCertificate)).containsEntry("isCA", true).containsEntry("secretName", caSecret);
         String bootstrapIssuer = (String) map(spec(caCertificate).get("issuerRef")).get("name");
 
-        GenericKubernetesResource selfSigned = Manifests.generic(overlay, "Issuer", bootstrapIssuer);
+        GenericKubernetesResource selfSigned = Manifests.generic(overlay(), "Issuer", bootstrapIssuer);
         assertThat(spec(selfSigned)).containsKey("selfSigned");
         assertThat(Stream.of(caIssuer, caCertificate, selfSigned))
                 .allSatisfy(r -> assertThat(r.getMetadata().getNamespace()).isEqualTo("ordinal-system"));
@@ -111,7 +117,7 @@ class CertManagerOverlayTest {
 
     @Test
     void everyTypedFieldIsKnownToTheKubernetesModel() {
-        assertThat(overlay).flatMap(Manifests::unknownFields).isEmpty();
+        assertThat(overlay()).flatMap(Manifests::unknownFields).isEmpty();
     }
 
     private static Map<String, Object> spec(GenericKubernetesResource resource) {
