@@ -169,6 +169,14 @@ final class Pods {
         return this;
     }
 
+    /** Removes scheduling gate {@code name}, as an UPDATE that lifts it would. */
+    Pods withoutGate(String name) {
+        if (pod.getSpec().getSchedulingGates() != null) {
+            pod.getSpec().getSchedulingGates().removeIf(g -> name.equals(g.getName()));
+        }
+        return this;
+    }
+
     Pods hostname(String hostname) {
         pod.getSpec().setHostname(hostname);
         return this;

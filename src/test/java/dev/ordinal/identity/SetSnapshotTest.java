@@ -260,13 +260,9 @@ class SetSnapshotTest {
         int got = snap.lowestFree(start, reserved);
         assertThat(got).as("lowestFree(%d, %s): got %d, want %d", start, reserved, got, want).isEqualTo(want);
         Ordinals.Assignment assignment = Ordinals.assign(snap, start, reserved);
-        if (want < 0) {
-            assertThat(assignment).as("assign: got %s, want Exhausted", assignment)
-                    .isEqualTo(new Ordinals.Assignment.Exhausted());
-        } else {
-            assertThat(assignment).as("assign: got %s, want an ordinal", assignment)
-                    .isNotInstanceOf(Ordinals.Assignment.Exhausted.class);
-        }
+        boolean exhausted = assignment instanceof Ordinals.Assignment.Exhausted;
+        assertThat(exhausted).as("assign: got %s, want Exhausted exactly when lowestFree is -1 (%d)", assignment, want)
+                .isEqualTo(want < 0);
     }
 
     @Test
