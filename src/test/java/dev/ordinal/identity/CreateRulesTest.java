@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 
 /** The CREATE rules: preparing a member request, validating it against the set, deny-mode ordering, warnings. */
 class CreateRulesTest {
@@ -87,6 +88,16 @@ class CreateRulesTest {
                 argumentSet("ephemeral-volumes names a missing volume",
                         Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"), 403,
                         List.of(EPHEMERAL_VOLUMES_ANNOTATION, "\"scratch\"", "none (the pod has no volumes[].ephemeral)")),
+                // Invalid for the API server too, but it validates only after mutation, when the volume is a PVC.
+                argumentSet("ephemeral volume without a claim template",
+                        Pods.unnamed("web").volume(new VolumeBuilder().withName("data").withNewEphemeral()
+                                .endEphemeral().build()),
+                        403, List.of("volume \"data\"", "volumeClaimTemplate")),
+                argumentSet("ephemeral volume with a template without spec",
+                        Pods.unnamed("web").volume(new VolumeBuilder().withName("data").withNewEphemeral()
+                                .withNewVolumeClaimTemplate().withNewMetadata().addToLabels("a", "b").endMetadata()
+                                .endVolumeClaimTemplate().endEphemeral().build()),
+                        403, List.of("volume \"data\"", "volumeClaimTemplate.spec")),
                 argumentSet("missing spec", Pods.pod("web", 0).noSpec(), 400, List.of("spec is required")),
                 argumentSet("name longer than a DNS label", Pods.pod(SET61, 10), 403,
                         List.of("\"" + SET61 + "-10\"", "is 64 characters", "at most 63")));

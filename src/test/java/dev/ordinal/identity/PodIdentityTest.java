@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 
 /** Mutating a pod into member {@code S-n}: identity fields, per-ordinal claims, gates, and nothing else. */
 class PodIdentityTest {
@@ -274,6 +275,36 @@ class PodIdentityTest {
         assertThat(Pods.json(twice)).as("second mutate: got %s, want %s", Pods.json(twice), Pods.json(once))
                 .isEqualTo(Pods.json(once));
         assertThat(twice).as("second mutate: got a different pod, want an equal one").isEqualTo(once);
+    }
+
+    static Stream<Arguments> preparedInputs() {
+        return Stream.of(
+                argumentSet("ephemeral volume", Pods.unnamed("web").ephemeralVolume("data")),
+                argumentSet("kept-ephemeral and converted volumes", Pods.unnamed("web")
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("scratch")
+                        .ephemeralVolume("data")),
+                // Odd on purpose: invalid for the API server too, but it validates only after mutation, when the
+                // volume has already become a PVC and only Ordinal's annotation still shows the missing template.
+                argumentSet("ephemeral volume without a claim template", Pods.unnamed("web")
+                        .volume(new VolumeBuilder().withName("data").withNewEphemeral().endEphemeral().build())),
+                argumentSet("ephemeral volume with a template without spec", Pods.unnamed("web")
+                        .volume(new VolumeBuilder().withName("data").withNewEphemeral().withNewVolumeClaimTemplate()
+                                .withNewMetadata().addToLabels("a", "b").endMetadata().endVolumeClaimTemplate()
+                                .endEphemeral().build())));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("preparedInputs")
+    void whateverPrepareAdmitsMutatesIntoAPodPrepareAdmitsAgain(Pods fixture) {
+        // prepare guards mutate. On re-invocation, and in the validating webhook, prepare sees mutate's output: a
+        // pod it admitted must stay admitted, or Ordinal denies the pod for an annotation Ordinal wrote itself.
+        Pod input = fixture.build();
+        CreateRules.Prepared first = CreateRules.prepare(input);
+        CreateRules.Prepared again = first instanceof CreateRules.Prepared.Member
+                ? CreateRules.prepare(mutated(input, 0, EMPTY, NO_CLAIMS))
+                : first;
+        assertThat(again).as("prepare(mutate(input)) after prepare(input) = %s: got %s, want the same kind", first,
+                again).hasSameClassAs(first);
     }
 
     @Test
