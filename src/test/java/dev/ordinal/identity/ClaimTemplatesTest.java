@@ -23,7 +23,8 @@ class ClaimTemplatesTest {
                 Pods.template("logs"));
         String json = ClaimTemplates.encode(want);
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(encode(x)): got %s, want Valid(x)", got).isEqualTo(new ClaimTemplates.Parsed.Valid(want));
+        assertThat(got).as("parse(encode(x)): got %s, want Valid(x)", got)
+                .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
         String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
         assertThat(again).as("encode(parse(json)): got %s, want the same string %s", again, json).isEqualTo(json);
     }
@@ -88,7 +89,8 @@ class ClaimTemplatesTest {
     @MethodSource("invalid")
     void rejectsAnInvalidValue(String json, String wantReason) {
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(%s): got %s, want Invalid", json, got).isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
+        assertThat(got).as("parse(%s): got %s, want Invalid", json, got)
+                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
         String reason = ((ClaimTemplates.Parsed.Invalid) got).reason();
         assertThat(reason).as("reason: got %s, want it to contain %s", reason, wantReason).contains(wantReason);
     }
@@ -98,7 +100,8 @@ class ClaimTemplatesTest {
         // Valid JSON padded with whitespace past the limit: the size alone must reject it.
         String json = "{\"data\":{\"spec\":{}}}" + " ".repeat(ClaimTemplates.MAX_ANNOTATION_CHARS);
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(oversized): got %s, want Invalid", got).isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
+        assertThat(got).as("parse(oversized): got %s, want Invalid", got)
+                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
         assertThat(((ClaimTemplates.Parsed.Invalid) got).reason()).as("reason names the limit")
                 .contains(Integer.toString(ClaimTemplates.MAX_ANNOTATION_CHARS));
     }

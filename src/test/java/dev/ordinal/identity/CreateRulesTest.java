@@ -79,7 +79,8 @@ class CreateRulesTest {
                 argumentSet("unknown annotation", Pods.unnamed("web").annotation("ordinal.dev/typo", "1"), 403,
                         List.of("ordinal.dev/typo")),
                 argumentSet("bad set label", Pods.named("Web", "Web-0"), 403, List.of("label " + SET_LABEL, "\"Web\"")),
-                argumentSet("empty set label", Pods.unnamed(""), 403, List.of("label " + SET_LABEL, "must not be empty")),
+                argumentSet("empty set label", Pods.unnamed(""), 403,
+                        List.of("label " + SET_LABEL, "must not be empty")),
                 argumentSet("ephemeral-volumes names an emptyDir",
                         Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "cache").emptyDir("cache")
                                 .ephemeralVolume("data"),
@@ -87,7 +88,8 @@ class CreateRulesTest {
                                 "allowed: data")),
                 argumentSet("ephemeral-volumes names a missing volume",
                         Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"), 403,
-                        List.of(EPHEMERAL_VOLUMES_ANNOTATION, "\"scratch\"", "none (the pod has no volumes[].ephemeral)")),
+                        List.of(EPHEMERAL_VOLUMES_ANNOTATION, "\"scratch\"",
+                                "none (the pod has no volumes[].ephemeral)")),
                 // Invalid for the API server too, but it validates only after mutation, when the volume is a PVC.
                 argumentSet("ephemeral volume without a claim template",
                         Pods.unnamed("web").volume(new VolumeBuilder().withName("data").withNewEphemeral()
@@ -279,7 +281,8 @@ class CreateRulesTest {
                         List.of(Members.ready(0), Members.terminating(1)), GOOD_SERVICE,
                         List.of("set web has 1 ordinal(s) below 2 with no live pod (1)")),
                 argumentSet("gaps counted from start", Pods.pod("web", 8).annotation(START_ORDINAL_ANNOTATION, "5"),
-                        List.of(), GOOD_SERVICE, List.of("set web has 3 ordinal(s) below 8 with no live pod (5, 6, 7)")),
+                        List.of(), GOOD_SERVICE,
+                        List.of("set web has 3 ordinal(s) below 8 with no live pod (5, 6, 7)")),
                 argumentSet("two billion gaps", Pods.pod("web", 2_000_000_000), List.of(Members.ready(1)),
                         GOOD_SERVICE, List.of("set web has 1999999999 ordinal(s) below 2000000000 with no live pod"
                                 + " (0, 2, 3, 4, 5, …)")),

@@ -125,8 +125,8 @@ class PodIdentityTest {
         Pod pod = mutated(input, 1, EMPTY, ALL_CLAIMS);
         assertThat(volume(pod, "scratch")).as("listed volume: got changed, want it left ephemeral")
                 .isEqualTo(volume(input, "scratch"));
-        assertThat(volume(pod, "data").getPersistentVolumeClaim().getClaimName()).as("unlisted volume claim")
-                .isEqualTo("data-web-1");
+        String claim = volume(pod, "data").getPersistentVolumeClaim().getClaimName();
+        assertThat(claim).as("unlisted volume's claim: got %s, want data-web-1", claim).isEqualTo("data-web-1");
         Map<String, PersistentVolumeClaimTemplate> templates = ((ClaimTemplates.Parsed.Valid) ClaimTemplates
                 .parse(pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION))).templates();
         assertThat(templates.keySet()).as("templates kept: got %s, want [data]", templates.keySet())
@@ -151,7 +151,8 @@ class PodIdentityTest {
                 argumentSet("claim of another ordinal exists", Pods.unnamed("web").ephemeralVolume("data"),
                         Set.of("data-web-2"), true),
                 argumentSet("one of two claims missing",
-                        Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"), Set.of("data-web-3"), true),
+                        Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"), Set.of("data-web-3"),
+                        true),
                 argumentSet("both claims exist", Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
                         Set.of("data-web-3", "logs-web-3"), false),
                 argumentSet("only a volume kept ephemeral",
@@ -231,7 +232,8 @@ class PodIdentityTest {
                 .containsEntry("app", "web").containsEntry(SET_LABEL, "web");
         assertThat(pod.getMetadata().getAnnotations()).as("annotations: got %s", pod.getMetadata().getAnnotations())
                 .containsEntry("example.com/owner", "team-a").containsEntry(EPHEMERAL_VOLUMES_ANNOTATION, "scratch");
-        assertThat(pod.getMetadata().getGenerateName()).as("generateName").isEqualTo("web-");
+        assertThat(pod.getMetadata().getGenerateName()).as("generateName: got %s, want web-",
+                pod.getMetadata().getGenerateName()).isEqualTo("web-");
         assertThat(pod.getSpec().getContainers()).as("containers: got %s, want unchanged", pod.getSpec()
                 .getContainers()).isEqualTo(input.getSpec().getContainers());
         assertThat(pod.getAdditionalProperties()).as("pod unknown fields: got %s", pod.getAdditionalProperties())
@@ -316,7 +318,7 @@ class PodIdentityTest {
         List<String> listed = PodIdentity.claimNames(input, settingsOf(input), 4);
         assertThat(listed).as("claimNames: got %s, want [data-web-4, logs-web-4]", listed)
                 .containsExactlyInAnyOrder("data-web-4", "logs-web-4");
-        assertThat(listed).as("claims mutate asked about (%s) must all be in claimNames (%s)", asked, listed)
+        assertThat(listed).as("claimNames: got %s, want every claim mutate asked about: %s", listed, asked)
                 .containsAll(asked);
     }
 
@@ -362,8 +364,10 @@ class PodIdentityTest {
         Pod input = Pods.pod("web", 3).hostname("web-3").subdomain("web").label(POD_INDEX_LABEL, "3")
                 .label(POD_NAME_LABEL, "web-3").annotation(DELETION_COST_ANNOTATION, "-3").build();
         Pod pod = mutated(input, 3, EMPTY, NO_CLAIMS);
-        assertThat(pod.getSpec().getHostname()).as("hostname").isEqualTo("web-3");
-        assertThat(PodIdentity.conflicts(input, settingsOf(input), 3)).as("conflicts: want none").isEmpty();
+        assertThat(pod.getSpec().getHostname()).as("hostname: got %s, want web-3", pod.getSpec().getHostname())
+                .isEqualTo("web-3");
+        List<PodIdentity.OwnedField> conflicts = PodIdentity.conflicts(input, settingsOf(input), 3);
+        assertThat(conflicts).as("conflicts: got %s, want none", conflicts).isEmpty();
     }
 
     @Test

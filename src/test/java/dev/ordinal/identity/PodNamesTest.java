@@ -32,7 +32,8 @@ class PodNamesTest {
                 .isEqualTo(new PodNames.OrdinalParse.Valid(want));
         assertThat(PodNames.ordinalOf(set, name)).as("ordinalOf(%s, %s): got %d, want %d", set, name,
                 PodNames.ordinalOf(set, name), want).isEqualTo(want);
-        assertThat(PodNames.podName(set, want)).as("podName(%s, %d) must round-trip to %s", set, want, name)
+        assertThat(PodNames.podName(set, want)).as("podName(%s, %d): got %s, want the name parsed: %s", set, want,
+                PodNames.podName(set, want), name)
                 .isEqualTo(name);
     }
 

@@ -132,7 +132,8 @@ class SetSnapshotTest {
                     .live()).isEqualTo(e.getValue().live());
             assertThat(snap.isTerminating(n)).as("%s: isTerminating(%d) got %s, want %s", where, n,
                     snap.isTerminating(n), !e.getValue().live()).isEqualTo(!e.getValue().live());
-            assertThat(snap.holder(n).map(Member::name)).as("%s: holder(%d)", where, n).contains("web-" + n);
+            assertThat(snap.holder(n).map(Member::name)).as("%s: holder(%d) got %s, want web-%d", where, n,
+                    snap.holder(n), n).contains("web-" + n);
         }
 
         Set<Integer> queries = new TreeSet<>(model.keySet());
@@ -306,14 +307,18 @@ class SetSnapshotTest {
     @Test
     void anEmptySnapshotHasNothing() {
         SetSnapshot snap = SetSnapshot.empty("ns", "web");
-        assertThat(snap.namespace()).as("namespace").isEqualTo("ns");
-        assertThat(snap.set()).as("set").isEqualTo("web");
+        assertThat(snap.namespace()).as("namespace: got %s, want ns", snap.namespace()).isEqualTo("ns");
+        assertThat(snap.set()).as("set: got %s, want web", snap.set()).isEqualTo("web");
         assertThat(snap.liveCount()).as("liveCount: got %d, want 0", snap.liveCount()).isZero();
         assertThat(snap.highestLive()).as("highestLive: got %d, want -1", snap.highestLive()).isEqualTo(-1);
-        assertThat(snap.lowestFree(5, Set.of())).as("lowestFree(5): want 5").isEqualTo(5);
-        assertThat(snap.firstNotReadyBelow(5, 5)).as("firstNotReadyBelow(5, 5): want empty").isEmpty();
-        assertThat(snap.firstNotReadyBelow(5, 7)).as("firstNotReadyBelow(5, 7): want 5").hasValue(5);
-        assertThat(snap.gapCountBelow(5, 3)).as("gapCountBelow(5, 3): want 0").isZero();
+        int free = snap.lowestFree(5, Set.of());
+        assertThat(free).as("lowestFree(5): got %d, want 5", free).isEqualTo(5);
+        OptionalInt none = snap.firstNotReadyBelow(5, 5);
+        assertThat(none).as("firstNotReadyBelow(5, 5): got %s, want empty", none).isEmpty();
+        OptionalInt five = snap.firstNotReadyBelow(5, 7);
+        assertThat(five).as("firstNotReadyBelow(5, 7): got %s, want 5", five).hasValue(5);
+        long gaps = snap.gapCountBelow(5, 3);
+        assertThat(gaps).as("gapCountBelow(5, 3): got %d, want 0", gaps).isZero();
     }
 
     @Test

@@ -64,8 +64,8 @@ class SettingsParserTest {
 
     static Stream<Arguments> validValues() {
         return Stream.of(
-                argumentSet("service", SERVICE_ANNOTATION, "nginx", (Function<SetSettings, Object>) SetSettings::service,
-                        "nginx"),
+                argumentSet("service", SERVICE_ANNOTATION, "nginx",
+                        (Function<SetSettings, Object>) SetSettings::service, "nginx"),
                 argumentSet("service of 63 characters", SERVICE_ANNOTATION, "s".repeat(63),
                         (Function<SetSettings, Object>) SetSettings::service, "s".repeat(63)),
                 argumentSet("policy Parallel", POLICY_ANNOTATION, "Parallel",
@@ -94,7 +94,8 @@ class SettingsParserTest {
                 argumentSet("create-service true", CREATE_SERVICE_ANNOTATION, "true",
                         (Function<SetSettings, Object>) SetSettings::createService, true),
                 argumentSet("ephemeral-volumes one", EPHEMERAL_VOLUMES_ANNOTATION, "scratch",
-                        (Function<SetSettings, Object>) SetSettings::ephemeralVolumes, new TreeSet<>(List.of("scratch"))),
+                        (Function<SetSettings, Object>) SetSettings::ephemeralVolumes,
+                        new TreeSet<>(List.of("scratch"))),
                 argumentSet("ephemeral-volumes with spaces, sorted", EPHEMERAL_VOLUMES_ANNOTATION, " tmp , scratch ",
                         (Function<SetSettings, Object>) SetSettings::ephemeralVolumes,
                         new TreeSet<>(List.of("scratch", "tmp"))),
@@ -222,7 +223,8 @@ class SettingsParserTest {
     void accepts61CharacterSetName() {
         String set = "s".repeat(61);
         assertThat(SettingsParser.setNameProblems(set)).as("61 characters: got problems, want none").isEmpty();
-        assertThat(valid(set, Map.of()).service()).as("service defaults to the set name").isEqualTo(set);
+        String service = valid(set, Map.of()).service();
+        assertThat(service).as("default service: got %s, want the set name", service).isEqualTo(set);
     }
 
     @Test

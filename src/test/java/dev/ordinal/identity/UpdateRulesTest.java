@@ -145,8 +145,8 @@ class UpdateRulesTest {
         for (String key : keys) {
             for (Change change : Change.values()) {
                 for (String user : List.of(ALICE, CONTROLLER)) {
-                    cases.add(argumentSet(change + " " + key + " by " + (user.equals(ALICE) ? "a user" : "the controller"),
-                            key, change, user));
+                    String who = user.equals(ALICE) ? "a user" : "the controller";
+                    cases.add(argumentSet(change + " " + key + " by " + who, key, change, user));
                 }
             }
         }
@@ -173,7 +173,7 @@ class UpdateRulesTest {
     }
 
     @ParameterizedTest(name = "{0} removed by a user")
-    @EnumSource(names = {"ORDERED", "CLAIMS"})
+    @EnumSource
     void namesEveryControllerUserWhenDenyingAGateRemoval(OrdinalGate gate) {
         Pod before = member().build();
         Pod after = member().withoutGate(gate.key).build();
