@@ -16,6 +16,17 @@ build:
 run: build
 	java -jar target/quarkus-app/quarkus-run.jar
 
+## bench: measured admission latency/throughput/memory (wrk over TLS on 127.0.0.1); writes docs/benchmarks.md
+bench: test-classpath
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
+	java -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.bench.Bench
+
+# The packaged jar plus the test classpath, for the demo and the benchmark (test-scope mains).
+.PHONY: test-classpath
+test-classpath:
+	$(MVN) -q -DskipTests package
+	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+
 clean:
 	$(MVN) clean
 

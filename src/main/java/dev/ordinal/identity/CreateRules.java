@@ -117,7 +117,7 @@ public final class CreateRules {
         int k = waitingFor.getAsInt();
         String predecessor = PodNames.podName(s.set(), k);
         String state = snapshot.holder(k).map(m -> m.terminating() ? "is terminating"
-                : "is not Running and Ready yet (phase " + m.phase() + ")")
+                : "is not Running and Ready yet (phase " + (m.phase() == null ? "Pending" : m.phase()) + ")")
                 .orElse("does not exist yet");
         return Optional.of(Decision.Deny.retryLater(PodNames.podName(s.set(), n) + " waits for " + predecessor + ": "
                 + predecessor + " " + state + "; " + ORDERING_ANNOTATION + "=deny admits ordinal " + n

