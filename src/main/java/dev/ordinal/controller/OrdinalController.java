@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 import dev.ordinal.cluster.SetKey;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -30,6 +32,7 @@ public final class OrdinalController implements AutoCloseable {
 
     private final ClusterReader reader;
     private final ControllerSettings settings;
+    private final KubernetesClient writes;
     private final AtomicBoolean leader = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private final SetQueue queue = new SetQueue();
@@ -41,19 +44,35 @@ public final class OrdinalController implements AutoCloseable {
     private final Thread worker;
 
     /**
-     * A controller writing through {@code client}, reading {@code reader}, with meters in {@code registry}. Nothing
-     * runs until {@link #start()}.
+     * A controller writing to the API server {@code client} talks to, reading {@code reader}, with meters in
+     * {@code registry}. Nothing runs until {@link #start()}.
      */
     public OrdinalController(KubernetesClient client, ClusterReader reader, ControllerSettings settings,
             MeterRegistry registry, Clock clock) {
         this.reader = reader;
         this.settings = settings;
+        this.writes = withoutRetries(client);
         this.metrics = new ControllerMetrics(registry, leader);
-        EventRecorder events = new EventRecorder(client, settings.identity(), clock);
-        this.reconciler = new SetReconciler(client, reader, events, metrics, this::isLeader, clock);
+        EventRecorder events = new EventRecorder(writes, settings.identity(), clock);
+        this.reconciler = new SetReconciler(writes, reader, events, metrics, this::isLeader, clock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ordinal-controller-timer"));
-        this.election = new LeaderElection(client, settings, this::startLeading, this::stopLeading, scheduler);
+        this.election = new LeaderElection(writes, settings, this::startLeading, this::stopLeading, scheduler);
         this.worker = daemon(this::work, "ordinal-controller-worker");
+    }
+
+    /**
+     * A client for the same API server that does not retry failed requests. fabric8 retries a 5xx or I/O failure
+     * up to {@code requestRetryBackoffLimit} times (10) with exponential backoff, inside the call and on its own
+     * threads: a gate patch sent while leading could then land some 20 seconds later, after this replica lost the
+     * Lease (longer than a lease duration), and the worker would hang on it. Seen against the mock API server in
+     * {@code RestartTest}. The work queue retries instead, after re-reading the cluster and only while leading.
+     * Built the way quarkus-kubernetes-client builds the application's client (same HTTP client factory).
+     */
+    static KubernetesClient withoutRetries(KubernetesClient client) {
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build())
+                .withKubernetesSerialization(client.getKubernetesSerialization())
+                .build();
     }
 
     /** Starts the worker, the resync timer and the election in the background; returns at once. */
@@ -90,6 +109,7 @@ public final class OrdinalController implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        writes.close();
         LOG.infof("controller %s stopped", settings.identity());
     }
 
