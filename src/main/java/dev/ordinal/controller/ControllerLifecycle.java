@@ -47,8 +47,8 @@ public class ControllerLifecycle {
         }
         OrdinalController c = new OrdinalController(client, ClusterReader.of(view),
                 ControllerSettings.from(config.controller()), registry, Clock.systemUTC());
-        controller = c;
         c.start();
+        controller = c;
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -89,7 +89,10 @@ final class EventRecorder {
 
     private boolean increment(Recorded seen, String now) {
         try {
-            client.v1().events().inNamespace(seen.namespace()).withName(seen.name())
+            // resource(stub), not withName(name): fabric8 would GET the Event first (an extra call and RBAC verb).
+            Event stub = new EventBuilder().withNewMetadata().withName(seen.name()).withNamespace(seen.namespace())
+                    .endMetadata().build();
+            client.v1().events().inNamespace(seen.namespace()).resource(stub)
                     .patch(PatchContext.of(PatchType.JSON_MERGE),
                             "{\"count\":" + (seen.count() + 1) + ",\"lastTimestamp\":\"" + now + "\"}");
             return true;

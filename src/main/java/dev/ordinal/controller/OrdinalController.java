@@ -35,6 +35,7 @@ public final class OrdinalController implements AutoCloseable {
     private final KubernetesClient writes;
     private final AtomicBoolean leader = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final SetQueue queue = new SetQueue();
     private final Map<SetKey, Integer> failures = new ConcurrentHashMap<>();
     private final ControllerMetrics metrics;
@@ -77,7 +78,7 @@ public final class OrdinalController implements AutoCloseable {
 
     /** Starts the worker, the resync timer and the election in the background; returns at once. */
     public void start() {
-        if (!running.compareAndSet(false, true)) {
+        if (closed.get() || !running.compareAndSet(false, true)) {
             return;
         }
         reader.onSetChange(key -> {
@@ -96,16 +97,19 @@ public final class OrdinalController implements AutoCloseable {
     /** Stops acting, releases the lease if held, and stops the threads. */
     @Override
     public void close() {
-        if (!running.compareAndSet(true, false)) {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
+        running.set(false);
         election.close();
         leader.set(false);
         queue.clear();
         scheduler.shutdownNow();
         worker.interrupt();
         try {
-            worker.join(5_000);
+            if (worker.isAlive()) {
+                worker.join(5_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

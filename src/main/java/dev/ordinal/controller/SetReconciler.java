@@ -155,14 +155,14 @@ final class SetReconciler {
             if (updated != null) {
                 forget(key, pod, "ordered");
                 metrics.gateReleased(ORDERED_GATE);
-                events.record(updated, ControllerEvent.gateReleased(key.set(), r));
+                record(updated, ControllerEvent.gateReleased(key.set(), r));
                 LOG.infof("set %s: released %s of %s", key, ORDERED_GATE, r.pod());
             }
         }
         for (OrderedStart.Wait w : plan.waits()) {
             Pod pod = pods.get(w.pod());
             if (announce(key, pod, "ordered", Integer.toString(w.awaited()))) {
-                events.record(pod, ControllerEvent.waiting(w));
+                record(pod, ControllerEvent.waiting(w));
             }
         }
         return earliest(again, plan.requeueAfter());
@@ -185,7 +185,7 @@ final class SetReconciler {
             Service created = create(check.create().get());
             if (created != null) {
                 metrics.serviceCreated();
-                events.record(created, ControllerEvent.serviceCreated(s.service(), s.set(),
+                record(created, ControllerEvent.serviceCreated(s.service(), s.set(),
                         created.getSpec().getPorts() == null ? 0 : created.getSpec().getPorts().size()));
                 LOG.infof("set %s: created headless Service %s", key, s.service());
             }
@@ -202,7 +202,7 @@ final class SetReconciler {
                     continue;
                 }
                 Service svc = existing.get();
-                events.record(pod, problem == HeadlessService.Problem.NOT_HEADLESS
+                record(pod, problem == HeadlessService.Problem.NOT_HEADLESS
                         ? ControllerEvent.serviceNotHeadless(s.service(), svc.getSpec().getClusterIP(),
                                 pod.getMetadata().getName())
                         : ControllerEvent.serviceSelectorMismatch(s.service(), s.set(), svc.getSpec().getSelector()));
@@ -223,7 +223,7 @@ final class SetReconciler {
         }
         if (plan instanceof ClaimPlan.Plan.Invalid invalid) {
             if (announce(key, pod, "claims", "invalid")) {
-                events.record(pod, ControllerEvent.claimTemplatesInvalid(name, invalid.reason()));
+                record(pod, ControllerEvent.claimTemplatesInvalid(name, invalid.reason()));
             }
             return Optional.empty();
         }
@@ -235,20 +235,20 @@ final class SetReconciler {
                     if (created != null) {
                         createdClaims.put(ns + "/" + claim.name(), new Created<>(created, clock.instant()));
                         metrics.claimCreated();
-                        events.record(pod, ControllerEvent.claimCreated(name, claim));
+                        record(pod, ControllerEvent.claimCreated(name, claim));
                         LOG.infof("set %s: created PersistentVolumeClaim %s for %s", key, claim.name(), name);
                     } else if (announce(key, pod, "claim:" + claim.name(), "reused")) {
-                        events.record(pod, ControllerEvent.claimReused(name, claim));
+                        record(pod, ControllerEvent.claimReused(name, claim));
                     }
                 }
                 case REUSE -> {
                     if (announce(key, pod, "claim:" + claim.name(), "reused")) {
-                        events.record(pod, ControllerEvent.claimReused(name, claim));
+                        record(pod, ControllerEvent.claimReused(name, claim));
                     }
                 }
                 case TERMINATING -> {
                     if (announce(key, pod, "claim:" + claim.name(), "terminating")) {
-                        events.record(pod, ControllerEvent.claimTerminating(name, claim));
+                        record(pod, ControllerEvent.claimTerminating(name, claim));
                     }
                 }
             }
@@ -260,7 +260,7 @@ final class SetReconciler {
         if (updated != null) {
             pods.put(name, updated);
             metrics.gateReleased(CLAIMS_GATE);
-            events.record(updated, ControllerEvent.claimsGateReleased(name,
+            record(updated, ControllerEvent.claimsGateReleased(name,
                     claims.claims().stream().map(ClaimPlan.Claim::name).toList()));
             LOG.infof("set %s: released %s of %s", key, CLAIMS_GATE, name);
         } else {
@@ -292,7 +292,8 @@ final class SetReconciler {
         String ns = pod.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
         try {
-            Pod updated = client.pods().inNamespace(ns).withName(name).patch(PatchContext.of(PatchType.JSON),
+            // resource(pod), not withName(name): fabric8 would GET the pod first (an extra call and RBAC verb).
+            Pod updated = client.pods().inNamespace(ns).resource(pod).patch(PatchContext.of(PatchType.JSON),
                     patch.get());
             patchedPods.put(uidOf(pod), new Written(String.valueOf(pod.getMetadata().getResourceVersion()),
                     clock.instant()));
@@ -319,6 +320,12 @@ final class SetReconciler {
             }
             throw e;
         }
+    }
+
+    /** Records an Event, only while leading: a replica that lost the Lease writes nothing, Events included. */
+    private void record(io.fabric8.kubernetes.api.model.HasMetadata involved, ControllerEvent event) {
+        ensureLeading();
+        events.record(involved, event);
     }
 
     private void ensureLeading() {
