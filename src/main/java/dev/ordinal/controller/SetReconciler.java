@@ -64,12 +64,15 @@ final class SetReconciler {
 
     /** Per set, per pod uid, per topic: the last wait or warning announced, so it is announced once. */
     private final Map<SetKey, Map<String, Map<String, String>>> announced = new ConcurrentHashMap<>();
-    /** Pod uid to the resourceVersion it had when this replica patched it: the cache is stale while it shows it. */
+    /**
+     * Pod uid to the resourceVersions it had before this replica's recent patches of it: the cache is stale while
+     * it shows one of them (two patches in one reconcile leave two).
+     */
     private final Map<String, Written> patchedPods = new ConcurrentHashMap<>();
     /** PVCs ({@code namespace/name}) this replica created that the cache may not show yet. */
     private final Map<String, Created<PersistentVolumeClaim>> createdClaims = new ConcurrentHashMap<>();
 
-    private record Written(String staleVersion, Instant at) {
+    private record Written(Set<String> staleVersions, Instant at) {
     }
 
     private record Created<T>(T object, Instant at) {
@@ -123,7 +126,7 @@ final class SetReconciler {
         for (Pod p : pods.values()) {
             Written w = patchedPods.get(uidOf(p));
             if (w != null) {
-                if (w.staleVersion().equals(p.getMetadata().getResourceVersion())) {
+                if (w.staleVersions().contains(String.valueOf(p.getMetadata().getResourceVersion()))) {
                     lagging.add(p.getMetadata().getName());
                 } else {
                     patchedPods.remove(uidOf(p));
@@ -295,8 +298,12 @@ final class SetReconciler {
             // resource(pod), not withName(name): fabric8 would GET the pod first (an extra call and RBAC verb).
             Pod updated = client.pods().inNamespace(ns).resource(pod).patch(PatchContext.of(PatchType.JSON),
                     patch.get());
-            patchedPods.put(uidOf(pod), new Written(String.valueOf(pod.getMetadata().getResourceVersion()),
-                    clock.instant()));
+            String stale = String.valueOf(pod.getMetadata().getResourceVersion());
+            patchedPods.merge(uidOf(pod), new Written(Set.of(stale), clock.instant()), (old, neu) -> {
+                Set<String> both = new HashSet<>(old.staleVersions());
+                both.add(stale);
+                return new Written(Set.copyOf(both), neu.at());
+            });
             return updated;
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {

@@ -76,6 +76,20 @@ class StorageControllerTest {
     }
 
     @Test
+    void aPodWithBothGatesGetsItsClaimAndStartsInOneGo() {
+        cluster.create(ns, PodFixtures.stored("web", 0).ready().build());
+        Pod pod = gatedPod(1, "1Gi");
+        cluster.create(ns, new PodBuilder(pod).editSpec().addNewSchedulingGate(OrdinalKeys.ORDERED_GATE).endSpec()
+                .build());
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> cluster.gates(ns, "web-1").isEmpty());
+        assertThat(cluster.claims(ns)).extracting(c -> c.getMetadata().getName()).containsExactly("data-web-1");
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.ORDINAL_GATE_RELEASED)).hasSize(1);
+        });
+    }
+
+    @Test
     void reusesAnExistingClaimUntouched() {
         PersistentVolumeClaim old = server.getClient().persistentVolumeClaims().inNamespace(ns)
                 .resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-web-0")
