@@ -55,7 +55,18 @@ final class LeaderElection implements AutoCloseable {
                         leader -> LOG.infof("controller leader is now %s (this replica: %s)", leader,
                                 settings.identity())))
                 .build();
-        CompletableFuture<?> future = client.leaderElector().withConfig(config).build().start();
+        CompletableFuture<?> future;
+        try {
+            future = client.leaderElector().withConfig(config).build().start();
+        } catch (RuntimeException e) {
+            // E.g. timings fabric8 rejects (it wants lease-duration > renew-deadline > 1.2 x retry-period). This runs
+            // on a scheduler thread, which would swallow the exception: say it loudly, then stand again later.
+            LOG.errorf(e, "cannot run leader election on %s/%s; this replica will not act as controller",
+                    settings.leaseNamespace(), settings.leaseName());
+            scheduler.schedule(this::start, Math.max(1000, settings.retryPeriod().toMillis()),
+                    TimeUnit.MILLISECONDS);
+            return;
+        }
         running = future;
         future.whenComplete((ok, failure) -> {
             synchronized (this) {
