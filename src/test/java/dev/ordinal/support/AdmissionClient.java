@@ -35,6 +35,12 @@ public final class AdmissionClient {
                 .getValue("quarkus.http.test-ssl-port", Integer.class);
     }
 
+    /** The management port (health, metrics) of the app under test, published like {@link #httpsPort()}. */
+    public static int managementPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class);
+    }
+
     /** A fixture from {@code src/test/resources/admission/}. */
     public static ObjectNode fixture(String name) {
         try (InputStream in = AdmissionClient.class.getResourceAsStream("/admission/" + name)) {
