@@ -22,20 +22,19 @@ public final class ExpectedRbac {
         }
     }
 
-    /** Name of the leader-election Lease; the Role limits get and update to it. */
+    /** Name of the leader-election Lease; the Role limits get and patch to it. */
     public static final String LEASE_NAME = "ordinal-controller";
 
     /** ClusterRole {@code ordinal}: informers, gate lifting, claim and Service creation, events. */
     public static final Set<Permission> CLUSTER_ROLE = union(
-            permissions("", "pods", "get", "list", "watch", "patch"),
-            permissions("", "persistentvolumeclaims", "get", "list", "watch", "create"),
-            permissions("", "services", "get", "list", "watch", "create"),
-            permissions("", "events", "create", "patch"),
-            permissions("events.k8s.io", "events", "create", "patch"));
+            permissions("", "pods", "list", "watch", "patch"),
+            permissions("", "persistentvolumeclaims", "list", "watch", "create"),
+            permissions("", "services", "list", "watch", "create"),
+            permissions("", "events", "create", "patch"));
 
     /** Role {@code ordinal-leader-election} in ordinal-system: what fabric8's LeaderElector uses. */
     public static final Set<Permission> LEADER_ELECTION_ROLE =
-            permissions("coordination.k8s.io", "leases", "get", "create", "update");
+            permissions("coordination.k8s.io", "leases", "get", "create", "patch");
 
     private ExpectedRbac() {
     }
