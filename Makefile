@@ -16,5 +16,49 @@ build:
 run: build
 	java -jar target/quarkus-app/quarkus-run.jar
 
+## bench: measured admission latency/throughput/memory (wrk over TLS on 127.0.0.1); writes docs/benchmarks.md
+bench: test-classpath
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
+	java -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.bench.Bench
+
+# The packaged jar plus the test classpath, for the demo and the benchmark (test-scope mains).
+.PHONY: test-classpath
+test-classpath:
+	$(MVN) -q -DskipTests package
+	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+
 clean:
 	$(MVN) clean
+
+IMAGE ?= ordinal/ordinal:0.1.0
+CONTAINER_TOOL ?= docker
+KUBECTL ?= kubectl
+
+.PHONY: certs deploy undeploy image image-native native
+
+## certs: CA and webhook serving certificate in certs/out/ (kept while valid; FORCE=1 renews)
+certs:
+	certs/gen-certs.sh $(if $(FORCE),--force)
+
+## deploy: install Ordinal into the current kubectl context (deploy/local = deploy/base + certs/out)
+deploy: certs
+	$(KUBECTL) apply -k deploy/local
+	$(KUBECTL) -n ordinal-system rollout status deployment/ordinal --timeout=180s
+
+## undeploy: remove the webhooks first, so opted-in pods are never stuck on a missing webhook
+undeploy:
+	$(KUBECTL) delete mutatingwebhookconfiguration/ordinal validatingwebhookconfiguration/ordinal --ignore-not-found
+	$(KUBECTL) delete -k deploy --ignore-not-found
+
+## image: JVM container image (tag with IMAGE=...)
+image:
+	$(MVN) -DskipTests package
+	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
+
+## image-native: native container image, compiled inside the container build
+image-native:
+	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.native -t $(IMAGE) .
+
+## native: native executable in target/ (Linux), compiled in a builder container
+native:
+	$(MVN) -Pnative package -DskipTests -Dquarkus.native.container-build=true

@@ -126,8 +126,9 @@ public class AdmissionResource {
                     + " message=%s", request.uid(), webhook, request.operation(), request.describePod(), set,
                     request.dryRun(), deny.code(), took.toNanos() / 1000, deny.message());
         } else if (patchOps > 0) {
+            String pod = request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata().getName();
             LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
-                    + " tookMicros=%d", request.uid(), webhook, request.operation(), request.describePod(), set,
+                    + " tookMicros=%d", request.uid(), webhook, request.operation(), pod, set,
                     request.dryRun(), patchOps, took.toNanos() / 1000);
         } else if (LOG.isDebugEnabled()) {
             LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"

@@ -1,18 +1,18 @@
 package dev.ordinal.cluster;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.Ordinals;
-import dev.ordinal.identity.PodNames;
 import dev.ordinal.identity.SetSnapshot;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -38,10 +38,7 @@ public final class SetIndex {
             Member previous = state.members.put(member.name(), member);
             if (previous == null && member.ordinal() >= 0) {
                 // The cache now holds the pod, so the reservation that named it has done its job.
-                Reservation r = state.reservations.get(member.ordinal());
-                if (r != null && r.podName().equals(member.name())) {
-                    state.reservations.remove(member.ordinal());
-                }
+                state.release(member.ordinal());
             }
             state.snapshot = null;
         }
@@ -82,11 +79,10 @@ public final class SetIndex {
     public Ordinals.Assignment assign(SetKey key, int start, boolean reserve, Instant now, Duration ttl) {
         SetState state = sets.computeIfAbsent(key, k -> new SetState());
         synchronized (state) {
-            state.reservations.values().removeIf(r -> !r.expiresAt().isAfter(now));
-            Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, state.reservations.keySet());
+            state.expire(now);
+            Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, state.reserved);
             if (reserve && assignment instanceof Ordinals.Assignment.Assigned assigned) {
-                int n = assigned.ordinal();
-                state.reservations.put(n, new Reservation(PodNames.podName(key.set(), n), now.plus(ttl)));
+                state.reserve(assigned.ordinal(), now.plus(ttl));
             }
             return assignment;
         }
@@ -97,7 +93,7 @@ public final class SetIndex {
         SetState state = sets.get(key);
         if (state != null) {
             synchronized (state) {
-                state.reservations.remove(n);
+                state.release(n);
             }
         }
     }
@@ -109,7 +105,7 @@ public final class SetIndex {
             return Set.of();
         }
         synchronized (state) {
-            return Set.copyOf(state.reservations.keySet());
+            return Set.copyOf(state.expiries.keySet());
         }
     }
 
@@ -135,13 +131,39 @@ public final class SetIndex {
         return set == null ? null : new SetKey(pod.getMetadata().getNamespace(), set);
     }
 
-    private record Reservation(String podName, Instant expiresAt) {
+    private record Expiry(int ordinal, Instant at) {
     }
 
     private static final class SetState {
-        final Map<String, Member> members = new java.util.HashMap<>();
-        final TreeMap<Integer, Reservation> reservations = new TreeMap<>();
+        final Map<String, Member> members = new HashMap<>();
+        /** Reserved ordinals as runs, for the lowest-free search. */
+        final OrdinalIntervals reserved = new OrdinalIntervals();
+        /** Ordinal to its expiry; the queue holds the same in expiry order (the TTL is constant). */
+        final Map<Integer, Instant> expiries = new HashMap<>();
+        final ArrayDeque<Expiry> expiryQueue = new ArrayDeque<>();
         SetSnapshot snapshot;
+
+        void reserve(int n, Instant expiresAt) {
+            reserved.add(n);
+            expiries.put(n, expiresAt);
+            expiryQueue.addLast(new Expiry(n, expiresAt));
+        }
+
+        void release(int n) {
+            if (expiries.remove(n) != null) {
+                reserved.remove(n);
+            }
+        }
+
+        /** Drops reservations that expired by {@code now}; stale queue entries (released early) are skipped. */
+        void expire(Instant now) {
+            while (!expiryQueue.isEmpty() && !expiryQueue.peekFirst().at().isAfter(now)) {
+                Expiry e = expiryQueue.pollFirst();
+                if (e.at().equals(expiries.get(e.ordinal()))) {
+                    release(e.ordinal());
+                }
+            }
+        }
 
         SetSnapshot snapshot(SetKey key) {
             if (snapshot == null) {

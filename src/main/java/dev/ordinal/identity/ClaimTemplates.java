@@ -1,8 +1,10 @@
 package dev.ordinal.identity;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,9 +49,15 @@ public final class ClaimTemplates {
                     + MAX_ANNOTATION_CHARS);
         }
         TreeMap<String, PersistentVolumeClaimTemplate> templates;
-        try {
-            templates = MAPPER.readValue(json, TYPE);
-        } catch (JsonProcessingException | RuntimeException e) {
+        // Read through a parser and require the end of input after the value: ObjectMapper.readValue(String) stops
+        // after the first value and accepts `{...} garbage`. (DeserializationFeature.FAIL_ON_TRAILING_TOKENS cannot
+        // be used: it breaks fabric8's Quantity deserializer, which reads a nested tree through the same mapper.)
+        try (JsonParser parser = MAPPER.createParser(json)) {
+            templates = MAPPER.readValue(parser, TYPE);
+            if (parser.nextToken() != null) {
+                throw new IllegalArgumentException("trailing content after the JSON value");
+            }
+        } catch (IOException | RuntimeException e) {
             return new Parsed.Invalid("value is not a JSON object from volume name to PersistentVolumeClaimTemplate"
                     + " ({\"<volume>\": {\"spec\": {...}}})");
         }

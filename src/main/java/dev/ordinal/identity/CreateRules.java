@@ -117,7 +117,7 @@ public final class CreateRules {
         int k = waitingFor.getAsInt();
         String predecessor = PodNames.podName(s.set(), k);
         String state = snapshot.holder(k).map(m -> m.terminating() ? "is terminating"
-                : "is not Running and Ready yet (phase " + m.phase() + ")")
+                : "is not Running and Ready yet (phase " + (m.phase() == null ? "Pending" : m.phase()) + ")")
                 .orElse("does not exist yet");
         return Optional.of(Decision.Deny.retryLater(PodNames.podName(s.set(), n) + " waits for " + predecessor + ": "
                 + predecessor + " " + state + "; " + ORDERING_ANNOTATION + "=deny admits ordinal " + n
@@ -223,12 +223,22 @@ public final class CreateRules {
         return "settings differ";
     }
 
-    /** Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod. */
+    /**
+     * Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod, and every
+     * generic ephemeral volume Ordinal turns into a claim must have a template with a spec: the API server validates
+     * only after mutation, when the volume is already a PVC, and Ordinal's own annotation would then fail to parse.
+     */
     static Optional<String> ephemeralVolumeProblem(Pod pod, SetSettings s) {
         Set<String> ephemeral = new TreeSet<>();
         for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
             if (v.getEphemeral() != null) {
                 ephemeral.add(v.getName());
+                if (!s.ephemeralVolumes().contains(v.getName()) && (v.getEphemeral().getVolumeClaimTemplate() == null
+                        || v.getEphemeral().getVolumeClaimTemplate().getSpec() == null)) {
+                    return Optional.of("volume " + quote(v.getName()) + " is a generic ephemeral volume without"
+                            + " ephemeral.volumeClaimTemplate.spec; allowed: a volumeClaimTemplate with a spec,"
+                            + " from which Ordinal makes claim " + quote(v.getName() + "-" + s.set() + "-<n>"));
+                }
             }
         }
         for (String name : s.ephemeralVolumes()) {

@@ -59,14 +59,15 @@ public record Member(
     }
 
     /**
-     * True when the pod has been Running and Ready for at least {@code minReadySeconds} at {@code now}, as
-     * StatefulSet's {@code isRunningAndAvailable}. A ready pod with no transition time counts as available.
+     * True when the pod has been Running and Ready for more than {@code minReadySeconds} at {@code now}, as
+     * Kubernetes' {@code podutil.IsPodAvailable}: with a minimum, a ready pod with no (or an unreadable) transition
+     * time is not available yet.
      */
     public boolean isAvailable(int minReadySeconds, Instant now) {
         if (!runningAndReady) {
             return false;
         }
-        return minReadySeconds == 0 || readySince == null || !readySince.plusSeconds(minReadySeconds).isAfter(now);
+        return minReadySeconds == 0 || readySince != null && readySince.plusSeconds(minReadySeconds).isBefore(now);
     }
 
     private static PodCondition readyCondition(Pod pod) {
@@ -96,6 +97,10 @@ public record Member(
     /** The set name carried by {@code pod}, or null when it carries none. */
     public static String setOf(Pod pod) {
         Map<String, String> labels = pod.getMetadata() == null ? null : pod.getMetadata().getLabels();
-        return labels == null ? null : labels.get(OrdinalKeys.SET_LABEL);
+        if (labels == null || !labels.containsKey(OrdinalKeys.SET_LABEL)) {
+            return null;
+        }
+        String set = labels.get(OrdinalKeys.SET_LABEL);
+        return set == null ? "" : set; // JSON null is "" to the API server, and "" still matches Exists
     }
 }

@@ -27,6 +27,11 @@ public final class OrdinalKeys {
     /** ReplicaSets delete the pod with the lowest cost first, so {@code -n} removes the highest ordinal first. */
     public static final String DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
 
+    /** Label on objects the controller creates (the headless Service), so it never touches a user's object. */
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    /** Value of {@link #MANAGED_BY_LABEL} on objects Ordinal created. */
+    public static final String MANAGED_BY_VALUE = "ordinal";
+
     /** Scheduling gate held until every lower ordinal is Running and Ready. */
     public static final String ORDERED_GATE = PREFIX + "ordered";
     /** Scheduling gate held until every per-ordinal PersistentVolumeClaim exists. */

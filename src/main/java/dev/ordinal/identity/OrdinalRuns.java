@@ -8,7 +8,7 @@ import java.util.Collection;
  * would be faster to write but would allocate by the largest ordinal, which a user controls (a pod named
  * {@code web-2000000000} must not cost 250 MB), so runs of consecutive ordinals are precomputed instead.
  */
-final class OrdinalRuns {
+final class OrdinalRuns implements OrdinalSet {
 
     private final int[] sorted;
     /** For index i, the index of the last element of the run of consecutive ordinals that contains sorted[i]. */
@@ -23,7 +23,8 @@ final class OrdinalRuns {
         }
     }
 
-    boolean contains(int ordinal) {
+    @Override
+    public boolean contains(int ordinal) {
         return Arrays.binarySearch(sorted, ordinal) >= 0;
     }
 
@@ -31,8 +32,8 @@ final class OrdinalRuns {
         return sorted.length;
     }
 
-    /** The lowest ordinal {@code >= from} not in this set; -1 when that would overflow an int. */
-    int firstAbsentFrom(int from) {
+    @Override
+    public int firstAbsentFrom(int from) {
         int i = Arrays.binarySearch(sorted, from);
         if (i < 0) {
             return from;

@@ -28,6 +28,11 @@ public final class Ordinals {
      * still holds that ordinal, the answer is to wait rather than to move on to {@code n + 1}.
      */
     public static Assignment assign(SetSnapshot snapshot, int start, Set<Integer> reserved) {
+        return assign(snapshot, start, OrdinalSet.of(reserved));
+    }
+
+    /** As {@link #assign(SetSnapshot, int, Set)} with reservations that know their runs. */
+    public static Assignment assign(SetSnapshot snapshot, int start, OrdinalSet reserved) {
         int n = snapshot.lowestFree(start, reserved);
         if (n < 0) {
             return new Assignment.Exhausted();

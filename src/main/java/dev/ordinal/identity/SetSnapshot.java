@@ -109,11 +109,27 @@ public final class SetSnapshot {
 
     /** The lowest {@code n >= start} held by no live pod and not in {@code reserved}; -1 when none fits an int. */
     public int lowestFree(int start, Set<Integer> reserved) {
-        int n = live.firstAbsentFrom(start);
-        while (n >= 0 && reserved.contains(n)) {
-            n = n == Integer.MAX_VALUE ? -1 : live.firstAbsentFrom(n + 1);
+        return lowestFree(start, OrdinalSet.of(reserved));
+    }
+
+    /**
+     * As {@link #lowestFree(int, Set)}; each step skips a whole run of live or reserved ordinals, so a long run of
+     * reservations costs O(log n), not O(run).
+     */
+    public int lowestFree(int start, OrdinalSet reserved) {
+        int n = start;
+        while (n >= 0) {
+            int free = live.firstAbsentFrom(n);
+            if (free < 0) {
+                return -1;
+            }
+            int next = reserved.firstAbsentFrom(free);
+            if (next == free) {
+                return free;
+            }
+            n = next;
         }
-        return n;
+        return -1;
     }
 
     /**

@@ -52,7 +52,11 @@ public final class SettingsParser {
      * annotations are problems too, so a typo is never silently ignored.
      */
     public static Result parse(String set, Map<String, String> annotations) {
-        Map<String, String> a = annotations == null ? Map.of() : annotations;
+        // JSON null in a map of strings is "" to the API server (Go decoding), so it is here too.
+        Map<String, String> a = new java.util.HashMap<>();
+        if (annotations != null) {
+            annotations.forEach((k, v) -> a.put(k, v == null ? "" : v));
+        }
         List<String> problems = new ArrayList<>();
 
         problems.addAll(setNameProblems(set));
@@ -65,7 +69,7 @@ public final class SettingsParser {
         }
 
         String service = a.getOrDefault(SERVICE_ANNOTATION, set);
-        if (!PodNames.isServiceName(service)) {
+        if (service != null && !PodNames.isServiceName(service)) {
             problems.add(a.containsKey(SERVICE_ANNOTATION)
                     ? "annotation " + SERVICE_ANNOTATION + ": value " + quote(service)
                             + " is not a valid Service name; allowed: a DNS-1035 label (lowercase letters, digits and '-',"
@@ -160,7 +164,8 @@ public final class SettingsParser {
     private static SortedSet<String> parseVolumeList(Map<String, String> a, List<String> problems) {
         SortedSet<String> names = new TreeSet<>();
         String raw = a.get(EPHEMERAL_VOLUMES_ANNOTATION);
-        if (raw == null) {
+        if (raw == null || raw.isBlank()) {
+            // An empty value (as a template engine renders an unset one) means no volume is kept ephemeral.
             return names;
         }
         for (String part : raw.split(",", -1)) {

@@ -64,7 +64,8 @@ public final class UpdateRules {
                 return immutable("annotation " + key, before, after);
             }
         }
-        if (!controllerUsers.contains(username)) {
+        // A request without userInfo.username is never the controller; and List.of/Set.of throw on contains(null).
+        if (username == null || !controllerUsers.contains(username)) {
             Set<String> removed = gates(oldPod);
             removed.removeAll(gates(newPod));
             removed.retainAll(OrdinalKeys.GATES);

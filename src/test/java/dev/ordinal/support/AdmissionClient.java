@@ -22,9 +22,23 @@ import io.restassured.response.Response;
 public final class AdmissionClient {
 
     public static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final int HTTPS_PORT = 8444;
 
     private AdmissionClient() {
+    }
+
+    /**
+     * The HTTPS port of the app under test. Tests use port 0 (a free port, so parallel builds do not collide);
+     * Quarkus publishes the bound port back into this property once started.
+     */
+    public static int httpsPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.http.test-ssl-port", Integer.class);
+    }
+
+    /** The management port (health, metrics) of the app under test, published like {@link #httpsPort()}. */
+    public static int managementPort() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getValue("quarkus.management.test-port", Integer.class);
     }
 
     /** A fixture from {@code src/test/resources/admission/}. */
@@ -63,7 +77,7 @@ public final class AdmissionClient {
 
     /** POSTs {@code body} to {@code path} as JSON and returns the raw response. */
     public static Response post(String path, String body, String contentType) {
-        return given().relaxedHTTPSValidation().baseUri("https://localhost").port(HTTPS_PORT)
+        return given().relaxedHTTPSValidation().baseUri("https://localhost").port(httpsPort())
                 .contentType(contentType).body(body.getBytes(StandardCharsets.UTF_8))
                 .when().post(path);
     }

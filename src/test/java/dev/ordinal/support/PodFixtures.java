@@ -60,6 +60,12 @@ public final class PodFixtures {
         return this;
     }
 
+    /** Sets hostname and subdomain, as the mutating webhook does. */
+    public PodFixtures hostname(String hostname, String subdomain) {
+        builder.editSpec().withHostname(hostname).withSubdomain(subdomain).endSpec();
+        return this;
+    }
+
     public PodFixtures gate(String gate) {
         builder.editSpec().addNewSchedulingGate(gate).endSpec();
         return this;

@@ -1,0 +1,72 @@
+package dev.ordinal.controller;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.SetKey;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+
+/**
+ * What the controller reads: the informer caches, never the API server. Every object handed out is a copy. Kept
+ * as an interface so a controller can run outside CDI (two instances against one mock API in a test).
+ */
+public interface ClusterReader {
+
+    /** True when every cache has completed its first list. */
+    boolean synced();
+
+    /** Every set that has or had pods in the cache. */
+    Collection<SetKey> sets();
+
+    /** Copies of the cached pods of set {@code key}. */
+    List<Pod> pods(SetKey key);
+
+    /** A copy of the cached PVC {@code namespace/name}. */
+    Optional<PersistentVolumeClaim> claim(String namespace, String name);
+
+    /** A copy of the cached Service {@code namespace/name}. */
+    Optional<Service> service(String namespace, String name);
+
+    /** Calls {@code listener} whenever a pod, PVC or Service of a set changes. */
+    void onSetChange(Consumer<SetKey> listener);
+
+    /** The reader backed by the application's {@link ClusterView}. */
+    static ClusterReader of(ClusterView view) {
+        return new ClusterReader() {
+            @Override
+            public boolean synced() {
+                return view.synced();
+            }
+
+            @Override
+            public Collection<SetKey> sets() {
+                return view.index().sets();
+            }
+
+            @Override
+            public List<Pod> pods(SetKey key) {
+                return view.pods(key);
+            }
+
+            @Override
+            public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+                return view.claim(namespace, name);
+            }
+
+            @Override
+            public Optional<Service> service(String namespace, String name) {
+                return view.service(namespace, name);
+            }
+
+            @Override
+            public void onSetChange(Consumer<SetKey> listener) {
+                view.onSetChange(listener);
+            }
+        };
+    }
+}

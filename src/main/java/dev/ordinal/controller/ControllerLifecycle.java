@@ -1,0 +1,65 @@
+package dev.ordinal.controller;
+
+import java.time.Clock;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.config.OrdinalConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Runs the application's {@link OrdinalController} when {@code ordinal.controller.enabled}: started on
+ * {@link StartupEvent} without blocking startup (election and work run on their own threads), closed on
+ * {@link ShutdownEvent}, which releases the Lease. Admission is served by every replica regardless.
+ */
+@ApplicationScoped
+public class ControllerLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(ControllerLifecycle.class);
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    ClusterView view;
+
+    @Inject
+    OrdinalConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private volatile OrdinalController controller;
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.controller().enabled()) {
+            LOG.info("controller disabled (ordinal.controller.enabled=false); serving admission only");
+            return;
+        }
+        OrdinalController c = new OrdinalController(client, ClusterReader.of(view),
+                ControllerSettings.from(config.controller()), registry, Clock.systemUTC());
+        c.start();
+        controller = c;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        OrdinalController c = controller;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** The running controller; empty when disabled. */
+    public Optional<OrdinalController> controller() {
+        return Optional.ofNullable(controller);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.ordinal.controller;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The controller's Micrometer meters: gates released, claims and Services created, reconcile errors and time. */
+final class ControllerMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter claimsCreated;
+    private final Counter servicesCreated;
+    private final Counter reconcileErrors;
+    private final Timer reconcileDuration;
+
+    ControllerMetrics(MeterRegistry registry, AtomicBoolean leader) {
+        this.registry = registry;
+        claimsCreated = Counter.builder("ordinal.controller.claims.created")
+                .description("PersistentVolumeClaims created from claim templates").register(registry);
+        servicesCreated = Counter.builder("ordinal.controller.services.created")
+                .description("Headless Services created").register(registry);
+        reconcileErrors = Counter.builder("ordinal.controller.reconcile.errors")
+                .description("Reconciles of a set that failed and were retried with backoff").register(registry);
+        reconcileDuration = Timer.builder("ordinal.controller.reconcile.duration")
+                .description("Time to reconcile one set").publishPercentiles(0.5, 0.99).register(registry);
+        Gauge.builder("ordinal.controller.leader", leader, l -> l.get() ? 1 : 0)
+                .description("1 when this replica holds the controller Lease and acts, else 0").register(registry);
+        gates("ordinal.dev/ordered");
+        gates("ordinal.dev/claims");
+    }
+
+    private Counter gates(String gate) {
+        return Counter.builder("ordinal.controller.gates.released").tag("gate", gate)
+                .description("Scheduling gates removed by the controller").register(registry);
+    }
+
+    void gateReleased(String gate) {
+        gates(gate).increment();
+    }
+
+    void claimCreated() {
+        claimsCreated.increment();
+    }
+
+    void serviceCreated() {
+        servicesCreated.increment();
+    }
+
+    void reconcileError() {
+        reconcileErrors.increment();
+    }
+
+    Timer reconcileDuration() {
+        return reconcileDuration;
+    }
+}

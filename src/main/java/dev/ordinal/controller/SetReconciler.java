@@ -1,0 +1,392 @@
+package dev.ordinal.controller;
+
+import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
+
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+
+import org.jboss.logging.Logger;
+
+import dev.ordinal.cluster.SetKey;
+import dev.ordinal.identity.ClaimPlan;
+import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.identity.GatePatch;
+import dev.ordinal.identity.HeadlessService;
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrderedStart;
+import dev.ordinal.identity.PodNames;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/**
+ * Reconciles one set (SPEC §4): headless Service, per-ordinal claims, then ordered start. Reads only the caches
+ * (through {@link ClusterReader}); every write goes through the fabric8 client and only while this replica leads.
+ * Holds no state that correctness depends on: after a restart it resumes from what is in the cluster. The small
+ * maps here only avoid duplicate events and acting twice on a pod the cache has not caught up with yet.
+ */
+final class SetReconciler {
+
+    /** How soon a set is looked at again while the cache lags behind this replica's own write. */
+    static final Duration CACHE_LAG_RECHECK = Duration.ofMillis(500);
+    /** How soon a set is looked at again while a claim it needs is being deleted. */
+    static final Duration TERMINATING_CLAIM_RECHECK = Duration.ofSeconds(5);
+    /** How long a write of this replica is remembered while waiting for the cache to show it. */
+    static final Duration WRITE_MEMORY = Duration.ofSeconds(30);
+
+    private static final Logger LOG = Logger.getLogger(SetReconciler.class);
+
+    private final KubernetesClient client;
+    private final ClusterReader reader;
+    private final EventRecorder events;
+    private final ControllerMetrics metrics;
+    private final BooleanSupplier leading;
+    private final Clock clock;
+
+    /** Per set, per pod uid, per topic: the last wait or warning announced, so it is announced once. */
+    private final Map<SetKey, Map<String, Map<String, String>>> announced = new ConcurrentHashMap<>();
+    /**
+     * Pod uid to the resourceVersions it had before this replica's recent patches of it: the cache is stale while
+     * it shows one of them (two patches in one reconcile leave two).
+     */
+    private final Map<String, Written> patchedPods = new ConcurrentHashMap<>();
+    /** PVCs ({@code namespace/name}) this replica created that the cache may not show yet. */
+    private final Map<String, Created<PersistentVolumeClaim>> createdClaims = new ConcurrentHashMap<>();
+
+    private record Written(Set<String> staleVersions, Instant at) {
+    }
+
+    private record Created<T>(T object, Instant at) {
+    }
+
+    /** The write was rejected because the object changed meanwhile (HTTP 409 or 422): reconcile again. */
+    static final class ConflictException extends RuntimeException {
+        ConflictException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** This replica stopped leading during the reconcile; the rest of it is dropped. */
+    static final class NotLeaderException extends RuntimeException {
+        NotLeaderException() {
+            super("not the leader", null, false, false);
+        }
+    }
+
+    SetReconciler(KubernetesClient client, ClusterReader reader, EventRecorder events, ControllerMetrics metrics,
+            BooleanSupplier leading, Clock clock) {
+        this.client = client;
+        this.reader = reader;
+        this.events = events;
+        this.metrics = metrics;
+        this.leading = leading;
+        this.clock = clock;
+    }
+
+    /**
+     * Reconciles set {@code key} once. Returns when to look at it again regardless of events (a min-ready hold
+     * ending, a lagging cache), if ever. Throws {@link ConflictException} when a patch met a concurrent change,
+     * {@link NotLeaderException} when leadership was lost, and anything else on failure.
+     */
+    Optional<Duration> reconcile(SetKey key) {
+        Instant now = clock.instant();
+        forgetOldWrites(now);
+        List<Pod> cached = reader.pods(key);
+        if (cached.isEmpty()) {
+            announced.remove(key);
+            return Optional.empty();
+        }
+        Map<String, Pod> pods = new LinkedHashMap<>();
+        cached.stream().sorted(Comparator.comparingInt(p -> PodNames.ordinalOf(key.set(), p.getMetadata().getName())))
+                .forEach(p -> pods.put(p.getMetadata().getName(), p));
+        Set<String> uids = new HashSet<>();
+        pods.values().forEach(p -> uids.add(uidOf(p)));
+        announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).keySet().retainAll(uids);
+
+        Set<String> lagging = new HashSet<>();
+        for (Pod p : pods.values()) {
+            Written w = patchedPods.get(uidOf(p));
+            if (w != null) {
+                if (w.staleVersions().contains(String.valueOf(p.getMetadata().getResourceVersion()))) {
+                    lagging.add(p.getMetadata().getName());
+                } else {
+                    patchedPods.remove(uidOf(p));
+                }
+            }
+        }
+        Optional<Duration> again = lagging.isEmpty() ? Optional.empty() : Optional.of(CACHE_LAG_RECHECK);
+
+        Optional<SetSettings> settings = representativeSettings(key, pods.values());
+        if (settings.isPresent()) {
+            service(key, settings.get(), pods.values());
+        }
+        for (Pod pod : List.copyOf(pods.values())) {
+            if (lagging.contains(pod.getMetadata().getName())) {
+                continue;
+            }
+            Optional<Duration> storageAgain = storage(key, pod, pods);
+            again = earliest(again, storageAgain);
+        }
+
+        List<Member> members = pods.values().stream().map(p -> Member.of(p, key.set())).toList();
+        OrderedStart.Plan plan = OrderedStart.plan(SetSnapshot.of(key.namespace(), key.set(), members), now);
+        for (OrderedStart.Release r : plan.releases()) {
+            Pod pod = pods.get(r.pod());
+            if (lagging.contains(r.pod())) {
+                continue; // this replica already lifted it; the cache will show that shortly
+            }
+            Pod updated = removeGate(pod, ORDERED_GATE);
+            if (updated != null) {
+                forget(key, pod, "ordered");
+                metrics.gateReleased(ORDERED_GATE);
+                record(updated, ControllerEvent.gateReleased(key.set(), r));
+                LOG.infof("set %s: released %s of %s", key, ORDERED_GATE, r.pod());
+            }
+        }
+        for (OrderedStart.Wait w : plan.waits()) {
+            Pod pod = pods.get(w.pod());
+            if (announce(key, pod, "ordered", Integer.toString(w.awaited()))) {
+                record(pod, ControllerEvent.waiting(w));
+            }
+        }
+        return earliest(again, plan.requeueAfter());
+    }
+
+    /** Creates the set's headless Service when missing and allowed; warns on the pods when it is unusable. */
+    private void service(SetKey key, SetSettings s, Iterable<Pod> all) {
+        List<Pod> live = new ArrayList<>();
+        all.forEach(p -> {
+            if (!Member.isTerminating(p)) {
+                live.add(p);
+            }
+        });
+        if (live.isEmpty()) {
+            return;
+        }
+        Optional<Service> existing = reader.service(key.namespace(), s.service());
+        HeadlessService.Check check = HeadlessService.check(existing, key.namespace(), s, live);
+        if (check.create().isPresent()) {
+            Service created = create(check.create().get());
+            if (created != null) {
+                metrics.serviceCreated();
+                record(created, ControllerEvent.serviceCreated(s.service(), s.set(),
+                        created.getSpec().getPorts() == null ? 0 : created.getSpec().getPorts().size()));
+                LOG.infof("set %s: created headless Service %s", key, s.service());
+            }
+            return;
+        }
+        for (Pod pod : live) {
+            for (HeadlessService.Problem problem : HeadlessService.Problem.values()) {
+                String topic = "service:" + problem;
+                if (!check.problems().contains(problem)) {
+                    forget(key, pod, topic);
+                    continue;
+                }
+                if (!announce(key, pod, topic, s.service())) {
+                    continue;
+                }
+                Service svc = existing.get();
+                record(pod, problem == HeadlessService.Problem.NOT_HEADLESS
+                        ? ControllerEvent.serviceNotHeadless(s.service(), svc.getSpec().getClusterIP(),
+                                pod.getMetadata().getName())
+                        : ControllerEvent.serviceSelectorMismatch(s.service(), s.set(), svc.getSpec().getSelector()));
+            }
+        }
+    }
+
+    /**
+     * Creates the missing claims of {@code pod} and lifts its claims gate once all exist; replaces the pod in
+     * {@code pods} with the patched one. Returns when to look again if a claim is being deleted.
+     */
+    private Optional<Duration> storage(SetKey key, Pod pod, Map<String, Pod> pods) {
+        String ns = key.namespace();
+        String name = pod.getMetadata().getName();
+        ClaimPlan.Plan plan = ClaimPlan.plan(pod, key.set(), claim -> cachedOrCreated(ns, claim));
+        if (plan instanceof ClaimPlan.Plan.NotGated) {
+            return Optional.empty();
+        }
+        if (plan instanceof ClaimPlan.Plan.Invalid invalid) {
+            if (announce(key, pod, "claims", "invalid")) {
+                record(pod, ControllerEvent.claimTemplatesInvalid(name, invalid.reason()));
+            }
+            return Optional.empty();
+        }
+        ClaimPlan.Plan.Claims claims = (ClaimPlan.Plan.Claims) plan;
+        for (ClaimPlan.Claim claim : claims.claims()) {
+            switch (claim.action()) {
+                case CREATE -> {
+                    PersistentVolumeClaim created = create(claim.toCreate());
+                    if (created != null) {
+                        createdClaims.put(ns + "/" + claim.name(), new Created<>(created, clock.instant()));
+                        metrics.claimCreated();
+                        record(pod, ControllerEvent.claimCreated(name, claim));
+                        LOG.infof("set %s: created PersistentVolumeClaim %s for %s", key, claim.name(), name);
+                    } else if (announce(key, pod, "claim:" + claim.name(), "reused")) {
+                        record(pod, ControllerEvent.claimReused(name, claim));
+                    }
+                }
+                case REUSE -> {
+                    if (announce(key, pod, "claim:" + claim.name(), "reused")) {
+                        record(pod, ControllerEvent.claimReused(name, claim));
+                    }
+                }
+                case TERMINATING -> {
+                    if (announce(key, pod, "claim:" + claim.name(), "terminating")) {
+                        record(pod, ControllerEvent.claimTerminating(name, claim));
+                    }
+                }
+            }
+        }
+        if (!claims.gateReleasable()) {
+            return Optional.of(TERMINATING_CLAIM_RECHECK);
+        }
+        Pod updated = removeGate(pod, CLAIMS_GATE);
+        if (updated != null) {
+            pods.put(name, updated);
+            metrics.gateReleased(CLAIMS_GATE);
+            record(updated, ControllerEvent.claimsGateReleased(name,
+                    claims.claims().stream().map(ClaimPlan.Claim::name).toList()));
+            LOG.infof("set %s: released %s of %s", key, CLAIMS_GATE, name);
+        } else {
+            pods.remove(name);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<PersistentVolumeClaim> cachedOrCreated(String namespace, String name) {
+        Optional<PersistentVolumeClaim> cached = reader.claim(namespace, name);
+        if (cached.isPresent()) {
+            createdClaims.remove(namespace + "/" + name);
+            return cached;
+        }
+        Created<PersistentVolumeClaim> mine = createdClaims.get(namespace + "/" + name);
+        return mine == null ? Optional.empty() : Optional.of(mine.object());
+    }
+
+    /**
+     * Lifts {@code gate} from {@code pod} with a JSON Patch that tests the gate list first. Returns the patched pod,
+     * or null when the pod is gone (404).
+     */
+    private Pod removeGate(Pod pod, String gate) {
+        Optional<String> patch = GatePatch.removal(pod.getSpec().getSchedulingGates(), gate);
+        if (patch.isEmpty()) {
+            return pod;
+        }
+        ensureLeading();
+        String ns = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
+        try {
+            // resource(pod), not withName(name): fabric8 would GET the pod first (an extra call and RBAC verb).
+            Pod updated = client.pods().inNamespace(ns).resource(pod).patch(PatchContext.of(PatchType.JSON),
+                    patch.get());
+            String stale = String.valueOf(pod.getMetadata().getResourceVersion());
+            patchedPods.merge(uidOf(pod), new Written(Set.of(stale), clock.instant()), (old, neu) -> {
+                Set<String> both = new HashSet<>(old.staleVersions());
+                both.add(stale);
+                return new Written(Set.copyOf(both), neu.at());
+            });
+            return updated;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                return null;
+            }
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == 422) {
+                throw new ConflictException("pod " + ns + "/" + name + " changed while lifting " + gate, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Creates {@code object}; null when it already exists (409), which callers treat as "someone made it". */
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T create(T object) {
+        ensureLeading();
+        try {
+            return client.resource(object).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** Records an Event, only while leading: a replica that lost the Lease writes nothing, Events included. */
+    private void record(io.fabric8.kubernetes.api.model.HasMetadata involved, ControllerEvent event) {
+        ensureLeading();
+        events.record(involved, event);
+    }
+
+    private void ensureLeading() {
+        if (!leading.getAsBoolean()) {
+            throw new NotLeaderException();
+        }
+    }
+
+    /** True (and remembered) when {@code value} is new for {@code topic} of {@code pod}: announce it. */
+    private boolean announce(SetKey key, Pod pod, String topic, String value) {
+        Map<String, String> topics = announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(uidOf(pod), u -> new ConcurrentHashMap<>());
+        return !value.equals(topics.put(topic, value));
+    }
+
+    private void forget(SetKey key, Pod pod, String topic) {
+        Map<String, Map<String, String>> byPod = announced.get(key);
+        Map<String, String> topics = byPod == null ? null : byPod.get(uidOf(pod));
+        if (topics != null) {
+            topics.remove(topic);
+        }
+    }
+
+    private void forgetOldWrites(Instant now) {
+        Instant cutoff = now.minus(WRITE_MEMORY);
+        patchedPods.values().removeIf(w -> w.at().isBefore(cutoff));
+        createdClaims.values().removeIf(c -> c.at().isBefore(cutoff));
+    }
+
+    /** The settings of the lowest live member with valid settings (all members agree; admission enforces it). */
+    private static Optional<SetSettings> representativeSettings(SetKey key, Iterable<Pod> pods) {
+        for (Pod p : pods) {
+            if (!Member.isTerminating(p)) {
+                SetSettings s = Member.of(p, key.set()).settings();
+                if (s != null) {
+                    return Optional.of(s);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String uidOf(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        return uid == null ? pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName() : uid;
+    }
+
+    private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return a.get().compareTo(b.get()) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.ordinal.identity;
+
+import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
+import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * An Event the controller records (core v1 {@code Event} type, reason, message), with every text written once here.
+ * Messages name the objects involved and, for waits, the blocking ordinal {@code S-k}.
+ */
+public record ControllerEvent(Type type, String reason, String message) {
+
+    /** Kubernetes Event types. */
+    public enum Type {
+        Normal,
+        Warning
+    }
+
+    /** The {@code ordinal.dev/ordered} gate was lifted. */
+    public static final String ORDINAL_GATE_RELEASED = "OrdinalGateReleased";
+    /** A gated pod waits for a lower ordinal; the message names it. */
+    public static final String WAITING_FOR_PREDECESSOR = "WaitingForPredecessor";
+    /** A per-ordinal PVC was created. */
+    public static final String CLAIM_CREATED = "ClaimCreated";
+    /** A per-ordinal PVC already existed and is used as it is. */
+    public static final String CLAIM_REUSED = "ClaimReused";
+    /** A per-ordinal PVC is being deleted; the pod waits until it is gone. */
+    public static final String CLAIM_TERMINATING = "ClaimTerminating";
+    /** The claim templates annotation cannot be used; the pod keeps the claims gate. */
+    public static final String CLAIM_TEMPLATES_INVALID = "ClaimTemplatesInvalid";
+    /** The {@code ordinal.dev/claims} gate was lifted. */
+    public static final String CLAIMS_GATE_RELEASED = "ClaimsGateReleased";
+    /** The headless Service was created. */
+    public static final String SERVICE_CREATED = "ServiceCreated";
+    /** The Service the set names exists but is not headless. */
+    public static final String SERVICE_NOT_HEADLESS = "ServiceNotHeadless";
+    /** The Service the set names exists but does not select the set. */
+    public static final String SERVICE_SELECTOR_MISMATCH = "ServiceSelectorMismatch";
+
+    /** Every reason, for documentation and tests. */
+    public static final List<String> REASONS = List.of(ORDINAL_GATE_RELEASED, WAITING_FOR_PREDECESSOR, CLAIM_CREATED,
+            CLAIM_REUSED, CLAIM_TERMINATING, CLAIM_TEMPLATES_INVALID, CLAIMS_GATE_RELEASED, SERVICE_CREATED,
+            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH);
+
+    /** The ordered gate of {@code r.pod()} was lifted. */
+    public static ControllerEvent gateReleased(String set, OrderedStart.Release r) {
+        String why;
+        if (r.parallel()) {
+            why = "set " + set + " uses pod-management-policy Parallel, so it does not wait for other ordinals";
+        } else if (r.ordinal() <= r.start()) {
+            why = "it is the first ordinal of set " + set;
+        } else if (r.ordinal() - 1 == r.start()) {
+            why = PodNames.podName(set, r.start()) + " is Running and Ready";
+        } else {
+            why = "every lower ordinal (" + PodNames.podName(set, r.start()) + " to "
+                    + PodNames.podName(set, r.ordinal() - 1) + ") is Running and Ready";
+        }
+        return new ControllerEvent(Type.Normal, ORDINAL_GATE_RELEASED,
+                "Removed scheduling gate " + ORDERED_GATE + " from " + r.pod() + ": " + why);
+    }
+
+    /** {@code w.pod()} keeps the ordered gate because of {@code w.awaitedPod()}. */
+    public static ControllerEvent waiting(OrderedStart.Wait w) {
+        String state = switch (w.blocker()) {
+            case MISSING -> "does not exist (waiting for it to be created or re-created)";
+            case TERMINATING -> "is terminating (waiting for its replacement)";
+            case NOT_READY -> "is not Running and Ready yet" + (w.awaitedPhase() == null ? ""
+                    : " (phase " + w.awaitedPhase() + ")");
+            case MIN_READY -> "is Ready but not yet for " + MIN_READY_SECONDS_ANNOTATION + " ("
+                    + Math.max(1, (w.remaining().toMillis() + 999) / 1000) + "s left)";
+        };
+        return new ControllerEvent(Type.Normal, WAITING_FOR_PREDECESSOR, w.pod() + " waits for " + w.awaitedPod()
+                + ": " + w.awaitedPod() + " " + state + "; OrderedReady starts ordinal " + w.ordinal()
+                + " only after every lower ordinal is Running and Ready");
+    }
+
+    /** PVC {@code claim} was created for {@code pod}. */
+    public static ControllerEvent claimCreated(String pod, ClaimPlan.Claim claim) {
+        return new ControllerEvent(Type.Normal, CLAIM_CREATED, "Created PersistentVolumeClaim " + claim.name()
+                + " for volume " + claim.volume() + " of " + pod);
+    }
+
+    /** PVC {@code claim} existed and is reused untouched. */
+    public static ControllerEvent claimReused(String pod, ClaimPlan.Claim claim) {
+        return new ControllerEvent(Type.Normal, CLAIM_REUSED, "Reusing existing PersistentVolumeClaim " + claim.name()
+                + " for volume " + claim.volume() + " of " + pod + " as it is (not modified)");
+    }
+
+    /** PVC {@code claim} is being deleted, so {@code pod} keeps the claims gate. */
+    public static ControllerEvent claimTerminating(String pod, ClaimPlan.Claim claim) {
+        return new ControllerEvent(Type.Warning, CLAIM_TERMINATING, "PersistentVolumeClaim " + claim.name()
+                + " for volume " + claim.volume() + " of " + pod + " is being deleted; " + pod
+                + " keeps scheduling gate " + CLAIMS_GATE + " until it is gone and a new claim is created");
+    }
+
+    /** The claims of {@code pod} cannot be worked out. */
+    public static ControllerEvent claimTemplatesInvalid(String pod, String reason) {
+        return new ControllerEvent(Type.Warning, CLAIM_TEMPLATES_INVALID, reason + "; " + pod
+                + " keeps scheduling gate " + CLAIMS_GATE + " (delete and re-create the pod through the webhook)");
+    }
+
+    /** The claims gate of {@code pod} was lifted; {@code claims} are its PVC names. */
+    public static ControllerEvent claimsGateReleased(String pod, List<String> claims) {
+        return new ControllerEvent(Type.Normal, CLAIMS_GATE_RELEASED, "Removed scheduling gate " + CLAIMS_GATE
+                + " from " + pod + ": " + (claims.isEmpty() ? "it has no per-ordinal claims"
+                        : "its claims exist (" + String.join(", ", claims) + ")"));
+    }
+
+    /** The headless Service {@code service} was created for set {@code set} with {@code ports} ports. */
+    public static ControllerEvent serviceCreated(String service, String set, int ports) {
+        return new ControllerEvent(Type.Normal, SERVICE_CREATED, "Created headless Service " + service
+                + " for ordinal set " + set + " (clusterIP: None, selector " + SET_LABEL + "=" + set
+                + ", publishNotReadyAddresses, " + ports + " port(s))");
+    }
+
+    /** Service {@code service} exists but is not headless ({@code clusterIP}). */
+    public static ControllerEvent serviceNotHeadless(String service, String clusterIp, String pod) {
+        return new ControllerEvent(Type.Warning, SERVICE_NOT_HEADLESS, "Service " + service
+                + " is not headless (spec.clusterIP is " + (clusterIp == null ? "unset" : clusterIp)
+                + ", not None), so DNS name " + pod + "." + service + " does not resolve; Ordinal never changes an"
+                + " existing Service: recreate it with clusterIP: None");
+    }
+
+    /** Service {@code service} exists but its {@code selector} does not pick set {@code set}. */
+    public static ControllerEvent serviceSelectorMismatch(String service, String set, Map<String, String> selector) {
+        return new ControllerEvent(Type.Warning, SERVICE_SELECTOR_MISMATCH, "Service " + service
+                + " does not select " + SET_LABEL + "=" + set + " (selector " + (selector == null || selector.isEmpty()
+                        ? "none" : new TreeMap<>(selector)) + "), so it publishes no DNS records for this set's pods;"
+                + " Ordinal never changes an existing Service");
+    }
+}

@@ -1,0 +1,202 @@
+package dev.ordinal.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import dev.ordinal.cluster.SetKey;
+import dev.ordinal.identity.ClaimTemplates;
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.PodNames;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/** Reads and writes the mock API server the way kubelet and users would, and checks the ordering invariants. */
+final class ControllerTestSupport {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final KubernetesClient client;
+
+    ControllerTestSupport(KubernetesClient client) {
+        this.client = client;
+    }
+
+    static String namespace() {
+        return "ns-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Stores {@code pod} in {@code ns}, as the API server would after admission. */
+    Pod create(String ns, Pod pod) {
+        pod.getMetadata().setNamespace(ns);
+        return client.pods().inNamespace(ns).resource(pod).create();
+    }
+
+    /** Kubelet's part: phase Running, Ready=True since now. */
+    void ready(String ns, String name) {
+        status(ns, name, new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
+                .withStatus("True").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+    }
+
+    /** Kubelet's part: phase Running, Ready=False (a failing readiness probe). */
+    void notReady(String ns, String name) {
+        status(ns, name, new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
+                .withStatus("False").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+    }
+
+    private void status(String ns, String name, PodStatus status) {
+        // updateStatus is a PUT with the resourceVersion read here; a controller patch in between is a 409: retry.
+        await().atMost(TIMEOUT).until(() -> {
+            Pod pod = client.pods().inNamespace(ns).withName(name).get();
+            pod.setStatus(status);
+            try {
+                client.pods().inNamespace(ns).resource(pod).updateStatus();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    Pod pod(String ns, String name) {
+        return client.pods().inNamespace(ns).withName(name).get();
+    }
+
+    List<String> gates(String ns, String name) {
+        Pod pod = pod(ns, name);
+        assertThat(pod).as("pod %s/%s", ns, name).isNotNull();
+        return pod.getSpec().getSchedulingGates() == null ? List.of()
+                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+    }
+
+    boolean hasGate(String ns, String name, String gate) {
+        return gates(ns, name).contains(gate);
+    }
+
+    List<Event> events(String ns) {
+        return client.v1().events().inNamespace(ns).list().getItems();
+    }
+
+    /** Events with {@code reason} about object {@code name} in {@code ns}. */
+    List<Event> events(String ns, String name, String reason) {
+        return events(ns).stream().filter(e -> reason.equals(e.getReason())
+                && name.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    Optional<PersistentVolumeClaim> claim(String ns, String name) {
+        return Optional.ofNullable(client.persistentVolumeClaims().inNamespace(ns).withName(name).get());
+    }
+
+    List<PersistentVolumeClaim> claims(String ns) {
+        return client.persistentVolumeClaims().inNamespace(ns).list().getItems();
+    }
+
+    Optional<Service> service(String ns, String name) {
+        return Optional.ofNullable(client.services().inNamespace(ns).withName(name).get());
+    }
+
+    /**
+     * The monotonic invariants of an OrderedReady set, read from the API server (StatefulSet's
+     * {@code assertMonotonicInvariants}): no pod is ungated unless every lower ordinal is Running and Ready, and at
+     * most one ungated pod is not Ready (the one just released).
+     */
+    void assertOrdered(String ns, String set) {
+        Map<Integer, Pod> byOrdinal = new TreeMap<>();
+        for (Pod p : client.pods().inNamespace(ns).withLabel(OrdinalKeys.SET_LABEL, set).list().getItems()) {
+            byOrdinal.put(PodNames.ordinalOf(set, p.getMetadata().getName()), p);
+        }
+        int ungatedNotReady = 0;
+        for (Map.Entry<Integer, Pod> e : byOrdinal.entrySet()) {
+            Pod p = e.getValue();
+            boolean gated = p.getSpec().getSchedulingGates() != null && p.getSpec().getSchedulingGates().stream()
+                    .anyMatch(g -> OrdinalKeys.ORDERED_GATE.equals(g.getName()));
+            if (gated) {
+                continue;
+            }
+            if (!Member.isRunningAndReady(p)) {
+                ungatedNotReady++;
+            }
+            for (int k = 0; k < e.getKey(); k++) {
+                Pod lower = byOrdinal.get(k);
+                assertThat(lower != null && Member.isRunningAndReady(lower))
+                        .as("%s is ungated but %s-%d is not Running and Ready", p.getMetadata().getName(), set, k)
+                        .isTrue();
+            }
+        }
+        assertThat(ungatedNotReady).as("ungated pods of %s that are not Ready", set).isLessThanOrEqualTo(1);
+    }
+
+    /** The {@code ordinal.dev/claim-templates} value for one volume {@code data} of {@code size}. */
+    static String dataTemplate(String size) {
+        PersistentVolumeClaimTemplate t = new PersistentVolumeClaimTemplateBuilder()
+                .withNewMetadata().addToLabels("tier", "db").addToAnnotations("example.com/backup", "daily")
+                .endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast").withNewResources()
+                .addToRequests("storage", new Quantity(size)).endResources().endSpec().build();
+        Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>();
+        templates.put("data", t);
+        return ClaimTemplates.encode(templates);
+    }
+
+    /** A reader that sees only namespace {@code ns}, so a test's own controllers leave other tests' sets alone. */
+    static ClusterReader scoped(ClusterReader reader, String ns) {
+        return new ClusterReader() {
+            @Override
+            public boolean synced() {
+                return reader.synced();
+            }
+
+            @Override
+            public Collection<SetKey> sets() {
+                return reader.sets().stream().filter(k -> k.namespace().equals(ns)).toList();
+            }
+
+            @Override
+            public List<Pod> pods(SetKey key) {
+                return key.namespace().equals(ns) ? reader.pods(key) : List.of();
+            }
+
+            @Override
+            public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
+                return reader.claim(namespace, name);
+            }
+
+            @Override
+            public Optional<Service> service(String namespace, String name) {
+                return reader.service(namespace, name);
+            }
+
+            @Override
+            public void onSetChange(Consumer<SetKey> listener) {
+                reader.onSetChange(key -> {
+                    if (key.namespace().equals(ns)) {
+                        listener.accept(key);
+                    }
+                });
+            }
+        };
+    }
+}

@@ -1,0 +1,144 @@
+package dev.ordinal.controller;
+
+import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** The application's controller creating per-ordinal PVCs and lifting {@code ordinal.dev/claims} (SPEC §4). */
+@QuarkusTest
+@TestProfile(ControllerTestProfile.class)
+@WithKubernetesTestServer(crud = true)
+class StorageControllerTest {
+
+    static final Duration HOLD = Duration.ofMillis(2500);
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    ControllerTestSupport cluster;
+    String ns;
+
+    @BeforeEach
+    void setUp() {
+        cluster = new ControllerTestSupport(server.getClient());
+        ns = ControllerTestSupport.namespace();
+    }
+
+    /** Member {@code web-n} as the webhook stores it: claim volume, templates annotation, claims gate. */
+    static Pod gatedPod(int n, String size) {
+        Pod pod = PodFixtures.stored("web", n).gate(CLAIMS_GATE)
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate(size))
+                .pending().build();
+        return new PodBuilder(pod).editSpec().addNewVolume().withName("data")
+                .withNewPersistentVolumeClaim("data-web-" + n, false).endVolume().endSpec().build();
+    }
+
+    @Test
+    void createsTheMissingClaimFromTheTemplateThenLiftsTheClaimsGate() {
+        cluster.create(ns, gatedPod(0, "1Gi"));
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
+
+        PersistentVolumeClaim pvc = cluster.claim(ns, "data-web-0").orElseThrow();
+        assertThat(pvc.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(
+                Map.of("tier", "db", OrdinalKeys.SET_LABEL, "web"));
+        assertThat(pvc.getMetadata().getAnnotations()).containsEntry("example.com/backup", "daily");
+        assertThat(pvc.getMetadata().getOwnerReferences()).as("the claim outlives the pod").isNullOrEmpty();
+        assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast");
+        assertThat(pvc.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("1Gi"));
+        assertThat(cluster.claims(ns)).hasSize(1);
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).singleElement()
+                    .satisfies(e -> assertThat(e.getMessage()).contains("data-web-0"));
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+        });
+    }
+
+    @Test
+    void aPodWithBothGatesGetsItsClaimAndStartsInOneGo() {
+        cluster.create(ns, PodFixtures.stored("web", 0).ready().build());
+        Pod pod = gatedPod(1, "1Gi");
+        cluster.create(ns, new PodBuilder(pod).editSpec().addNewSchedulingGate(OrdinalKeys.ORDERED_GATE).endSpec()
+                .build());
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> cluster.gates(ns, "web-1").isEmpty());
+        assertThat(cluster.claims(ns)).extracting(c -> c.getMetadata().getName()).containsExactly("data-web-1");
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.ORDINAL_GATE_RELEASED)).hasSize(1);
+        });
+    }
+
+    @Test
+    void reusesAnExistingClaimUntouched() {
+        PersistentVolumeClaim old = server.getClient().persistentVolumeClaims().inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-web-0")
+                        .withNamespace(ns).addToLabels("kept", "yes").endMetadata()
+                        .withNewSpec().withAccessModes("ReadWriteMany").withNewResources()
+                        .addToRequests("storage", new Quantity("5Gi")).endResources().endSpec().build())
+                .create();
+        cluster.create(ns, gatedPod(0, "1Gi"));
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
+
+        PersistentVolumeClaim now = cluster.claim(ns, "data-web-0").orElseThrow();
+        assertThat(now.getMetadata().getResourceVersion()).as("resourceVersion")
+                .isEqualTo(old.getMetadata().getResourceVersion());
+        assertThat(now.getMetadata().getLabels()).containsExactlyEntriesOf(Map.of("kept", "yes"));
+        assertThat(now.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("5Gi"));
+        assertThat(cluster.claims(ns)).hasSize(1);
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_REUSED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+        });
+        assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).isEmpty();
+    }
+
+    @Test
+    void waitsForAClaimThatIsBeingDeletedThenCreatesANewOne() {
+        PersistentVolumeClaim old = server.getClient().persistentVolumeClaims().inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-web-0")
+                        .withNamespace(ns).withFinalizers("example.com/hold").endMetadata()
+                        .withNewSpec().withAccessModes("ReadWriteOnce").endSpec().build())
+                .create();
+        server.getClient().persistentVolumeClaims().inNamespace(ns).withName("data-web-0").delete();
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> cluster.claim(ns, "data-web-0").orElseThrow()
+                .getMetadata().getDeletionTimestamp() != null);
+
+        cluster.create(ns, gatedPod(0, "1Gi"));
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster
+                .events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING).isEmpty());
+        await().during(HOLD).atMost(HOLD.plusSeconds(5)).until(() -> cluster.hasGate(ns, "web-0", CLAIMS_GATE));
+
+        server.getClient().persistentVolumeClaims().inNamespace(ns).withName("data-web-0")
+                .edit(p -> new PersistentVolumeClaimBuilder(p).editMetadata().withFinalizers(List.of()).endMetadata()
+                        .build());
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
+        PersistentVolumeClaim fresh = cluster.claim(ns, "data-web-0").orElseThrow();
+        assertThat(fresh.getMetadata().getDeletionTimestamp()).isNull();
+        assertThat(fresh.getMetadata().getUid()).isNotEqualTo(old.getMetadata().getUid());
+        assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING)).singleElement()
+                .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() ->
+                assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).hasSize(1));
+    }
+}

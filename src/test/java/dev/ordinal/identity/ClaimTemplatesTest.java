@@ -1,0 +1,117 @@
+package dev.ordinal.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+
+/** The {@code ordinal.dev/claim-templates} annotation: encoding, strict parsing and limits. */
+class ClaimTemplatesTest {
+
+    @Test
+    void roundTripsTemplates() {
+        Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", Pods.template("data"), "logs",
+                Pods.template("logs"));
+        String json = ClaimTemplates.encode(want);
+        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(encode(x)): got %s, want Valid(x)", got)
+                .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
+        String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
+        assertThat(again).as("encode(parse(json)): got %s, want the same string %s", again, json).isEqualTo(json);
+    }
+
+    @Test
+    void encodesKeysSortedSoEqualMapsGiveEqualStrings() {
+        Map<String, PersistentVolumeClaimTemplate> zFirst = new LinkedHashMap<>();
+        zFirst.put("zeta", Pods.template("zeta"));
+        zFirst.put("alpha", Pods.template("alpha"));
+        Map<String, PersistentVolumeClaimTemplate> aFirst = new LinkedHashMap<>();
+        aFirst.put("alpha", Pods.template("alpha"));
+        aFirst.put("zeta", Pods.template("zeta"));
+        String got = ClaimTemplates.encode(zFirst);
+        assertThat(got).as("encode: got %s, want alpha before zeta", got).startsWith("{\"alpha\":");
+        assertThat(got).as("encode of equal maps: got %s, want %s", got, ClaimTemplates.encode(aFirst))
+                .isEqualTo(ClaimTemplates.encode(aFirst));
+        Map<String, PersistentVolumeClaimTemplate> parsed = ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(got))
+                .templates();
+        assertThat(parsed.keySet()).as("parsed keys: got %s, want sorted", parsed.keySet()).containsExactly("alpha",
+                "zeta");
+    }
+
+    static Stream<Arguments> empty() {
+        return Stream.of(argumentSet("null", (Object) null), argumentSet("empty", ""), argumentSet("blank", "  \n"),
+                argumentSet("empty object", "{}"));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("empty")
+    void treatsNoValueAsNoTemplates(String json) {
+        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(%s): got %s, want Valid(empty)", json, got)
+                .isEqualTo(new ClaimTemplates.Parsed.Valid(Map.of()));
+    }
+
+    @Test
+    void keepsFieldsTheModelDoesNotKnow() {
+        String json = "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"futureField\":7}}}";
+        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse: got %s, want Valid", got).isInstanceOf(ClaimTemplates.Parsed.Valid.class);
+        String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
+        assertThat(again).as("re-encoded: got %s, want futureField kept", again).contains("\"futureField\":7");
+    }
+
+    static Stream<Arguments> invalid() {
+        return Stream.of(
+                argumentSet("not JSON", "{data", "is not a JSON object from volume name"),
+                argumentSet("array", "[]", "is not a JSON object from volume name"),
+                argumentSet("number", "42", "is not a JSON object from volume name"),
+                argumentSet("string", "\"data\"", "is not a JSON object from volume name"),
+                argumentSet("template not an object", "{\"data\": 3}", "is not a JSON object from volume name"),
+                argumentSet("trailing garbage", "{\"data\":{\"spec\":{}}} x", "is not a JSON object from volume name"),
+                argumentSet("JSON null", "null", "not null"),
+                argumentSet("key not a DNS label", "{\"Data\":{\"spec\":{}}}", "key \"Data\" is not a volume name"),
+                argumentSet("empty key", "{\"\":{\"spec\":{}}}", "key \"\" is not a volume name"),
+                argumentSet("template without spec", "{\"data\":{\"metadata\":{}}}",
+                        "template for volume \"data\" has no spec"),
+                argumentSet("template null", "{\"data\":null}", "template for volume \"data\" has no spec"));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("invalid")
+    void rejectsAnInvalidValue(String json, String wantReason) {
+        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(%s): got %s, want Invalid", json, got)
+                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
+        String reason = ((ClaimTemplates.Parsed.Invalid) got).reason();
+        assertThat(reason).as("reason: got %s, want it to contain %s", reason, wantReason).contains(wantReason);
+    }
+
+    @Test
+    void rejectsAnOversizedValueBeforeParsingIt() {
+        // Valid JSON padded with whitespace past the limit: the size alone must reject it.
+        String json = "{\"data\":{\"spec\":{}}}" + " ".repeat(ClaimTemplates.MAX_ANNOTATION_CHARS);
+        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(oversized): got %s, want Invalid", got)
+                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
+        assertThat(((ClaimTemplates.Parsed.Invalid) got).reason()).as("reason names the limit")
+                .contains(Integer.toString(ClaimTemplates.MAX_ANNOTATION_CHARS));
+    }
+
+    @Test
+    void parsedTemplatesCannotBeChanged() {
+        ClaimTemplates.Parsed.Valid got = (ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(
+                ClaimTemplates.encode(Map.of("data", Pods.template("data"))));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.templates().put("x", Pods.template("x")))
+                .as("templates map: got a mutable map, want unmodifiable")
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+}

@@ -1,0 +1,383 @@
+package dev.ordinal.identity;
+
+import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.DELETION_COST_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
+import static dev.ordinal.identity.OrdinalKeys.ORDERING_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.POD_INDEX_LABEL;
+import static dev.ordinal.identity.OrdinalKeys.POD_NAME_LABEL;
+import static dev.ordinal.identity.OrdinalKeys.POLICY_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
+import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+
+/** Mutating a pod into member {@code S-n}: identity fields, per-ordinal claims, gates, and nothing else. */
+class PodIdentityTest {
+
+    private static final SetSnapshot EMPTY = SetSnapshot.empty("default", "web");
+    private static final Predicate<String> NO_CLAIMS = name -> false;
+    private static final Predicate<String> ALL_CLAIMS = name -> true;
+
+    /** Settings as the webhook would parse them from the pod itself. */
+    private static SetSettings settingsOf(Pod pod) {
+        return ((SettingsParser.Result.Valid) SettingsParser.parse(Member.setOf(pod),
+                pod.getMetadata().getAnnotations())).settings();
+    }
+
+    private static Pod mutated(Pod pod, int n, SetSnapshot snapshot, Predicate<String> claimExists) {
+        Decision got = PodIdentity.mutate(pod, settingsOf(pod), n, snapshot, claimExists);
+        assertThat(got).as("mutate: got %s, want Allow", got).isInstanceOf(Decision.Allow.class);
+        Decision.Allow allow = (Decision.Allow) got;
+        assertThat(allow.mutated()).as("mutate: got no pod, want the mutated pod").isNotNull();
+        assertThat(allow.warnings()).as("mutate warnings: got %s, want none", allow.warnings()).isEmpty();
+        return allow.mutated();
+    }
+
+    private static List<String> gates(Pod pod) {
+        return pod.getSpec().getSchedulingGates() == null ? List.of()
+                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+    }
+
+    private static Volume volume(Pod pod, String name) {
+        return pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    static Stream<Arguments> identities() {
+        return Stream.of(
+                argumentSet("generateName pod, ordinal 0", Pods.unnamed("web"), 0, "web-0", "web"),
+                argumentSet("generateName pod, ordinal 12", Pods.unnamed("web"), 12, "web-12", "web"),
+                argumentSet("custom service", Pods.unnamed("web").annotation(SERVICE_ANNOTATION, "nginx"), 2, "web-2",
+                        "nginx"),
+                argumentSet("start ordinal 5", Pods.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5"), 5,
+                        "web-5", "web"),
+                argumentSet("explicitly named pod", Pods.pod("web", 3), 3, "web-3", "web"),
+                argumentSet("set name with dashes and digits", Pods.unnamed("my-db-2"), 10, "my-db-2-10", "my-db-2"),
+                argumentSet("huge ordinal", Pods.unnamed("web"), Integer.MAX_VALUE, "web-2147483647", "web"));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("identities")
+    void setsNameHostnameSubdomainLabelsAndDeletionCost(Pods fixture, int n, String wantName, String wantService) {
+        Pod pod = mutated(fixture.build(), n, EMPTY, NO_CLAIMS);
+        assertThat(pod.getMetadata().getName()).as("metadata.name: got %s, want %s", pod.getMetadata().getName(),
+                wantName).isEqualTo(wantName);
+        assertThat(pod.getSpec().getHostname()).as("spec.hostname: got %s, want %s", pod.getSpec().getHostname(),
+                wantName).isEqualTo(wantName);
+        assertThat(pod.getSpec().getSubdomain()).as("spec.subdomain: got %s, want %s", pod.getSpec().getSubdomain(),
+                wantService).isEqualTo(wantService);
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        assertThat(labels).as("labels: got %s, want pod-index %d and pod-name %s", labels, n, wantName)
+                .containsEntry(POD_INDEX_LABEL, Integer.toString(n))
+                .containsEntry(POD_NAME_LABEL, wantName)
+                .containsKey(SET_LABEL);
+        String cost = pod.getMetadata().getAnnotations().get(DELETION_COST_ANNOTATION);
+        assertThat(cost).as("deletion cost: got %s, want %d", cost, -n).isEqualTo(Integer.toString(-n));
+    }
+
+    @Test
+    void convertsAnEphemeralVolumeToAPerOrdinalClaimAndKeepsItsTemplate() {
+        Pod input = Pods.unnamed("web").emptyDir("cache").ephemeralVolume("data").build();
+        Pod pod = mutated(input, 3, EMPTY, ALL_CLAIMS);
+
+        List<String> names = pod.getSpec().getVolumes().stream().map(Volume::getName).toList();
+        assertThat(names).as("volume order: got %s, want [cache, data]", names).containsExactly("cache", "data");
+        Volume data = volume(pod, "data");
+        assertThat(data.getEphemeral()).as("data.ephemeral: got %s, want none", data.getEphemeral()).isNull();
+        assertThat(data.getPersistentVolumeClaim()).as("data.persistentVolumeClaim: got none").isNotNull();
+        String claim = data.getPersistentVolumeClaim().getClaimName();
+        assertThat(claim).as("claimName: got %s, want data-web-3", claim).isEqualTo("data-web-3");
+        assertThat(volume(pod, "cache")).as("emptyDir volume: got changed, want as it was")
+                .isEqualTo(volume(input, "cache"));
+
+        String annotation = pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION);
+        ClaimTemplates.Parsed templates = ClaimTemplates.parse(annotation);
+        Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", Pods.template("data"));
+        assertThat(templates).as("%s: got %s, want %s", CLAIM_TEMPLATES_ANNOTATION, annotation, want)
+                .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
+    }
+
+    @Test
+    void leavesAVolumeListedInEphemeralVolumesEphemeral() {
+        Pod input = Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("data")
+                .ephemeralVolume("scratch").build();
+        Pod pod = mutated(input, 1, EMPTY, ALL_CLAIMS);
+        assertThat(volume(pod, "scratch")).as("listed volume: got changed, want it left ephemeral")
+                .isEqualTo(volume(input, "scratch"));
+        String claim = volume(pod, "data").getPersistentVolumeClaim().getClaimName();
+        assertThat(claim).as("unlisted volume's claim: got %s, want data-web-1", claim).isEqualTo("data-web-1");
+        Map<String, PersistentVolumeClaimTemplate> templates = ((ClaimTemplates.Parsed.Valid) ClaimTemplates
+                .parse(pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION))).templates();
+        assertThat(templates.keySet()).as("templates kept: got %s, want [data]", templates.keySet())
+                .containsExactly("data");
+        List<String> claimNames = PodIdentity.claimNames(input, settingsOf(input), 1);
+        assertThat(claimNames).as("claimNames: got %s, want [data-web-1]", claimNames).containsExactly("data-web-1");
+    }
+
+    @Test
+    void addsNoClaimTemplatesWithoutEphemeralVolumes() {
+        Pod pod = mutated(Pods.unnamed("web").emptyDir("cache").build(), 0, EMPTY, NO_CLAIMS);
+        assertThat(pod.getMetadata().getAnnotations()).as("annotations: got %s, want no %s",
+                pod.getMetadata().getAnnotations(), CLAIM_TEMPLATES_ANNOTATION)
+                .doesNotContainKey(CLAIM_TEMPLATES_ANNOTATION);
+        assertThat(gates(pod)).as("gates: got %s, want none", gates(pod)).isEmpty();
+    }
+
+    static Stream<Arguments> claimGates() {
+        return Stream.of(
+                argumentSet("claim missing", Pods.unnamed("web").ephemeralVolume("data"), Set.of(), true),
+                argumentSet("claim exists", Pods.unnamed("web").ephemeralVolume("data"), Set.of("data-web-3"), false),
+                argumentSet("claim of another ordinal exists", Pods.unnamed("web").ephemeralVolume("data"),
+                        Set.of("data-web-2"), true),
+                argumentSet("one of two claims missing",
+                        Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"), Set.of("data-web-3"),
+                        true),
+                argumentSet("both claims exist", Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
+                        Set.of("data-web-3", "logs-web-3"), false),
+                argumentSet("only a volume kept ephemeral",
+                        Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "data").ephemeralVolume("data"),
+                        Set.of(), false),
+                argumentSet("no volumes", Pods.unnamed("web"), Set.of(), false));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("claimGates")
+    void addsTheClaimsGateOnlyWhenAClaimIsMissing(Pods fixture, Set<String> existing, boolean want) {
+        Pod pod = mutated(fixture.build(), 3, EMPTY, existing::contains);
+        boolean got = gates(pod).contains(CLAIMS_GATE);
+        assertThat(got).as("claims gate with claims %s: got %s, want %s (gates %s)", existing, got, want, gates(pod))
+                .isEqualTo(want);
+    }
+
+    static Stream<Arguments> orderedGates() {
+        List<Member> ready012 = List.of(Members.ready(0), Members.ready(1), Members.ready(2));
+        Pods gate = Pods.unnamed("web");
+        Pods parallel = Pods.unnamed("web").annotation(POLICY_ANNOTATION, "Parallel");
+        Pods deny = Pods.unnamed("web").annotation(ORDERING_ANNOTATION, "deny");
+        Pods start5 = Pods.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5");
+        return Stream.of(
+                argumentSet("first ordinal waits for nobody", gate, List.of(), 0, false),
+                argumentSet("all predecessors ready", gate, ready012, 3, false),
+                argumentSet("predecessor missing", gate, List.of(Members.ready(0), Members.ready(2)), 3, true),
+                argumentSet("predecessor pending", gate, List.of(Members.ready(0), Members.pending(1),
+                        Members.ready(2)), 3, true),
+                argumentSet("predecessor terminating", gate, List.of(Members.ready(0), Members.terminating(1),
+                        Members.ready(2)), 3, true),
+                argumentSet("successor not ready does not matter", gate, List.of(Members.ready(0),
+                        Members.pending(5)), 1, false),
+                argumentSet("Parallel never gates", parallel, List.of(), 3, false),
+                argumentSet("deny ordering adds no gate", deny, List.of(), 3, false),
+                argumentSet("start 5, first ordinal", start5, List.of(), 5, false),
+                argumentSet("start 5, ordinals below start do not count", start5, List.of(Members.ready(5)), 6, false),
+                argumentSet("start 5, predecessor 5 missing", start5, List.of(Members.ready(0)), 6, true));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("orderedGates")
+    void addsTheOrderedGateOnlyWhileAPredecessorIsNotRunningAndReady(Pods fixture, List<Member> members, int n,
+            boolean want) {
+        Pod pod = mutated(fixture.build(), n, SetSnapshot.of("default", "web", members), NO_CLAIMS);
+        boolean got = gates(pod).contains(ORDERED_GATE);
+        assertThat(got).as("ordered gate for web-%d: got %s, want %s (gates %s)", n, got, want, gates(pod))
+                .isEqualTo(want);
+    }
+
+    /** A pod with something of everything a user may set, including fields the fabric8 model does not know. */
+    private static Pod richPod() {
+        Pod pod = Pods.unnamed("web")
+                .label("app", "web")
+                .annotation("example.com/owner", "team-a")
+                .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
+                .gate("example.com/wait")
+                .ephemeralVolume("data")
+                .ephemeralVolume("scratch")
+                .emptyDir("cache")
+                .build();
+        pod.getSpec().getContainers().get(0).setArgs(new ArrayList<>(List.of("--port", "8080")));
+        pod.setAdditionalProperty("futureTopLevel", Map.of("k", "v"));
+        pod.getMetadata().setAdditionalProperty("futureMetadata", 1);
+        pod.getSpec().setAdditionalProperty("futureSpec", List.of("a", "b"));
+        pod.getSpec().getContainers().get(0).setAdditionalProperty("futureContainer", true);
+        return pod;
+    }
+
+    @Test
+    void preservesEverythingOrdinalDoesNotOwn() {
+        Pod input = richPod();
+        Pod pod = mutated(input, 2, SetSnapshot.of("default", "web", List.of(Members.pending(0))), NO_CLAIMS);
+        assertThat(gates(pod)).as("gates: got %s, want the user's gate first, then Ordinal's", gates(pod))
+                .containsExactly("example.com/wait", CLAIMS_GATE, ORDERED_GATE);
+        assertThat(pod.getMetadata().getLabels()).as("labels: got %s", pod.getMetadata().getLabels())
+                .containsEntry("app", "web").containsEntry(SET_LABEL, "web");
+        assertThat(pod.getMetadata().getAnnotations()).as("annotations: got %s", pod.getMetadata().getAnnotations())
+                .containsEntry("example.com/owner", "team-a").containsEntry(EPHEMERAL_VOLUMES_ANNOTATION, "scratch");
+        assertThat(pod.getMetadata().getGenerateName()).as("generateName: got %s, want web-",
+                pod.getMetadata().getGenerateName()).isEqualTo("web-");
+        assertThat(pod.getSpec().getContainers()).as("containers: got %s, want unchanged", pod.getSpec()
+                .getContainers()).isEqualTo(input.getSpec().getContainers());
+        assertThat(pod.getAdditionalProperties()).as("pod unknown fields: got %s", pod.getAdditionalProperties())
+                .containsEntry("futureTopLevel", Map.of("k", "v"));
+        assertThat(pod.getMetadata().getAdditionalProperties()).as("metadata unknown fields: got %s",
+                pod.getMetadata().getAdditionalProperties()).containsEntry("futureMetadata", 1);
+        assertThat(pod.getSpec().getAdditionalProperties()).as("spec unknown fields: got %s",
+                pod.getSpec().getAdditionalProperties()).containsEntry("futureSpec", List.of("a", "b"));
+        assertThat(pod.getStatus()).as("status: got %s, want unchanged", pod.getStatus()).isEqualTo(input.getStatus());
+    }
+
+    @Test
+    void doesNotChangeTheInputPod() {
+        Pod input = richPod();
+        String before = Pods.json(input);
+        Pod copy = Pods.deepCopy(input);
+        mutated(input, 2, SetSnapshot.of("default", "web", List.of(Members.pending(0))), NO_CLAIMS);
+        String after = Pods.json(input);
+        assertThat(after).as("input pod after mutate: got %s, want %s", after, before).isEqualTo(before);
+        assertThat(input).as("input pod after mutate: got changed, want equal to its deep copy").isEqualTo(copy);
+    }
+
+    static Stream<Arguments> reinvocations() {
+        return Stream.of(
+                argumentSet("plain pod", Pods.unnamed("web"), List.of(), Set.of()),
+                argumentSet("claim missing", Pods.unnamed("web").ephemeralVolume("data"), List.of(), Set.of()),
+                argumentSet("claim exists", Pods.unnamed("web").ephemeralVolume("data"), List.of(),
+                        Set.of("data-web-2")),
+                argumentSet("predecessor not ready", Pods.unnamed("web"), List.of(Members.pending(0)), Set.of()),
+                argumentSet("user gate and kept-ephemeral volume", Pods.unnamed("web").gate("example.com/wait")
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("scratch")
+                        .ephemeralVolume("data"), List.of(Members.pending(1)), Set.of()));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("reinvocations")
+    void mutatingItsOwnOutputAgainChangesNothing(Pods fixture, List<Member> members, Set<String> claims) {
+        SetSnapshot snapshot = SetSnapshot.of("default", "web", members);
+        Pod once = mutated(fixture.build(), 2, snapshot, claims::contains);
+        Pod twice = mutated(Pods.deepCopy(once), 2, snapshot, claims::contains);
+        assertThat(Pods.json(twice)).as("second mutate: got %s, want %s", Pods.json(twice), Pods.json(once))
+                .isEqualTo(Pods.json(once));
+        assertThat(twice).as("second mutate: got a different pod, want an equal one").isEqualTo(once);
+    }
+
+    static Stream<Arguments> preparedInputs() {
+        return Stream.of(
+                argumentSet("ephemeral volume", Pods.unnamed("web").ephemeralVolume("data")),
+                argumentSet("kept-ephemeral and converted volumes", Pods.unnamed("web")
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("scratch")
+                        .ephemeralVolume("data")),
+                // Odd on purpose: invalid for the API server too, but it validates only after mutation, when the
+                // volume has already become a PVC and only Ordinal's annotation still shows the missing template.
+                argumentSet("ephemeral volume without a claim template", Pods.unnamed("web")
+                        .volume(new VolumeBuilder().withName("data").withNewEphemeral().endEphemeral().build())),
+                argumentSet("ephemeral volume with a template without spec", Pods.unnamed("web")
+                        .volume(new VolumeBuilder().withName("data").withNewEphemeral().withNewVolumeClaimTemplate()
+                                .withNewMetadata().addToLabels("a", "b").endMetadata().endVolumeClaimTemplate()
+                                .endEphemeral().build())));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("preparedInputs")
+    void whateverPrepareAdmitsMutatesIntoAPodPrepareAdmitsAgain(Pods fixture) {
+        // prepare guards mutate. On re-invocation, and in the validating webhook, prepare sees mutate's output: a
+        // pod it admitted must stay admitted, or Ordinal denies the pod for an annotation Ordinal wrote itself.
+        Pod input = fixture.build();
+        CreateRules.Prepared first = CreateRules.prepare(input);
+        CreateRules.Prepared again = first instanceof CreateRules.Prepared.Member
+                ? CreateRules.prepare(mutated(input, 0, EMPTY, NO_CLAIMS))
+                : first;
+        assertThat(again).as("prepare(mutate(input)) after prepare(input) = %s: got %s, want the same kind", first,
+                again).hasSameClassAs(first);
+    }
+
+    @Test
+    void asksOnlyAboutTheClaimsClaimNamesLists() {
+        Pod input = Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("data")
+                .ephemeralVolume("logs").ephemeralVolume("scratch").emptyDir("cache").build();
+        List<String> asked = new ArrayList<>();
+        PodIdentity.mutate(input, settingsOf(input), 4, EMPTY, name -> asked.add(name) && false);
+        List<String> listed = PodIdentity.claimNames(input, settingsOf(input), 4);
+        assertThat(listed).as("claimNames: got %s, want [data-web-4, logs-web-4]", listed)
+                .containsExactlyInAnyOrder("data-web-4", "logs-web-4");
+        assertThat(listed).as("claimNames: got %s, want every claim mutate asked about: %s", listed, asked)
+                .containsAll(asked);
+    }
+
+    @Test
+    void claimNamesIncludesTemplatesAlreadyRecorded() {
+        // An already-mutated pod: its volume is a PVC now, and only the annotation remembers the template.
+        Pod once = mutated(Pods.unnamed("web").ephemeralVolume("data").build(), 2, EMPTY, NO_CLAIMS);
+        List<String> got = PodIdentity.claimNames(once, settingsOf(once), 2);
+        assertThat(got).as("claimNames of a mutated pod: got %s, want [data-web-2]", got).containsExactly("data-web-2");
+    }
+
+    static Stream<Arguments> conflicts() {
+        return Stream.of(
+                argumentSet("hostname", Pods.unnamed("web").hostname("db"), "spec.hostname", "db", "web-3"),
+                argumentSet("subdomain", Pods.unnamed("web").subdomain("other"), "spec.subdomain", "other", "web"),
+                argumentSet("subdomain vs custom service",
+                        Pods.unnamed("web").annotation(SERVICE_ANNOTATION, "nginx").subdomain("web"), "spec.subdomain",
+                        "web", "nginx"),
+                argumentSet("pod-index label", Pods.unnamed("web").label(POD_INDEX_LABEL, "4"),
+                        "label " + POD_INDEX_LABEL, "4", "3"),
+                argumentSet("pod-name label", Pods.unnamed("web").label(POD_NAME_LABEL, "web-4"),
+                        "label " + POD_NAME_LABEL, "web-4", "web-3"),
+                argumentSet("deletion cost", Pods.unnamed("web").annotation(DELETION_COST_ANNOTATION, "100"),
+                        "annotation " + DELETION_COST_ANNOTATION, "100", "-3"),
+                argumentSet("empty hostname", Pods.unnamed("web").hostname(""), "spec.hostname", "", "web-3"));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("conflicts")
+    void deniesAUserValueForAFieldOrdinalOwns(Pods fixture, String field, String actual, String wanted) {
+        Pod input = fixture.build();
+        Decision got = PodIdentity.mutate(input, settingsOf(input), 3, EMPTY, NO_CLAIMS);
+        assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
+        Decision.Deny deny = (Decision.Deny) got;
+        assertThat(deny.code()).as("code: got %d, want 403", deny.code()).isEqualTo(403);
+        assertThat(deny.message()).as("message: got %s, want it to name %s, \"%s\" and \"%s\"", deny.message(), field,
+                actual, wanted).startsWith(field + " is \"" + actual + "\"").contains("\"" + wanted + "\"")
+                .contains("web-3");
+    }
+
+    @Test
+    void acceptsUserValuesEqualToOrdinals() {
+        Pod input = Pods.pod("web", 3).hostname("web-3").subdomain("web").label(POD_INDEX_LABEL, "3")
+                .label(POD_NAME_LABEL, "web-3").annotation(DELETION_COST_ANNOTATION, "-3").build();
+        Pod pod = mutated(input, 3, EMPTY, NO_CLAIMS);
+        assertThat(pod.getSpec().getHostname()).as("hostname: got %s, want web-3", pod.getSpec().getHostname())
+                .isEqualTo("web-3");
+        List<PodIdentity.OwnedField> conflicts = PodIdentity.conflicts(input, settingsOf(input), 3);
+        assertThat(conflicts).as("conflicts: got %s, want none", conflicts).isEmpty();
+    }
+
+    @Test
+    void listsEveryConflictingField() {
+        Pod input = Pods.unnamed("web").hostname("a").subdomain("b").label(POD_INDEX_LABEL, "9")
+                .label(POD_NAME_LABEL, "c").annotation(DELETION_COST_ANNOTATION, "0").build();
+        List<String> got = PodIdentity.conflicts(input, settingsOf(input), 3).stream()
+                .map(PodIdentity.OwnedField::field).toList();
+        assertThat(got).as("conflicting fields: got %s, want all five", got).containsExactly("spec.hostname",
+                "spec.subdomain", "label " + POD_INDEX_LABEL, "label " + POD_NAME_LABEL,
+                "annotation " + DELETION_COST_ANNOTATION);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.ordinal.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged application ({@code target/quarkus-app/quarkus-run.jar}) as a child process, for the demo, the
+ * benchmark and multi-instance tests: what a user runs, not a test harness.
+ */
+public final class PackagedApp implements AutoCloseable {
+
+    public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+
+    private final Process process;
+    private final int httpsPort;
+    private final int managementPort;
+    private final long startedNanos = System.nanoTime();
+
+    private PackagedApp(Process process, int httpsPort, int managementPort) {
+        this.process = process;
+        this.httpsPort = httpsPort;
+        this.managementPort = managementPort;
+    }
+
+    /**
+     * Starts the jar pointed at {@code apiServerUrl}, serving TLS from {@code certDir}/tls.crt and tls.key, with extra
+     * system properties {@code properties}, its output going to {@code log}.
+     */
+    public static PackagedApp start(String apiServerUrl, Path certDir, Map<String, String> properties,
+            List<String> jvmOptions, Path log) throws IOException {
+        if (!Files.exists(JAR)) {
+            throw new IllegalStateException(JAR + " is missing: run `mvn -DskipTests package` first");
+        }
+        int https = freePort();
+        int management = freePort();
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-Dquarkus.http.ssl-port=" + https);
+        command.add("-Dquarkus.http.host=127.0.0.1");
+        command.add("-Dquarkus.management.port=" + management);
+        command.add("-Dquarkus.management.host=127.0.0.1");
+        command.add("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl);
+        command.add("-Dquarkus.kubernetes-client.trust-certs=true");
+        command.add("-Dquarkus.kubernetes-client.namespace=default");
+        command.add("-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certDir.resolve("tls.crt").toAbsolutePath());
+        command.add("-Dquarkus.tls.webhook.key-store.pem.0.key=" + certDir.resolve("tls.key").toAbsolutePath());
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("-jar");
+        command.add(JAR.toString());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+        return new PackagedApp(process, https, management);
+    }
+
+    /** Polls {@code /q/health/ready} until it answers 200; returns the time from start to ready. */
+    public Duration awaitReady(Duration timeout) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the application exited with code " + process.exitValue());
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return Duration.ofNanos(System.nanoTime() - startedNanos);
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the application was not ready within " + timeout);
+    }
+
+    /** Resident set size of the process in KiB, from /proc (Linux). */
+    public long rssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    public String webhookUrl() {
+        return "https://127.0.0.1:" + httpsPort;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** A TCP port free on 127.0.0.1 now. */
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

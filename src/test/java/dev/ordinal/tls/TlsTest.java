@@ -1,0 +1,156 @@
+package dev.ordinal.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import org.junit.jupiter.api.Test;
+
+import dev.ordinal.support.AdmissionClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** The webhook port speaks only TLS 1.2+, and a replaced certificate is served without a restart (SPEC §5). */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(TlsTest.ReloadingCertificate.class)
+class TlsTest {
+
+    static final Path LIVE = Path.of("target/tls-reload");
+
+    /** Serves the certificate from a copy the test can replace, re-read every second. */
+    public static class ReloadingCertificate implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                Files.createDirectories(LIVE);
+                Files.copy(Path.of("src/test/resources/tls/tls.crt"), LIVE.resolve("tls.crt"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(Path.of("src/test/resources/tls/tls.key"), LIVE.resolve("tls.key"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return Map.of("quarkus.tls.webhook.key-store.pem.0.cert", LIVE.resolve("tls.crt").toString(),
+                    "quarkus.tls.webhook.key-store.pem.0.key", LIVE.resolve("tls.key").toString(),
+                    "quarkus.tls.webhook.reload-period", "1s");
+        }
+    }
+
+    @Test
+    void servesAReplacedCertificateInAFreshHandshakeWithoutRestart() throws Exception {
+        assertThat(servedSubject("TLSv1.3")).isEqualTo("CN=localhost");
+        // Write-then-rename, as the kubelet swaps a Secret volume's files atomically.
+        Files.copy(Path.of("src/test/resources/tls/reload/tls.key"), LIVE.resolve("tls.key.new"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of("src/test/resources/tls/reload/tls.crt"), LIVE.resolve("tls.crt.new"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.move(LIVE.resolve("tls.key.new"), LIVE.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(LIVE.resolve("tls.crt.new"), LIVE.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                .until(() -> servedSubject("TLSv1.3").equals("CN=ordinal-reloaded"));
+    }
+
+    @Test
+    void acceptsTls12AndTls13() throws Exception {
+        assertThat(servedSubject("TLSv1.2")).isNotEmpty();
+        assertThat(servedSubject("TLSv1.3")).isNotEmpty();
+    }
+
+    @Test
+    void refusesTls11EvenFromAClientThatOffersIt() throws Exception {
+        // The JDK's own client refuses TLS 1.1, so a JDK handshake failure would prove nothing; openssl with
+        // security level 0 really offers it.
+        org.junit.jupiter.api.Assumptions.assumeTrue(openssl("version") == 0, "openssl is not installed");
+        int tls12 = openssl("s_client", "-connect", "127.0.0.1:" + AdmissionClient.httpsPort(), "-tls1_2");
+        int tls11 = openssl("s_client", "-connect", "127.0.0.1:" + AdmissionClient.httpsPort(), "-tls1_1",
+                "-cipher", "DEFAULT@SECLEVEL=0");
+        assertThat(tls12).as("openssl TLS 1.2 handshake exit code").isZero();
+        assertThat(tls11).as("openssl TLS 1.1 handshake exit code").isNotZero();
+    }
+
+    @Test
+    void plainHttpOnTheWebhookPortGetsNoAnswer() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + AdmissionClient.httpsPort()
+                + "/mutate-pods")).timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/json").build();
+        assertThatThrownBy(() -> {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            // Vert.x may answer a plain request on a TLS port with a bare 400; anything but a review is a refusal.
+            assertThat(response.body()).doesNotContain("AdmissionReview");
+            throw new IOException("answered " + response.statusCode() + " without a review");
+        }).isInstanceOf(IOException.class);
+    }
+
+    private static String servedSubject(String protocol) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] { new CapturingTrustManager() }, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1",
+                AdmissionClient.httpsPort())) {
+            socket.setEnabledProtocols(new String[] { protocol });
+            socket.startHandshake();
+            assertThat(socket.getSession().getProtocol()).isEqualTo(protocol);
+            X509Certificate cert = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            return cert.getSubjectX500Principal().getName();
+        }
+    }
+
+    private static int openssl(String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = "openssl";
+        System.arraycopy(args, 0, command, 1, args.length);
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            return -1;
+        }
+        p.getOutputStream().close();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -2;
+        }
+        return p.exitValue();
+    }
+
+    /** Accepts any server certificate: these tests look at which certificate is served, not whether to trust it. */
+    static final class CapturingTrustManager implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
