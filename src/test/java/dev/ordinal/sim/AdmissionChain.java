@@ -514,7 +514,7 @@ public final class AdmissionChain {
     }
 
     /** Waits a little; used by loops between attempts. */
-    static void pause(Duration d) {
+    public static void pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
