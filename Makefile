@@ -21,6 +21,17 @@ bench: test-classpath
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
 	java -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.bench.Bench
 
+## demo: a simulated cluster (mock API server, ReplicaSet, scheduler, kubelet) around the real webhook and
+##       controller: scale to 3, kill a pod, scale down; prints a timeline; exits non-zero if a check fails
+demo: target/demo.stamp
+	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.demo.Demo
+
+# Build (jar, test classes, test classpath) only when a source or the pom changed since the last demo build.
+target/demo.stamp: pom.xml $(shell find src -type f 2>/dev/null)
+	$(MVN) -q -DskipTests package
+	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+	@touch $@
+
 # The packaged jar plus the test classpath, for the demo and the benchmark (test-scope mains).
 .PHONY: test-classpath
 test-classpath:

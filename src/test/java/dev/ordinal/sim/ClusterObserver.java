@@ -93,7 +93,6 @@ public final class ClusterObserver implements AutoCloseable {
     }
 
     private void observe(Kind kind, String action, HasMetadata object, HasMetadata ignored) {
-        Step step;
         synchronized (this) {
             String name = object.getMetadata().getName();
             HasMetadata previous = switch (kind) {
@@ -108,7 +107,7 @@ public final class ClusterObserver implements AutoCloseable {
                     yield null;
                 }
             };
-            step = new Step(steps.size(), Instant.now(), kind, action, object, previous);
+            Step step = new Step(steps.size(), Instant.now(), kind, action, object, previous);
             steps.add(step);
             if (kind == Kind.POD) {
                 afterPod(step, (Pod) previous, action.equals("DELETED") ? null : (Pod) object);
@@ -118,10 +117,11 @@ public final class ClusterObserver implements AutoCloseable {
                     uids.add(object.getMetadata().getUid());
                 }
             }
+            // Listeners run under the lock, so an await that a step satisfies returns after they have seen it.
+            for (Consumer<Step> l : listeners) {
+                l.accept(step);
+            }
             notifyAll();
-        }
-        for (Consumer<Step> l : listeners) {
-            l.accept(step);
         }
     }
 

@@ -10,12 +10,17 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 
-/** Renders observed steps as timeline rows: time, object, ordinal, gates, status, PVC, event. */
+/**
+ * Renders observed steps as timeline rows. Objects: time, object, ordinal, gates, status, ready, PVC; an Event's row
+ * gives its object and then {@code Reason: message} across the other columns.
+ */
 public final class Timeline {
 
+    private static final String FORMAT = "%-8s %-20s %-4s %-15s %-17s %-5s %s";
+
     /** Column header matching {@link #line}. */
-    public static final String HEADER = String.format("%-8s %-7s %-12s %-4s %-17s %-16s %-5s %-22s %s", "TIME", "KIND",
-            "NAME", "ORD", "GATES", "STATUS", "READY", "PVC", "EVENT");
+    public static final String HEADER = String.format(FORMAT, "TIME", "OBJECT", "ORD", "GATES", "STATUS", "READY",
+            "PVC / NOTE");
 
     private Timeline() {
     }
@@ -23,43 +28,55 @@ public final class Timeline {
     /** One row for {@code step}, with time relative to {@code t0}. */
     public static String line(ClusterObserver.Step step, Instant t0) {
         String time = String.format("+%.2fs", Duration.between(t0, step.at()).toMillis() / 1000.0);
+        String note = switch (step.kind()) {
+            case POD -> "";
+            case CLAIM -> step.action().equals("ADDED") ? "  (created, uid …" + tail(step.object().getMetadata()
+                    .getUid()) + ")" : "";
+            case SERVICE -> step.action().equals("ADDED") ? "  (created)" : "";
+            case EVENT -> "";
+        };
+        return String.format("%-8s %s%s", time, state(step), note).stripTrailing();
+    }
+
+    /** The row without its time and notes: what a step shows about its object (equal for no visible change). */
+    public static String state(ClusterObserver.Step step) {
+        boolean deleted = step.action().equals("DELETED");
         return switch (step.kind()) {
-            case POD -> podRow(time, (Pod) step.object(), step.action().equals("DELETED"));
+            case POD -> podState((Pod) step.object(), deleted);
             case CLAIM -> {
                 PersistentVolumeClaim c = (PersistentVolumeClaim) step.object();
                 String phase = c.getStatus() == null || c.getStatus().getPhase() == null ? "Pending"
                         : c.getStatus().getPhase();
-                yield String.format("%-8s %-7s %-12s %-4s %-17s %-16s %-5s %-22s %s", time, "pvc",
-                        c.getMetadata().getName(), "", "", step.action().equals("DELETED") ? "Deleted" : phase, "",
-                        "uid …" + tail(c.getMetadata().getUid()), step.action().equals("ADDED") ? "(created)" : "");
+                yield String.format("%-20s %-4s %-15s %-17s %-5s %s", "pvc/" + c.getMetadata().getName(), "", "",
+                        deleted ? "Deleted" : phase, "", "").stripTrailing();
             }
             case SERVICE -> {
                 Service s = (Service) step.object();
-                yield String.format("%-8s %-7s %-12s %-4s %-17s %-16s %-5s %-22s %s", time, "svc",
-                        s.getMetadata().getName(), "", "", "clusterIP " + s.getSpec().getClusterIP(), "", "",
-                        step.action().equals("ADDED") ? "(created)" : step.action().toLowerCase());
+                yield String.format("%-20s %-4s %-15s %-17s", "svc/" + s.getMetadata().getName(), "", "",
+                        deleted ? "Deleted" : "clusterIP " + s.getSpec().getClusterIP()).stripTrailing();
             }
             case EVENT -> {
                 Event e = (Event) step.object();
-                String kind = e.getInvolvedObject().getKind() == null ? "" : e.getInvolvedObject().getKind()
-                        .toLowerCase();
-                yield String.format("%-8s %-7s %-12s %-4s %-17s %-16s %-5s %-22s %s", time, "event",
-                        e.getInvolvedObject().getName(), "", "", "", "", kind,
-                        e.getReason() + ": " + abbreviate(e.getMessage(), 90));
+                String kind = e.getInvolvedObject().getKind();
+                String prefix = "ReplicaSet".equals(kind) ? "rs/" : "Pod".equals(kind) ? "pod/"
+                        : "Service".equals(kind) ? "svc/" : "Job".equals(kind) ? "job/" : "";
+                yield String.format("%-20s %s", "event " + prefix + e.getInvolvedObject().getName(),
+                        ("Warning".equals(e.getType()) ? "⚠ " : "") + e.getReason() + ": "
+                                + abbreviate(e.getMessage(), 150));
             }
         };
     }
 
-    private static String podRow(String time, Pod p, boolean deleted) {
+    private static String podState(Pod p, boolean deleted) {
         String set = SetInvariants.setOf(p);
         int n = set == null ? -1 : SetInvariants.ordinalOf(set, p.getMetadata().getName());
         List<String> gates = SetInvariants.gates(p).stream().map(g -> g.replace("ordinal.dev/", ""))
                 .collect(Collectors.toList());
         String claims = String.join(",", KubeletSim.claimNames(p));
-        return String.format("%-8s %-7s %-12s %-4s %-17s %-16s %-5s %-22s %s", time, "pod", p.getMetadata().getName(),
+        return String.format("%-20s %-4s %-15s %-17s %-5s %s", "pod/" + p.getMetadata().getName(),
                 n < 0 ? "-" : Integer.toString(n), gates.isEmpty() ? "-" : String.join(",", gates),
                 deleted ? "Deleted" : status(p), KubeletSim.isReady(p) ? "1/1" : "0/1",
-                claims.isEmpty() ? "-" : claims, "");
+                claims.isEmpty() ? "-" : claims).stripTrailing();
     }
 
     /** kubectl's STATUS column, roughly. */
@@ -74,10 +91,7 @@ public final class Timeline {
         if ("Succeeded".equals(phase)) {
             return "Completed";
         }
-        if ("Pending".equals(phase) && (p.getSpec().getNodeName() == null || p.getSpec().getNodeName().isEmpty())) {
-            return "Pending";
-        }
-        if ("Pending".equals(phase)) {
+        if ("Pending".equals(phase) && p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty()) {
             return "ContainerCreating";
         }
         return phase;
