@@ -49,6 +49,9 @@ public final class OrderedStart {
             String awaitedPhase, Duration remaining) {
     }
 
+    /** Shortest re-check delay for a min-ready hold that ends now: the boundary itself is not yet available. */
+    static final Duration MIN_REQUEUE = Duration.ofMillis(100);
+
     /** The releases and waits of one set now; {@code requeueAfter} when a min-ready hold ends later. */
     public record Plan(List<Release> releases, List<Wait> waits, Optional<Duration> requeueAfter) {
         public Plan {
@@ -120,7 +123,13 @@ public final class OrderedStart {
             }
         }
         if (holding != null) {
-            Duration left = Duration.between(now, holding.readySince().plusSeconds(s.minReadySeconds()));
+            // Available strictly after readySince + minReadySeconds (IsPodAvailable); a ready pod without a transition
+            // time is re-checked after a whole period.
+            Duration left = holding.readySince() == null ? Duration.ofSeconds(s.minReadySeconds())
+                    : Duration.between(now, holding.readySince().plusSeconds(s.minReadySeconds()));
+            if (left.compareTo(MIN_REQUEUE) < 0) {
+                left = MIN_REQUEUE;
+            }
             return Optional.of(new Wait(m.name(), m.uid(), n, holding.ordinal(), holding.name(), Blocker.MIN_READY,
                     holding.phase(), left));
         }

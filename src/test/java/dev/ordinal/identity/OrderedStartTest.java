@@ -96,7 +96,11 @@ class OrderedStartTest {
                         List.of(P.readyFor(0, 4), P.gated(1)),
                         List.of("web-1 waits for web-0 MIN_READY"), Duration.ofSeconds(6)),
                 Arguments.of("min-ready-seconds elapsed releases", minReady10,
-                        List.of(P.readyFor(0, 10), P.gated(1)), List.of("release web-1"), null),
+                        List.of(P.readyFor(0, 11), P.gated(1)), List.of("release web-1"), null),
+                // Kubernetes' IsPodAvailable: exactly minReadySeconds is not yet available.
+                Arguments.of("min-ready-seconds boundary still holds", minReady10,
+                        List.of(P.readyFor(0, 10), P.gated(1)),
+                        List.of("web-1 waits for web-0 MIN_READY"), OrderedStart.MIN_REQUEUE),
                 Arguments.of("the lowest not-yet-available ordinal is named, not a later one", minReady10,
                         List.of(P.readyFor(0, 9), P.notReady(1), P.gated(2)),
                         List.of("web-2 waits for web-0 MIN_READY"), Duration.ofSeconds(1)),
