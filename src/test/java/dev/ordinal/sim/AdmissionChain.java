@@ -127,6 +127,10 @@ public final class AdmissionChain {
             meta.put("name", name);
         }
         meta.put("namespace", namespace);
+        // rest.FillObjectMetaSystemFields: validating webhooks see a uid and a creation time. The mock assigns its
+        // own uid when it stores the pod, so the stored uid differs from the one validation saw.
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", timestamp(clock.instant()));
         PodStrategy.prepareForCreate(obj);
         List<String> causes = PodStrategy.validateCreate(obj);
         if (!causes.isEmpty()) {
@@ -439,8 +443,9 @@ public final class AdmissionChain {
         user.put("username", attrs.requester().username());
         ArrayNode groups = user.putArray("groups");
         attrs.requester().groups().forEach(groups::add);
-        request.set("object", object == null ? NullNode.getInstance() : object);
-        request.set("oldObject", old == null ? NullNode.getInstance() : old);
+        // Copies: the review is a snapshot, as it is once serialized; the chain goes on changing its object.
+        request.set("object", object == null ? NullNode.getInstance() : object.deepCopy());
+        request.set("oldObject", old == null ? NullNode.getInstance() : old.deepCopy());
         request.put("dryRun", attrs.dryRun());
         request.set("options", attrs.options());
         return review;

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -60,6 +61,39 @@ class AdmissionChainTest {
                 o -> setName(o, "web-7"))));
         assertThat(naming.create(ns, pod("web-abc12-"), Requester.ADMIN, false).pod().getMetadata().getName())
                 .isEqualTo("web-7");
+    }
+
+    @Test
+    void reviewsCarryWhatTheApiServerSendsAndValidationSeesTheGeneratedName() {
+        List<JsonNode> requests = new CopyOnWriteArrayList<>();
+        InProcessWebhook recorder = InProcessWebhook.answering(request -> {
+            requests.add(request);
+            return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                    .put("uid", request.path("uid").asText()).put("allowed", true);
+        });
+        String ns = namespace();
+        new AdmissionChain(store, List.of(WebhookRegistration.otherMutating("m", recorder, false),
+                new WebhookRegistration("v", false, "/v", Set.of("CREATE"), recorder, Duration.ofSeconds(5), true,
+                        false, labels -> true, n -> true)))
+                .create(ns, pod("web-abc12-"), Requester.REPLICASET_CONTROLLER, false);
+        JsonNode mutate = requests.get(0);
+        JsonNode validate = requests.get(1);
+        assertThat(mutate.path("uid").asText()).isNotEqualTo(validate.path("uid").asText());
+        for (JsonNode r : requests) {
+            assertThat(r.path("name").asText("x")).as("request name of a generateName create").isEmpty();
+            assertThat(r.path("namespace").asText()).isEqualTo(ns);
+            assertThat(r.path("kind").toString()).isEqualTo("{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}");
+            assertThat(r.path("requestResource").path("resource").asText()).isEqualTo("pods");
+            assertThat(r.path("userInfo").path("username").asText())
+                    .isEqualTo("system:serviceaccount:kube-system:replicaset-controller");
+            assertThat(r.path("options").path("kind").asText()).isEqualTo("CreateOptions");
+            assertThat(r.path("dryRun").asBoolean(true)).isFalse();
+            assertThat(r.path("oldObject").isNull()).isTrue();
+        }
+        assertThat(mutate.path("object").path("metadata").path("name").isMissingNode()).as("no name yet").isTrue();
+        assertThat(mutate.path("object").path("metadata").path("namespace").asText()).isEqualTo(ns);
+        assertThat(validate.path("object").path("metadata").path("name").asText()).startsWith("web-abc12-");
+        assertThat(validate.path("object").path("metadata").path("uid").asText()).isNotEmpty();
     }
 
     @Test
