@@ -247,6 +247,18 @@ class MutatingWebhookTest {
         }
     }
 
+    @Test
+    void exportsAdmissionMetricsOnTheManagementPort() {
+        mutate(PodFixtures.member("web").build(), namespace());
+        String metrics = io.restassured.RestAssured.given().baseUri("http://localhost")
+                .port(AdmissionClient.managementPort()).when().get("/q/metrics").then().statusCode(200).extract()
+                .asString();
+        assertThat(metrics)
+                .containsPattern("ordinal_admission_requests_total\\{[^}]*decision=\"patched\"[^}]*webhook=\"mutate\"")
+                .contains("ordinal_admission_duration_seconds_count{webhook=\"mutate\"}")
+                .containsPattern("ordinal_ordinals_assigned_total [1-9]");
+    }
+
     private Pod mutate(Pod pod, String ns) {
         ObjectNode review = createReview(pod, ns);
         JsonNode response = send("/mutate-pods", review);

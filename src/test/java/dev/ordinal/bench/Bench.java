@@ -49,7 +49,8 @@ import io.fabric8.mockwebserver.MockWebServer;
  */
 public final class Bench {
 
-    static final int[] SIZES = { 10, 1_000, 10_000 };
+    static final int[] SIZES = java.util.Arrays.stream(System.getProperty("bench.sizes", "10,1000,10000").split(","))
+            .mapToInt(Integer::parseInt).toArray();
     static final Path OUT = Path.of("target/bench");
     static final Path CERTS = Path.of("src/test/resources/tls");
 
@@ -98,6 +99,7 @@ public final class Bench {
         client = mock.createClient();
         try {
             log("seeding the mock API server with sets of %s pods", java.util.Arrays.toString(SIZES));
+            long total = java.util.Arrays.stream(SIZES).sum();
             for (int size : SIZES) {
                 seed(size);
             }
@@ -111,7 +113,7 @@ public final class Bench {
             }
             app = PackagedApp.start(client.getMasterUrl().toString(), CERTS, props, jvmOptions, OUT.resolve("app.log"));
             Duration startup = app.awaitReady(Duration.ofSeconds(180));
-            log("app ready in %d ms (caches synced with %d pods)", startup.toMillis(), 11_010);
+            log("app ready in %d ms (caches synced with %d pods)", startup.toMillis(), total);
 
             List<Case> cases = cases();
             log("warm-up");
@@ -126,18 +128,20 @@ public final class Bench {
                     rows.add(wrk(c, size, seconds, connections, 0, true));
                 }
             }
+            int largest = SIZES[SIZES.length - 1];
             for (Case c : cases) {
-                Row saturated = rows.stream().filter(r -> r.scenario().equals(c.scenario()) && r.setSize() == 10_000)
-                        .findFirst().orElseThrow();
+                Row saturated = find(c.scenario(), largest);
                 double target = saturated.rps() / 2;
                 int conns = (int) Math.max(4, Math.min(200, Math.ceil(target / 100)));
                 int delayMs = (int) Math.round(conns * 1000.0 / target);
-                halfRate.add(wrk(c, 10_000, seconds, conns, delayMs, true));
+                halfRate.add(wrk(c, largest, seconds, conns, delayMs, true));
             }
             long rssAfter = app.rssKiB();
             String report = report(noop, startup, rssWarm, rssAfter);
             Files.createDirectories(Path.of("docs"));
-            Files.writeString(Path.of("docs/benchmarks.md"), report);
+            if (System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null) {
+                Files.writeString(Path.of("docs/benchmarks.md"), report);
+            }
             System.out.println();
             System.out.println(report);
         } finally {
@@ -150,6 +154,11 @@ public final class Bench {
     }
 
     List<Case> cases() {
+        String only = System.getProperty("bench.only", "");
+        return allCases().stream().filter(c -> c.scenario().contains(only)).toList();
+    }
+
+    List<Case> allCases() {
         return List.of(
                 new Case("mutate generateName (new ordinal)", "/mutate-pods", this::newPod, true, true, false),
                 new Case("mutate with volume", "/mutate-pods", this::podWithVolume, true, true, false),
@@ -341,8 +350,8 @@ public final class Bench {
         md.append("\n## Flatness in set size (10,000-pod set vs 10-pod set, throughput)\n\n");
         md.append("| scenario | req/s at 10 | req/s at 10,000 | cost ratio (10 / 10,000) |\n|---|---:|---:|---:|\n");
         for (Case c : cases()) {
-            Row small = find(c.scenario(), 10);
-            Row large = find(c.scenario(), 10_000);
+            Row small = find(c.scenario(), SIZES[0]);
+            Row large = find(c.scenario(), SIZES[SIZES.length - 1]);
             md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", c.scenario(), small.rps(),
                     large.rps(), small.rps() / large.rps()));
         }
