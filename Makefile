@@ -16,27 +16,23 @@ build:
 run: build
 	java -jar target/quarkus-app/quarkus-run.jar
 
-## bench: measured admission latency/throughput/memory (wrk over TLS on 127.0.0.1); writes docs/benchmarks.md
-bench: test-classpath
-	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
-	java -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.bench.Bench
-
 ## demo: a simulated cluster (mock API server, ReplicaSet, scheduler, kubelet) around the real webhook and
 ##       controller: scale to 3, kill a pod, scale down; prints a timeline; exits non-zero if a check fails
-demo: target/demo.stamp
-	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp target/test-classes:target/classes:$$(cat target/test-classpath.txt) dev.ordinal.demo.Demo
+demo: target/classpath.stamp
+	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $(TEST_CP) dev.ordinal.demo.Demo
 
-# Build (jar, test classes, test classpath) only when a source or the pom changed since the last demo build.
-target/demo.stamp: pom.xml $(shell find src -type f 2>/dev/null)
+## bench: measured admission latency/throughput/memory (wrk over TLS on 127.0.0.1); writes docs/benchmarks.md
+bench: target/classpath.stamp
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
+	java -cp $(TEST_CP) dev.ordinal.bench.Bench
+
+# The demo and the benchmark are test-scope mains around the packaged jar. Build the jar, the test classes and the
+# test classpath only when a source or the pom changed since the last build.
+TEST_CP = target/test-classes:target/classes:$$(cat target/test-classpath.txt)
+target/classpath.stamp: pom.xml $(shell find src -type f 2>/dev/null)
 	$(MVN) -q -DskipTests package
 	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
 	@touch $@
-
-# The packaged jar plus the test classpath, for the demo and the benchmark (test-scope mains).
-.PHONY: test-classpath
-test-classpath:
-	$(MVN) -q -DskipTests package
-	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
 
 clean:
 	$(MVN) clean
