@@ -7,7 +7,6 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -17,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -67,7 +67,7 @@ public class ReviewCodec {
         }
         int cap = config.admission().maxReviewBytes();
         if (body.length > cap) {
-            String uid = uidOf(body);
+            String uid = reviewUidOf(body);
             String message = "AdmissionReview of " + body.length + " bytes is over Ordinal's limit of " + cap
                     + " bytes (ordinal.admission.max-review-bytes)";
             return uid == null ? new Decoded.NotAReview(message)
@@ -118,6 +118,11 @@ public class ReviewCodec {
         if (namespaceNode == null || !namespaceNode.isTextual() || namespaceNode.asText().isEmpty()) {
             return refused(uid, apiVersion, "request.namespace is required for a Pod, got " + describe(namespaceNode));
         }
+        // The namespace keys Ordinal's per-set state and is logged, so only what the API server can send gets in.
+        if (!PodNames.isDnsLabel(namespaceNode.asText())) {
+            return refused(uid, apiVersion, "request.namespace " + describe(namespaceNode)
+                    + " is not a namespace name; allowed: a DNS-1123 label");
+        }
         JsonNode dryRunNode = request.get("dryRun");
         if (dryRunNode != null && !dryRunNode.isBoolean() && !dryRunNode.isNull()) {
             return refused(uid, apiVersion, "request.dryRun must be a boolean, got " + describe(dryRunNode));
@@ -160,6 +165,11 @@ public class ReviewCodec {
         JsonNode kind = node.get("kind");
         if (kind != null && !"Pod".equals(kind.asText(null))) {
             return new PodOrProblem(null, field + ".kind " + describe(kind) + " is not allowed; allowed: Pod");
+        }
+        String nullAt = nullElement(node, field);
+        if (nullAt != null) {
+            return new PodOrProblem(null, truncate(nullAt) + " is null; allowed: an object or a value (the API server"
+                    + " never sends null in a list)");
         }
         Pod pod;
         try {
@@ -209,32 +219,80 @@ public class ReviewCodec {
                 .withMessage(deny.message()).build();
     }
 
-    /** Reads request.uid from an oversized body without building a tree; null when absent or unreadable. */
-    static String uidOf(byte[] body) {
-        try (JsonParser p = new JsonFactory().createParser(body)) {
+    /**
+     * The request uid of an oversized body, read by streaming through all of it without building a tree. Null unless
+     * the tree path would take the body as an AdmissionReview too: valid JSON, an object with {@code kind}
+     * "AdmissionReview" and a {@code request} object with a non-blank string {@code uid} (the last of duplicate keys
+     * wins, as in a tree), so both paths draw the HTTP 400 line in the same place.
+     */
+    String reviewUidOf(byte[] body) {
+        try (JsonParser p = mapper.getFactory().createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
+            String kind = null;
+            String uid = null;
+            boolean request = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
-                if ("request".equals(field) && value == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String inner = p.currentName();
-                        JsonToken innerValue = p.nextToken();
-                        if ("uid".equals(inner) && innerValue == JsonToken.VALUE_STRING) {
-                            return p.getText();
-                        }
-                        p.skipChildren();
-                    }
-                    return null;
+                if ("kind".equals(field)) {
+                    kind = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                } else if ("request".equals(field)) {
+                    request = value == JsonToken.START_OBJECT;
+                    uid = request ? requestUid(p) : null;
+                } else {
+                    p.skipChildren();
                 }
-                p.skipChildren();
             }
+            return "AdmissionReview".equals(kind) && request && uid != null && !uid.isBlank() ? uid : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return null;
+    }
+
+    /** Reads the request object the parser is at to its end; its last string {@code uid}, or null. */
+    private static String requestUid(JsonParser p) throws IOException {
+        String uid = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("uid".equals(field)) {
+                uid = value == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren();
+        }
+        return uid;
+    }
+
+    /**
+     * Where the first null list element under {@code node} is, as {@code field.a.b[2]}, or null when there is none. The
+     * API server encodes list elements from Go values, never as null; a null one would reach the rules as a null
+     * object. Recursion is bounded by the parser's nesting limit (1000); the path is built only for the hit.
+     */
+    static String nullElement(JsonNode node, String field) {
+        java.util.ArrayDeque<String> at = new java.util.ArrayDeque<>();
+        return findNull(node, at) ? field + String.join("", at) : null;
+    }
+
+    private static boolean findNull(JsonNode node, java.util.Deque<String> at) {
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode element = node.get(i);
+                if (element.isNull() || element.isContainerNode() && findNull(element, at)) {
+                    at.push("[" + i + "]");
+                    return true;
+                }
+            }
+        } else if (node.isObject()) {
+            for (java.util.Map.Entry<String, JsonNode> e : node.properties()) {
+                if (e.getValue().isContainerNode() && findNull(e.getValue(), at)) {
+                    at.push("." + (e.getKey().length() > 60 ? e.getKey().substring(0, 60) + "…" : e.getKey()));
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String describe(JsonNode node) {
