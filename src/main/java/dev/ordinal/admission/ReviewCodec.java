@@ -7,11 +7,15 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.ordinal.config.OrdinalConfig;
@@ -78,7 +82,7 @@ public class ReviewCodec {
         try {
             root = mapper.readTree(body);
         } catch (IOException | RuntimeException e) {
-            return new Decoded.NotAReview("request body is not valid JSON: " + shortReason(e));
+            return new Decoded.NotAReview("request body is not valid JSON: " + parseProblem(e));
         }
         if (root == null || !root.isObject()) {
             return new Decoded.NotAReview("request body is not a JSON object; expected an AdmissionReview");
@@ -175,7 +179,7 @@ public class ReviewCodec {
         try {
             pod = mapper.treeToValue(node, Pod.class);
         } catch (JsonProcessingException | RuntimeException e) {
-            return new PodOrProblem(null, field + " is not a valid v1 Pod: " + shortReason(e));
+            return new PodOrProblem(null, field + " is not a valid v1 Pod: " + mappingProblem(field, e));
         }
         if (pod.getMetadata() == null) {
             return new PodOrProblem(null, field + ".metadata is required");
@@ -306,9 +310,64 @@ public class ReviewCodec {
         return s.length() > 120 ? s.substring(0, 120) + "…" : s;
     }
 
-    /** Jackson's message without the source excerpt, which could echo a large or sensitive body. */
-    private static String shortReason(Exception e) {
-        String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-        return truncate(message == null ? e.getClass().getSimpleName() : message.replace('\n', ' '));
+    /**
+     * Why a body is not JSON, without Jackson's message: that can quote the offending token, i.e. request content,
+     * which would then reach Ordinal's log and the API server's audit log.
+     */
+    private static String parseProblem(Exception e) {
+        if (e instanceof StreamConstraintsException limit) {
+            return truncate(limit.getOriginalMessage()); // a size or depth limit: numbers only
+        }
+        if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+            JsonLocation at = jpe.getLocation();
+            String where = "at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            return (jpe.getOriginalMessage() != null && jpe.getOriginalMessage().startsWith("Invalid UTF-8")
+                    ? "invalid UTF-8 " : "syntax error ") + where;
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    /**
+     * Which field of {@code field} does not fit the Pod model, and what it should be; never the value, which may be a
+     * secret (an env value in the wrong shape) and would reach the log and the API server's audit log.
+     */
+    static String mappingProblem(String field, Exception e) {
+        if (!(e instanceof JsonMappingException jme) || jme.getPath().isEmpty()) {
+            return "it does not map to the Pod model";
+        }
+        StringBuilder path = new StringBuilder(field);
+        for (JsonMappingException.Reference ref : jme.getPath()) {
+            if (ref.getFieldName() != null) {
+                String name = ref.getFieldName();
+                path.append('.').append(name.length() > 60 ? name.substring(0, 60) + "…" : name);
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        Class<?> type = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        return truncate(path.toString()) + " has the wrong type or value" + (type == null ? "" : "; allowed: "
+                + expected(type));
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == io.fabric8.kubernetes.api.model.IntOrString.class) {
+            return "an integer or a string";
+        }
+        if (type == io.fabric8.kubernetes.api.model.Quantity.class) {
+            return "a quantity";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number that fits " + type.getSimpleName();
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "an object";
     }
 }
