@@ -21,8 +21,10 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PodFixtures;
 import dev.ordinal.support.TrustAll;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.quarkus.test.junit.QuarkusTest;
@@ -81,6 +83,49 @@ class HostileInputTest {
         assertThat(failures).as("inputs that broke a rule (seed %d); first ones saved in %s", SEED,
                 REPORT_DIR.resolve("fuzz-failures")).isEmpty();
         assertThat(growth).as("heap growth after GC over %d inputs, bytes", INPUTS).isLessThan(MAX_HEAP_GROWTH_BYTES);
+    }
+
+    /**
+     * Each (namespace, set) a review names gets a small piece of state (reservations, snapshot) in the cluster index,
+     * and it is not reclaimed when the set has no pods (a known limit, see docs/reliability-input.md). The namespace
+     * must be a DNS label, so each piece is small; this measures it and bounds it at {@link #MAX_BYTES_PER_SET_KEY}.
+     */
+    @Test
+    void retainsOnlyASmallEntryPerSetKeyAReviewNames() throws Exception {
+        int keys = LONG ? 50_000 : 4_000;
+        for (int i = 0; i < 100; i++) {
+            send(distinctNamespaceReview("warm-" + i));
+        }
+        long before = usedHeapAfterGc();
+        long started = System.nanoTime();
+        for (int i = 0; i < keys; i++) {
+            send(distinctNamespaceReview("ns-" + i + "-" + Long.toHexString(SEED)));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long after = usedHeapAfterGc();
+        double perKey = (after - before) / (double) keys;
+        String summary = String.format(java.util.Locale.ROOT, "set keys: %d generateName CREATEs in distinct"
+                + " namespaces in %.1f s; heap after GC %+.1f MiB, %.0f bytes retained per (namespace, set) key"
+                + " (bound %d)", keys, seconds, (after - before) / 1048576.0, perKey, MAX_BYTES_PER_SET_KEY);
+        System.out.println(summary);
+        Files.createDirectories(REPORT_DIR);
+        Files.writeString(REPORT_DIR.resolve(LONG ? "set-keys-long.txt" : "set-keys.txt"), summary + "\n");
+        assertThat(perKey).as("bytes retained per set key").isLessThan(MAX_BYTES_PER_SET_KEY);
+    }
+
+    static final long MAX_BYTES_PER_SET_KEY = 2_048;
+
+    private static ObjectNode distinctNamespaceReview(String namespace) {
+        return AdmissionClient.createReview(PodFixtures.member("web").build(), namespace);
+    }
+
+    private void send(ObjectNode review) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                + AdmissionClient.httpsPort() + "/mutate-pods")).timeout(CLIENT_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(review.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
     }
 
     private void check(ReviewFuzzer.Input input, Stats stats, List<String> failures) throws IOException {
