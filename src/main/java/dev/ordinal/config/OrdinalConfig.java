@@ -45,7 +45,8 @@ public interface OrdinalConfig {
          * Longest time from a request's headers to its response. A request still unanswered then is cut off (HTTP/1.x:
          * the connection is closed; HTTP/2: the stream is reset), so a client trickling its body cannot hold a
          * connection; {@code quarkus.http.idle-timeout} only catches a client that sends nothing at all. The API server
-         * gives up on a webhook after its {@code timeoutSeconds} (10 s by default), so keep this at least as long.
+         * gives up on a webhook after its {@code timeoutSeconds} (5 s in deploy/, 10 s when unset), so keep this at
+         * least as long.
          */
         @WithDefault("10s")
         Duration requestDeadline();
