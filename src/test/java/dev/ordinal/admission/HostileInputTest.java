@@ -63,6 +63,7 @@ class HostileInputTest {
             check(warmUp.next(i), new Stats(), new ArrayList<>());
         }
         long heapBefore = usedHeapAfterGc();
+        deleteOldFailures();
 
         ReviewFuzzer fuzzer = new ReviewFuzzer(SEED);
         Stats stats = new Stats();
@@ -298,6 +299,17 @@ class HostileInputTest {
             return; // enough to debug; keeping more would itself grow the heap being measured
         }
         failures.add(what + " — " + input.describe() + (body == null ? "" : " — answer: " + abbreviate(body)));
+    }
+
+    private static void deleteOldFailures() throws IOException {
+        Path dir = REPORT_DIR.resolve("fuzz-failures");
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
     }
 
     private static String abbreviate(String s) {

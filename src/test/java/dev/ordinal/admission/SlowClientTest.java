@@ -261,7 +261,10 @@ class SlowClientTest {
             assertThat(exchange(socket)).startsWith("HTTP/1.1 200");
             // Longer than the deadline, shorter than the idle timeout: only a timer left armed would close it.
             Thread.sleep(DEADLINE.toMillis() + 500);
-            assertThat(exchange(socket)).as("second request on the same connection").startsWith("HTTP/1.1 200");
+            String second = exchange(socket);
+            record("keep-alive connection reused %d ms after an answered request (deadline %s): \"%s\"",
+                    DEADLINE.toMillis() + 500, DEADLINE, second);
+            assertThat(second).as("second request on the same connection").startsWith("HTTP/1.1 200");
         }
     }
 
