@@ -47,6 +47,11 @@ public class AdmissionMetrics {
                 "webhook", webhook, "operation", "unknown", "decision", "malformed")).increment();
     }
 
+    /** Records a request cut off by {@code ordinal.admission.request-deadline}. */
+    public void deadlineExceeded() {
+        requests.computeIfAbsent("deadline", k -> registry.counter("ordinal.admission.deadline.exceeded")).increment();
+    }
+
     /** Records an ordinal handed out. */
     public void ordinalAssigned() {
         ordinalsAssigned.increment();

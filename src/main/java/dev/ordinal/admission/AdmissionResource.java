@@ -32,6 +32,10 @@ import io.smallrye.common.annotation.NonBlocking;
 public class AdmissionResource {
 
     private static final Logger LOG = Logger.getLogger(AdmissionResource.class);
+    /** Longest uid, name or set name written to the log. */
+    private static final int ID_CHARS = 200;
+    /** Longest denial message written to the log. */
+    private static final int MESSAGE_CHARS = 1000;
 
     @Inject
     ReviewCodec codec;
@@ -88,14 +92,14 @@ public class AdmissionResource {
         ReviewCodec.Decoded decoded = codec.decode(body, contentType);
         if (decoded instanceof ReviewCodec.Decoded.NotAReview bad) {
             metrics.rejectedBody(webhook);
-            LOG.infof("review webhook=%s rejected body: %s", webhook, bad.message());
+            LOG.infof("review webhook=%s rejected body: %s", webhook, forLog(bad.message(), MESSAGE_CHARS));
             return Response.status(Response.Status.BAD_REQUEST).type(MediaType.APPLICATION_JSON)
                     .entity(codec.notAReview(bad.message())).build();
         }
         if (decoded instanceof ReviewCodec.Decoded.Refused refused) {
             metrics.reviewed(webhook, "unknown", refused.deny(), false, Duration.ofNanos(System.nanoTime() - started));
-            LOG.infof("review uid=%s webhook=%s decision=denied code=%d message=%s", refused.uid(), webhook,
-                    refused.deny().code(), refused.deny().message());
+            LOG.infof("review uid=%s webhook=%s decision=denied code=%d message=%s", forLog(refused.uid(), ID_CHARS),
+                    webhook, refused.deny().code(), forLog(refused.deny().message(), MESSAGE_CHARS));
             return Response.ok(codec.respond(refused.uid(), refused.apiVersion(), refused.deny(), null)).build();
         }
         ReviewRequest request = ((ReviewCodec.Decoded.Ok) decoded).request();
@@ -107,7 +111,8 @@ public class AdmissionResource {
                 patch = PatchDiff.diff(mapper, request.pod(), allow.mutated());
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "review uid=%s webhook=%s pod=%s failed", request.uid(), webhook, request.describePod());
+            LOG.errorf(e, "review uid=%s webhook=%s pod=%s failed", forLog(request.uid(), ID_CHARS), webhook,
+                    forLog(request.describePod(), ID_CHARS));
             decision = new Decision.Deny(500, "InternalError", "Ordinal failed to review this pod (uid "
                     + request.uid() + "); see the Ordinal logs", java.util.List.of());
             patch = null;
@@ -120,20 +125,47 @@ public class AdmissionResource {
     }
 
     private static void log(String webhook, ReviewRequest request, Decision decision, int patchOps, Duration took) {
-        String set = request.pod() == null ? null : Member.setOf(request.pod());
+        String set = request.pod() == null ? null : forLog(Member.setOf(request.pod()), ID_CHARS);
+        String uid = forLog(request.uid(), ID_CHARS);
         if (decision instanceof Decision.Deny deny) {
             LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=denied code=%d tookMicros=%d"
-                    + " message=%s", request.uid(), webhook, request.operation(), request.describePod(), set,
-                    request.dryRun(), deny.code(), took.toNanos() / 1000, deny.message());
+                    + " message=%s", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS), set,
+                    request.dryRun(), deny.code(), took.toNanos() / 1000, forLog(deny.message(), MESSAGE_CHARS));
         } else if (patchOps > 0) {
-            String pod = request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata().getName();
+            String pod = forLog(request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata()
+                    .getName(), ID_CHARS);
             LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
-                    + " tookMicros=%d", request.uid(), webhook, request.operation(), pod, set,
+                    + " tookMicros=%d", uid, webhook, request.operation(), pod, set,
                     request.dryRun(), patchOps, took.toNanos() / 1000);
         } else if (LOG.isDebugEnabled()) {
             LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
-                    + " tookMicros=%d", request.uid(), webhook, request.operation(), request.describePod(), set,
-                    request.dryRun(), decision.warnings().size(), took.toNanos() / 1000);
+                    + " tookMicros=%d", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS),
+                    set, request.dryRun(), decision.warnings().size(), took.toNanos() / 1000);
         }
+    }
+
+    /**
+     * {@code value} (from the request) as it may appear in a log line: control characters escaped, so a uid or name
+     * with a line break cannot forge a log line, and cut to {@code max} characters, so a megabyte-long uid or
+     * generateName cannot flood the log.
+     */
+    static String forLog(String value, int max) {
+        if (value == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(value.length(), max) + 16);
+        for (int i = 0; i < value.length(); i++) {
+            if (out.length() >= max) {
+                out.append("…(").append(value.length()).append(" chars)");
+                break;
+            }
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

@@ -7,16 +7,20 @@ import java.util.Set;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -67,7 +71,7 @@ public class ReviewCodec {
         }
         int cap = config.admission().maxReviewBytes();
         if (body.length > cap) {
-            String uid = uidOf(body);
+            String uid = reviewUidOf(body);
             String message = "AdmissionReview of " + body.length + " bytes is over Ordinal's limit of " + cap
                     + " bytes (ordinal.admission.max-review-bytes)";
             return uid == null ? new Decoded.NotAReview(message)
@@ -78,7 +82,7 @@ public class ReviewCodec {
         try {
             root = mapper.readTree(body);
         } catch (IOException | RuntimeException e) {
-            return new Decoded.NotAReview("request body is not valid JSON: " + shortReason(e));
+            return new Decoded.NotAReview("request body is not valid JSON: " + parseProblem(e));
         }
         if (root == null || !root.isObject()) {
             return new Decoded.NotAReview("request body is not a JSON object; expected an AdmissionReview");
@@ -117,6 +121,11 @@ public class ReviewCodec {
         JsonNode namespaceNode = request.get("namespace");
         if (namespaceNode == null || !namespaceNode.isTextual() || namespaceNode.asText().isEmpty()) {
             return refused(uid, apiVersion, "request.namespace is required for a Pod, got " + describe(namespaceNode));
+        }
+        // The namespace keys Ordinal's per-set state and is logged, so only what the API server can send gets in.
+        if (!PodNames.isDnsLabel(namespaceNode.asText())) {
+            return refused(uid, apiVersion, "request.namespace " + describe(namespaceNode)
+                    + " is not a namespace name; allowed: a DNS-1123 label");
         }
         JsonNode dryRunNode = request.get("dryRun");
         if (dryRunNode != null && !dryRunNode.isBoolean() && !dryRunNode.isNull()) {
@@ -161,11 +170,16 @@ public class ReviewCodec {
         if (kind != null && !"Pod".equals(kind.asText(null))) {
             return new PodOrProblem(null, field + ".kind " + describe(kind) + " is not allowed; allowed: Pod");
         }
+        String nullAt = nullElement(node, field);
+        if (nullAt != null) {
+            return new PodOrProblem(null, truncate(nullAt) + " is null; allowed: an object or a value (the API server"
+                    + " never sends null in a list)");
+        }
         Pod pod;
         try {
             pod = mapper.treeToValue(node, Pod.class);
         } catch (JsonProcessingException | RuntimeException e) {
-            return new PodOrProblem(null, field + " is not a valid v1 Pod: " + shortReason(e));
+            return new PodOrProblem(null, field + " is not a valid v1 Pod: " + mappingProblem(field, e));
         }
         if (pod.getMetadata() == null) {
             return new PodOrProblem(null, field + ".metadata is required");
@@ -209,32 +223,80 @@ public class ReviewCodec {
                 .withMessage(deny.message()).build();
     }
 
-    /** Reads request.uid from an oversized body without building a tree; null when absent or unreadable. */
-    static String uidOf(byte[] body) {
-        try (JsonParser p = new JsonFactory().createParser(body)) {
+    /**
+     * The request uid of an oversized body, read by streaming through all of it without building a tree. Null unless
+     * the tree path would take the body as an AdmissionReview too: valid JSON, an object with {@code kind}
+     * "AdmissionReview" and a {@code request} object with a non-blank string {@code uid} (the last of duplicate keys
+     * wins, as in a tree), so both paths draw the HTTP 400 line in the same place.
+     */
+    String reviewUidOf(byte[] body) {
+        try (JsonParser p = mapper.getFactory().createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
+            String kind = null;
+            String uid = null;
+            boolean request = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
-                if ("request".equals(field) && value == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
-                        String inner = p.currentName();
-                        JsonToken innerValue = p.nextToken();
-                        if ("uid".equals(inner) && innerValue == JsonToken.VALUE_STRING) {
-                            return p.getText();
-                        }
-                        p.skipChildren();
-                    }
-                    return null;
+                if ("kind".equals(field)) {
+                    kind = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                } else if ("request".equals(field)) {
+                    request = value == JsonToken.START_OBJECT;
+                    uid = request ? requestUid(p) : null;
+                } else {
+                    p.skipChildren();
                 }
-                p.skipChildren();
             }
+            return "AdmissionReview".equals(kind) && request && uid != null && !uid.isBlank() ? uid : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return null;
+    }
+
+    /** Reads the request object the parser is at to its end; its last string {@code uid}, or null. */
+    private static String requestUid(JsonParser p) throws IOException {
+        String uid = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if ("uid".equals(field)) {
+                uid = value == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+            p.skipChildren();
+        }
+        return uid;
+    }
+
+    /**
+     * Where the first null list element under {@code node} is, as {@code field.a.b[2]}, or null when there is none. The
+     * API server encodes list elements from Go values, never as null; a null one would reach the rules as a null
+     * object. Recursion is bounded by the parser's nesting limit (1000); the path is built only for the hit.
+     */
+    static String nullElement(JsonNode node, String field) {
+        java.util.ArrayDeque<String> at = new java.util.ArrayDeque<>();
+        return findNull(node, at) ? field + String.join("", at) : null;
+    }
+
+    private static boolean findNull(JsonNode node, java.util.Deque<String> at) {
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode element = node.get(i);
+                if (element.isNull() || element.isContainerNode() && findNull(element, at)) {
+                    at.push("[" + i + "]");
+                    return true;
+                }
+            }
+        } else if (node.isObject()) {
+            for (java.util.Map.Entry<String, JsonNode> e : node.properties()) {
+                if (e.getValue().isContainerNode() && findNull(e.getValue(), at)) {
+                    at.push("." + (e.getKey().length() > 60 ? e.getKey().substring(0, 60) + "…" : e.getKey()));
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String describe(JsonNode node) {
@@ -248,9 +310,64 @@ public class ReviewCodec {
         return s.length() > 120 ? s.substring(0, 120) + "…" : s;
     }
 
-    /** Jackson's message without the source excerpt, which could echo a large or sensitive body. */
-    private static String shortReason(Exception e) {
-        String message = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-        return truncate(message == null ? e.getClass().getSimpleName() : message.replace('\n', ' '));
+    /**
+     * Why a body is not JSON, without Jackson's message: that can quote the offending token, i.e. request content,
+     * which would then reach Ordinal's log and the API server's audit log.
+     */
+    private static String parseProblem(Exception e) {
+        if (e instanceof StreamConstraintsException limit) {
+            return truncate(limit.getOriginalMessage()); // a size or depth limit: numbers only
+        }
+        if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+            JsonLocation at = jpe.getLocation();
+            String where = "at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            return (jpe.getOriginalMessage() != null && jpe.getOriginalMessage().startsWith("Invalid UTF-8")
+                    ? "invalid UTF-8 " : "syntax error ") + where;
+        }
+        return e.getClass().getSimpleName();
+    }
+
+    /**
+     * Which field of {@code field} does not fit the Pod model, and what it should be; never the value, which may be a
+     * secret (an env value in the wrong shape) and would reach the log and the API server's audit log.
+     */
+    static String mappingProblem(String field, Exception e) {
+        if (!(e instanceof JsonMappingException jme) || jme.getPath().isEmpty()) {
+            return "it does not map to the Pod model";
+        }
+        StringBuilder path = new StringBuilder(field);
+        for (JsonMappingException.Reference ref : jme.getPath()) {
+            if (ref.getFieldName() != null) {
+                String name = ref.getFieldName();
+                path.append('.').append(name.length() > 60 ? name.substring(0, 60) + "…" : name);
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        Class<?> type = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        return truncate(path.toString()) + " has the wrong type or value" + (type == null ? "" : "; allowed: "
+                + expected(type));
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == io.fabric8.kubernetes.api.model.IntOrString.class) {
+            return "an integer or a string";
+        }
+        if (type == io.fabric8.kubernetes.api.model.Quantity.class) {
+            return "a quantity";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "a boolean";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number that fits " + type.getSimpleName();
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "an object";
     }
 }

@@ -42,6 +42,16 @@ public interface OrdinalConfig {
         int maxReviewBytes();
 
         /**
+         * Longest time from a request's headers to its response. A request still unanswered then is cut off (HTTP/1.x:
+         * the connection is closed; HTTP/2: the stream is reset), so a client trickling its body cannot hold a
+         * connection; {@code quarkus.http.idle-timeout} only catches a client that sends nothing at all. The API server
+         * gives up on a webhook after its {@code timeoutSeconds} (5 s in deploy/, 10 s when unset), so keep this at
+         * least as long.
+         */
+        @WithDefault("10s")
+        Duration requestDeadline();
+
+        /**
          * Serve {@code POST /noop-review} (allowed: true, nothing else). Only for benchmarking the HTTP and JSON
          * cost without any Ordinal rule; off in production.
          */

@@ -224,14 +224,23 @@ public final class CreateRules {
     }
 
     /**
-     * Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod, and every
-     * generic ephemeral volume Ordinal turns into a claim must have a template with a spec: the API server validates
+     * Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod, every generic
+     * ephemeral volume must be named by a DNS-1123 label, and every one Ordinal turns into a claim must have a template
+     * with a spec: the API server validates
      * only after mutation, when the volume is already a PVC, and Ordinal's own annotation would then fail to parse.
      */
     static Optional<String> ephemeralVolumeProblem(Pod pod, SetSettings s) {
         Set<String> ephemeral = new TreeSet<>();
         for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
             if (v.getEphemeral() != null) {
+                // Ordinal names claim <volume>-S-n after it and keys the claim-templates annotation by it, so the name
+                // must be what the API server will require of it anyway (it validates only after mutation).
+                if (!PodNames.isDnsLabel(v.getName())) {
+                    return Optional.of("volume " + (v.getName() == null ? "without a name" : quote(v.getName()))
+                            + " is a generic ephemeral volume whose name is not a DNS-1123 label; allowed: lowercase"
+                            + " letters, digits and '-', starting and ending with a letter or digit, at most "
+                            + PodNames.MAX_DNS_LABEL_LENGTH + " characters");
+                }
                 ephemeral.add(v.getName());
                 if (!s.ephemeralVolumes().contains(v.getName()) && (v.getEphemeral().getVolumeClaimTemplate() == null
                         || v.getEphemeral().getVolumeClaimTemplate().getSpec() == null)) {

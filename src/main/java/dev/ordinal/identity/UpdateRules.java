@@ -102,7 +102,10 @@ public final class UpdateRules {
         Set<String> names = new TreeSet<>();
         if (pod.getSpec() != null && pod.getSpec().getSchedulingGates() != null) {
             for (PodSchedulingGate g : pod.getSpec().getSchedulingGates()) {
-                names.add(g.getName());
+                // A gate without a name is not one of Ordinal's (and the API server rejects it anyway).
+                if (g != null && g.getName() != null) {
+                    names.add(g.getName());
+                }
             }
         }
         return names;

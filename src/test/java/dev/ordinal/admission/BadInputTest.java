@@ -95,6 +95,19 @@ class BadInputTest {
                         "request.namespace is required"),
                 Arguments.argumentSet("dryRun not a boolean", review(r -> request(r).put("dryRun", "yes")), 400,
                         "request.dryRun must be a boolean"),
+                Arguments.argumentSet("namespace not a namespace name",
+                        review(r -> request(r).put("namespace", "Bad Namespace\n")), 400,
+                        "is not a namespace name; allowed: a DNS-1123 label"),
+                // Found by HostileInputTest: null list elements reached the rules as null objects (an internal error).
+                Arguments.argumentSet("null volume", review(r -> ((ObjectNode) object(r).path("spec"))
+                        .putArray("volumes").addNull()), 400, "request.object.spec.volumes[0] is null"),
+                Arguments.argumentSet("null scheduling gate", review(r -> ((ObjectNode) object(r).path("spec"))
+                        .putArray("schedulingGates").addNull()), 400, "request.object.spec.schedulingGates[0] is null"),
+                // The message names the field and what is allowed, never the value (it may be a secret).
+                Arguments.argumentSet("field of the wrong type", review(r -> ((ObjectNode) object(r).path("spec")
+                        .path("containers").get(0).path("ports").get(0)).put("containerPort", "hunter2")), 400,
+                        "request.object.spec.containers[0].ports[0].containerPort has the wrong type or value;"
+                                + " allowed: a number"),
                 Arguments.argumentSet("UPDATE without oldObject", review(r -> request(r).put("operation", "UPDATE")), 400,
                         "request.oldObject is required for UPDATE"),
                 Arguments.argumentSet("set label not a DNS label", member(p -> p.label(OrdinalKeys.SET_LABEL, "Web_1")),
@@ -198,6 +211,27 @@ class BadInputTest {
         assertThat(answer.path("allowed").asBoolean()).isFalse();
         assertThat(answer.path("status").path("code").asInt()).isEqualTo(413);
         assertThat(answer.path("status").path("message").asText()).contains("ordinal.admission.max-review-bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/mutate-pods", "/validate-pods" })
+    void answers400ForAnOversizedBodyThatIsNoAdmissionReviewEvenWithAUid(String path) {
+        // Found by HostileInputTest: the oversized path used to echo any request.uid, whatever the kind.
+        String body = "{\"kind\":\"Pod\",\"request\":{\"uid\":\"u-1\"},\"padding\":\"" + "x".repeat(8 * 1024 * 1024)
+                + "\"}";
+        Response response = post(path, body, "application/json");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(read(response.asString()).path("message").asText()).contains("over Ordinal's limit");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "/mutate-pods", "/validate-pods" })
+    void neverEchoesTheValueOfAFieldOfTheWrongType(String path) {
+        ObjectNode review = review(r -> ((ObjectNode) object(r).path("spec").path("containers").get(0))
+                .put("env", "hunter2"));
+        JsonNode answer = AdmissionClient.send(path, review);
+        assertThat(answer.path("status").path("message").asText()).contains("request.object.spec.containers[0].env")
+                .contains("allowed: a list").doesNotContain("hunter2");
     }
 
     @ParameterizedTest

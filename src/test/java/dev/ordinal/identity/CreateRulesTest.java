@@ -100,6 +100,16 @@ class CreateRulesTest {
                                 .withNewVolumeClaimTemplate().withNewMetadata().addToLabels("a", "b").endMetadata()
                                 .endVolumeClaimTemplate().endEphemeral().build()),
                         403, List.of("volume \"data\"", "volumeClaimTemplate.spec")),
+                // Found by HostileInputTest: a nameless ephemeral volume used to fail with a NullPointerException.
+                argumentSet("ephemeral volume without a name",
+                        Pods.unnamed("web").volume(new VolumeBuilder().withNewEphemeral().withNewVolumeClaimTemplate()
+                                .withNewSpec().endSpec().endVolumeClaimTemplate().endEphemeral().build()),
+                        403, List.of("volume without a name", "DNS-1123 label")),
+                argumentSet("ephemeral volume named by no DNS label",
+                        Pods.unnamed("web").volume(new VolumeBuilder().withName("Data_1").withNewEphemeral()
+                                .withNewVolumeClaimTemplate().withNewSpec().endSpec().endVolumeClaimTemplate()
+                                .endEphemeral().build()),
+                        403, List.of("volume \"Data_1\"", "not a DNS-1123 label")),
                 argumentSet("missing spec", Pods.pod("web", 0).noSpec(), 400, List.of("spec is required")),
                 argumentSet("name longer than a DNS label", Pods.pod(SET61, 10), 403,
                         List.of("\"" + SET61 + "-10\"", "is 64 characters", "at most 63")));

@@ -82,7 +82,9 @@ class UpdateRulesTest {
                 argumentSet("both Ordinal gates removed by the controller", member(),
                         member().withoutGate(ORDERED_GATE).withoutGate(CLAIMS_GATE), CONTROLLER),
                 argumentSet("user's own gate removed by the user", member(), member().withoutGate("example.com/wait"),
-                        ALICE));
+                        ALICE),
+                // Found by HostileInputTest: a gate without a name used to fail with a NullPointerException.
+                argumentSet("a nameless gate on both sides", member().gate(null), member().gate(null), ALICE));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
