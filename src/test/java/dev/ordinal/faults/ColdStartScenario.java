@@ -111,6 +111,9 @@ abstract class ColdStartScenario {
                     .as("an ordinal from the synced cache").startsWith("web-");
             List<LogCapture.Line> afterUp = logs.between(upAt, System.nanoTime());
             assertThat(afterUp.stream().filter(LogCapture.Line::error)).as("ERROR records after recovery").isEmpty();
+            assertThat(afterUp.stream().filter(l -> !l.error())).as("WARN records while the lists were slow")
+                    .isEmpty();
+            Figures.record(figures() + ".warn-records-while-lists-slow", Long.toString(afterUp.size()));
         } finally {
             server.slowLists(Duration.ZERO);
         }
