@@ -273,7 +273,7 @@ public class ClusterView {
                 lastWarn = now;
                 long skipped = suppressed.getAndSet(0);
                 LOG.warnf("%s informer %s failed (%d failure(s) so far%s): %s; retrying with backoff", name,
-                        started ? "watch" : "initial list", n,
+                        started ? "relist or watch" : "initial list", n,
                         skipped == 0 ? "" : ", " + skipped + " not logged", t.getMessage());
             } else {
                 suppressed.incrementAndGet();
