@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
@@ -58,70 +61,79 @@ class ApiServerLostTest {
         send("/mutate-pods", createReview(new PodBuilder().withNewMetadata().withGenerateName("warm-").endMetadata()
                 .build(), ns));
 
-        server.stop();
-        long lost = System.nanoTime();
+        try (LogCapture logs = LogCapture.install()) {
+            server.stop();
+            long lost = System.nanoTime();
 
-        // Within the bound: answered from the cache, as before.
-        ObjectNode review = createReview(PodFixtures.member("web").build(), ns);
-        JsonNode mutated = send("/mutate-pods", review);
-        Duration cachedAnswerAt = Figures.since(lost);
-        assertThat(cachedAnswerAt).as("still within the bound when asked (a very slow machine?)").isLessThan(BOUND);
-        assertThat(mutated.path("allowed").asBoolean()).as("within the bound: %s", mutated).isTrue();
-        Pod pod = AdmissionClient.toPod(AdmissionClient.patched(review, mutated));
-        assertThat(pod.getMetadata().getName()).as("next ordinal from the cache").isEqualTo("web-1");
-        assertThat(pod.getSpec().getSchedulingGates()).as("web-0 is Ready in the cache: no ordered gate").isEmpty();
-        JsonNode validated = send("/validate-pods", createReview(pod, ns));
-        assertThat(validated.path("allowed").asBoolean()).as("validated within the bound: %s", validated).isTrue();
+            // Within the bound: answered from the cache, as before.
+            ObjectNode review = createReview(PodFixtures.member("web").build(), ns);
+            JsonNode mutated = send("/mutate-pods", review);
+            Duration cachedAnswerAt = Figures.since(lost);
+            assertThat(cachedAnswerAt).as("still within the bound when asked (a very slow machine?)").isLessThan(BOUND);
+            assertThat(mutated.path("allowed").asBoolean()).as("within the bound: %s", mutated).isTrue();
+            Pod pod = AdmissionClient.toPod(AdmissionClient.patched(review, mutated));
+            assertThat(pod.getMetadata().getName()).as("next ordinal from the cache").isEqualTo("web-1");
+            assertThat(pod.getSpec().getSchedulingGates()).as("web-0 is Ready in the cache: no ordered gate").isEmpty();
+            JsonNode validated = send("/validate-pods", createReview(pod, ns));
+            assertThat(validated.path("allowed").asBoolean()).as("validated within the bound: %s", validated).isTrue();
 
-        // Past the bound: member creations are denied with a retryable 429 that says why.
-        JsonNode denied;
-        while (true) {
-            denied = send("/mutate-pods", createReview(PodFixtures.member("web").build(), ns));
-            if (!denied.path("allowed").asBoolean()) {
-                break;
+            // Past the bound: member creations are denied with a retryable 429 that says why.
+            JsonNode denied;
+            while (true) {
+                denied = send("/mutate-pods", createReview(PodFixtures.member("web").build(), ns));
+                if (!denied.path("allowed").asBoolean()) {
+                    break;
+                }
+                assertThat(Figures.since(lost)).as("time until the first denial").isLessThan(BOUND.plusSeconds(10));
+                Thread.sleep(100);
             }
-            assertThat(Figures.since(lost)).as("time until the first denial").isLessThan(BOUND.plusSeconds(10));
-            Thread.sleep(100);
-        }
-        Duration firstDenialAt = Figures.since(lost);
-        assertStaleDenial(denied, "an ordinal and the start order cannot be chosen safely");
-        // Staleness counts from the last sample (every second) that saw the watch connected: at most a second early.
-        assertThat(firstDenialAt).as("denied only past the bound").isGreaterThanOrEqualTo(BOUND.minusSeconds(1));
-        assertStaleDenial(send("/validate-pods", createReview(PodFixtures.stored("web", 5).build(), ns)),
-                "cannot be checked against set web");
-        assertRulesWithoutCacheStillApply(ns);
-        Readiness.Answer unready = Readiness.probe();
-        assertThat(unready.status()).as("readiness past the bound: %s", unready.caches()).isEqualTo(503);
-        assertThat(unready.data("disconnected")).contains("pods=").contains("persistentvolumeclaims=");
-        assertThat(unready.caches().path("data").path("staleSeconds").asLong()).isGreaterThanOrEqualTo(BOUND.toSeconds());
-        Figures.record("2-api-server-lost.bound", Figures.seconds(BOUND) + " (ordinal.admission.max-cache-staleness "
-                + "under test; default 60 s)");
-        Figures.record("2-api-server-lost.first-429-after-loss", Figures.seconds(firstDenialAt));
-        Figures.record("2-api-server-lost.message", denied.path("status").path("message").asText());
+            Duration firstDenialAt = Figures.since(lost);
+            assertStaleDenial(denied, "an ordinal and the start order cannot be chosen safely");
+            // Staleness counts from the last sample (every second) that saw the watch connected: up to 1 s early.
+            assertThat(firstDenialAt).as("denied only past the bound").isGreaterThanOrEqualTo(BOUND.minusSeconds(1));
+            assertStaleDenial(send("/validate-pods", createReview(PodFixtures.stored("web", 5).build(), ns)),
+                    "cannot be checked against set web");
+            assertRulesWithoutCacheStillApply(ns);
+            Readiness.Answer unready = Readiness.probe();
+            assertThat(unready.status()).as("readiness past the bound: %s", unready.caches()).isEqualTo(503);
+            assertThat(unready.data("disconnected")).contains("pods=").contains("persistentvolumeclaims=");
+            assertThat(unready.caches().path("data").path("staleSeconds").asLong())
+                    .isGreaterThanOrEqualTo(BOUND.toSeconds());
+            Figures.record("2-api-server-lost.bound", Figures.seconds(BOUND)
+                    + " (ordinal.admission.max-cache-staleness under test; default 60 s)");
+            Figures.record("2-api-server-lost.first-429-after-loss", Figures.seconds(firstDenialAt));
+            Figures.record("2-api-server-lost.message", denied.path("status").path("message").asText());
 
-        while (Figures.since(lost).compareTo(OUTAGE) < 0) {
-            Thread.sleep(100);
-        }
-        Duration outage = Figures.since(lost);
-        server.start();
-        long back = System.nanoTime();
-        JsonNode answer;
-        while (true) {
-            answer = send("/mutate-pods", createReview(PodFixtures.member("web").build(), ns));
-            if (answer.path("allowed").asBoolean()) {
-                break;
+            while (Figures.since(lost).compareTo(OUTAGE) < 0) {
+                Thread.sleep(100);
             }
-            assertThat(answer.path("status").path("code").asInt()).as("while reconnecting: %s", answer)
-                    .isEqualTo(429);
-            assertThat(Figures.since(back)).as("time to answer normally again").isLessThan(Duration.ofSeconds(45));
-            Thread.sleep(100);
+            Duration outage = Figures.since(lost);
+            server.start();
+            long back = System.nanoTime();
+            JsonNode answer;
+            while (true) {
+                answer = send("/mutate-pods", createReview(PodFixtures.member("web").build(), ns));
+                if (answer.path("allowed").asBoolean()) {
+                    break;
+                }
+                assertThat(answer.path("status").path("code").asInt()).as("while reconnecting: %s", answer)
+                        .isEqualTo(429);
+                assertThat(Figures.since(back)).as("time to answer normally again").isLessThan(Duration.ofSeconds(45));
+                Thread.sleep(100);
+            }
+            Duration admitting = Figures.since(back);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Readiness.probe().up());
+            Duration ready = Figures.since(back);
+            List<LogCapture.Line> logged = logs.lines();
+            Figures.record("2-api-server-lost.warn-error-records", logged.size() + " " + logged.stream()
+                    .map(l -> l.level() + " " + l.logger().substring(l.logger().lastIndexOf('.') + 1))
+                    .collect(Collectors.groupingBy(l -> l, TreeMap::new, Collectors.counting())));
+            assertThat(logged).as("WARN/ERROR records over the outage: one WARN per decision cache")
+                    .hasSizeLessThanOrEqualTo(2);
+            Figures.record("2-api-server-lost.outage", Figures.seconds(outage));
+            Figures.record("2-api-server-lost.admitting-again-after-api-server-up", Figures.seconds(admitting));
+            Figures.record("2-api-server-lost.ready-again-after-api-server-up", Figures.seconds(ready));
         }
-        Duration admitting = Figures.since(back);
-        await().atMost(Duration.ofSeconds(10)).until(() -> Readiness.probe().up());
-        Duration ready = Figures.since(back);
-        Figures.record("2-api-server-lost.outage", Figures.seconds(outage));
-        Figures.record("2-api-server-lost.admitting-again-after-api-server-up", Figures.seconds(admitting));
-        Figures.record("2-api-server-lost.ready-again-after-api-server-up", Figures.seconds(ready));
     }
 
     private static void assertStaleDenial(JsonNode denied, String consequence) {

@@ -22,7 +22,7 @@ final class Controllers {
     private Controllers() {
     }
 
-    /** Settings of controller {@code identity} with its Lease in {@code ns} and the timings of ControllerTestProfile. */
+    /** Settings of controller {@code identity}, Lease in {@code ns}, with the timings of ControllerTestProfile. */
     static ControllerSettings settings(String ns, String identity) {
         return new ControllerSettings(ns, "ordinal-controller", identity, LEASE_DURATION, Duration.ofSeconds(3),
                 Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5));

@@ -5,9 +5,10 @@ import java.util.Map;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
- * The application for the fault tests that start with a working API server: a short staleness bound and reservation
- * TTL, so an outage longer than the one and an expired reservation fit in the suite's time budget. The application's own controller stays off; tests that need one
- * run it as a plain object against the application's caches, as {@code ControllerLifecycle} does.
+ * The application for the fault tests that start with a working API server. The staleness bound and the reservation
+ * TTL are short, so an outage past the bound and an expired reservation fit in the suite's time budget. The
+ * application's own controller stays off; tests that need one run it as a plain object against the application's
+ * caches, as {@code ControllerLifecycle} does.
  */
 public class FaultsProfile implements QuarkusTestProfile {
 

@@ -142,7 +142,7 @@ public final class FaultyApiServer {
         return port;
     }
 
-    /** A client for this server that fails at once when it is down (no retries), for the test's own reads and writes. */
+    /** A client for this server that fails at once while it is down (no retries), for the test's own calls. */
     public KubernetesClient client() {
         return client(url());
     }
