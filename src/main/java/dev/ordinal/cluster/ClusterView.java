@@ -167,7 +167,8 @@ public class ClusterView {
                         LOG.infof("%s watch reconnected; the cache was stale for %d s", name,
                                 Duration.between(since, now).toSeconds());
                     }
-                } else if (DECISION_CACHES.contains(name) && !bound.isZero() && e.getValue().compareTo(bound) > 0
+                } else if (DECISION_CACHES.contains(name)
+                        && new Staleness(e.getValue(), Map.of(name, e.getValue())).exceeds(bound)
                         && reportedStale.putIfAbsent(name, now.minus(e.getValue())) == null) {
                     LOG.warnf("%s watch disconnected from the API server for %d s (more than "
                             + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
