@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,8 +73,8 @@ class WatchResetTest {
     private final ReentrantLock apiServer = new ReentrantLock();
     private final AtomicInteger denied429 = new AtomicInteger();
     private final AtomicInteger alreadyExists = new AtomicInteger();
-    private final List<Throwable> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<Long> storedAt = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Throwable> violations = new CopyOnWriteArrayList<>();
+    private final List<Long> storedAt = new CopyOnWriteArrayList<>();
 
     @Test
     void noSharedOrdinalAndNoLostGateReleaseAcrossApiServerRestarts() throws Exception {
@@ -94,6 +97,8 @@ class WatchResetTest {
         AtomicInteger leaderships = new AtomicInteger(1);
         CompletableFuture<Void> leaderWatch = null;
         List<Duration> catchUp = new ArrayList<>();
+        // Own threads: the common pool may have fewer threads than these three loops that never yield.
+        ExecutorService loops = Executors.newFixedThreadPool(3);
         try {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
@@ -107,18 +112,18 @@ class WatchResetTest {
                     was = is;
                     sleep(20);
                 }
-            });
+            }, loops);
             creator = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < PODS; i++) {
                     admitAndStore(cluster, ns);
                     sleep(PACE.toMillis());
                 }
-            });
+            }, loops);
             kubelet = CompletableFuture.runAsync(() -> {
                 while (kubeletOn.get() == 1) {
                     kubeletStep(cluster, ns);
                 }
-            });
+            }, loops);
 
             await().atMost(Duration.ofSeconds(30)).until(() -> !cluster.pods(ns, "web").isEmpty());
             long firstStop = System.nanoTime();
@@ -159,6 +164,7 @@ class WatchResetTest {
                 leaderWatch.get(30, TimeUnit.SECONDS);
             }
             controller.close();
+            loops.shutdownNow();
         }
         Duration total = Figures.since(started);
         assertThat(violations).as("invariant violations seen while pods were created").isEmpty();
