@@ -56,6 +56,13 @@ public class PodMutator {
             return Decision.Deny.retryLater("Ordinal's caches are still syncing (" + String.join(", ",
                     view.unsyncedCaches()) + "); an ordinal cannot be chosen safely yet. Retry later");
         }
+        ClusterView.Staleness stale = view.staleness();
+        if (stale.exceeds(config.admission().maxCacheStaleness())) {
+            return Decision.Deny.retryLater("Ordinal's cache is stale: " + stale.describe() + ", more than "
+                    + "ordinal.admission.max-cache-staleness (" + config.admission().maxCacheStaleness().toSeconds()
+                    + " s). It may miss pods other replicas admitted and readiness changes of set " + s.set()
+                    + ", so an ordinal and the start order cannot be chosen safely. Retry later");
+        }
         int n = member.ordinal();
         boolean reserved = false;
         if (!member.named()) {

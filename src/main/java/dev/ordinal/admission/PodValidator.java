@@ -44,8 +44,14 @@ public class PodValidator {
                     view.unsyncedCaches()) + "); the pod cannot be checked against its set yet. Retry later");
         }
         SetKey key = new SetKey(request.namespace(), member.set());
-        Decision decision = CreateRules.validate(request.pod(), member, view.snapshot(key),
-                view.serviceFacts(request.namespace(), member.settings().service(), member.set()));
+        ClusterView.Staleness stale = view.staleness();
+        Decision decision = stale.exceeds(config.admission().maxCacheStaleness())
+                ? Decision.Deny.retryLater("Ordinal's cache is stale: " + stale.describe() + ", more than "
+                        + "ordinal.admission.max-cache-staleness ("
+                        + config.admission().maxCacheStaleness().toSeconds() + " s); the pod cannot be checked "
+                        + "against set " + member.set() + " safely. Retry later")
+                : CreateRules.validate(request.pod(), member, view.snapshot(key),
+                        view.serviceFacts(request.namespace(), member.settings().service(), member.set()));
         if (decision instanceof Decision.Deny && member.named() && !request.dryRun()) {
             // The pod will not be stored, so free the ordinal this replica may have reserved for it at mutation.
             view.index().release(key, member.ordinal());

@@ -1,11 +1,19 @@
 package dev.ordinal.cluster;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import jakarta.annotation.PreDestroy;
@@ -15,6 +23,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.ServiceFacts;
 import dev.ordinal.identity.SetSnapshot;
@@ -31,21 +40,39 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * The cluster as Ordinal sees it: informers on member pods (label {@code ordinal.dev/set}), PVCs and Services,
- * started at startup (never lazily) and read without API calls. Objects handed out are copies.
+ * started at startup (never lazily) and read without API calls. Objects handed out are copies. Also tracks how stale
+ * the caches are: how long each informer's watch has been disconnected from the API server ({@link #staleness()}).
  */
 @ApplicationScoped
 public class ClusterView {
 
     private static final Logger LOG = Logger.getLogger(ClusterView.class);
+    /** The caches admission decides from: member pods (ordinals, holders, readiness) and PVCs (the claims gate). */
+    static final List<String> DECISION_CACHES = List.of("pods", "persistentvolumeclaims");
+    /** How often the watch state of every informer is sampled. */
+    static final Duration WATCH_CHECK_PERIOD = Duration.ofSeconds(1);
+    /** While an informer keeps failing, at most one WARN line per informer per this period; the rest go to DEBUG. */
+    static final Duration FAILURE_LOG_PERIOD = Duration.ofSeconds(30);
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    OrdinalConfig config;
+
+    Clock clock = Clock.systemUTC();
 
     private final SetIndex index = new SetIndex();
     private final List<Consumer<SetKey>> setListeners = new CopyOnWriteArrayList<>();
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<PersistentVolumeClaim> claims;
     private SharedIndexInformer<Service> services;
+    /** Informer name to the last instant its watch was seen connected (only for synced informers). */
+    private final Map<String, Instant> lastWatching = new ConcurrentHashMap<>();
+    /** Informer name to when it was first seen disconnected beyond the staleness bound (one WARN per outage). */
+    private final Map<String, Instant> reportedStale = new ConcurrentHashMap<>();
+    private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
+    private ScheduledExecutorService watchdog;
 
     void onStart(@Observes StartupEvent event) {
         start();
@@ -90,21 +117,175 @@ public class ClusterView {
             SharedIndexInformer<?> informer = e.getValue();
             // Keep retrying the initial list and any watch failure: an API server that is down at start makes
             // Ordinal unready, not crash-looping (fabric8's default gives up on a failed first list).
+            // fabric8 already backs off between attempts (each list or watch request is retried with exponential
+            // backoff inside the HTTP client, then the informer waits 1 s, 2 s, ... 32 s before the next cycle), so
+            // there is no retry storm; but it logs every failed cycle with a stack trace. Ordinal's own line is
+            // rate-limited to one WARN per informer per FAILURE_LOG_PERIOD, with the count of failures since.
+            FailureLog failures = failureLogs.computeIfAbsent(e.getKey(), k -> new FailureLog());
             informer.exceptionHandler((started, t) -> {
-                LOG.warnf("%s informer: %s; retrying", e.getKey(), t.getMessage());
+                failures.failed(e.getKey(), started, t, clock.instant());
                 return true;
             });
             informer.start().whenComplete((ok, t) -> {
                 if (t == null) {
-                    LOG.infof("%s informer synced", e.getKey());
+                    lastWatching.put(e.getKey(), clock.instant());
+                    LOG.infof("%s informer synced%s", e.getKey(), failures.summary());
                 }
             });
         }
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ordinal-cache-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = WATCH_CHECK_PERIOD.toMillis();
+        watchdog.scheduleWithFixedDelay(this::checkWatches, period, period, TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
     void stop() {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
         informers().values().forEach(SharedIndexInformer::stop);
+    }
+
+    /**
+     * Samples every synced informer's watch: remembers when it was last connected, and logs once per outage when a
+     * decision cache has been disconnected for longer than {@code ordinal.admission.max-cache-staleness} and when it
+     * is back.
+     */
+    private void checkWatches() {
+        try {
+            Instant now = clock.instant();
+            Duration bound = config.admission().maxCacheStaleness();
+            for (Map.Entry<String, Duration> e : observe(now).entrySet()) {
+                String name = e.getKey();
+                if (e.getValue().isZero()) {
+                    Instant since = reportedStale.remove(name);
+                    if (since != null) {
+                        LOG.infof("%s watch reconnected; the cache was stale for %d s", name,
+                                Duration.between(since, now).toSeconds());
+                    }
+                } else if (DECISION_CACHES.contains(name)
+                        && new Staleness(e.getValue(), Map.of(name, e.getValue())).exceeds(bound)
+                        && reportedStale.putIfAbsent(name, now.minus(e.getValue())) == null) {
+                    LOG.warnf("%s watch disconnected from the API server for %d s (more than "
+                            + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
+                            + "with a retryable error and reporting not ready until it reconnects",
+                            name, ceilSeconds(e.getValue()), bound.toSeconds());
+                }
+            }
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log it and keep sampling.
+            LOG.errorf(e, "cannot check the informers' watches");
+        }
+    }
+
+    /**
+     * Per synced informer, how long its watch has been disconnected at {@code now} (zero while watching). Measured
+     * from the last instant it was seen watching, so the figure errs on the stale side by at most one sample period.
+     */
+    private Map<String, Duration> observe(Instant now) {
+        Map<String, Duration> result = new LinkedHashMap<>();
+        informers().forEach((name, informer) -> {
+            if (!informer.hasSynced()) {
+                return;
+            }
+            if (informer.isWatching()) {
+                lastWatching.put(name, now);
+                result.put(name, Duration.ZERO);
+            } else {
+                Instant last = lastWatching.computeIfAbsent(name, n -> now);
+                Duration d = Duration.between(last, now);
+                result.put(name, d.isNegative() ? Duration.ZERO : d);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * How stale the caches admission decides from (pods, PVCs) are now: the longest time one of their watches has
+     * been disconnected from the API server. {@link Staleness#age()} is zero while every watch is connected and
+     * before the first sync (readiness and admission handle that case on their own).
+     */
+    public Staleness staleness() {
+        Map<String, Duration> disconnected = new LinkedHashMap<>();
+        observe(clock.instant()).forEach((name, d) -> {
+            if (!d.isZero()) {
+                disconnected.put(name, d);
+            }
+        });
+        Duration age = Duration.ZERO;
+        for (String name : DECISION_CACHES) {
+            Duration d = disconnected.getOrDefault(name, Duration.ZERO);
+            age = d.compareTo(age) > 0 ? d : age;
+        }
+        return new Staleness(age, Map.copyOf(disconnected));
+    }
+
+    /**
+     * How stale the caches are. {@code age} is the longest disconnection among the decision caches (pods, PVCs);
+     * {@code disconnected} lists every informer whose watch is disconnected now, with for how long.
+     */
+    public record Staleness(Duration age, Map<String, Duration> disconnected) {
+
+        /** True when {@code bound} is positive and {@code age} is larger; a zero bound disables the rule. */
+        public boolean exceeds(Duration bound) {
+            return !bound.isZero() && !bound.isNegative() && age.compareTo(bound) > 0;
+        }
+
+        /** E.g. {@code "its watch of pods has been disconnected from the API server for 75 s"} (rounded up). */
+        public String describe() {
+            List<String> names = new ArrayList<>();
+            for (String name : DECISION_CACHES) {
+                Duration d = disconnected.get(name);
+                if (d != null && d.equals(age)) {
+                    names.add(name);
+                }
+            }
+            return "its watch of " + String.join(" and ", names) + " has been disconnected from the API server for "
+                    + ceilSeconds(age) + " s";
+        }
+
+        /** The disconnected informers as {@code pods=75s,persistentvolumeclaims=75s}, sorted by name. */
+        public String disconnectedList() {
+            return disconnected.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .map(e -> e.getKey() + "=" + ceilSeconds(e.getValue()) + "s")
+                    .reduce((a, b) -> a + "," + b).orElse("");
+        }
+    }
+
+    /** Whole seconds, rounded up: a cache 4.2 s stale is reported as 5 s, never as the 4 s bound it exceeds. */
+    static long ceilSeconds(Duration d) {
+        return (d.toMillis() + 999) / 1000;
+    }
+
+    /** Rate-limits the WARN lines of one failing informer; counts the failures in between. */
+    private static final class FailureLog {
+        private final AtomicLong failures = new AtomicLong();
+        private final AtomicLong suppressed = new AtomicLong();
+        private volatile Instant lastWarn;
+
+        void failed(String name, boolean started, Throwable t, Instant now) {
+            long n = failures.incrementAndGet();
+            Instant last = lastWarn;
+            if (last == null || !now.isBefore(last.plus(FAILURE_LOG_PERIOD))) {
+                lastWarn = now;
+                long skipped = suppressed.getAndSet(0);
+                LOG.warnf("%s informer %s failed (%d failure(s) so far%s): %s; retrying with backoff", name,
+                        started ? "relist or watch" : "initial list", n,
+                        skipped == 0 ? "" : ", " + skipped + " not logged", t.getMessage());
+            } else {
+                suppressed.incrementAndGet();
+                LOG.debugf("%s informer failed again: %s", name, t.getMessage());
+            }
+        }
+
+        String summary() {
+            long n = failures.get();
+            return n == 0 ? "" : " after " + n + " failed attempt(s)";
+        }
     }
 
     private Map<String, SharedIndexInformer<?>> informers() {

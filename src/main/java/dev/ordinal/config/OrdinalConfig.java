@@ -58,6 +58,16 @@ public interface OrdinalConfig {
         @WithDefault("false")
         boolean noopEndpoint();
 
+        /**
+         * How long the pod or PVC watch may stay disconnected from the API server before this replica stops
+         * admitting pods of ordinal sets. Past it, a CREATE of a member pod is denied with a retryable 429 that says
+         * how stale the cache is, and readiness turns DOWN, until the watch reconnects. A cache that stale cannot see
+         * pods other replicas admitted or readiness changes, so ordinals, holders and the start order could be wrong
+         * (names stay unique: the API server stores one pod per name). UPDATE rules need no cache and keep working.
+         * {@code 0} disables the rule: the cache is trusted however old it is.
+         */
+        @WithDefault("60s")
+        Duration maxCacheStaleness();
     }
 
     /** Controller settings. */
