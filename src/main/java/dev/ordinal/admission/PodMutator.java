@@ -35,6 +35,9 @@ public class PodMutator {
     @Inject
     AdmissionMetrics metrics;
 
+    @Inject
+    CacheGuard guard;
+
     Clock clock = Clock.systemUTC();
 
     /** Decides a review; the Allow carries the mutated pod when anything changes. */
@@ -52,16 +55,9 @@ public class PodMutator {
         CreateRules.Prepared.Member member = (CreateRules.Prepared.Member) prepared;
         SetSettings s = member.settings();
         SetKey key = new SetKey(request.namespace(), member.set());
-        if (!view.synced()) {
-            return Decision.Deny.retryLater("Ordinal's caches are still syncing (" + String.join(", ",
-                    view.unsyncedCaches()) + "); an ordinal cannot be chosen safely yet. Retry later");
-        }
-        ClusterView.Staleness stale = view.staleness();
-        if (stale.exceeds(config.admission().maxCacheStaleness())) {
-            return Decision.Deny.retryLater("Ordinal's cache is stale: " + stale.describe() + ", more than "
-                    + "ordinal.admission.max-cache-staleness (" + config.admission().maxCacheStaleness().toSeconds()
-                    + " s). It may miss pods other replicas admitted and readiness changes of set " + s.set()
-                    + ", so an ordinal and the start order cannot be chosen safely. Retry later");
+        Optional<Decision.Deny> unsafe = guard.refusal(s.set(), "an ordinal and the start order cannot be chosen");
+        if (unsafe.isPresent()) {
+            return unsafe.get();
         }
         int n = member.ordinal();
         boolean reserved = false;

@@ -20,6 +20,9 @@ public class PodValidator {
     @Inject
     OrdinalConfig config;
 
+    @Inject
+    CacheGuard guard;
+
     /** Decides a review; never mutates. */
     public Decision review(ReviewRequest request) {
         return switch (request.operation()) {
@@ -39,19 +42,11 @@ public class PodValidator {
             return rejected.deny();
         }
         CreateRules.Prepared.Member member = (CreateRules.Prepared.Member) prepared;
-        if (!view.synced()) {
-            return Decision.Deny.retryLater("Ordinal's caches are still syncing (" + String.join(", ",
-                    view.unsyncedCaches()) + "); the pod cannot be checked against its set yet. Retry later");
-        }
         SetKey key = new SetKey(request.namespace(), member.set());
-        ClusterView.Staleness stale = view.staleness();
-        Decision decision = stale.exceeds(config.admission().maxCacheStaleness())
-                ? Decision.Deny.retryLater("Ordinal's cache is stale: " + stale.describe() + ", more than "
-                        + "ordinal.admission.max-cache-staleness ("
-                        + config.admission().maxCacheStaleness().toSeconds() + " s); the pod cannot be checked "
-                        + "against set " + member.set() + " safely. Retry later")
-                : CreateRules.validate(request.pod(), member, view.snapshot(key),
-                        view.serviceFacts(request.namespace(), member.settings().service(), member.set()));
+        Decision decision = guard.refusal(member.set(), "the pod cannot be checked against set " + member.set())
+                .<Decision>map(deny -> deny)
+                .orElseGet(() -> CreateRules.validate(request.pod(), member, view.snapshot(key),
+                        view.serviceFacts(request.namespace(), member.settings().service(), member.set())));
         if (decision instanceof Decision.Deny && member.named() && !request.dryRun()) {
             // The pod will not be stored, so free the ordinal this replica may have reserved for it at mutation.
             view.index().release(key, member.ordinal());
