@@ -140,6 +140,8 @@ public class ClusterView {
         });
         long period = WATCH_CHECK_PERIOD.toMillis();
         watchdog.scheduleWithFixedDelay(this::checkWatches, period, period, TimeUnit.MILLISECONDS);
+        // Expired reservations of sets nobody reviews again, and the entries they kept alive, go away too.
+        watchdog.scheduleWithFixedDelay(() -> index.sweep(clock.instant()), 5, 5, TimeUnit.SECONDS);
     }
 
     @PreDestroy

@@ -33,15 +33,15 @@ public final class SetIndex {
             return;
         }
         Member member = Member.of(pod, key.set());
-        SetState state = sets.computeIfAbsent(key, k -> new SetState());
-        synchronized (state) {
+        update(key, state -> {
             Member previous = state.members.put(member.name(), member);
             if (previous == null && member.ordinal() >= 0) {
                 // The cache now holds the pod, so the reservation that named it has done its job.
                 state.release(member.ordinal());
             }
             state.snapshot = null;
-        }
+            return null;
+        });
     }
 
     /** Forgets {@code pod} (an informer delete). */
@@ -50,14 +50,31 @@ public final class SetIndex {
         if (key == null) {
             return;
         }
-        SetState state = sets.get(key);
-        if (state == null) {
-            return;
-        }
-        synchronized (state) {
-            state.members.remove(pod.getMetadata().getName());
-            state.snapshot = null;
-        }
+        update(key, state -> {
+            if (state.members.remove(pod.getMetadata().getName()) != null) {
+                state.snapshot = null;
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Applies {@code change} to the state of {@code key} under the map's lock for that key, and drops the entry once
+     * it holds neither members nor reservations, so sets that come and go (and dryRuns for unknown sets) leave
+     * nothing behind. Every write goes through here, so no write can land in an entry that was just dropped.
+     */
+    private <T> T update(SetKey key, java.util.function.Function<SetState, T> change) {
+        Object[] result = new Object[1];
+        sets.compute(key, (k, existing) -> {
+            SetState state = existing == null ? new SetState() : existing;
+            synchronized (state) {
+                result[0] = change.apply(state);
+                return state.members.isEmpty() && state.expiries.isEmpty() ? null : state;
+            }
+        });
+        @SuppressWarnings("unchecked")
+        T value = (T) result[0];
+        return value;
     }
 
     /** An immutable view of set {@code key} now; empty when the set has no pods. */
@@ -77,24 +94,33 @@ public final class SetIndex {
      * sees its pod or {@code ttl} passes, so concurrent requests in this process never get the same ordinal.
      */
     public Ordinals.Assignment assign(SetKey key, int start, boolean reserve, Instant now, Duration ttl) {
-        SetState state = sets.computeIfAbsent(key, k -> new SetState());
-        synchronized (state) {
+        return update(key, state -> {
             state.expire(now);
             Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, state.reserved);
             if (reserve && assignment instanceof Ordinals.Assignment.Assigned assigned) {
                 state.reserve(assigned.ordinal(), now.plus(ttl));
             }
             return assignment;
-        }
+        });
     }
 
     /** Drops this replica's reservation of ordinal {@code n} of {@code key}, when the pod will not be created. */
     public void release(SetKey key, int n) {
-        SetState state = sets.get(key);
-        if (state != null) {
-            synchronized (state) {
+        if (sets.containsKey(key)) {
+            update(key, state -> {
                 state.release(n);
-            }
+                return null;
+            });
+        }
+    }
+
+    /** Drops expired reservations of every set, and with them the entries of sets that have no pods left. */
+    public void sweep(Instant now) {
+        for (SetKey key : sets.keySet()) {
+            update(key, state -> {
+                state.expire(now);
+                return null;
+            });
         }
     }
 

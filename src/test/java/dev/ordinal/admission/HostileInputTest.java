@@ -87,9 +87,9 @@ class HostileInputTest {
     }
 
     /**
-     * Each (namespace, set) a review names gets a small piece of state (reservations, snapshot) in the cluster index,
-     * and it is not reclaimed when the set has no pods (a known limit, see docs/reliability-input.md). The namespace
-     * must be a DNS label, so each piece is small; this measures it and bounds it at {@link #MAX_BYTES_PER_SET_KEY}.
+     * Each (namespace, set) a generateName review names gets a small piece of state (its reservation) in the cluster
+     * index until the reservation expires (then a sweep drops it, see SetIndexTest). The namespace must be a DNS
+     * label, so each piece is small; this measures it while held and bounds it at {@link #MAX_BYTES_PER_SET_KEY}.
      */
     @Test
     void retainsOnlyASmallEntryPerSetKeyAReviewNames() throws Exception {

@@ -63,6 +63,25 @@ class SetIndexTest {
     }
 
     @Test
+    void keepsNoStateForASetWithNoPodsAndNoReservations() {
+        SetIndex index = new SetIndex();
+        index.assign(WEB, 0, false, T0, TTL);
+        assertThat(index.sets()).as("after a dryRun for an unknown set").isEmpty();
+        index.upsert(stored(0));
+        index.remove(stored(0));
+        assertThat(index.sets()).as("after its only pod left").isEmpty();
+        assign(index, T0);
+        index.release(WEB, 0);
+        assertThat(index.sets()).as("after its only reservation was released").isEmpty();
+        assign(index, T0);
+        assign(index, T0.plus(TTL));
+        assertThat(index.sets()).as("an expired reservation is dropped at the next assignment").containsExactly(WEB);
+        assertThat(index.reserved(WEB)).containsExactly(0);
+        index.sweep(T0.plus(TTL).plus(TTL));
+        assertThat(index.sets()).as("a sweep after the last reservation expired").isEmpty();
+    }
+
+    @Test
     void aLongRunOfReservationsStaysCheap() {
         SetIndex index = new SetIndex();
         for (int n = 0; n < 10_000; n++) {

@@ -1,6 +1,7 @@
 package dev.ordinal.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -184,6 +185,85 @@ class TwoInstancesIT {
     }
 
     /** Last: it stops the leader. The survivor takes the Lease and finishes what the set needs. */
+    @Test
+    void manySetsCreatedAtOnceEachEndWithDistinctOrdinalsAndOneClaimPerOrdinal() throws Exception {
+        String ns = E2e.namespace();
+        int sets = 6;
+        int perSet = 6;
+        AdmissionChain both = SimulatedCluster.ordinalChain(api.client(), TEST_TLS.resolve("tls.crt"),
+                List.of(URI.create(a.webhookUrl()), URI.create(b.webhookUrl())), List.of(), List.of());
+        Map<String, AtomicInteger> stored = new java.util.concurrent.ConcurrentHashMap<>();
+        AtomicInteger conflicts = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        long started = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        try {
+            List<Callable<Void>> creators = new ArrayList<>();
+            for (int t = 0; t < 12; t++) {
+                creators.add(() -> {
+                    while (stored.values().stream().mapToInt(AtomicInteger::get).sum() < sets * perSet) {
+                        String set = "load-" + Math.floorMod(next.getAndIncrement(), sets);
+                        AtomicInteger count = stored.computeIfAbsent(set, k -> new AtomicInteger());
+                        if (count.get() >= perSet) {
+                            continue;
+                        }
+                        // Parallel with a volume: every pod is admitted at once and waits only for its claim.
+                        Pod template = PodTemplates.member(set, Map.of(OrdinalKeys.POLICY_ANNOTATION, "Parallel",
+                                OrdinalKeys.CREATE_SERVICE_ANNOTATION, "false"));
+                        try {
+                            if (count.incrementAndGet() > perSet) {
+                                count.decrementAndGet();
+                                continue;
+                            }
+                            both.create(ns, template, Requester.REPLICASET_CONTROLLER, false);
+                        } catch (ApiException e) {
+                            count.decrementAndGet();
+                            assertThat(e.reason()).as(e.getMessage()).isEqualTo("AlreadyExists");
+                            conflicts.incrementAndGet(); // a ReplicaSet simply creates again
+                        }
+                    }
+                    return null;
+                });
+            }
+            for (Future<Void> f : pool.invokeAll(creators, 90, TimeUnit.SECONDS)) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<Pod> pods = api.client().pods().inNamespace(ns).list().getItems();
+        for (int i = 0; i < sets; i++) {
+            String set = "load-" + i;
+            List<Pod> members = pods.stream()
+                    .filter(p -> set.equals(p.getMetadata().getLabels().get(OrdinalKeys.SET_LABEL))).toList();
+            assertThat(members).as("pods of %s", set).hasSize(perSet);
+            assertOneIdentityPerOrdinal(members, set);
+        }
+        // The leader creates one claim per ordinal and lifts every claims gate.
+        await().atMost(TIMEOUT).untilAsserted(() -> {
+            for (int i = 0; i < sets; i++) {
+                String set = "load-" + i;
+                List<String> claims = api.client().persistentVolumeClaims().inNamespace(ns)
+                        .withLabel(OrdinalKeys.SET_LABEL, set).list().getItems().stream()
+                        .map(c -> c.getMetadata().getName()).sorted().toList();
+                List<String> expected = java.util.stream.IntStream.range(0, perSet).mapToObj(n -> "data-" + set + "-" + n)
+                        .sorted().toList();
+                assertThat(claims).as("claims of %s", set).isEqualTo(expected);
+            }
+            assertThat(api.client().pods().inNamespace(ns).list().getItems())
+                    .allSatisfy(p -> assertThat(p.getSpec().getSchedulingGates()).as(p.getMetadata().getName())
+                            .isNullOrEmpty());
+        });
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        String figures = String.format(java.util.Locale.ROOT, "%d sets x %d pods created at once by 12 creators over"
+                + " 2 replicas: %d pods, %d AlreadyExists conflicts retried, every set distinct ordinals 0-%d and one"
+                + " claim per ordinal, all gates lifted in %d ms%n", sets, perSet, pods.size(), conflicts.get(),
+                perSet - 1, millis);
+        System.out.print(figures);
+        Files.createDirectories(Path.of("target", "reliability"));
+        Files.writeString(Path.of("target", "reliability", "concurrency.txt"), figures);
+    }
+
     @Test
     @Order(Integer.MAX_VALUE)
     void theOtherReplicaTakesOverWhenTheLeaderStops() throws Exception {
