@@ -163,40 +163,6 @@ final class ControllerTestSupport {
 
     /** A reader that sees only namespace {@code ns}, so a test's own controllers leave other tests' sets alone. */
     static ClusterReader scoped(ClusterReader reader, String ns) {
-        return new ClusterReader() {
-            @Override
-            public boolean synced() {
-                return reader.synced();
-            }
-
-            @Override
-            public Collection<SetKey> sets() {
-                return reader.sets().stream().filter(k -> k.namespace().equals(ns)).toList();
-            }
-
-            @Override
-            public List<Pod> pods(SetKey key) {
-                return key.namespace().equals(ns) ? reader.pods(key) : List.of();
-            }
-
-            @Override
-            public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
-                return reader.claim(namespace, name);
-            }
-
-            @Override
-            public Optional<Service> service(String namespace, String name) {
-                return reader.service(namespace, name);
-            }
-
-            @Override
-            public void onSetChange(Consumer<SetKey> listener) {
-                reader.onSetChange(key -> {
-                    if (key.namespace().equals(ns)) {
-                        listener.accept(key);
-                    }
-                });
-            }
-        };
+        return dev.ordinal.support.Readers.scoped(reader, ns);
     }
 }

@@ -1,17 +1,9 @@
 package dev.ordinal.faults;
 
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
-import java.util.function.Consumer;
 
-import dev.ordinal.cluster.SetKey;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.ControllerSettings;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
 
 /** Plain controller instances for the fault tests: settings with short timings, readers scoped to one namespace. */
 final class Controllers {
@@ -30,40 +22,6 @@ final class Controllers {
 
     /** A reader that sees only namespace {@code ns}, so a test's controllers leave other tests' sets alone. */
     static ClusterReader scoped(ClusterReader reader, String ns) {
-        return new ClusterReader() {
-            @Override
-            public boolean synced() {
-                return reader.synced();
-            }
-
-            @Override
-            public Collection<SetKey> sets() {
-                return reader.sets().stream().filter(k -> k.namespace().equals(ns)).toList();
-            }
-
-            @Override
-            public List<Pod> pods(SetKey key) {
-                return key.namespace().equals(ns) ? reader.pods(key) : List.of();
-            }
-
-            @Override
-            public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
-                return reader.claim(namespace, name);
-            }
-
-            @Override
-            public Optional<Service> service(String namespace, String name) {
-                return reader.service(namespace, name);
-            }
-
-            @Override
-            public void onSetChange(Consumer<SetKey> listener) {
-                reader.onSetChange(key -> {
-                    if (key.namespace().equals(ns)) {
-                        listener.accept(key);
-                    }
-                });
-            }
-        };
+        return dev.ordinal.support.Readers.scoped(reader, ns);
     }
 }
