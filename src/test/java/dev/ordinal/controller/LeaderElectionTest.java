@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
 
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.support.DualLeadershipWatch;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -55,20 +55,7 @@ class LeaderElectionTest {
                 settings(ns).withIdentity("replica-a"), metricsA, Clock.systemUTC());
         OrdinalController b = new OrdinalController(server.getClient(), reader,
                 settings(ns).withIdentity("replica-b"), metricsB, Clock.systemUTC());
-        AtomicInteger bothLeading = new AtomicInteger();
-        Thread watcher = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                if (a.isLeader() && b.isLeader()) {
-                    bothLeading.incrementAndGet();
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        watcher.start();
+        DualLeadershipWatch watcher = DualLeadershipWatch.start(a::isLeader, b::isLeader);
         try {
             a.start();
             b.start();
@@ -110,9 +97,9 @@ class LeaderElectionTest {
             await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> assertThat(
                     cluster.events(ns, "web-3", ControllerEvent.ORDINAL_GATE_RELEASED)).singleElement()
                     .satisfies(e -> assertThat(e.getReportingInstance()).isEqualTo(follower.identity())));
-            assertThat(bothLeading.get()).as("samples where both replicas believed they lead").isZero();
+            assertThat(watcher.bothLeadingSamples()).as("samples where both replicas believed they lead").isZero();
         } finally {
-            watcher.interrupt();
+            watcher.close();
             a.close();
             b.close();
         }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -24,6 +23,7 @@ import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.ControllerEvent;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.DualLeadershipWatch;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
@@ -78,20 +78,7 @@ class LeaderLostTest {
                 doomedMetrics, Clock.systemUTC());
         OrdinalController survivor = new OrdinalController(server.client(), reader,
                 Controllers.settings(ns, "survivor"), survivorMetrics, Clock.systemUTC());
-        AtomicInteger bothLeading = new AtomicInteger();
-        Thread watcher = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                if (doomed.isLeader() && survivor.isLeader()) {
-                    bothLeading.incrementAndGet();
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        watcher.start();
+        DualLeadershipWatch watcher = DualLeadershipWatch.start(doomed::isLeader, survivor::isLeader);
         try {
             doomed.start();
             await().atMost(Duration.ofSeconds(30)).until(doomed::isLeader);
@@ -148,7 +135,7 @@ class LeaderLostTest {
                     .satisfies(e -> assertThat(e.getReportingInstance()).isEqualTo("survivor"));
             assertThat(released(doomedMetrics) + released(survivorMetrics)).as("gate releases in all")
                     .isEqualTo(2 * PODS - 1);
-            assertThat(bothLeading.get()).as("samples where both believed they lead").isZero();
+            assertThat(watcher.bothLeadingSamples()).as("samples where both believed they lead").isZero();
 
             Figures.record("4-leader-lost.takeover-after-crash", Figures.seconds(takeover) + " (lease duration "
                     + Figures.seconds(Controllers.LEASE_DURATION) + ", retry period 0.5 s)");
@@ -157,7 +144,7 @@ class LeaderLostTest {
             Figures.record("4-leader-lost.gate-releases", String.format(java.util.Locale.ROOT,
                     "doomed %.0f, survivor %.0f", released(doomedMetrics), released(survivorMetrics)));
         } finally {
-            watcher.interrupt();
+            watcher.close();
             doomed.close();
             survivor.close();
             server.delayAnswers(a -> false, Duration.ZERO);
