@@ -9,19 +9,6 @@ public interface OrdinalSet {
     /** The lowest ordinal {@code >= from} not in the set; -1 when that would overflow an int. */
     int firstAbsentFrom(int from);
 
-    /** The empty set. */
-    OrdinalSet EMPTY = new OrdinalSet() {
-        @Override
-        public boolean contains(int ordinal) {
-            return false;
-        }
-
-        @Override
-        public int firstAbsentFrom(int from) {
-            return from;
-        }
-    };
-
     /** A view of a plain {@code Set}; {@link #firstAbsentFrom} walks it one ordinal at a time. */
     static OrdinalSet of(java.util.Set<Integer> ordinals) {
         return new OrdinalSet() {
