@@ -20,6 +20,8 @@ Environment:
   ORDINAL_CERTS_OUT   output directory (default: certs/out next to this script)
   ORDINAL_CA_DAYS     CA validity in days (default: 3650)
   ORDINAL_CERT_DAYS   serving certificate validity in days (default: 365)
+  ORDINAL_CERT_IPS    comma list of IP addresses to add as SANs, for a webhook reached by URL instead
+                      of through the Service (default: none; deploy/overlays/out-of-cluster needs 127.0.0.1)
 EOF
 }
 
@@ -51,6 +53,14 @@ dns_names=(
   "$service.$namespace.svc"
   "$service.$namespace.svc.cluster.local"
 )
+ip_sans=()
+if [[ -n "${ORDINAL_CERT_IPS:-}" ]]; then
+  IFS=, read -r -a ip_sans <<<"$ORDINAL_CERT_IPS"
+  for ip in "${ip_sans[@]}"; do
+    [[ "$ip" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ || "$ip" =~ ^[0-9a-fA-F:]+$ ]] \
+      || { echo "gen-certs: ORDINAL_CERT_IPS: '$ip' is not an IP address" >&2; exit 2; }
+  done
+fi
 
 mkdir -p "$out"
 umask 077
@@ -100,6 +110,9 @@ serving_cert_is_valid() {
   for name in "${dns_names[@]}"; do
     grep -Eq "DNS:${name//./\\.}(,|\$)" <<<"$text" || return 1
   done
+  for ip in "${ip_sans[@]}"; do
+    grep -Eqi "IP Address:${ip//./\\.}(,|\$)" <<<"$text" || return 1
+  done
 }
 
 # A random 128-bit serial; OpenSSL 1.1 and LibreSSL would otherwise want a serial file.
@@ -134,9 +147,10 @@ EOF
 }
 
 make_serving_cert() {
-  log "issuing the serving certificate for ${dns_names[*]}"
+  log "issuing the serving certificate for ${dns_names[*]} ${ip_sans[*]}"
   local san i
-  san="$(for i in "${!dns_names[@]}"; do echo "DNS.$((i + 1)) = ${dns_names[$i]}"; done)"
+  san="$(for i in "${!dns_names[@]}"; do echo "DNS.$((i + 1)) = ${dns_names[$i]}"; done
+    for i in "${!ip_sans[@]}"; do echo "IP.$((i + 1)) = ${ip_sans[$i]}"; done)"
   cat >"$work/tls.cnf" <<EOF
 [req]
 distinguished_name = dn

@@ -38,6 +38,25 @@ public final class PackagedApp implements AutoCloseable {
      */
     public static PackagedApp start(String apiServerUrl, Path certDir, Map<String, String> properties,
             List<String> jvmOptions, Path log) throws IOException {
+        List<String> client = List.of("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
+                "-Dquarkus.kubernetes-client.trust-certs=true", "-Dquarkus.kubernetes-client.namespace=default");
+        return launch(client, Map.of(), certDir, properties, jvmOptions, log);
+    }
+
+    /**
+     * Starts the jar as a user runs it outside a cluster: its API server, credentials and CA come from
+     * {@code kubeconfig} ({@code KUBECONFIG}), its settings from {@code environment} (e.g. {@code POD_NAMESPACE},
+     * {@code ORDINAL_*}), TLS from {@code certDir}.
+     */
+    public static PackagedApp startWithKubeconfig(Path kubeconfig, Path certDir, Map<String, String> environment,
+            Path log) throws IOException {
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+        return launch(List.of(), env, certDir, Map.of(), List.of("-Xmx256m"), log);
+    }
+
+    private static PackagedApp launch(List<String> clientOptions, Map<String, String> environment, Path certDir,
+            Map<String, String> properties, List<String> jvmOptions, Path log) throws IOException {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn -DskipTests package` first");
         }
@@ -50,17 +69,16 @@ public final class PackagedApp implements AutoCloseable {
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Dquarkus.management.port=" + management);
         command.add("-Dquarkus.management.host=127.0.0.1");
-        command.add("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl);
-        command.add("-Dquarkus.kubernetes-client.trust-certs=true");
-        command.add("-Dquarkus.kubernetes-client.namespace=default");
+        command.addAll(clientOptions);
         command.add("-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certDir.resolve("tls.crt").toAbsolutePath());
         command.add("-Dquarkus.tls.webhook.key-store.pem.0.key=" + certDir.resolve("tls.key").toAbsolutePath());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(JAR.toString());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
-        return new PackagedApp(process, https, management);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().putAll(environment);
+        return new PackagedApp(builder.start(), https, management);
     }
 
     /** Polls {@code /q/health/ready} until it answers 200; returns the time from start to ready. */
@@ -106,6 +124,16 @@ public final class PackagedApp implements AutoCloseable {
 
     public String webhookUrl() {
         return "https://127.0.0.1:" + httpsPort;
+    }
+
+    /** Ends the process with SIGKILL, as a crash or an OOM kill does: no shutdown hook, no Lease release. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     public long pid() {

@@ -1,0 +1,245 @@
+package dev.ordinal.realcluster;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIP;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+/**
+ * What a kubelet, a container runtime and a volume provisioner would do, and nothing more: registers Ready nodes;
+ * moves each pod the real scheduler bound to one of them through ContainerCreating to Running and Ready (through the
+ * {@code pods/status} subresource, after {@code startDelay}); finishes a graceful deletion once the pod's
+ * "containers" stopped ({@code stopDelay}); and provisions a PersistentVolume pre-bound to each new claim, which the
+ * real PV controller then binds (without it the scheduler would never place a pod whose claim is unbound).
+ */
+final class KubeletStandIn implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(KubeletStandIn.class);
+
+    private final KubernetesClient client;
+    private final Set<String> nodes;
+    private volatile Duration startDelay;
+    private final Duration stopDelay;
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "kubelet-stand-in");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Pod uid to the step already scheduled for it, so an informer resync never schedules one twice. */
+    private final Map<String, String> scheduled = new ConcurrentHashMap<>();
+    private final AtomicInteger ips = new AtomicInteger();
+    private final SharedIndexInformer<Pod> pods;
+    private final SharedIndexInformer<PersistentVolumeClaim> claims;
+
+    KubeletStandIn(KubernetesClient client, List<String> nodeNames, Duration startDelay, Duration stopDelay) {
+        this.client = client;
+        this.nodes = Set.copyOf(nodeNames);
+        this.startDelay = startDelay;
+        this.stopDelay = stopDelay;
+        nodeNames.forEach(this::register);
+        this.pods = client.pods().inAnyNamespace().inform(handler(this::onPod));
+        this.claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::onClaim));
+    }
+
+    /** How long a bound pod takes from ContainerCreating to Ready, from now on. */
+    void startDelay(Duration delay) {
+        this.startDelay = delay;
+    }
+
+    private void register(String name) {
+        String now = Instant.now().toString();
+        Map<String, Quantity> capacity = Map.of("cpu", new Quantity("64"), "memory", new Quantity("256Gi"),
+                "pods", new Quantity("500"), "ephemeral-storage", new Quantity("1Ti"));
+        Node node = new NodeBuilder().withNewMetadata().withName(name)
+                .addToLabels("kubernetes.io/hostname", name).addToLabels("kubernetes.io/os", "linux")
+                .addToLabels("kubernetes.io/arch", "amd64").endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().withCapacity(capacity).withAllocatable(capacity)
+                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+                .withMessage("kubelet stand-in").withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition()
+                .addNewAddress().withType("Hostname").withAddress(name).endAddress()
+                .withNewNodeInfo().withKubeletVersion("v1.35.4").withOperatingSystem("linux").withArchitecture("amd64")
+                .withContainerRuntimeVersion("stand-in://1").withKernelVersion("").withOsImage("")
+                .withKubeProxyVersion("").withMachineID(name).withSystemUUID(name).withBootID(name).endNodeInfo()
+                .endStatus().build();
+        client.nodes().resource(node).create();
+        // Status on create is kept for nodes today, but a kubelet writes it through the subresource; so do we.
+        client.nodes().withName(name).editStatus(n -> {
+            n.setStatus(node.getStatus());
+            return n;
+        });
+    }
+
+    private void onPod(Pod pod) {
+        String nodeName = pod.getSpec().getNodeName();
+        if (nodeName == null || !nodes.contains(nodeName)) {
+            return;
+        }
+        String uid = pod.getMetadata().getUid();
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            if (!"delete".equals(scheduled.put(uid, "delete"))) {
+                timers.schedule(() -> finishDeletion(pod), stopDelay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        boolean started = pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && !pod.getStatus().getContainerStatuses().isEmpty();
+        if ((phase == null || "Pending".equals(phase)) && !started && scheduled.putIfAbsent(uid, "start") == null) {
+            long half = Math.max(1, startDelay.toMillis() / 2);
+            timers.schedule(() -> writeStatus(pod, false), half, TimeUnit.MILLISECONDS);
+            timers.schedule(() -> writeStatus(pod, true), 2 * half, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** ContainerCreating ({@code running == false}) or Running and Ready, for the pod of {@code bound}'s uid. */
+    private void writeStatus(Pod bound, boolean running) {
+        String uid = bound.getMetadata().getUid();
+        String now = Instant.now().toString();
+        try {
+            client.pods().inNamespace(bound.getMetadata().getNamespace()).withName(bound.getMetadata().getName())
+                    .editStatus(p -> {
+                        if (!uid.equals(p.getMetadata().getUid()) || p.getMetadata().getDeletionTimestamp() != null) {
+                            return p;
+                        }
+                        var status = p.getStatus();
+                        status.setHostIP("127.0.0.1");
+                        if (status.getStartTime() == null) {
+                            status.setStartTime(now);
+                        }
+                        String ready = running ? "True" : "False";
+                        status.setConditions(List.of(condition("PodReadyToStartContainers", ready, now),
+                                condition("Initialized", "True", now), condition("Ready", ready, now),
+                                condition("ContainersReady", ready, now), condition("PodScheduled", "True", now)));
+                        status.setContainerStatuses(p.getSpec().getContainers().stream()
+                                .map(c -> containerStatus(c.getName(), c.getImage(), running, now)).toList());
+                        if (running) {
+                            int n = ips.incrementAndGet();
+                            String ip = "10.244." + (n / 250) % 250 + "." + (n % 250 + 1);
+                            status.setPhase("Running");
+                            status.setPodIP(ip);
+                            status.setPodIPs(List.of(new PodIP(ip)));
+                        } else {
+                            status.setPhase("Pending");
+                        }
+                        return p;
+                    });
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                LOG.warnf("stand-in: status of %s: %s", bound.getMetadata().getName(), e.getMessage());
+            }
+        }
+    }
+
+    private void finishDeletion(Pod pod) {
+        try {
+            // What the kubelet sends once the containers are gone: a delete with grace 0. The name cannot have been
+            // reused meanwhile: the terminating pod still holds it.
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 409) {
+                LOG.warnf("stand-in: deleting %s: %s", pod.getMetadata().getName(), e.getMessage());
+            }
+        } finally {
+            scheduled.remove(pod.getMetadata().getUid());
+        }
+    }
+
+    private void onClaim(PersistentVolumeClaim claim) {
+        if (claim.getSpec().getVolumeName() != null || claim.getMetadata().getDeletionTimestamp() != null
+                || scheduled.putIfAbsent(claim.getMetadata().getUid(), "provision") != null) {
+            return;
+        }
+        Quantity size = claim.getSpec().getResources() == null || claim.getSpec().getResources().getRequests() == null
+                ? new Quantity("1Gi")
+                : claim.getSpec().getResources().getRequests().getOrDefault("storage", new Quantity("1Gi"));
+        PersistentVolume pv = new PersistentVolumeBuilder().withNewMetadata()
+                .withName("pv-" + claim.getMetadata().getUid()).endMetadata()
+                .withNewSpec().withCapacity(Map.of("storage", size))
+                .withAccessModes(claim.getSpec().getAccessModes())
+                .withVolumeMode(claim.getSpec().getVolumeMode())
+                .withStorageClassName(Objects.requireNonNullElse(claim.getSpec().getStorageClassName(), ""))
+                .withPersistentVolumeReclaimPolicy("Retain")
+                .withNewHostPath().withPath("/tmp/ordinal-e2e/" + claim.getMetadata().getUid()).endHostPath()
+                .withClaimRef(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
+                        .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())
+                        .withUid(claim.getMetadata().getUid()).build())
+                .endSpec().build();
+        try {
+            client.persistentVolumes().resource(pv).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                LOG.warnf("stand-in: volume for %s: %s", claim.getMetadata().getName(), e.getMessage());
+            }
+        }
+    }
+
+    private static PodCondition condition(String type, String status, String now) {
+        return new PodConditionBuilder().withType(type).withStatus(status).withLastTransitionTime(now).build();
+    }
+
+    private static ContainerStatus containerStatus(String name, String image, boolean running, String now) {
+        ContainerStatusBuilder b = new ContainerStatusBuilder().withName(name).withImage(image)
+                .withImageID(running ? "stand-in://" + image : "").withReady(running).withStarted(running)
+                .withRestartCount(0);
+        if (running) {
+            b.withNewState().withNewRunning().withStartedAt(now).endRunning().endState();
+        } else {
+            b.withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState();
+        }
+        return b.build();
+    }
+
+    private static <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> onChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                onChange.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                onChange.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        pods.close();
+        claims.close();
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,433 @@
+package dev.ordinal.realcluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.PackagedApp;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * The ten scenarios of the real-control-plane issue, against real etcd, kube-apiserver, kube-controller-manager and
+ * kube-scheduler, with Ordinal installed from {@code deploy/} and driven by the real kubectl. Only the kubelet is a
+ * stand-in. Each scenario has its own namespace; they share one cluster and run in order, since 9 and 10 stop and
+ * restart Ordinal's replicas. {@code make e2e-cluster} runs this class alone.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealControlPlaneIT {
+
+    static final Duration ROLLOUT = Duration.ofSeconds(90);
+    static final String ORDINAL_SA = "system:serviceaccount:ordinal-system:ordinal";
+
+    static RealCluster cluster;
+    static KubernetesClient admin;
+    static Kubectl kubectl;
+
+    @BeforeAll
+    static void cluster() throws Exception {
+        cluster = RealCluster.shared();
+        admin = cluster.admin();
+        kubectl = cluster.kubectl;
+    }
+
+    static String deployment(String name, int replicas, String annotations, boolean volume) {
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: %1$s}
+                spec:
+                  replicas: %2$d
+                  strategy: {type: Recreate}
+                  selector: {matchLabels: {app: %1$s}}
+                  template:
+                    metadata:
+                      labels: {app: %1$s, ordinal.dev/set: %1$s}
+                      annotations: {%3$s}
+                    spec:
+                      containers:
+                        - name: app
+                          image: nginx:1.27
+                          ports: [{containerPort: 80, name: web}]
+                %4$s
+                """.formatted(name, replicas, annotations, volume ? """
+                          volumeMounts: [{name: data, mountPath: /data}]
+                      volumes:
+                        - name: data
+                          ephemeral:
+                            volumeClaimTemplate:
+                              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+                """ : "");
+    }
+
+    static Map<String, Pod> livePods(String ns) {
+        return admin.pods().inNamespace(ns).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+    }
+
+    /** Waits until exactly {@code names} are the live pods of {@code ns}, every one Running and Ready. */
+    static Map<String, Pod> awaitRunning(String ns, Set<String> names, Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Map<String, Pod> live = livePods(ns);
+            assertThat(live.keySet()).containsExactlyInAnyOrderElementsOf(names);
+            assertThat(live.values()).allMatch(PodWatch::ready, "Running and Ready");
+        });
+        return livePods(ns);
+    }
+
+    static Set<String> names(String set, int from, int to) {
+        Set<String> names = new TreeSet<>();
+        for (int i = from; i < to; i++) {
+            names.add(set + "-" + i);
+        }
+        return names;
+    }
+
+    /** Each pod of {@code names} (in order) was created gated and bound only after its predecessor was Ready. */
+    static void assertStartedInOrder(PodWatch watch, List<String> names) {
+        for (int i = 1; i < names.size(); i++) {
+            PodWatch.Seen previous = last(watch, names.get(i - 1));
+            PodWatch.Seen pod = last(watch, names.get(i));
+            assertThat(pod.createdGated).as("%s created with a scheduling gate", pod.name).isTrue();
+            assertThat(pod.bound).as("%s bound to a node", pod.name).isNotNull();
+            assertThat(previous.ready).as("%s Ready", previous.name).isNotNull();
+            assertThat(pod.bound).as("%s bound after %s was Ready", pod.name, previous.name)
+                    .isAfterOrEqualTo(previous.ready);
+        }
+    }
+
+    static PodWatch.Seen last(PodWatch watch, String name) {
+        List<PodWatch.Seen> seen = watch.named(name);
+        assertThat(seen).as("pods seen named %s", name).isNotEmpty();
+        return seen.get(seen.size() - 1);
+    }
+
+    static List<Event> events(String ns, String reason) {
+        return admin.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> reason.equals(e.getReason())).toList();
+    }
+
+    @Test
+    @Order(1)
+    void deploymentBecomesAnOrderedSetWithClaimsAndAHeadlessService() throws Exception {
+        String ns = cluster.namespace("s1");
+        try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
+            kubectl.apply(ns, deployment("web", 3, "", true));
+            Map<String, Pod> pods = awaitRunning(ns, names("web", 0, 3), ROLLOUT);
+            assertStartedInOrder(watch, List.of("web-0", "web-1", "web-2"));
+            for (int n = 0; n < 3; n++) {
+                Pod pod = pods.get("web-" + n);
+                assertThat(pod.getSpec().getHostname()).isEqualTo("web-" + n);
+                assertThat(pod.getSpec().getSubdomain()).isEqualTo("web");
+                assertThat(pod.getMetadata().getLabels()).containsEntry(OrdinalKeys.POD_INDEX_LABEL, "" + n);
+                PersistentVolumeClaim claim = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-" + n)
+                        .get();
+                assertThat(claim).as("data-web-%d", n).isNotNull();
+                assertThat(claim.getStatus().getPhase()).isEqualTo("Bound");
+                assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
+                        && claim.getMetadata().getName().equals(v.getPersistentVolumeClaim().getClaimName()));
+            }
+            Service service = admin.services().inNamespace(ns).withName("web").get();
+            assertThat(service).isNotNull();
+            assertThat(service.getSpec().getClusterIP()).isEqualTo("None");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void deletedPodComesBackWithTheSameNameAndClaim() throws Exception {
+        String ns = "s1";
+        String oldPod = admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid();
+        String claim = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-1").get().getMetadata()
+                .getUid();
+        kubectl.run("-n", ns, "delete", "pod", "web-1").orFail();
+        await().atMost(ROLLOUT).untilAsserted(() -> {
+            Pod pod = admin.pods().inNamespace(ns).withName("web-1").get();
+            assertThat(pod).isNotNull();
+            assertThat(pod.getMetadata().getUid()).isNotEqualTo(oldPod);
+            assertThat(PodWatch.ready(pod)).isTrue();
+        });
+        awaitRunning(ns, names("web", 0, 3), ROLLOUT);
+        assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-1").get().getMetadata()
+                .getUid()).as("the same claim, not a new one").isEqualTo(claim);
+    }
+
+    /**
+     * A ReplicaSet deletes the pods with the lowest pod-deletion-cost first. One step of 3 to 1 deletes two pods
+     * concurrently, so the order is shown one replica at a time: web-2 goes, then web-1; web-0 stays throughout.
+     */
+    @Test
+    @Order(3)
+    void scaleDownRemovesTheHighestOrdinalFirst() throws Exception {
+        String ns = "s1";
+        String web0 = admin.pods().inNamespace(ns).withName("web-0").get().getMetadata().getUid();
+        String web1 = admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid();
+        kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=2").orFail();
+        awaitRunning(ns, names("web", 0, 2), ROLLOUT);
+        assertThat(admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid()).isEqualTo(web1);
+        kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
+        awaitRunning(ns, names("web", 0, 1), ROLLOUT);
+        assertThat(admin.pods().inNamespace(ns).withName("web-0").get().getMetadata().getUid()).isEqualTo(web0);
+    }
+
+    @Test
+    @Order(4)
+    void jobAndBarePodsInGateAndDenyOrdering() throws Exception {
+        String ns = cluster.namespace("s4");
+        try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
+            kubectl.run("-n", ns, "apply", "-f", "deploy/examples/job.yaml").orFail();
+            kubectl.run("-n", ns, "apply", "-f", "deploy/examples/bare-pods.yaml").orFail();
+            Set<String> expected = new TreeSet<>(names("batch", 0, 3));
+            expected.addAll(names("cache", 0, 2));
+            awaitRunning(ns, expected, ROLLOUT);
+            assertStartedInOrder(watch, List.of("cache-0", "cache-1"));
+            assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("scratch-batch-2").get()).isNotNull();
+            assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("spill-batch-0").get())
+                    .as("spill is listed in ordinal.dev/ephemeral-volumes: no per-ordinal claim").isNull();
+
+            // deny ordering: solo-1 is refused (kubectl shows why) until solo-0 is Running and Ready.
+            String solo = """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata:
+                      name: solo-%d
+                      labels: {ordinal.dev/set: solo}
+                      annotations: {ordinal.dev/ordering: deny, ordinal.dev/create-service: "false"}
+                    spec:
+                      containers: [{name: app, image: busybox:1.36}]
+                    """;
+            kubectl.apply(ns, solo.formatted(0));
+            Kubectl.Result refused = kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-");
+            if (!refused.ok()) {
+                assertThat(refused.stderr()).contains("solo-1 waits for solo-0");
+            } // else solo-0 was already Ready: the stand-in is quick; the order still holds below
+            awaitRunning(ns, Set.of("solo-0"), ROLLOUT);
+            await().atMost(ROLLOUT).until(() -> kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-").ok());
+            awaitRunning(ns, Set.of("solo-0", "solo-1"), ROLLOUT).size();
+            assertThat(last(watch, "solo-1").created).isAfterOrEqualTo(last(watch, "solo-0").ready);
+        }
+    }
+
+    /**
+     * ResourceQuota runs after every webhook: the third pod is admitted as web-2 and then refused by the quota, and
+     * the ReplicaSet's retries get higher ordinals while web-2 is still reserved. Once the quota allows it, a pod
+     * above the gap waits for web-2, which nobody creates; the controller recycles it and the set heals.
+     */
+    @Test
+    @Order(5)
+    void quotaRejectionAfterAdmissionLeavesNoPermanentGap() throws Exception {
+        String ns = cluster.namespace("s5");
+        kubectl.apply(ns, """
+                apiVersion: v1
+                kind: ResourceQuota
+                metadata: {name: pods}
+                spec: {hard: {pods: "2"}}
+                """);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var q = admin.resourceQuotas().inNamespace(ns).withName("pods").get();
+            return q.getStatus() != null && q.getStatus().getHard() != null;
+        });
+        try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
+            kubectl.apply(ns, deployment("web", 3, "", false));
+            await().atMost(ROLLOUT).until(() -> !events(ns, "FailedCreate").isEmpty());
+            kubectl.run("-n", ns, "patch", "resourcequota", "pods", "--type=merge", "-p",
+                    "{\"spec\":{\"hard\":{\"pods\":\"10\"}}}").orFail();
+            awaitRunning(ns, names("web", 0, 3), Duration.ofSeconds(120));
+            assertStartedInOrder(watch, List.of("web-0", "web-1", "web-2"));
+            boolean gapSeen = watch.seen().stream().anyMatch(s -> !names("web", 0, 3).contains(s.name));
+            if (gapSeen) {
+                assertThat(events(ns, "OrdinalGapRecycled")).as("a pod above the gap was recycled").isNotEmpty();
+            }
+            System.out.println("quota scenario: pods seen " + watch.seen().stream().map(s -> s.name).toList());
+        }
+    }
+
+    @Test
+    @Order(6)
+    void claimTemplateTheApiServerWouldRefuseIsRefusedAtAdmission() throws Exception {
+        String ns = cluster.namespace("s6");
+        String pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: bad-0
+                  labels: {ordinal.dev/set: bad}
+                spec:
+                  containers: [{name: app, image: busybox:1.36}]
+                  volumes:
+                    - name: data
+                      ephemeral:
+                        volumeClaimTemplate:
+                          spec: %s
+                """;
+        Kubectl.Result noModes = kubectl.runWithInput(pod.formatted("{resources: {requests: {storage: 1Gi}}}"), "-n", ns,
+                "apply", "-f", "-");
+        assertThat(noModes.ok()).isFalse();
+        assertThat(noModes.stderr()).contains("denied the request").contains("\"data\"").contains("accessModes");
+        Kubectl.Result noStorage = kubectl.runWithInput(pod.formatted("{accessModes: [ReadWriteOnce]}"), "-n", ns, "apply",
+                "-f", "-");
+        assertThat(noStorage.ok()).isFalse();
+        assertThat(noStorage.stderr()).contains("\"data\"").contains("resources.requests.storage");
+        assertThat(livePods(ns)).isEmpty();
+        assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems()).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void serverDryRunCreatesAndReservesNothingAndKubectlPrintsTheWarnings() throws Exception {
+        String ns = cluster.namespace("s7");
+        String pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  generateName: web-
+                  labels: {ordinal.dev/set: web}
+                spec:
+                  containers: [{name: app, image: busybox:1.36}]
+                """;
+        Kubectl.Result dry = kubectl.runWithInput(pod, "-n", ns, "create", "--dry-run=server", "-f", "-");
+        assertThat(dry.stdout()).contains("pod/web-0 created (server dry run)");
+        assertThat(dry.stderr()).contains("Warning:").contains("headless Service web does not exist yet");
+        assertThat(livePods(ns)).isEmpty();
+        Kubectl.Result real = kubectl.runWithInput(pod, "-n", ns, "create", "-f", "-");
+        assertThat(real.stdout()).as("the dry run reserved nothing").contains("pod/web-0 created");
+    }
+
+    @Test
+    @Order(8)
+    void gateRemovalsPassOrdinalsValidatingWebhookOnlyForItsServiceAccount() throws Exception {
+        // The controller's patches in scenario 1 were all pod UPDATEs under the validating webhook's rules.
+        List<JsonNode> patches = audit(e -> "patch".equals(e.path("verb").asText())
+                && "s1".equals(e.path("objectRef").path("namespace").asText())
+                && ORDINAL_SA.equals(e.path("user").path("username").asText()));
+        assertThat(patches).as("gate patches by %s", ORDINAL_SA).isNotEmpty()
+                .allMatch(e -> e.path("responseStatus").path("code").asInt() == 200);
+        assertThat(validateUpdatesAllowed()).as("validating webhook reviews of UPDATE, allowed").isPositive();
+
+        String ns = cluster.namespace("s8");
+        kubectl.apply(ns, """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: held-1
+                  labels: {ordinal.dev/set: held}
+                  annotations: {ordinal.dev/create-service: "false"}
+                spec:
+                  containers: [{name: app, image: busybox:1.36}]
+                """);
+        Pod held = admin.pods().inNamespace(ns).withName("held-1").get();
+        assertThat(held.getSpec().getSchedulingGates()).extracting(g -> g.getName())
+                .contains(OrdinalKeys.ORDERED_GATE);
+        Kubectl.Result lift = kubectl.run("-n", ns, "patch", "pod", "held-1", "--type=json", "-p",
+                "[{\"op\":\"remove\",\"path\":\"/spec/schedulingGates\"}]");
+        assertThat(lift.ok()).isFalse();
+        assertThat(lift.stderr()).contains("validate.pods.ordinal.dev").contains("denied the request")
+                .contains(OrdinalKeys.ORDERED_GATE).contains("e2e-admin");
+        assertThat(admin.pods().inNamespace(ns).withName("held-1").get().getSpec().getSchedulingGates())
+                .isNotEmpty();
+    }
+
+    @Test
+    @Order(9)
+    void leaderCrashMidRolloutTheOtherReplicaFinishesIt() throws Exception {
+        String ns = cluster.namespace("s9");
+        String leader = cluster.leader().orElseThrow();
+        try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
+            cluster.kubelet.startDelay(Duration.ofSeconds(2));
+            kubectl.apply(ns, deployment("db", 4, "", false));
+            await().atMost(ROLLOUT).until(() -> watch.named("db-1").stream().anyMatch(s -> s.ready != null));
+            cluster.killReplica(leader);
+            cluster.kubelet.startDelay(RealCluster.KUBELET_START_DELAY);
+            awaitRunning(ns, names("db", 0, 4), ROLLOUT);
+            assertStartedInOrder(watch, List.of("db-0", "db-1", "db-2", "db-3"));
+            assertThat(cluster.leader()).isPresent().get().isNotEqualTo(leader);
+        } finally {
+            cluster.kubelet.startDelay(RealCluster.KUBELET_START_DELAY);
+            if (!cluster.replicas().containsKey(leader)) {
+                cluster.startReplica(leader);
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
+    void webhookDownFailsClosedForMembersOnlyAndTheSetConvergesOnceBack() throws Exception {
+        String ns = cluster.namespace("s10");
+        List<String> identities = List.copyOf(cluster.replicas().keySet());
+        for (String id : identities) {
+            cluster.stopReplica(id);
+        }
+        try {
+            Kubectl.Result member = kubectl.run("-n", ns, "run", "lone", "--image=busybox:1.36",
+                    "--labels=ordinal.dev/set=lone");
+            assertThat(member.ok()).isFalse();
+            assertThat(member.stderr()).contains("failed calling webhook").contains("mutate.pods.ordinal.dev");
+            kubectl.run("-n", ns, "run", "plain", "--image=busybox:1.36").orFail();
+            kubectl.apply(ns, deployment("late", 2, "", false));
+            await().atMost(ROLLOUT).until(() -> !events(ns, "FailedCreate").isEmpty());
+            assertThat(livePods(ns).keySet()).containsExactly("plain");
+        } finally {
+            for (String id : identities) {
+                cluster.startReplica(id);
+            }
+        }
+        Set<String> expected = new TreeSet<>(names("late", 0, 2));
+        expected.add("plain");
+        // The ReplicaSet retries with its own backoff, which grew during the outage.
+        awaitRunning(ns, expected, Duration.ofSeconds(180));
+    }
+
+    private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        return Files.readAllLines(cluster.controlPlane.auditLog()).stream().map(line -> {
+            try {
+                return json.readTree(line);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }).filter(filter).toList();
+    }
+
+    /** Sum over the running replicas of validating-webhook UPDATE reviews they allowed. */
+    private static double validateUpdatesAllowed() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        double sum = 0;
+        for (PackagedApp app : cluster.replicas().values()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort()
+                    + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if (line.startsWith("ordinal_admission_requests_total") && line.contains("webhook=\"validate\"")
+                        && line.contains("operation=\"UPDATE\"") && line.contains("decision=\"allowed\"")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return sum;
+    }
+}
