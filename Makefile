@@ -2,11 +2,25 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: test build run demo bench clean
+.PHONY: test build run demo bench clean kube e2e-cluster demo-cluster
 
-## test: unit, @QuarkusTest, end-to-end and packaged-jar integration tests
+## test: unit, @QuarkusTest, end-to-end, packaged-jar and real-control-plane tests (builds the control plane once
+##       per machine: see kube)
 test:
 	$(MVN) verify
+
+## kube: build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the Go modules pinned
+##       in src/test/kube into ~/.cache/ordinal/kube/ (once per machine; needs Go 1.25+ and the Go module proxy)
+kube:
+	src/test/kube/build.sh
+
+## e2e-cluster: only the real-control-plane scenarios (RealControlPlaneIT), against the packaged jar
+e2e-cluster:
+	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RealControlPlaneIT
+
+## demo-cluster: the README story on the real control plane, printed as `kubectl get pods -w` would
+demo-cluster: target/classpath.stamp
+	java -cp $(TEST_CP) dev.ordinal.realcluster.ClusterDemo
 
 ## build: package the JVM application (target/quarkus-app/)
 build:

@@ -75,7 +75,7 @@ class BaseManifestsTest {
 
     @BeforeEach
     void requireKubectl() {
-        Manifests.assumeKubectl();
+        Manifests.requireKubectl();
     }
 
     @Test

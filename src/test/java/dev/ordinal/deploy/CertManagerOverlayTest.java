@@ -39,7 +39,7 @@ class CertManagerOverlayTest {
 
     @BeforeEach
     void requireKubectl() {
-        Manifests.assumeKubectl();
+        Manifests.requireKubectl();
     }
 
     @Test

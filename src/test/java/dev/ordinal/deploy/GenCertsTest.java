@@ -2,6 +2,7 @@ package dev.ordinal.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -41,8 +42,8 @@ class GenCertsTest {
 
     @BeforeEach
     void requireTools() {
-        assumeTrue(Commands.available("bash", "-c", "true"), "bash is not on the PATH; it runs certs/gen-certs.sh");
-        assumeTrue(Commands.available("openssl", "version"), "openssl is not on the PATH; certs/gen-certs.sh needs it");
+        assertTrue(Commands.available("bash", "-c", "true"), "bash is not on the PATH; it runs certs/gen-certs.sh");
+        assertTrue(Commands.available("openssl", "version"), "openssl is not on the PATH; certs/gen-certs.sh needs it");
         // Same layout as the repository, so deploy/local's ../../certs/out resolves to the output.
         out = tmp.resolve("certs/out");
     }

@@ -1,6 +1,6 @@
 package dev.ordinal.deploy;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -34,15 +34,16 @@ final class Manifests {
     private Manifests() {
     }
 
-    /** Skips the calling test, saying why, when kubectl is not on the PATH. */
-    static void assumeKubectl() {
-        assumeTrue(Commands.available("kubectl", "version", "--client"),
-                "kubectl is not on the PATH; install kubectl to run the kustomize manifest tests");
+    /** Fails the calling test, saying why, when kubectl is not on the PATH: a test tier never skips silently. */
+    static void requireKubectl() {
+        assertTrue(Commands.available("kubectl", "version", "--client"),
+                "kubectl is not on the PATH; run `make kube` and add the directory it prints to the PATH (what"
+                        + " .ci/run does), or install kubectl, to run the kustomize manifest tests");
     }
 
     /** Output of {@code kubectl kustomize dir}; skips the test when kubectl is missing. */
     static String kustomize(Path dir) {
-        assumeKubectl();
+        requireKubectl();
         return Commands.run(ROOT, Map.of(), List.of("kubectl", "kustomize", dir.toString())).stdoutOrFail();
     }
 

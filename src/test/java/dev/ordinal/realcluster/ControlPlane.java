@@ -36,10 +36,13 @@ final class ControlPlane implements AutoCloseable {
      * The controllers this suite needs. Node lifecycle is left out: the stand-in's nodes never heartbeat, so it would
      * taint them NotReady and evict every pod.
      */
-    static final List<String> CONTROLLERS = List.of("replicaset", "deployment", "job", "statefulset",
-            "resourcequota", "garbagecollector", "serviceaccount", "serviceaccount-token", "namespace",
-            "persistentvolume-binder", "pvc-protection", "pv-protection", "disruption", "podgc", "endpointslice",
-            "root-ca-cert-publisher");
+    static final List<String> CONTROLLERS = List.of("replicaset-controller", "deployment-controller",
+            "job-controller", "statefulset-controller", "resourcequota-controller", "garbage-collector-controller",
+            "serviceaccount-controller", "serviceaccount-token-controller", "namespace-controller",
+            "ephemeral-volume-controller", "persistentvolume-binder-controller",
+            "persistentvolumeclaim-protection-controller", "persistentvolume-protection-controller",
+            "disruption-controller", "pod-garbage-collector-controller", "endpointslice-controller",
+            "root-ca-certificate-publisher-controller", "clusterrole-aggregation-controller");
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 

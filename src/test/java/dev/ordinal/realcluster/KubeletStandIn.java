@@ -36,12 +36,22 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * What a kubelet, a container runtime and a volume provisioner would do, and nothing more: registers Ready nodes;
  * moves each pod the real scheduler bound to one of them through ContainerCreating to Running and Ready (through the
  * {@code pods/status} subresource, after {@code startDelay}); finishes a graceful deletion once the pod's
- * "containers" stopped ({@code stopDelay}); and provisions a PersistentVolume pre-bound to each new claim, which the
- * real PV controller then binds (without it the scheduler would never place a pod whose claim is unbound).
+ * "containers" stopped ({@code stopDelay}); and provisions volumes as a node-local CSI driver does: the default
+ * StorageClass {@value #STORAGE_CLASS} binds on first consumer, so the real scheduler picks a node, marks the claim
+ * with it and waits; the stand-in then creates a PersistentVolume pre-bound to the claim, which the real PV
+ * controller binds.
+ *
+ * <p>Why not a class that binds at once: on this v1.35.4 scheduler a pod whose claim is bound a moment after its
+ * first scheduling attempt stays unschedulable until the 5-minute flush of the unschedulable queue (seen with a
+ * plain StatefulSet as well as with Ordinal: "pod has unbound immediate PersistentVolumeClaims. not found"). Most
+ * real clusters' default classes bind on first consumer, which has no such window.
  */
 final class KubeletStandIn implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubeletStandIn.class);
+    static final String STORAGE_CLASS = "standard";
+    static final String PROVISIONER = "stand-in.ordinal.dev";
+    static final String SELECTED_NODE = "volume.kubernetes.io/selected-node";
 
     private final KubernetesClient client;
     private final Set<String> nodes;
@@ -64,6 +74,11 @@ final class KubeletStandIn implements AutoCloseable {
         this.startDelay = startDelay;
         this.stopDelay = stopDelay;
         nodeNames.forEach(this::register);
+        client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                .withNewMetadata().withName(STORAGE_CLASS)
+                .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true").endMetadata()
+                .withProvisioner(PROVISIONER).withVolumeBindingMode("WaitForFirstConsumer")
+                .withReclaimPolicy("Delete").withAllowVolumeExpansion(true).build()).create();
         this.pods = client.pods().inAnyNamespace().inform(handler(this::onPod));
         this.claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::onClaim));
     }
@@ -93,6 +108,12 @@ final class KubeletStandIn implements AutoCloseable {
         // Status on create is kept for nodes today, but a kubelet writes it through the subresource; so do we.
         client.nodes().withName(name).editStatus(n -> {
             n.setStatus(node.getStatus());
+            return n;
+        });
+        // The TaintNodesByCondition admission plugin taints every new node not-ready; the node lifecycle controller
+        // lifts the taint once the kubelet reports Ready. That controller is not run (no heartbeats here): do its part.
+        client.nodes().withName(name).edit(n -> {
+            n.getSpec().setTaints(List.of());
             return n;
         });
     }
@@ -174,7 +195,10 @@ final class KubeletStandIn implements AutoCloseable {
     }
 
     private void onClaim(PersistentVolumeClaim claim) {
-        if (claim.getSpec().getVolumeName() != null || claim.getMetadata().getDeletionTimestamp() != null
+        String node = claim.getMetadata().getAnnotations() == null ? null
+                : claim.getMetadata().getAnnotations().get(SELECTED_NODE);
+        if (node == null || claim.getSpec().getVolumeName() != null
+                || claim.getMetadata().getDeletionTimestamp() != null
                 || scheduled.putIfAbsent(claim.getMetadata().getUid(), "provision") != null) {
             return;
         }
@@ -188,6 +212,9 @@ final class KubeletStandIn implements AutoCloseable {
                 .withVolumeMode(claim.getSpec().getVolumeMode())
                 .withStorageClassName(Objects.requireNonNullElse(claim.getSpec().getStorageClassName(), ""))
                 .withPersistentVolumeReclaimPolicy("Retain")
+                .withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
+                .withKey("kubernetes.io/hostname").withOperator("In").withValues(node).endMatchExpression()
+                .endNodeSelectorTerm().endRequired().endNodeAffinity()
                 .withNewHostPath().withPath("/tmp/ordinal-e2e/" + claim.getMetadata().getUid()).endHostPath()
                 .withClaimRef(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
                         .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())

@@ -101,6 +101,15 @@ class RealControlPlaneIT {
         return livePods(ns);
     }
 
+    /** Waits until each of {@code names} is live, Running and Ready (other pods of {@code ns} may exist). */
+    static void awaitReady(String ns, Set<String> names, Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Map<String, Pod> live = livePods(ns);
+            assertThat(live.keySet()).containsAll(names);
+            assertThat(names).allMatch(n -> PodWatch.ready(live.get(n)), "Running and Ready");
+        });
+    }
+
     static Set<String> names(String set, int from, int to) {
         Set<String> names = new TreeSet<>();
         for (int i = from; i < to; i++) {
@@ -227,9 +236,9 @@ class RealControlPlaneIT {
             if (!refused.ok()) {
                 assertThat(refused.stderr()).contains("solo-1 waits for solo-0");
             } // else solo-0 was already Ready: the stand-in is quick; the order still holds below
-            awaitRunning(ns, Set.of("solo-0"), ROLLOUT);
+            awaitReady(ns, Set.of("solo-0"), ROLLOUT);
             await().atMost(ROLLOUT).until(() -> kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-").ok());
-            awaitRunning(ns, Set.of("solo-0", "solo-1"), ROLLOUT).size();
+            awaitReady(ns, Set.of("solo-0", "solo-1"), ROLLOUT);
             assertThat(last(watch, "solo-1").created).isAfterOrEqualTo(last(watch, "solo-0").ready);
         }
     }
