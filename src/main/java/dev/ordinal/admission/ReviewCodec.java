@@ -344,9 +344,28 @@ public class ReviewCodec {
                 path.append('[').append(ref.getIndex()).append(']');
             }
         }
-        Class<?> type = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        Class<?> type = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType()
+                : thrownByQuantity(e.getCause()) ? io.fabric8.kubernetes.api.model.Quantity.class : null;
         return truncate(path.toString()) + " has the wrong type or value" + (type == null ? "" : "; allowed: "
                 + expected(type));
+    }
+
+    /**
+     * True when {@code cause} was thrown while fabric8's {@code Quantity} parsed a value (e.g. {@code ""} or
+     * {@code "1e3m"}): Jackson then wraps a plain IllegalArgumentException with the path but no target type, and only
+     * the stack tells that a quantity was expected. Only frames are read, never the message (it can quote the value).
+     */
+    static boolean thrownByQuantity(Throwable cause) {
+        if (!(cause instanceof IllegalArgumentException)) {
+            return false;
+        }
+        String quantity = io.fabric8.kubernetes.api.model.Quantity.class.getName();
+        for (StackTraceElement frame : cause.getStackTrace()) {
+            if (frame.getClassName().startsWith(quantity)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String expected(Class<?> type) {
@@ -354,7 +373,7 @@ public class ReviewCodec {
             return "an integer or a string";
         }
         if (type == io.fabric8.kubernetes.api.model.Quantity.class) {
-            return "a quantity";
+            return "a quantity such as 1Gi, 500Mi or 10G";
         }
         if (type == String.class) {
             return "a string";

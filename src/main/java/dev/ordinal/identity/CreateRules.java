@@ -1,5 +1,6 @@
 package dev.ordinal.identity;
 
+import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.CREATE_SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
@@ -10,13 +11,16 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static dev.ordinal.identity.SettingsParser.quote;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Volume;
 
@@ -148,6 +152,10 @@ public final class CreateRules {
         if (!conflicts.isEmpty()) {
             return PodIdentity.conflictDenial(conflicts, name);
         }
+        Optional<Decision.Deny> forged = claimTemplatesProblem(pod, s, n);
+        if (forged.isPresent()) {
+            return forged.get();
+        }
         Optional<Member> holder = snapshot.holder(n);
         if (holder.isPresent()) {
             return holder.get().terminating()
@@ -167,6 +175,65 @@ public final class CreateRules {
             return waiting.get();
         }
         return new Decision.Allow(null, warnings(s, n, snapshot, service));
+    }
+
+    /**
+     * Every entry of {@code ordinal.dev/claim-templates} on member {@code S-n} must belong to a volume that mounts
+     * exactly its claim {@code <volume>-S-n}: a {@code persistentVolumeClaim} volume with that {@code claimName} (what
+     * Ordinal writes, seen again on re-invocation and by the validating webhook) or a generic ephemeral volume, not kept
+     * ephemeral, that Ordinal is about to turn into it (and whose template then replaces the entry). Any other entry
+     * would make the controller create a claim the pod never mounts. An entry kept for a {@code persistentVolumeClaim}
+     * volume is what the controller creates the claim from, so it must be a template the API server accepts. Empty when
+     * every entry is fine or there is no annotation.
+     */
+    public static Optional<Decision.Deny> claimTemplatesProblem(Pod pod, SetSettings s, int n) {
+        String value = PodIdentity.nonNull(pod.getMetadata().getAnnotations()).get(CLAIM_TEMPLATES_ANNOTATION);
+        ClaimTemplates.Parsed parsed = ClaimTemplates.parse(value);
+        if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
+            return Optional.of(Decision.Deny.forbidden("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": "
+                    + invalid.reason()));
+        }
+        Map<String, Volume> volumes = new LinkedHashMap<>();
+        for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
+            volumes.putIfAbsent(v.getName(), v);
+        }
+        String podName = PodNames.podName(s.set(), n);
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : ((ClaimTemplates.Parsed.Valid) parsed).templates()
+                .entrySet()) {
+            String volume = e.getKey();
+            String claim = PodNames.claimName(volume, s.set(), n);
+            String entry = "annotation " + CLAIM_TEMPLATES_ANNOTATION + ": entry " + quote(volume);
+            String allowed = "; allowed: an entry only for a volume that mounts its per-ordinal claim (here volume "
+                    + quote(volume) + " with persistentVolumeClaim.claimName " + quote(claim)
+                    + ", or a generic ephemeral volume not listed in " + EPHEMERAL_VOLUMES_ANNOTATION
+                    + "); Ordinal writes this annotation itself, so remove it from the pod (template)";
+            Volume v = volumes.get(volume);
+            if (v == null) {
+                return Optional.of(Decision.Deny.forbidden(entry + " names no volume of pod " + podName + allowed));
+            }
+            if (v.getPersistentVolumeClaim() != null) {
+                String mounted = v.getPersistentVolumeClaim().getClaimName();
+                if (!claim.equals(mounted)) {
+                    return Optional.of(Decision.Deny.forbidden(entry + ": volume " + quote(volume) + " of pod "
+                            + podName + " mounts claim " + quote(String.valueOf(mounted)) + ", not " + quote(claim)
+                            + allowed));
+                }
+                Optional<String> invalid = ClaimTemplateRules.describe(entry + ": ", "volumeClaimTemplate",
+                        e.getValue());
+                if (invalid.isPresent()) {
+                    return Optional.of(Decision.Deny.forbidden(invalid.get()));
+                }
+            } else if (v.getEphemeral() != null) {
+                if (s.ephemeralVolumes().contains(volume)) {
+                    return Optional.of(Decision.Deny.forbidden(entry + ": volume " + quote(volume) + " is listed in "
+                            + EPHEMERAL_VOLUMES_ANNOTATION + ", so it stays ephemeral and has no claim" + allowed));
+                }
+            } else {
+                return Optional.of(Decision.Deny.forbidden(entry + ": volume " + quote(volume) + " of pod " + podName
+                        + " is neither a persistentVolumeClaim nor a generic ephemeral volume" + allowed));
+            }
+        }
+        return Optional.empty();
     }
 
     static List<String> warnings(SetSettings s, int n, SetSnapshot snapshot, ServiceFacts service) {
@@ -226,8 +293,8 @@ public final class CreateRules {
     /**
      * Every name in {@code ordinal.dev/ephemeral-volumes} must be a generic ephemeral volume of the pod, every generic
      * ephemeral volume must be named by a DNS-1123 label, and every one Ordinal turns into a claim must have a template
-     * with a spec: the API server validates
-     * only after mutation, when the volume is already a PVC, and Ordinal's own annotation would then fail to parse.
+     * the API server would accept ({@link ClaimTemplateRules}): the API server validates only after mutation, when the
+     * volume is already a PVC, so an invalid template would reach the controller's PVC create.
      */
     static Optional<String> ephemeralVolumeProblem(Pod pod, SetSettings s) {
         Set<String> ephemeral = new TreeSet<>();
@@ -242,11 +309,14 @@ public final class CreateRules {
                             + PodNames.MAX_DNS_LABEL_LENGTH + " characters");
                 }
                 ephemeral.add(v.getName());
-                if (!s.ephemeralVolumes().contains(v.getName()) && (v.getEphemeral().getVolumeClaimTemplate() == null
-                        || v.getEphemeral().getVolumeClaimTemplate().getSpec() == null)) {
-                    return Optional.of("volume " + quote(v.getName()) + " is a generic ephemeral volume without"
-                            + " ephemeral.volumeClaimTemplate.spec; allowed: a volumeClaimTemplate with a spec,"
-                            + " from which Ordinal makes claim " + quote(v.getName() + "-" + s.set() + "-<n>"));
+                if (!s.ephemeralVolumes().contains(v.getName())) {
+                    // The API server would validate the template in the pod; once Ordinal has made the volume a PVC
+                    // reference it never sees it, and an invalid one would fail the controller's PVC create for ever.
+                    Optional<String> invalid = ClaimTemplateRules.describe("volume " + quote(v.getName()) + ": ",
+                            "ephemeral.volumeClaimTemplate", v.getEphemeral().getVolumeClaimTemplate());
+                    if (invalid.isPresent()) {
+                        return invalid;
+                    }
                 }
             }
         }

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -72,6 +74,10 @@ public final class PodIdentity {
         if (!conflicts.isEmpty()) {
             return conflictDenial(conflicts, name);
         }
+        Optional<Decision.Deny> forged = CreateRules.claimTemplatesProblem(pod, s, n);
+        if (forged.isPresent()) {
+            return forged.get();
+        }
         Pod copy = new PodBuilder(pod).build();
         copy.getMetadata().setName(name);
         copy.getSpec().setHostname(name);
@@ -106,18 +112,51 @@ public final class PodIdentity {
         copy.getMetadata().setAnnotations(annotations);
 
         List<PodSchedulingGate> gates = new ArrayList<>(nonNull(copy.getSpec().getSchedulingGates()));
-        boolean claimMissing = templates.keySet().stream()
-                .anyMatch(volume -> !claimExists.test(PodNames.claimName(volume, s.set(), n)));
-        if (claimMissing) {
+        List<String> missingClaims = templates.keySet().stream().map(volume -> PodNames.claimName(volume, s.set(), n))
+                .filter(claim -> !claimExists.test(claim)).toList();
+        OptionalInt waitingFor = s.gated() ? snapshot.firstNotReadyBelow(s.startOrdinal(), n) : OptionalInt.empty();
+        String nodeName = copy.getSpec().getNodeName();
+        if (nodeName != null && !nodeName.isEmpty() && (!missingClaims.isEmpty() || waitingFor.isPresent())) {
+            return pinnedButGated(nodeName, s, n, missingClaims, waitingFor);
+        }
+        if (!missingClaims.isEmpty()) {
             addGate(gates, CLAIMS_GATE);
         }
-        if (s.gated() && snapshot.firstNotReadyBelow(s.startOrdinal(), n).isPresent()) {
+        if (waitingFor.isPresent()) {
             addGate(gates, ORDERED_GATE);
         }
         if (!gates.isEmpty()) {
             copy.getSpec().setSchedulingGates(gates);
         }
         return new Decision.Allow(copy, List.of());
+    }
+
+    /**
+     * The denial for a member that sets {@code spec.nodeName} but must be gated: the API server refuses a pod with
+     * both ("spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"), so rather than let
+     * the creation fail with a 422 that does not mention Ordinal, say which gate Ordinal needs and what to do instead.
+     */
+    static Decision.Deny pinnedButGated(String nodeName, SetSettings s, int n, List<String> missingClaims,
+            OptionalInt waitingFor) {
+        List<String> reasons = new ArrayList<>();
+        List<String> remedies = new ArrayList<>();
+        if (!missingClaims.isEmpty()) {
+            reasons.add(CLAIMS_GATE + " until it has created claim(s) " + String.join(", ", missingClaims));
+            remedies.add("create the claim(s) before the pod");
+        }
+        if (waitingFor.isPresent()) {
+            reasons.add(ORDERED_GATE + " until " + PodNames.podName(s.set(), waitingFor.getAsInt())
+                    + " is Running and Ready (" + OrdinalKeys.POLICY_ANNOTATION + " OrderedReady with "
+                    + OrdinalKeys.ORDERING_ANNOTATION + " gate)");
+            remedies.add("set annotation " + OrdinalKeys.ORDERING_ANNOTATION + ": deny (creation is then refused,"
+                    + " and retried by the pod's creator, until every lower ordinal is Running and Ready)");
+        }
+        remedies.add("drop spec.nodeName and pin the node with a nodeSelector on kubernetes.io/hostname, which a gated"
+                + " pod may carry");
+        return Decision.Deny.forbidden("spec.nodeName is " + quote(nodeName) + ", but Ordinal must hold "
+                + PodNames.podName(s.set(), n) + " behind scheduling gate " + String.join(" and gate ", reasons)
+                + ", and the API server refuses a pod that sets spec.nodeName while it has scheduling gates; allowed: "
+                + String.join(", or ", remedies));
     }
 
     /** The PVC names member {@code S-n} of {@code pod} will use, for the one cache look-up the adapter makes. */

@@ -11,6 +11,8 @@ public final class PodNames {
     public static final int MAX_DNS_SUBDOMAIN_LENGTH = 253;
 
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS_1123_SUBDOMAIN = Pattern.compile(
+            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
 
@@ -57,6 +59,12 @@ public final class PodNames {
     /** True for a DNS-1123 label (what a hostname and a pod name in a headless Service must be). */
     public static boolean isDnsLabel(String value) {
         return value != null && value.length() <= MAX_DNS_LABEL_LENGTH && DNS_1123_LABEL.matcher(value).matches();
+    }
+
+    /** True for a DNS-1123 subdomain (what a PVC, StorageClass or API group name must be). */
+    public static boolean isDnsSubdomain(String value) {
+        return value != null && value.length() <= MAX_DNS_SUBDOMAIN_LENGTH
+                && DNS_1123_SUBDOMAIN.matcher(value).matches();
     }
 
     /** True for a DNS-1035 label (what a Service name must be). */

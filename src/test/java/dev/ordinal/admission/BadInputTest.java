@@ -132,6 +132,35 @@ class BadInputTest {
                 Arguments.argumentSet("ephemeral-volumes names no such volume",
                         member(p -> p.annotation(OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION, "cache")), 403,
                         "annotation ordinal.dev/ephemeral-volumes: \"cache\" is not a generic ephemeral volume"),
+                // Issue 11 part 2: the API server never sees the template once Ordinal has made the volume a PVC.
+                Arguments.argumentSet("claim template without accessModes",
+                        claimTemplate(spec -> spec.remove("accessModes")), 403,
+                        "volume \"data\": ephemeral.volumeClaimTemplate.spec.accessModes is required; allowed: one"
+                                + " or more of ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod"),
+                // fabric8 decodes "lots" as a Quantity, so the rules see it and name it.
+                Arguments.argumentSet("claim template storage not a quantity",
+                        claimTemplate(spec -> ((ObjectNode) spec.path("resources").path("requests"))
+                                .put("storage", "lots")), 403,
+                        "volume \"data\": ephemeral.volumeClaimTemplate.spec.resources.requests.storage \"lots\" is"
+                                + " not a quantity; allowed: a Kubernetes quantity such as 1Gi, 500Mi or 10G"),
+                // fabric8 cannot decode "" or "1e3m" at all: the review is refused at decoding, naming the field.
+                Arguments.argumentSet("claim template storage that fabric8 cannot decode",
+                        claimTemplate(spec -> ((ObjectNode) spec.path("resources").path("requests"))
+                                .put("storage", "1e3m")), 400,
+                        "request.object.spec.volumes[0].ephemeral.volumeClaimTemplate.spec.resources.requests.storage"
+                                + " has the wrong type or value; allowed: a quantity such as 1Gi, 500Mi or 10G"),
+                Arguments.argumentSet("claim template storage zero",
+                        claimTemplate(spec -> ((ObjectNode) spec.path("resources").path("requests"))
+                                .put("storage", "0")), 403,
+                        "requests.storage \"0\" is not greater than zero"),
+                Arguments.argumentSet("claim template volumeMode unknown",
+                        claimTemplate(spec -> spec.put("volumeMode", "Raw")), 403,
+                        "volume \"data\": ephemeral.volumeClaimTemplate.spec.volumeMode \"Raw\" is not supported;"
+                                + " allowed: Filesystem, Block"),
+                Arguments.argumentSet("claim template storage class not a subdomain",
+                        claimTemplate(spec -> spec.put("storageClassName", "Fast_SSD")), 403,
+                        "volume \"data\": ephemeral.volumeClaimTemplate.spec.storageClassName \"Fast_SSD\" is not a"
+                                + " valid StorageClass name; allowed: a DNS-1123 subdomain"),
                 Arguments.argumentSet("claim-templates not JSON",
                         member(p -> p.annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, "{oops")), 403,
                         "annotation ordinal.dev/claim-templates: value is not a JSON object"));
@@ -257,6 +286,14 @@ class BadInputTest {
         PodFixtures pod = PodFixtures.member("web");
         edit.accept(pod);
         return createReview(pod.build(), "bad-input");
+    }
+
+    /** A member with generic ephemeral volume "data" (1Gi ReadWriteOnce) whose template spec JSON is edited. */
+    private static ObjectNode claimTemplate(Consumer<ObjectNode> specEdit) {
+        ObjectNode review = member(p -> p.ephemeralVolume("data"));
+        specEdit.accept((ObjectNode) object(review).path("spec").path("volumes").get(0).path("ephemeral")
+                .path("volumeClaimTemplate").path("spec"));
+        return review;
     }
 
     private static ObjectNode request(ObjectNode review) {

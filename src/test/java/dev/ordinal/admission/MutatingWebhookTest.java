@@ -194,6 +194,91 @@ class MutatingWebhookTest {
     }
 
     @Test
+    void deniesAnInvalidClaimTemplateAndReservesNothing() {
+        // Issue 11 part 2: without the check this pod was admitted, and the controller's PVC create failed with 422.
+        String ns = namespace();
+        Pod pod = PodFixtures.member("web").ephemeralVolume("data").build();
+        pod.getSpec().getVolumes().get(0).getEphemeral().getVolumeClaimTemplate().getSpec().setAccessModes(List.of());
+        JsonNode response = send("/mutate-pods", createReview(pod, ns));
+        assertThat(response.path("allowed").asBoolean()).as("allowed, response %s", response).isFalse();
+        assertThat(response.path("status").path("code").asInt()).isEqualTo(403);
+        assertThat(response.path("status").path("message").asText()).isEqualTo("volume \"data\":"
+                + " ephemeral.volumeClaimTemplate.spec.accessModes is required; allowed: one or more of ReadWriteOnce,"
+                + " ReadOnlyMany, ReadWriteMany, ReadWriteOncePod");
+        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+    }
+
+    @Test
+    void deniesAPodWithNodeNameThatWouldBeGatedForItsClaim() {
+        // Issue 11 part 3: the API server refuses spec.nodeName with scheduling gates (422); say why and what to do.
+        String ns = namespace();
+        Pod pod = PodFixtures.member("web").ephemeralVolume("data").build();
+        pod.getSpec().setNodeName("node-a");
+        JsonNode response = send("/mutate-pods", createReview(pod, ns));
+        assertThat(response.path("allowed").asBoolean()).as("allowed, response %s", response).isFalse();
+        assertThat(response.path("status").path("code").asInt()).isEqualTo(403);
+        assertThat(response.path("status").path("message").asText())
+                .startsWith("spec.nodeName is \"node-a\", but Ordinal must hold web-0 behind scheduling gate"
+                        + " ordinal.dev/claims until it has created claim(s) data-web-0")
+                .contains("drop spec.nodeName and pin the node with a nodeSelector on kubernetes.io/hostname");
+        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+    }
+
+    @Test
+    void deniesAPodWithNodeNameThatWouldBeGatedForItsPredecessor() {
+        String ns = namespace();
+        seed(ns, PodFixtures.stored("web", 0).notReady().build());
+        Pod pinned = PodFixtures.member("web").build();
+        pinned.getSpec().setNodeName("node-a");
+        JsonNode response = send("/mutate-pods", createReview(pinned, ns));
+        assertThat(response.path("allowed").asBoolean()).as("allowed, response %s", response).isFalse();
+        assertThat(response.path("status").path("message").asText())
+                .contains("behind scheduling gate ordinal.dev/ordered until web-0 is Running and Ready")
+                .contains("set annotation ordinal.dev/ordering: deny");
+    }
+
+    @Test
+    void admitsAPodWithNodeNameThatNeedsNoGate() {
+        String ns = namespace();
+        Pod pinned = PodFixtures.member("web").build();
+        pinned.getSpec().setNodeName("node-a");
+        Pod pod = mutate(pinned, ns);
+        assertThat(pod.getMetadata().getName()).isEqualTo("web-0");
+        assertThat(pod.getSpec().getNodeName()).isEqualTo("node-a");
+        assertThat(gates(pod)).as("web-0 waits for nobody and has no claim").isEmpty();
+    }
+
+    @Test
+    void deniesAForgedClaimTemplatesEntryNamingIt() {
+        // Issue 11 part 4: the entry would make the controller create claim ghost-web-0, which the pod never mounts.
+        String ns = namespace();
+        String forged = "{\"ghost\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+                + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}}";
+        Pod pod = PodFixtures.member("web").ephemeralVolume("data")
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, forged).build();
+        JsonNode response = send("/mutate-pods", createReview(pod, ns));
+        assertThat(response.path("allowed").asBoolean()).as("allowed, response %s", response).isFalse();
+        assertThat(response.path("status").path("code").asInt()).isEqualTo(403);
+        assertThat(response.path("status").path("message").asText())
+                .startsWith("annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-0;"
+                        + " allowed: an entry only for a volume that mounts its per-ordinal claim");
+        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+    }
+
+    @Test
+    void reinvocationAndTheValidatingWebhookAcceptOrdinalsOwnClaimTemplates() {
+        String ns = namespace();
+        ObjectNode review = createReview(PodFixtures.member("web").ephemeralVolume("data").ephemeralVolume("logs")
+                .build(), ns);
+        Pod once = toPod(patched(review, send("/mutate-pods", review)));
+        JsonNode again = send("/mutate-pods", createReview(once, ns));
+        assertThat(again.path("allowed").asBoolean()).as("re-invocation, response %s", again).isTrue();
+        assertThat(patchOf(again)).as("re-invocation patch").isNull();
+        JsonNode validated = send("/validate-pods", createReview(once, ns));
+        assertThat(validated.path("allowed").asBoolean()).as("validation, response %s", validated).isTrue();
+    }
+
+    @Test
     void dryRunGetsTheSameAnswerAndReservesNothing() {
         String ns = namespace();
         Pod pod = PodFixtures.member("web").build();

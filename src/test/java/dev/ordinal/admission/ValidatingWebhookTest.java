@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -51,6 +53,22 @@ class ValidatingWebhookTest {
         assertThat(response.path("allowed").asBoolean()).as("response %s", response).isTrue();
         assertThat(response.path("warnings").toString())
                 .contains("headless Service web does not exist yet; the Ordinal controller creates it");
+    }
+
+    @Test
+    void deniesAClaimTemplatesEntryForAVolumeThatDoesNotMountItsClaim() {
+        // Issue 11 part 4: a named pod created with Ordinal's annotation but a volume mounting another claim.
+        Pod pod = PodFixtures.stored("web", 3).annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
+                "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+                        + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}}").build();
+        pod.getSpec().setVolumes(List.of(new VolumeBuilder().withName("data")
+                .withNewPersistentVolumeClaim("data-web-0", false).build()));
+        JsonNode response = send("/validate-pods", createReview(pod, namespace()));
+        assertThat(response.path("allowed").asBoolean()).as("response %s", response).isFalse();
+        assertThat(response.path("status").path("code").asInt()).isEqualTo(403);
+        assertThat(response.path("status").path("message").asText()).startsWith("annotation"
+                + " ordinal.dev/claim-templates: entry \"data\": volume \"data\" of pod web-3 mounts claim"
+                + " \"data-web-0\", not \"data-web-3\"");
     }
 
     @Test

@@ -82,8 +82,9 @@ public final class Bench {
     }
 
     /**
-     * The JVM options the container image uses (src/main/docker/Dockerfile.jvm) under the Deployment's 256 MiB limit:
-     * a fixed heap instead of ergonomics sized from this machine's 24 GiB. Override with -Dbench.jvm="...".
+     * The JVM options the container image uses (JAVA_OPTS in src/main/docker/Dockerfile.jvm; deploy/'s memory request
+     * and limit are set from what this measures): a fixed heap instead of ergonomics sized from this machine's 24 GiB.
+     * Override with -Dbench.jvm="...".
      */
     static final String DEFAULT_JVM = "-Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
 

@@ -1,5 +1,6 @@
 package dev.ordinal.identity;
 
+import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.CREATE_SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
@@ -12,7 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -20,7 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 
 /** The CREATE rules: preparing a member request, validating it against the set, deny-mode ordering, warnings. */
@@ -28,6 +34,26 @@ class CreateRulesTest {
 
     private static final ServiceFacts GOOD_SERVICE = new ServiceFacts(true, true, true);
     private static final String SET61 = "s".repeat(61);
+
+    /** A generic ephemeral volume with {@link Pods#template} changed by {@code edit}. */
+    private static Volume ephemeral(String name, Consumer<PersistentVolumeClaimTemplate> edit) {
+        PersistentVolumeClaimTemplate t = Pods.template(name);
+        edit.accept(t);
+        return new VolumeBuilder().withName(name).withNewEphemeral().withVolumeClaimTemplate(t).endEphemeral().build();
+    }
+
+    /** A volume that mounts PVC {@code claim}. */
+    private static Volume claimVolume(String name, String claim) {
+        return new VolumeBuilder().withName(name).withNewPersistentVolumeClaim(claim, false).build();
+    }
+
+    private static String templates(String... volumes) {
+        Map<String, PersistentVolumeClaimTemplate> map = new java.util.TreeMap<>();
+        for (String v : volumes) {
+            map.put(v, Pods.template(v));
+        }
+        return ClaimTemplates.encode(map);
+    }
 
     private static CreateRules.Prepared.Member member(Pod pod) {
         CreateRules.Prepared got = CreateRules.prepare(pod);
@@ -110,6 +136,29 @@ class CreateRulesTest {
                                 .withNewVolumeClaimTemplate().withNewSpec().endSpec().endVolumeClaimTemplate()
                                 .endEphemeral().build()),
                         403, List.of("volume \"Data_1\"", "not a DNS-1123 label")),
+                // The API server validates the template only in the pod, and after mutation the volume is a PVC
+                // reference: the template must be checked here or the controller's PVC create fails for ever.
+                argumentSet("claim template without access modes",
+                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getSpec().setAccessModes(List.of()))),
+                        403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.accessModes is required;"
+                                + " allowed: one or more of ReadWriteOnce, ReadOnlyMany, ReadWriteMany,"
+                                + " ReadWriteOncePod")),
+                argumentSet("claim template with storage that is no quantity",
+                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getSpec().getResources().setRequests(
+                                Map.of("storage", new Quantity("lots"))))),
+                        403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.resources.requests.storage"
+                                + " \"lots\" is not a quantity; allowed:")),
+                argumentSet("claim template with a bad volumeMode and storage class, both reported",
+                        Pods.unnamed("web").ephemeralVolume("logs").volume(ephemeral("data", t -> {
+                            t.getSpec().setVolumeMode("Raw");
+                            t.getSpec().setStorageClassName("Fast_SSD");
+                        })), 403, List.of(
+                                "; volume \"data\": ephemeral.volumeClaimTemplate.spec.volumeMode \"Raw\"",
+                                "volume \"data\": ephemeral.volumeClaimTemplate.spec.storageClassName \"Fast_SSD\"")),
+                argumentSet("claim template with an invalid label",
+                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getMetadata().getLabels().put("tier",
+                                "a b"))), 403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.metadata"
+                                        + ".labels[\"tier\"]: value \"a b\" is not a valid label value")),
                 argumentSet("missing spec", Pods.pod("web", 0).noSpec(), 400, List.of("spec is required")),
                 argumentSet("name longer than a DNS label", Pods.pod(SET61, 10), 403,
                         List.of("\"" + SET61 + "-10\"", "is 64 characters", "at most 63")));
@@ -138,7 +187,11 @@ class CreateRulesTest {
                 argumentSet("generateName pod", Pods.unnamed("web"), "web", -1, false),
                 argumentSet("empty name", Pods.named("web", ""), "web", -1, false),
                 argumentSet("set with dashes and digits", Pods.pod("my-db-2", 10).annotation(SERVICE_ANNOTATION, "db"),
-                        "my-db-2", 10, true));
+                        "my-db-2", 10, true),
+                // A volume kept ephemeral stays in the pod, where the API server validates its template itself.
+                argumentSet("kept-ephemeral volume is left to the API server", Pods.unnamed("web")
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
+                        .volume(ephemeral("scratch", t -> t.getSpec().setAccessModes(List.of()))), "web", -1, false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
@@ -349,6 +402,82 @@ class CreateRulesTest {
                     deny.message()).contains("\"" + name + "\"").contains("is 64 characters").contains("at most 63")
                     .contains(SET_LABEL);
         });
+    }
+
+    static Stream<Arguments> claimTemplateEntries() {
+        return Stream.of(
+                argumentSet("no annotation", Pods.pod("web", 3).ephemeralVolume("data"), null),
+                // What Ordinal writes: seen again on re-invocation and by the validating webhook.
+                argumentSet("entry for the volume mounting its claim", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                        .volume(claimVolume("data", "data-web-3")), null),
+                // The user copied Ordinal's annotation into the template: the volume's own template replaces it.
+                argumentSet("entry for an ephemeral volume Ordinal converts", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data")).ephemeralVolume("data"), null),
+                argumentSet("entry naming no volume", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost")).ephemeralVolume("data"),
+                        "annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-3;"
+                                + " allowed: an entry only for a volume that mounts its per-ordinal claim (here volume"
+                                + " \"ghost\" with persistentVolumeClaim.claimName \"ghost-web-3\", or a generic"
+                                + " ephemeral volume not listed in ordinal.dev/ephemeral-volumes); Ordinal writes this"
+                                + " annotation itself, so remove it from the pod (template)"),
+                argumentSet("entry for a volume mounting another ordinal's claim", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                        .volume(claimVolume("data", "data-web-2")),
+                        "entry \"data\": volume \"data\" of pod web-3 mounts claim \"data-web-2\", not"
+                                + " \"data-web-3\"; allowed:"),
+                argumentSet("entry for a volume mounting some other claim", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                        .volume(claimVolume("data", "shared")), "mounts claim \"shared\", not \"data-web-3\""),
+                argumentSet("entry for a volume kept ephemeral", Pods.pod("web", 3)
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("scratch")).ephemeralVolume("scratch"),
+                        "entry \"scratch\": volume \"scratch\" is listed in ordinal.dev/ephemeral-volumes, so it"
+                                + " stays ephemeral and has no claim; allowed:"),
+                argumentSet("entry for an emptyDir volume", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("cache")).emptyDir("cache"),
+                        "entry \"cache\": volume \"cache\" of pod web-3 is neither a persistentVolumeClaim nor a"
+                                + " generic ephemeral volume; allowed:"),
+                // The controller creates the claim from this entry, so it must be a template the API server accepts.
+                argumentSet("entry for the mounted claim with an invalid template", Pods.pod("web", 3)
+                        .annotation(CLAIM_TEMPLATES_ANNOTATION, "{\"data\":{\"spec\":{\"accessModes\":[]}}}")
+                        .volume(claimVolume("data", "data-web-3")),
+                        "annotation ordinal.dev/claim-templates: entry \"data\": volumeClaimTemplate.spec.accessModes"
+                                + " is required; allowed: one or more of"));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("claimTemplateEntries")
+    void admitsOnlyClaimTemplateEntriesForTheClaimsThePodMounts(Pods fixture, String want) {
+        Pod pod = fixture.build();
+        Optional<Decision.Deny> got = CreateRules.claimTemplatesProblem(pod, member(pod).settings(), 3);
+        if (want == null) {
+            assertThat(got).as("claimTemplatesProblem: got %s, want none", got).isEmpty();
+            return;
+        }
+        assertThat(got).as("claimTemplatesProblem: got none, want a denial containing %s", want).isPresent();
+        assertThat(got.get().code()).as("code: got %d, want 403", got.get().code()).isEqualTo(403);
+        assertThat(got.get().message()).as("message: got %s, want it to contain %s", got.get().message(), want)
+                .contains(want);
+    }
+
+    @Test
+    void validateDeniesAForgedClaimTemplatesEntry() {
+        Pods forged = Pods.pod("web", 3).annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
+                .volume(claimVolume("data", "data-web-3"));
+        Decision.Deny deny = denied(validate(forged, List.of(), GOOD_SERVICE), 403);
+        assertThat(deny.message()).as("message: got %s, want it to name the entry", deny.message())
+                .startsWith("annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-3");
+    }
+
+    @Test
+    void validateAdmitsWhatTheMutatingWebhookWrote() {
+        Pod input = Pods.unnamed("web").ephemeralVolume("data").build();
+        Pod mutated = ((Decision.Allow) PodIdentity.mutate(input, member(input).settings(), 0,
+                SetSnapshot.empty("default", "web"), name -> false)).mutated();
+        Decision got = CreateRules.validate(mutated, member(mutated), SetSnapshot.empty("default", "web"),
+                GOOD_SERVICE);
+        allowed(got);
     }
 
     @Test

@@ -203,6 +203,78 @@ class PodIdentityTest {
                 .isEqualTo(want);
     }
 
+    static Stream<Arguments> pinnedPods() {
+        Pods pinned = Pods.unnamed("web").nodeName("node-a");
+        List<Member> notReady0 = List.of(Members.pending(0));
+        List<Member> ready0 = List.of(Members.ready(0));
+        String hostname = "drop spec.nodeName and pin the node with a nodeSelector on kubernetes.io/hostname";
+        return Stream.of(
+                argumentSet("claim missing", pinned.ephemeralVolume("data"), ready0, Set.of(), List.of(
+                        "spec.nodeName is \"node-a\", but Ordinal must hold web-1 behind scheduling gate"
+                                + " ordinal.dev/claims until it has created claim(s) data-web-1, and the API server"
+                                + " refuses a pod that sets spec.nodeName while it has scheduling gates; allowed:"
+                                + " create the claim(s) before the pod, or " + hostname)),
+                argumentSet("predecessor not ready", Pods.unnamed("web").nodeName("node-a"), notReady0, Set.of(),
+                        List.of("behind scheduling gate ordinal.dev/ordered until web-0 is Running and Ready"
+                                + " (ordinal.dev/pod-management-policy OrderedReady with ordinal.dev/ordering gate)",
+                                "allowed: set annotation ordinal.dev/ordering: deny (creation is then refused, and"
+                                        + " retried by the pod's creator, until every lower ordinal is Running and"
+                                        + " Ready), or " + hostname)),
+                argumentSet("both gates", Pods.unnamed("web").nodeName("node-a").ephemeralVolume("data"), notReady0,
+                        Set.of(), List.of("gate ordinal.dev/claims until it has created claim(s) data-web-1 and gate"
+                                + " ordinal.dev/ordered until web-0", "create the claim(s) before the pod, or set"
+                                        + " annotation ordinal.dev/ordering: deny")));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("pinnedPods")
+    void deniesAPodWithNodeNameThatOrdinalMustGate(Pods fixture, List<Member> members, Set<String> claims,
+            List<String> fragments) {
+        Pod pod = fixture.build();
+        Decision got = PodIdentity.mutate(pod, settingsOf(pod), 1, SetSnapshot.of("default", "web", members),
+                claims::contains);
+        assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
+        Decision.Deny deny = (Decision.Deny) got;
+        assertThat(deny.code()).as("code: got %d, want 403", deny.code()).isEqualTo(403);
+        for (String fragment : fragments) {
+            assertThat(deny.message()).as("message: got %s, want it to contain %s", deny.message(), fragment)
+                    .contains(fragment);
+        }
+    }
+
+    static Stream<Arguments> pinnedPodsWithoutGates() {
+        return Stream.of(
+                argumentSet("claim exists, predecessor ready", Pods.unnamed("web").nodeName("node-a")
+                        .ephemeralVolume("data"), List.of(Members.ready(0)), Set.of("data-web-1")),
+                argumentSet("deny ordering never gates", Pods.unnamed("web").nodeName("node-a")
+                        .annotation(ORDERING_ANNOTATION, "deny"), List.of(Members.pending(0)), Set.of()),
+                argumentSet("Parallel never gates", Pods.unnamed("web").nodeName("node-a")
+                        .annotation(POLICY_ANNOTATION, "Parallel"), List.of(Members.pending(0)), Set.of()),
+                argumentSet("volume kept ephemeral needs no claim", Pods.unnamed("web").nodeName("node-a")
+                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("scratch"),
+                        List.of(Members.ready(0)), Set.of()));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("pinnedPodsWithoutGates")
+    void admitsAPodWithNodeNameThatNeedsNoGate(Pods fixture, List<Member> members, Set<String> claims) {
+        Pod pod = mutated(fixture.build(), 1, SetSnapshot.of("default", "web", members), claims::contains);
+        assertThat(gates(pod)).as("gates: got %s, want none", gates(pod)).isEmpty();
+        assertThat(pod.getSpec().getNodeName()).as("nodeName: got %s, want node-a", pod.getSpec().getNodeName())
+                .isEqualTo("node-a");
+    }
+
+    @Test
+    void deniesAForgedClaimTemplatesEntryInsteadOfGatingForIt() {
+        String forged = ClaimTemplates.encode(Map.of("ghost", Pods.template("ghost")));
+        Pod pod = Pods.unnamed("web").annotation(CLAIM_TEMPLATES_ANNOTATION, forged).ephemeralVolume("data").build();
+        Decision got = PodIdentity.mutate(pod, settingsOf(pod), 2, EMPTY, NO_CLAIMS);
+        assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
+        String message = ((Decision.Deny) got).message();
+        assertThat(message).as("message: got %s, want it to name the entry and the pod", message)
+                .startsWith("annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-2");
+    }
+
     /** A pod with something of everything a user may set, including fields the fabric8 model does not know. */
     private static Pod richPod() {
         Pod pod = Pods.unnamed("web")

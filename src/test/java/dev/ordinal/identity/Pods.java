@@ -182,6 +182,12 @@ final class Pods {
         return this;
     }
 
+    /** Sets {@code spec.nodeName}: the pod bypasses the scheduler and is bound to that node at creation. */
+    Pods nodeName(String nodeName) {
+        pod.getSpec().setNodeName(nodeName);
+        return this;
+    }
+
     Pods subdomain(String subdomain) {
         pod.getSpec().setSubdomain(subdomain);
         return this;
