@@ -214,6 +214,12 @@ public final class OrdinalController implements AutoCloseable {
                 continue;
             }
             SetKey key = next.get();
+            Long at = notBefore.get(key);
+            if (at != null && at - System.nanoTime() > 0) {
+                // Queued during its own failed reconcile, before the backoff was set: wait for the backoff too.
+                queue.addAfter(key, Duration.ofNanos(at - System.nanoTime()));
+                continue;
+            }
             if (!reader.synced()) {
                 queue.addAfter(key, SYNC_WAIT);
                 continue;
