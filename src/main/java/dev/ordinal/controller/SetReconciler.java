@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -247,6 +248,10 @@ final class SetReconciler {
             if (action instanceof GapHealing.Recycle r) {
                 if (deletePod(pod) == Outcome.DONE) {
                     recycled.put(uidOf(pod), now);
+                    // The owner's replacement is on its way to this gap through admission and storage, like a
+                    // freshly handed-out ordinal: restart the gap's clock, so a pass that runs before the replacement
+                    // is seen does not recycle a second member for the same gap.
+                    restartGapClock(key, r.gap(), now);
                     metrics.gapRecycled();
                     record(pod, ControllerEvent.gapRecycled(key.set(), key.namespace(), r));
                     LOG.infof("set %s: deleted %s (owner %s re-creates it): ordinal %d below it has been free for"
@@ -414,6 +419,15 @@ final class SetReconciler {
             fail(WriteFailure.Write.REMOVE_GATE, name, name, gate, e, pod);
             return FAILED;
         }
+    }
+
+    /** Restarts the clock of gap {@code gap} of {@code key}: it counts as free from {@code now}. */
+    private void restartGapClock(SetKey key, int gap, Instant now) {
+        gapFreeSince.computeIfPresent(key, (k, since) -> {
+            Map<Integer, Instant> restarted = new HashMap<>(since);
+            restarted.put(gap, now);
+            return Map.copyOf(restarted);
+        });
     }
 
     /**

@@ -85,7 +85,8 @@ public final class GapHealing {
      * recycled: one re-created pod fills one gap, and taking the highest keeps the ordinals that stay contiguous. A
      * stuck member without a controller owner gets {@link OwnerMissing} for the lowest lost gap below it. Considers
      * at most as many gaps as there are stuck members, so a set with one pod named {@code S-1000000} costs no more
-     * than a small one.
+     * than a small one. A caller that recycles a member for a gap restarts that gap's clock: the owner's replacement
+     * takes the same path as the lost pod (admission, then storage), so until then the gap is in flight, not lost.
      */
     public static Plan plan(SetSnapshot snapshot, Set<Integer> reserved, Map<Integer, Instant> freeSince,
             Duration ttl, Instant now) {
