@@ -259,8 +259,8 @@ public final class OrdinalController implements AutoCloseable {
     /**
      * Writes of one reconcile of {@code key} failed. Counted by write and code; a 409 conflict is retried quickly a
      * few times; anything else (403, 422, 5xx, no answer) and a persisting conflict back off exponentially with a
-     * WARN line per set per {@link #WARN_PERIOD} and a Warning Event per failed write on its pod (the recorder turns a
-     * repeat into a count increment, and the backoff bounds those to one per attempt).
+     * WARN line per set per {@link #WARN_PERIOD} and a Warning Event per failed write that got an HTTP answer, on its
+     * pod (the recorder turns a repeat into a count increment, and the backoff bounds those to one per attempt).
      */
     private void writesFailed(SetKey key, List<SetReconciler.Failed> failed) {
         int n = failures.merge(key, 1, Integer::sum);
@@ -288,6 +288,9 @@ public final class OrdinalController implements AutoCloseable {
         for (SetReconciler.Failed f : failed) {
             if (!isLeader()) {
                 break; // writes, Events included, only while leading
+            }
+            if (f.failure().code() <= 0) {
+                continue; // no HTTP answer: no API server to take the Event either (the WARN line covers it)
             }
             Optional<String> identity = f.failure().code() == WriteFailure.FORBIDDEN ? identityFor(f.failure())
                     : Optional.empty();
