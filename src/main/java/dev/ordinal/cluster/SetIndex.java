@@ -135,6 +135,26 @@ public final class SetIndex {
         }
     }
 
+    /**
+     * Ordinals of {@code key} reserved by this replica and not expired at {@code now}: unlike {@link #reserved}, a
+     * reservation past its TTL that no assignment or sweep has dropped yet does not count.
+     */
+    public Set<Integer> reserved(SetKey key, Instant now) {
+        SetState state = sets.get(key);
+        if (state == null) {
+            return Set.of();
+        }
+        synchronized (state) {
+            Set<Integer> live = new HashSet<>();
+            state.expiries.forEach((n, at) -> {
+                if (at.isAfter(now)) {
+                    live.add(n);
+                }
+            });
+            return live;
+        }
+    }
+
     /** Every set that has or had pods in the cache. */
     public Collection<SetKey> sets() {
         return List.copyOf(sets.keySet());

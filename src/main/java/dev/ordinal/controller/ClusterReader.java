@@ -1,8 +1,10 @@
 package dev.ordinal.controller;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import dev.ordinal.cluster.ClusterView;
@@ -31,6 +33,12 @@ public interface ClusterReader {
 
     /** A copy of the cached Service {@code namespace/name}. */
     Optional<Service> service(String namespace, String name);
+
+    /**
+     * Ordinals of set {@code key} that admission in this process has handed out and not seen stored yet (unexpired
+     * reservations). The controller runs in the same process as admission, so these are this replica's own.
+     */
+    Set<Integer> reserved(SetKey key);
 
     /** Calls {@code listener} whenever a pod, PVC or Service of a set changes. */
     void onSetChange(Consumer<SetKey> listener);
@@ -61,6 +69,11 @@ public interface ClusterReader {
             @Override
             public Optional<Service> service(String namespace, String name) {
                 return view.service(namespace, name);
+            }
+
+            @Override
+            public Set<Integer> reserved(SetKey key) {
+                return view.index().reserved(key, Instant.now());
             }
 
             @Override

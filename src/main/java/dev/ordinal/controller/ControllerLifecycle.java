@@ -46,7 +46,7 @@ public class ControllerLifecycle {
             return;
         }
         OrdinalController c = new OrdinalController(client, ClusterReader.of(view),
-                ControllerSettings.from(config.controller()), registry, Clock.systemUTC());
+                ControllerSettings.from(config), registry, Clock.systemUTC());
         c.start();
         controller = c;
     }

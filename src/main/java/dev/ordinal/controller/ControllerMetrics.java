@@ -2,12 +2,16 @@ package dev.ordinal.controller;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.ordinal.identity.WriteFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** The controller's Micrometer meters: gates released, claims and Services created, reconcile errors and time. */
+/**
+ * The controller's Micrometer meters: gates released, claims and Services created, lost ordinals healed or warned
+ * about, failed writes by cause, reconcile errors and time.
+ */
 final class ControllerMetrics {
 
     private final MeterRegistry registry;
@@ -30,6 +34,33 @@ final class ControllerMetrics {
                 .description("1 when this replica holds the controller Lease and acts, else 0").register(registry);
         gates("ordinal.dev/ordered");
         gates("ordinal.dev/claims");
+        gaps("recycled");
+        gaps("owner-missing");
+    }
+
+    private Counter gaps(String action) {
+        return Counter.builder("ordinal.controller.ordinal.gaps").tag("action", action)
+                .description("Gated pods waiting above an ordinal admitted but never stored: recycled (deleted for"
+                        + " their owner to re-create at the gap) or owner-missing (warned about, never deleted)")
+                .register(registry);
+    }
+
+    /** A gated member was deleted to fill a lost ordinal. */
+    void gapRecycled() {
+        gaps("recycled").increment();
+    }
+
+    /** A gated member without a controller owner waits above a lost ordinal (counted once per announcement). */
+    void gapOwnerMissing() {
+        gaps("owner-missing").increment();
+    }
+
+    /** One failed write, tagged by what was written and the HTTP code ({@code none}: no HTTP answer). */
+    void writeFailed(WriteFailure f) {
+        Counter.builder("ordinal.controller.write.failures").tag("write", f.write().tag()).tag("code", f.codeTag())
+                .description("Writes of the controller the API server refused or did not answer, by write and HTTP"
+                        + " code; the set is retried with backoff")
+                .register(registry).increment();
     }
 
     private Counter gates(String gate) {

@@ -16,6 +16,8 @@ import dev.ordinal.config.OrdinalConfig;
  *
  * @param backoffInitial delay before the first retry of a set whose reconcile failed; doubled per failure
  * @param backoffMax upper bound of that delay
+ * @param reservationTtl {@code ordinal.admission.reservation-ttl}: gap healing counts an ordinal as lost once it has
+ *     been free for this long plus {@link dev.ordinal.identity.GapHealing#MARGIN}
  */
 public record ControllerSettings(
         String leaseNamespace,
@@ -26,7 +28,8 @@ public record ControllerSettings(
         Duration retryPeriod,
         Duration resyncPeriod,
         Duration backoffInitial,
-        Duration backoffMax) {
+        Duration backoffMax,
+        Duration reservationTtl) {
 
     /** Default first retry delay after a failed reconcile. */
     public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(500);
@@ -34,29 +37,36 @@ public record ControllerSettings(
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(60);
 
     /** Settings from the application's configuration; the identity falls back as {@link #identityFrom} says. */
-    public static ControllerSettings from(OrdinalConfig.Controller c) {
+    public static ControllerSettings from(OrdinalConfig config) {
+        OrdinalConfig.Controller c = config.controller();
         return new ControllerSettings(c.leaseNamespace(), c.leaseName(),
                 identityFrom(c.identity(), System.getenv(), ControllerSettings::hostname),
                 c.leaseDuration(), c.renewDeadline(), c.retryPeriod(), c.resyncPeriod(), DEFAULT_BACKOFF_INITIAL,
-                DEFAULT_BACKOFF_MAX);
+                DEFAULT_BACKOFF_MAX, config.admission().reservationTtl());
     }
 
     /** A copy with identity {@code id}. */
     public ControllerSettings withIdentity(String id) {
         return new ControllerSettings(leaseNamespace, leaseName, id, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, backoffInitial, backoffMax);
+                resyncPeriod, backoffInitial, backoffMax, reservationTtl);
     }
 
     /** A copy using Lease {@code namespace/name}. */
     public ControllerSettings withLease(String namespace, String name) {
         return new ControllerSettings(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, backoffInitial, backoffMax);
+                resyncPeriod, backoffInitial, backoffMax, reservationTtl);
     }
 
     /** A copy with retry delays from {@code initial} up to {@code max}. */
     public ControllerSettings withBackoff(Duration initial, Duration max) {
         return new ControllerSettings(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, initial, max);
+                resyncPeriod, initial, max, reservationTtl);
+    }
+
+    /** A copy that counts reservations as expiring after {@code ttl} (the admission setting it runs beside). */
+    public ControllerSettings withReservationTtl(Duration ttl) {
+        return new ControllerSettings(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
+                resyncPeriod, backoffInitial, backoffMax, ttl);
     }
 
     /**

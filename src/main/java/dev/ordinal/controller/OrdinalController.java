@@ -2,6 +2,8 @@ package dev.ordinal.controller;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,13 +11,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
 import dev.ordinal.cluster.SetKey;
+import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.identity.WriteFailure;
+import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -27,7 +34,15 @@ public final class OrdinalController implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OrdinalController.class);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration CONFLICT_RETRY = Duration.ofMillis(100);
+    /** Delay of the quick retries after a 409 conflict: the cache has usually caught up by then. */
+    static final Duration CONFLICT_RETRY = Duration.ofMillis(100);
+    /**
+     * Consecutive failed reconciles of a set that are retried after {@link #CONFLICT_RETRY} when every failed write
+     * was a 409 conflict (an object changed meanwhile). Any other failure, and a conflict that persists, backs off.
+     */
+    static final int QUICK_CONFLICT_RETRIES = 3;
+    /** While a set keeps failing, at most one WARN line per set per this period; the rest go to DEBUG. */
+    static final Duration WARN_PERIOD = Duration.ofSeconds(30);
     private static final Duration SYNC_WAIT = Duration.ofSeconds(1);
 
     private final ClusterReader reader;
@@ -37,7 +52,16 @@ public final class OrdinalController implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final SetQueue queue = new SetQueue();
+    /** Per set: consecutive failed reconciles (reset by a successful one). */
     private final Map<SetKey, Integer> failures = new ConcurrentHashMap<>();
+    /** Per set in backoff: when it may be reconciled again; changes and resyncs before then are deferred to it. */
+    private final Map<SetKey, Long> notBefore = new ConcurrentHashMap<>();
+    /** Per failing set: its rate-limited WARN state. */
+    private final Map<SetKey, WarnLog> warnLogs = new ConcurrentHashMap<>();
+    /** The identity a SelfSubjectReview reported, once asked (see {@link #identityFor}). */
+    private final AtomicReference<String> reviewedIdentity = new AtomicReference<>();
+    private final EventRecorder events;
+    private final Clock clock;
     private final ControllerMetrics metrics;
     private final SetReconciler reconciler;
     private final ScheduledExecutorService scheduler;
@@ -54,8 +78,10 @@ public final class OrdinalController implements AutoCloseable {
         this.settings = settings;
         this.writes = withoutRetries(client);
         this.metrics = new ControllerMetrics(registry, leader);
-        EventRecorder events = new EventRecorder(writes, settings.identity(), clock);
-        this.reconciler = new SetReconciler(writes, reader, events, metrics, this::isLeader, clock);
+        this.clock = clock;
+        this.events = new EventRecorder(writes, settings.identity(), clock);
+        this.reconciler = new SetReconciler(writes, reader, events, metrics, this::isLeader, clock,
+                settings.reservationTtl());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ordinal-controller-timer"));
         this.election = new LeaderElection(writes, settings, this::startLeading, this::stopLeading, scheduler);
         this.worker = daemon(this::work, "ordinal-controller-worker");
@@ -83,7 +109,7 @@ public final class OrdinalController implements AutoCloseable {
         }
         reader.onSetChange(key -> {
             if (running.get() && leader.get()) {
-                queue.add(key);
+                enqueue(key);
             }
         });
         worker.start();
@@ -153,12 +179,26 @@ public final class OrdinalController implements AutoCloseable {
         }
         queue.clear();
         failures.clear();
+        notBefore.clear();
+        warnLogs.clear();
     }
 
     private void resync() {
         if (isLeader()) {
-            reader.sets().forEach(queue::add);
+            reader.sets().forEach(this::enqueue);
         }
+    }
+
+    /** Queues {@code key} now, or when its backoff ends if it is in one: a change does not cut a backoff short. */
+    private void enqueue(SetKey key) {
+        Long at = notBefore.get(key);
+        long left = at == null ? 0 : at - System.nanoTime();
+        queue.addAfter(key, Duration.ofNanos(Math.max(0, left)));
+    }
+
+    private void retryAfter(SetKey key, Duration delay) {
+        notBefore.put(key, System.nanoTime() + delay.toNanos());
+        queue.addAfter(key, delay);
     }
 
     private void work() {
@@ -174,26 +214,136 @@ public final class OrdinalController implements AutoCloseable {
                 continue;
             }
             SetKey key = next.get();
+            Long at = notBefore.get(key);
+            if (at != null && at - System.nanoTime() > 0) {
+                // Queued during its own failed reconcile, before the backoff was set: wait for the backoff too.
+                queue.addAfter(key, Duration.ofNanos(at - System.nanoTime()));
+                continue;
+            }
             if (!reader.synced()) {
                 queue.addAfter(key, SYNC_WAIT);
                 continue;
             }
             try {
                 Optional<Duration> again = metrics.reconcileDuration().recordCallable(() -> reconciler.reconcile(key));
-                failures.remove(key);
+                succeeded(key);
                 again.ifPresent(d -> queue.addAfter(key, d));
             } catch (SetReconciler.NotLeaderException e) {
                 LOG.debugf("set %s: stopped, no longer the leader", key);
-            } catch (SetReconciler.ConflictException e) {
-                LOG.debugf("set %s: %s; reconciling again", key, e.getMessage());
-                queue.addAfter(key, CONFLICT_RETRY);
+            } catch (SetReconciler.WriteFailedException e) {
+                writesFailed(key, e.failures());
             } catch (Exception e) {
                 int n = failures.merge(key, 1, Integer::sum);
                 Duration delay = backoff(n);
                 metrics.reconcileError();
-                LOG.errorf(e, "set %s: reconcile failed (attempt %d), retrying in %d ms", key, n, delay.toMillis());
-                queue.addAfter(key, delay);
+                if (warnLogs.computeIfAbsent(key, k -> new WarnLog()).due(clock.instant())) {
+                    LOG.errorf(e, "set %s: reconcile failed (attempt %d), retrying in %d ms", key, n,
+                            delay.toMillis());
+                } else {
+                    LOG.debugf("set %s: reconcile failed again (attempt %d): %s", key, n, e.getMessage());
+                }
+                retryAfter(key, delay);
             }
+        }
+    }
+
+    private void succeeded(SetKey key) {
+        Integer n = failures.remove(key);
+        notBefore.remove(key);
+        WarnLog log = warnLogs.remove(key);
+        if (log != null && log.warned) {
+            LOG.infof("set %s: reconciled after %d failed attempt(s)", key, n == null ? 0 : n);
+        }
+    }
+
+    /**
+     * Writes of one reconcile of {@code key} failed. Counted by write and code; a 409 conflict is retried quickly a
+     * few times; anything else (403, 422, 5xx, no answer) and a persisting conflict back off exponentially with a
+     * WARN line per set per {@link #WARN_PERIOD} and a Warning Event per failed write that got an HTTP answer, on its
+     * pod (the recorder turns a repeat into a count increment, and the backoff bounds those to one per attempt).
+     */
+    private void writesFailed(SetKey key, List<SetReconciler.Failed> failed) {
+        int n = failures.merge(key, 1, Integer::sum);
+        failed.forEach(f -> metrics.writeFailed(f.failure()));
+        metrics.reconcileError();
+        WriteFailure first = failed.get(0).failure();
+        if (n <= QUICK_CONFLICT_RETRIES && failed.stream().allMatch(f -> f.failure().conflict())) {
+            LOG.debugf("set %s: %s: %s; reconciling again", key, first.action(), first.cause());
+            retryAfter(key, CONFLICT_RETRY);
+            return;
+        }
+        Duration delay = backoff(n);
+        WarnLog log = warnLogs.computeIfAbsent(key, k -> new WarnLog());
+        if (log.due(clock.instant())) {
+            LOG.warnf("set %s: %s failed: %s: %s (attempt %d%s%s); retrying in %d ms", key, first.action(),
+                    first.cause(), first.message(), n, failed.size() > 1 ? ", " + (failed.size() - 1)
+                            + " other write(s) failed too" : "",
+                    log.suppressed == 0 ? "" : ", " + log.suppressed + " failure(s) not logged since the last WARN",
+                    delay.toMillis());
+            log.suppressed = 0;
+        } else {
+            log.suppressed += failed.size();
+            LOG.debugf("set %s: %s failed again: %s (attempt %d)", key, first.action(), first.cause(), n);
+        }
+        for (SetReconciler.Failed f : failed) {
+            if (!isLeader()) {
+                break; // writes, Events included, only while leading
+            }
+            if (f.failure().code() <= 0) {
+                continue; // no HTTP answer: no API server to take the Event either (the WARN line covers it)
+            }
+            Optional<String> identity = f.failure().code() == WriteFailure.FORBIDDEN ? identityFor(f.failure())
+                    : Optional.empty();
+            events.record(f.involved(), ControllerEvent.writeFailed(f.failure(), identity));
+        }
+        retryAfter(key, delay);
+    }
+
+    /**
+     * The user the API server authenticated the controller's refused request as. First from the 403 itself: Ordinal's
+     * validating webhook and the RBAC authorizer both name the requesting user in their message, exactly as the API
+     * server authenticated it, at no cost. Otherwise (another webhook's 403) one authentication.k8s.io/v1
+     * SelfSubjectReview, remembered for the life of this controller: every authenticated user may create one
+     * (ClusterRole system:basic-user), so it needs no extra RBAC, and unlike the client configuration's username (unset
+     * for ServiceAccount token auth, the normal case in a pod) it reports what the API server sees.
+     */
+    private Optional<String> identityFor(WriteFailure failure) {
+        Optional<String> named = WriteFailure.requesterNamedIn(failure.message());
+        if (named.isPresent()) {
+            return named;
+        }
+        String known = reviewedIdentity.get();
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            SelfSubjectReview review = writes.authentication().v1().selfSubjectReviews().create(new SelfSubjectReview());
+            String user = review == null || review.getStatus() == null || review.getStatus().getUserInfo() == null
+                    ? null : review.getStatus().getUserInfo().getUsername();
+            if (user != null && !user.isBlank()) {
+                reviewedIdentity.set(user);
+                return Optional.of(user);
+            }
+        } catch (KubernetesClientException e) {
+            LOG.debugf("SelfSubjectReview failed: %s", e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /** The WARN rate limit of one failing set (touched only by the worker thread). */
+    private static final class WarnLog {
+        Instant lastWarn;
+        boolean warned;
+        int suppressed;
+
+        /** True when a WARN may be logged at {@code now}; remembers it. */
+        boolean due(Instant now) {
+            if (lastWarn == null || !now.isBefore(lastWarn.plus(WARN_PERIOD))) {
+                lastWarn = now;
+                warned = true;
+                return true;
+            }
+            return false;
         }
     }
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +24,7 @@ import org.jboss.logging.Logger;
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.ClaimPlan;
 import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.identity.GapHealing;
 import dev.ordinal.identity.GatePatch;
 import dev.ordinal.identity.HeadlessService;
 import dev.ordinal.identity.Member;
@@ -30,6 +32,10 @@ import dev.ordinal.identity.OrderedStart;
 import dev.ordinal.identity.PodNames;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.WriteFailure;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -54,6 +60,10 @@ final class SetReconciler {
     static final Duration WRITE_MEMORY = Duration.ofSeconds(30);
 
     private static final Logger LOG = Logger.getLogger(SetReconciler.class);
+    /** Markers for "the write failed" (identity-compared, never written or read). */
+    private static final Pod FAILED = new Pod();
+    private static final PersistentVolumeClaim FAILED_CLAIM = new PersistentVolumeClaim();
+    private static final Service FAILED_SERVICE = new Service();
 
     private final KubernetesClient client;
     private final ClusterReader reader;
@@ -61,6 +71,7 @@ final class SetReconciler {
     private final ControllerMetrics metrics;
     private final BooleanSupplier leading;
     private final Clock clock;
+    private final Duration reservationTtl;
 
     /** Per set, per pod uid, per topic: the last wait or warning announced, so it is announced once. */
     private final Map<SetKey, Map<String, Map<String, String>>> announced = new ConcurrentHashMap<>();
@@ -71,6 +82,15 @@ final class SetReconciler {
     private final Map<String, Written> patchedPods = new ConcurrentHashMap<>();
     /** PVCs ({@code namespace/name}) this replica created that the cache may not show yet. */
     private final Map<String, Created<PersistentVolumeClaim>> createdClaims = new ConcurrentHashMap<>();
+    /**
+     * Per set, each gap below a stuck member with the instant this replica first saw it free (gap healing). In memory
+     * only: a restarted or newly elected controller starts every gap's wait from zero, which only delays healing.
+     */
+    private final Map<SetKey, Map<Integer, Instant>> gapFreeSince = new ConcurrentHashMap<>();
+    /** Uids of pods this replica deleted for gap healing, until the cache shows them gone. */
+    private final Map<String, Instant> recycled = new ConcurrentHashMap<>();
+    /** The writes that failed in the current reconcile (one worker thread calls {@link #reconcile}). */
+    private final List<Failed> failed = new ArrayList<>();
 
     private record Written(Set<String> staleVersions, Instant at) {
     }
@@ -78,10 +98,32 @@ final class SetReconciler {
     private record Created<T>(T object, Instant at) {
     }
 
-    /** The write was rejected because the object changed meanwhile (HTTP 409 or 422): reconcile again. */
-    static final class ConflictException extends RuntimeException {
-        ConflictException(String message, Throwable cause) {
-            super(message, cause);
+    /** A failed write and the object its Warning Event goes on. */
+    record Failed(WriteFailure failure, HasMetadata involved) {
+    }
+
+    /** A write's outcome: done (with the API's answer), not needed (gone, or already made by someone), or failed. */
+    private enum Outcome {
+        DONE,
+        NOT_NEEDED,
+        FAILED
+    }
+
+    /**
+     * Writes of this reconcile failed (any HTTP code, or no answer). The reconcile still did every other write it
+     * could; the controller retries the set with backoff, warns and counts (SPEC §7.1 "controller failures back off").
+     */
+    static final class WriteFailedException extends RuntimeException {
+        private final List<Failed> failures;
+
+        WriteFailedException(List<Failed> failures) {
+            super(failures.size() + " write(s) failed, first: " + failures.get(0).failure().action() + ": "
+                    + failures.get(0).failure().cause(), null, false, false);
+            this.failures = List.copyOf(failures);
+        }
+
+        List<Failed> failures() {
+            return failures;
         }
     }
 
@@ -93,7 +135,8 @@ final class SetReconciler {
     }
 
     SetReconciler(KubernetesClient client, ClusterReader reader, EventRecorder events, ControllerMetrics metrics,
-            BooleanSupplier leading, Clock clock) {
+            BooleanSupplier leading, Clock clock, Duration reservationTtl) {
+        this.reservationTtl = reservationTtl;
         this.client = client;
         this.reader = reader;
         this.events = events;
@@ -104,15 +147,27 @@ final class SetReconciler {
 
     /**
      * Reconciles set {@code key} once. Returns when to look at it again regardless of events (a min-ready hold
-     * ending, a lagging cache), if ever. Throws {@link ConflictException} when a patch met a concurrent change,
-     * {@link NotLeaderException} when leadership was lost, and anything else on failure.
+     * ending, a lagging cache, a gap about to count as lost), if ever. Throws {@link WriteFailedException} after the
+     * pass when writes failed, {@link NotLeaderException} when leadership was lost, and anything else on failure.
      */
     Optional<Duration> reconcile(SetKey key) {
+        failed.clear();
+        Optional<Duration> again = pass(key);
+        if (!failed.isEmpty()) {
+            List<Failed> failures = List.copyOf(failed);
+            failed.clear();
+            throw new WriteFailedException(failures);
+        }
+        return again;
+    }
+
+    private Optional<Duration> pass(SetKey key) {
         Instant now = clock.instant();
         forgetOldWrites(now);
         List<Pod> cached = reader.pods(key);
         if (cached.isEmpty()) {
             announced.remove(key);
+            gapFreeSince.remove(key);
             return Optional.empty();
         }
         Map<String, Pod> pods = new LinkedHashMap<>();
@@ -148,14 +203,15 @@ final class SetReconciler {
         }
 
         List<Member> members = pods.values().stream().map(p -> Member.of(p, key.set())).toList();
-        OrderedStart.Plan plan = OrderedStart.plan(SetSnapshot.of(key.namespace(), key.set(), members), now);
+        SetSnapshot snapshot = SetSnapshot.of(key.namespace(), key.set(), members);
+        OrderedStart.Plan plan = OrderedStart.plan(snapshot, now);
         for (OrderedStart.Release r : plan.releases()) {
             Pod pod = pods.get(r.pod());
             if (lagging.contains(r.pod())) {
                 continue; // this replica already lifted it; the cache will show that shortly
             }
             Pod updated = removeGate(pod, ORDERED_GATE);
-            if (updated != null) {
+            if (updated != null && updated != FAILED) {
                 forget(key, pod, "ordered");
                 metrics.gateReleased(ORDERED_GATE);
                 record(updated, ControllerEvent.gateReleased(key.set(), r));
@@ -168,7 +224,48 @@ final class SetReconciler {
                 record(pod, ControllerEvent.waiting(w));
             }
         }
-        return earliest(again, plan.requeueAfter());
+        return earliest(earliest(again, plan.requeueAfter()), healGaps(key, snapshot, pods, now));
+    }
+
+    /**
+     * Gap healing (SPEC §7.1): updates when each gap below a stuck member was first seen free, recycles the members
+     * {@link GapHealing} picks and warns once about those without a controller owner. Returns when a gap becomes lost.
+     */
+    private Optional<Duration> healGaps(SetKey key, SetSnapshot snapshot, Map<String, Pod> pods, Instant now) {
+        recycled.keySet().retainAll(pods.values().stream().map(SetReconciler::uidOf).toList());
+        GapHealing.Plan plan = GapHealing.plan(snapshot, reader.reserved(key),
+                gapFreeSince.getOrDefault(key, Map.of()), reservationTtl, now);
+        if (plan.freeSince().isEmpty()) {
+            gapFreeSince.remove(key);
+        } else {
+            gapFreeSince.put(key, plan.freeSince());
+        }
+        for (GapHealing.Action action : plan.actions()) {
+            Pod pod = pods.get(action.pod());
+            if (pod == null || recycled.containsKey(uidOf(pod))) {
+                continue; // deleted by this replica already; the cache will show it gone shortly
+            }
+            if (action instanceof GapHealing.Recycle r) {
+                if (deletePod(pod) == Outcome.DONE) {
+                    recycled.put(uidOf(pod), now);
+                    // The owner's replacement is on its way to this gap through admission and storage, like a
+                    // freshly handed-out ordinal: restart the gap's clock, so a pass that runs before the replacement
+                    // is seen does not recycle a second member for the same gap.
+                    restartGapClock(key, r.gap(), now);
+                    metrics.gapRecycled();
+                    record(pod, ControllerEvent.gapRecycled(key.set(), key.namespace(), r));
+                    LOG.infof("set %s: deleted %s (owner %s re-creates it): ordinal %d below it has been free for"
+                            + " %d s", key, r.pod(), r.controller(), r.gap(), r.freeFor().toSeconds());
+                }
+            } else if (action instanceof GapHealing.OwnerMissing o
+                    && announce(key, pod, "gap", Integer.toString(o.gap()))) {
+                metrics.gapOwnerMissing();
+                record(pod, ControllerEvent.gapStuck(key.set(), key.namespace(), o));
+                LOG.warnf("set %s: %s waits for lost ordinal %d and has no controller owner; delete it and create"
+                        + " it again (see its Warning Event)", key, o.pod(), o.gap());
+            }
+        }
+        return plan.requeueAfter();
     }
 
     /** Creates the set's headless Service when missing and allowed; warns on the pods when it is unusable. */
@@ -185,8 +282,8 @@ final class SetReconciler {
         Optional<Service> existing = reader.service(key.namespace(), s.service());
         HeadlessService.Check check = HeadlessService.check(existing, key.namespace(), s, live);
         if (check.create().isPresent()) {
-            Service created = create(check.create().get());
-            if (created != null) {
+            Service created = create(check.create().get(), live.get(0));
+            if (created != null && created != FAILED_SERVICE) {
                 metrics.serviceCreated();
                 record(created, ControllerEvent.serviceCreated(s.service(), s.set(),
                         created.getSpec().getPorts() == null ? 0 : created.getSpec().getPorts().size()));
@@ -231,11 +328,14 @@ final class SetReconciler {
             return Optional.empty();
         }
         ClaimPlan.Plan.Claims claims = (ClaimPlan.Plan.Claims) plan;
+        boolean createFailed = false;
         for (ClaimPlan.Claim claim : claims.claims()) {
             switch (claim.action()) {
                 case CREATE -> {
-                    PersistentVolumeClaim created = create(claim.toCreate());
-                    if (created != null) {
+                    PersistentVolumeClaim created = create(claim.toCreate(), pod);
+                    if (created == FAILED_CLAIM) {
+                        createFailed = true;
+                    } else if (created != null) {
                         createdClaims.put(ns + "/" + claim.name(), new Created<>(created, clock.instant()));
                         metrics.claimCreated();
                         record(pod, ControllerEvent.claimCreated(name, claim));
@@ -256,10 +356,16 @@ final class SetReconciler {
                 }
             }
         }
+        if (createFailed) {
+            return Optional.empty(); // the gate stays; the set is retried with backoff
+        }
         if (!claims.gateReleasable()) {
             return Optional.of(TERMINATING_CLAIM_RECHECK);
         }
         Pod updated = removeGate(pod, CLAIMS_GATE);
+        if (updated == FAILED) {
+            return Optional.empty();
+        }
         if (updated != null) {
             pods.put(name, updated);
             metrics.gateReleased(CLAIMS_GATE);
@@ -284,7 +390,8 @@ final class SetReconciler {
 
     /**
      * Lifts {@code gate} from {@code pod} with a JSON Patch that tests the gate list first. Returns the patched pod,
-     * or null when the pod is gone (404).
+     * null when the pod is gone (404), or {@link #FAILED} when the API server refused it or did not answer (the
+     * failure is recorded for this pass: 409 and 422, a gate list changed meanwhile, included).
      */
     private Pod removeGate(Pod pod, String gate) {
         Optional<String> patch = GatePatch.removal(pod.getSpec().getSchedulingGates(), gate);
@@ -309,15 +416,27 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                 return null;
             }
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == 422) {
-                throw new ConflictException("pod " + ns + "/" + name + " changed while lifting " + gate, e);
-            }
-            throw e;
+            fail(WriteFailure.Write.REMOVE_GATE, name, name, gate, e, pod);
+            return FAILED;
         }
     }
 
-    /** Creates {@code object}; null when it already exists (409), which callers treat as "someone made it". */
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T create(T object) {
+    /** Restarts the clock of gap {@code gap} of {@code key}: it counts as free from {@code now}. */
+    private void restartGapClock(SetKey key, int gap, Instant now) {
+        gapFreeSince.computeIfPresent(key, (k, since) -> {
+            Map<Integer, Instant> restarted = new HashMap<>(since);
+            restarted.put(gap, now);
+            return Map.copyOf(restarted);
+        });
+    }
+
+    /**
+     * Creates {@code object}; null when it already exists (409), which callers treat as "someone made it"; the
+     * {@code FAILED_…} marker of its type when the API server refused it or did not answer (recorded for this pass,
+     * the Warning goes on {@code about}).
+     */
+    @SuppressWarnings("unchecked")
+    private <T extends HasMetadata> T create(T object, Pod about) {
         ensureLeading();
         try {
             return client.resource(object).create();
@@ -325,12 +444,48 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 return null;
             }
-            throw e;
+            boolean claim = object instanceof PersistentVolumeClaim;
+            fail(claim ? WriteFailure.Write.CREATE_CLAIM : WriteFailure.Write.CREATE_SERVICE,
+                    object.getMetadata().getName(), claim ? about.getMetadata().getName() : null, null, e, about);
+            return (T) (claim ? FAILED_CLAIM : FAILED_SERVICE);
         }
     }
 
+    /**
+     * Deletes {@code pod} on condition that it is still the pod with this uid, so a pod re-created under the same name
+     * since the cache saw this one is never deleted. fabric8 7.5's DSL sends only a resourceVersion precondition
+     * ({@code lockResourceVersion}), which any status update of the pod would break, so the DeleteOptions (fabric8's
+     * model, {@code Preconditions.uid}) go through the client's {@code raw} call. 404 (gone) and 409 (the uid
+     * precondition failed: another pod holds the name) mean there is nothing to delete.
+     */
+    private Outcome deletePod(Pod pod) {
+        ensureLeading();
+        String ns = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
+        DeleteOptions options = new DeleteOptionsBuilder().withApiVersion("v1").withKind("DeleteOptions")
+                .withNewPreconditions().withUid(pod.getMetadata().getUid()).endPreconditions().build();
+        try {
+            String answer = client.raw("/api/v1/namespaces/" + ns + "/pods/" + name, "DELETE", options);
+            return answer == null ? Outcome.NOT_NEEDED : Outcome.DONE;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return Outcome.NOT_NEEDED;
+            }
+            fail(WriteFailure.Write.DELETE_POD, name, name, null, e, pod);
+            return Outcome.FAILED;
+        }
+    }
+
+    private void fail(WriteFailure.Write write, String object, String pod, String detail, KubernetesClientException e,
+            HasMetadata involved) {
+        String status = e.getStatus() == null ? null : e.getStatus().getReason();
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+                : e.getMessage();
+        failed.add(new Failed(new WriteFailure(write, object, pod, detail, e.getCode(), status, message), involved));
+    }
+
     /** Records an Event, only while leading: a replica that lost the Lease writes nothing, Events included. */
-    private void record(io.fabric8.kubernetes.api.model.HasMetadata involved, ControllerEvent event) {
+    private void record(HasMetadata involved, ControllerEvent event) {
         ensureLeading();
         events.record(involved, event);
     }
@@ -360,6 +515,7 @@ final class SetReconciler {
         Instant cutoff = now.minus(WRITE_MEMORY);
         patchedPods.values().removeIf(w -> w.at().isBefore(cutoff));
         createdClaims.values().removeIf(c -> c.at().isBefore(cutoff));
+        recycled.values().removeIf(at -> at.isBefore(cutoff));
     }
 
     /** The settings of the lowest live member with valid settings (all members agree; admission enforces it). */

@@ -5,8 +5,10 @@ import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -42,10 +44,17 @@ public record ControllerEvent(Type type, String reason, String message) {
     /** The Service the set names exists but does not select the set. */
     public static final String SERVICE_SELECTOR_MISMATCH = "ServiceSelectorMismatch";
 
+    /** A gated member waiting above a lost ordinal was deleted so its owner re-creates it there (SPEC §7.1). */
+    public static final String ORDINAL_GAP_RECYCLED = "OrdinalGapRecycled";
+    /** A gated member without a controller owner waits above a lost ordinal; the message says how to fix it. */
+    public static final String ORDINAL_GAP_STUCK = "OrdinalGapStuck";
+    /** A write of the controller failed; the message names the HTTP code and the API server's message. */
+    public static final String WRITE_FAILED = "WriteFailed";
+
     /** Every reason, for documentation and tests. */
     public static final List<String> REASONS = List.of(ORDINAL_GATE_RELEASED, WAITING_FOR_PREDECESSOR, CLAIM_CREATED,
             CLAIM_REUSED, CLAIM_TERMINATING, CLAIM_TEMPLATES_INVALID, CLAIMS_GATE_RELEASED, SERVICE_CREATED,
-            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH);
+            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH, ORDINAL_GAP_RECYCLED, ORDINAL_GAP_STUCK, WRITE_FAILED);
 
     /** The ordered gate of {@code r.pod()} was lifted. */
     public static ControllerEvent gateReleased(String set, OrderedStart.Release r) {
@@ -132,5 +141,56 @@ public record ControllerEvent(Type type, String reason, String message) {
                 + " does not select " + SET_LABEL + "=" + set + " (selector " + (selector == null || selector.isEmpty()
                         ? "none" : new TreeMap<>(selector)) + "), so it publishes no DNS records for this set's pods;"
                 + " Ordinal never changes an existing Service");
+    }
+
+    /** {@code r.pod()} was deleted because ordinal {@code r.gap()} below it was lost. */
+    public static ControllerEvent gapRecycled(String set, String namespace, GapHealing.Recycle r) {
+        return new ControllerEvent(Type.Normal, ORDINAL_GAP_RECYCLED, "Deleted " + r.pod() + " (never started, "
+                + ORDERED_GATE + " still set) so that its owner " + r.controller() + " re-creates it at the lowest"
+                + " free ordinal: " + PodNames.podName(set, r.gap()) + " has had no pod and no reservation for "
+                + seconds(r.freeFor()) + " (admitted but never stored: ResourceQuota, another webhook or a storage"
+                + " error rejected it after Ordinal named it), and OrderedReady would hold " + r.pod()
+                + " behind it forever");
+    }
+
+    /** {@code o.pod()} waits above lost ordinal {@code o.gap()} and has no owner that would re-create it. */
+    public static ControllerEvent gapStuck(String set, String namespace, GapHealing.OwnerMissing o) {
+        String missing = PodNames.podName(set, o.gap());
+        return new ControllerEvent(Type.Warning, ORDINAL_GAP_STUCK, o.pod() + " waits for " + missing + ", which"
+                + " has had no pod and no reservation for " + seconds(o.freeFor()) + " (admitted but never stored:"
+                + " ResourceQuota, another webhook or a storage error rejected it after Ordinal named it), so "
+                + o.pod() + " will never start. It has no controller owner, so Ordinal does not delete it. Fix: "
+                + "kubectl delete pod " + o.pod() + " -n " + namespace + ", then create it again from its manifest"
+                + " (with metadata.generateName: " + set + "-, it gets " + missing + ")");
+    }
+
+    /**
+     * A write failed with {@code f}; {@code identity} is the user the controller acts as, when known. A 403 on a gate
+     * removal says which setting lets that user lift Ordinal's gates; an RBAC 403 which ClusterRole to extend.
+     */
+    public static ControllerEvent writeFailed(WriteFailure f, Optional<String> identity) {
+        StringBuilder m = new StringBuilder().append(capitalized(f.action())).append(" failed: ").append(f.cause())
+                .append(": ").append(f.message() == null || f.message().isBlank() ? "(no message)" : f.message());
+        if (f.code() == WriteFailure.FORBIDDEN) {
+            String who = identity.map(u -> "\"" + u + "\"").orElse("(identity unknown)");
+            if (f.rbac()) {
+                m.append("; the controller acts as ").append(who).append(": grant the verb in ClusterRole ordinal"
+                        + " (deploy/base/clusterrole.yaml)");
+            } else if (f.write() == WriteFailure.Write.REMOVE_GATE) {
+                m.append("; the controller acts as ").append(who).append(": add it to ordinal.controller-users"
+                        + " (env ORDINAL_CONTROLLER_USERS) on every Ordinal replica");
+            } else {
+                m.append("; the controller acts as ").append(who);
+            }
+        }
+        return new ControllerEvent(Type.Warning, WRITE_FAILED, m.append("; retrying with backoff").toString());
+    }
+
+    private static String capitalized(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static String seconds(Duration d) {
+        return Math.max(1, d.toSeconds()) + "s";
     }
 }

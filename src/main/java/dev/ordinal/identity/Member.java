@@ -5,6 +5,7 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
@@ -14,6 +15,8 @@ import io.fabric8.kubernetes.api.model.PodSchedulingGate;
  *
  * @param readySince when the Ready condition last became true, or null when not ready or unknown
  * @param settings the pod's parsed settings, or null when its annotations are invalid (it predates Ordinal)
+ * @param controller the pod's controller owner as {@code Kind/name} (the ownerReference with {@code controller: true},
+ *     a ReplicaSet or Job, say), or null when nothing controls it and nobody would re-create it
  */
 public record Member(
         String name,
@@ -24,7 +27,14 @@ public record Member(
         boolean runningAndReady,
         Instant readySince,
         SetSettings settings,
-        List<String> schedulingGates) {
+        List<String> schedulingGates,
+        String controller) {
+
+    /** A member without a controller owner. */
+    public Member(String name, String uid, int ordinal, boolean terminating, String phase, boolean runningAndReady,
+            Instant readySince, SetSettings settings, List<String> schedulingGates) {
+        this(name, uid, ordinal, terminating, phase, runningAndReady, readySince, settings, schedulingGates, null);
+    }
 
     /** Summarizes {@code pod}; the ordinal is -1 when its name is not {@code S-n}. */
     public static Member of(Pod pod, String set) {
@@ -39,7 +49,20 @@ public record Member(
                 pod.getStatus() == null ? null : pod.getStatus().getPhase(), ready,
                 ready ? readySince(pod) : null,
                 parsed instanceof SettingsParser.Result.Valid valid ? valid.settings() : null,
-                gates);
+                gates, controllerOf(pod));
+    }
+
+    /** The ownerReference of {@code pod} with {@code controller: true} as {@code Kind/name}, or null when none. */
+    public static String controllerOf(Pod pod) {
+        if (pod.getMetadata().getOwnerReferences() == null) {
+            return null;
+        }
+        for (OwnerReference ref : pod.getMetadata().getOwnerReferences()) {
+            if (ref != null && Boolean.TRUE.equals(ref.getController())) {
+                return ref.getKind() + "/" + ref.getName();
+            }
+        }
+        return null;
     }
 
     /** True once the pod has a deletion timestamp. */

@@ -41,7 +41,8 @@ class LeaderElectionTest {
 
     static ControllerSettings settings(String ns) {
         return new ControllerSettings(ns, "ordinal-controller", "unset", Duration.ofSeconds(4), Duration.ofSeconds(3),
-                Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5));
+                Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5),
+                Duration.ofSeconds(15));
     }
 
     @Test

@@ -5,15 +5,20 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 
+import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.deploy.ExpectedRbac;
 import dev.ordinal.deploy.ExpectedRbac.Permission;
 import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.identity.GapHealing;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,6 +26,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
@@ -42,6 +48,9 @@ class RbacCoverageTest {
     @KubernetesTestServer
     KubernetesServer server;
 
+    @Inject
+    ClusterView view;
+
     @Test
     void theAppUsesExactlyThePermissionsDeployGrants() throws Exception {
         KubernetesClient harness = client(HARNESS);
@@ -59,6 +68,20 @@ class RbacCoverageTest {
         cluster.ready(ns, "web-0");
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> harness.pods().inNamespace(ns).withName("web-1").get()
                 .getSpec().getSchedulingGates().isEmpty());
+        // Gap healing deletes pods: set "db" has a gated, ReplicaSet-owned db-2 above a db-1 that nobody created. The
+        // application's controller counts a gap as lost after reservation-ttl (15 s) plus the margin; a controller of
+        // the same code with a zero TTL (its own Lease, this namespace only) acts after the margin alone.
+        cluster.create(ns, PodFixtures.stored("db", 0).ready().build());
+        cluster.create(ns, PodFixtures.stored("db", 2).gate(OrdinalKeys.ORDERED_GATE).ownedBy("ReplicaSet", "db-rs")
+                .pending().build());
+        try (OrdinalController healer = new OrdinalController(server.getClient(),
+                ControllerTestSupport.scoped(ClusterReader.of(view), ns),
+                LeaderElectionTest.settings(ns).withIdentity("rbac-gap").withReservationTtl(Duration.ZERO),
+                new SimpleMeterRegistry(), Clock.systemUTC())) {
+            healer.start();
+            await().atMost(ControllerTestSupport.TIMEOUT.plus(GapHealing.MARGIN))
+                    .until(() -> harness.pods().inNamespace(ns).withName("db-2").get() == null);
+        }
         // A repeated event is a patch of the first one: drive the app's recorder (not the harness) through it.
         try (KubernetesClient code = client("ordinal-event-recorder")) {
             EventRecorder recorder = new EventRecorder(code, "rbac-test", Clock.systemUTC());

@@ -25,9 +25,14 @@ public final class ExpectedRbac {
     /** Name of the leader-election Lease; the Role limits get and patch to it. */
     public static final String LEASE_NAME = "ordinal-controller";
 
-    /** ClusterRole {@code ordinal}: informers, gate lifting, claim and Service creation, events. */
+    /**
+     * ClusterRole {@code ordinal}: informers, gate lifting, gap healing (delete a gated pod that never started so its
+     * owner re-creates it at a lost ordinal), claim and Service creation, events. Not listed: authentication.k8s.io
+     * {@code selfsubjectreviews} {@code create}, which the controller sends only to name itself in a 403 Warning
+     * that does not name it; Kubernetes grants it to every authenticated user (ClusterRole system:basic-user).
+     */
     public static final Set<Permission> CLUSTER_ROLE = union(
-            permissions("", "pods", "list", "watch", "patch"),
+            permissions("", "pods", "list", "watch", "patch", "delete"),
             permissions("", "persistentvolumeclaims", "list", "watch", "create"),
             permissions("", "services", "list", "watch", "create"),
             permissions("", "events", "create", "patch"));

@@ -14,10 +14,14 @@ final class Controllers {
     private Controllers() {
     }
 
-    /** Settings of controller {@code identity}, Lease in {@code ns}, with the timings of ControllerTestProfile. */
+    /**
+     * Settings of controller {@code identity}, Lease in {@code ns}, with the timings of ControllerTestProfile and the
+     * reservation TTL of FaultsProfile.
+     */
     static ControllerSettings settings(String ns, String identity) {
         return new ControllerSettings(ns, "ordinal-controller", identity, LEASE_DURATION, Duration.ofSeconds(3),
-                Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5));
+                Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5),
+                Duration.parse("PT" + FaultsProfile.RESERVATION_TTL));
     }
 
     /** A reader that sees only namespace {@code ns}, so a test's controllers leave other tests' sets alone. */

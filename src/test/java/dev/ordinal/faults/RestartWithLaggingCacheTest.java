@@ -120,6 +120,11 @@ class RestartWithLaggingCacheTest {
             }
 
             @Override
+            public java.util.Set<Integer> reserved(SetKey key) {
+                return reader.reserved(key);
+            }
+
+            @Override
             public void onSetChange(Consumer<SetKey> listener) {
                 reader.onSetChange(listener);
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,5 +77,73 @@ class ControllerEventTest {
         assertThat(e.type().name()).isEqualTo(type);
         assertThat(e.message()).contains(detail);
         assertThat(ControllerEvent.REASONS).contains(reason);
+    }
+
+    static Stream<Arguments> requesters() {
+        return Stream.of(
+                Arguments.of("Ordinal's own webhook names the requester", "admission webhook \"validate.ordinal.dev\""
+                        + " denied the request: " + gateDenial("system:serviceaccount:apps:deployer"),
+                        "system:serviceaccount:apps:deployer"),
+                Arguments.of("the RBAC authorizer names the user", "pods \"web-1\" is forbidden: User"
+                        + " \"system:serviceaccount:ordinal-system:ordinal\" cannot patch resource \"pods\" in API"
+                        + " group \"\" in the namespace \"default\"", "system:serviceaccount:ordinal-system:ordinal"),
+                Arguments.of("another webhook's denial names nobody", "admission webhook \"policy.example.com\""
+                        + " denied the request: no", null));
+    }
+
+    /** The message UpdateRules really gives when {@code user} lifts a gate: the test follows it if it changes. */
+    static String gateDenial(String user) {
+        io.fabric8.kubernetes.api.model.Pod before = dev.ordinal.support.PodFixtures.stored("web", 1)
+                .gate(OrdinalKeys.ORDERED_GATE).build();
+        io.fabric8.kubernetes.api.model.Pod after = dev.ordinal.support.PodFixtures.stored("web", 1).build();
+        Decision d = UpdateRules.validate(before, after, user, List.of("system:serviceaccount:ordinal-system:ordinal"));
+        assertThat(d).isInstanceOf(Decision.Deny.class);
+        return ((Decision.Deny) d).message();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requesters")
+    void aForbiddenMessageNamesTheRequesterWhenItCan(String name, String message, String want) {
+        assertThat(WriteFailure.requesterNamedIn(message).orElse(null)).as("requester in %s", message).isEqualTo(want);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aForbiddenGateRemovalNamesTheIdentityAndTheSettingToFix() {
+        WriteFailure f = new WriteFailure(WriteFailure.Write.REMOVE_GATE, "web-1", "web-1", OrdinalKeys.ORDERED_GATE,
+                403, "Forbidden", gateDenial("system:serviceaccount:apps:deployer"));
+        ControllerEvent e = ControllerEvent.writeFailed(f, Optional.of("system:serviceaccount:apps:deployer"));
+        assertThat(e.type()).isEqualTo(ControllerEvent.Type.Warning);
+        assertThat(e.reason()).isEqualTo(ControllerEvent.WRITE_FAILED);
+        assertThat(e.message()).startsWith("Removing scheduling gate ordinal.dev/ordered from pod web-1 failed: HTTP 403"
+                + " Forbidden: scheduling gate").contains("acts as \"system:serviceaccount:apps:deployer\"",
+                        "ordinal.controller-users", "ORDINAL_CONTROLLER_USERS");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anRbacRefusalPointsAtTheClusterRole() {
+        WriteFailure f = new WriteFailure(WriteFailure.Write.DELETE_POD, "web-2", "web-2", null, 403, "Forbidden",
+                "pods \"web-2\" is forbidden: User \"sa\" cannot delete resource \"pods\"");
+        assertThat(ControllerEvent.writeFailed(f, Optional.of("sa")).message())
+                .contains("HTTP 403 Forbidden", "cannot delete resource", "ClusterRole ordinal")
+                .doesNotContain("ordinal.controller-users");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anOwnerlessStuckPodGetsTheMissingOrdinalAndTheCommand() {
+        ControllerEvent e = ControllerEvent.gapStuck("web", "shop", new GapHealing.OwnerMissing("web-2", "u", 2, 1,
+                Duration.ofSeconds(21)));
+        assertThat(e.type()).isEqualTo(ControllerEvent.Type.Warning);
+        assertThat(e.reason()).isEqualTo(ControllerEvent.ORDINAL_GAP_STUCK);
+        assertThat(e.message()).startsWith("web-2 waits for web-1, which has had no pod and no reservation for 21s")
+                .contains("kubectl delete pod web-2 -n shop", "generateName: web-", "it gets web-1");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRecycleNamesThePodTheOwnerAndTheGap() {
+        ControllerEvent e = ControllerEvent.gapRecycled("web", "shop", new GapHealing.Recycle("web-2", "u", 2,
+                "ReplicaSet/web-7d9c", 1, Duration.ofSeconds(21)));
+        assertThat(e.type()).isEqualTo(ControllerEvent.Type.Normal);
+        assertThat(e.reason()).isEqualTo(ControllerEvent.ORDINAL_GAP_RECYCLED);
+        assertThat(e.message()).startsWith("Deleted web-2").contains("ReplicaSet/web-7d9c", "web-1", "21s");
     }
 }

@@ -66,6 +66,14 @@ public final class PodFixtures {
         return this;
     }
 
+    /** Adds an ownerReference with {@code controller: true}, as a ReplicaSet or Job sets on the pods it creates. */
+    public PodFixtures ownedBy(String kind, String name) {
+        builder.editMetadata().addNewOwnerReference().withApiVersion("Job".equals(kind) ? "batch/v1" : "apps/v1")
+                .withKind(kind).withName(name).withUid("uid-" + name).withController(true)
+                .withBlockOwnerDeletion(true).endOwnerReference().endMetadata();
+        return this;
+    }
+
     public PodFixtures gate(String gate) {
         builder.editSpec().addNewSchedulingGate(gate).endSpec();
         return this;

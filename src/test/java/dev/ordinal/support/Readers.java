@@ -3,6 +3,7 @@ package dev.ordinal.support;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import dev.ordinal.cluster.SetKey;
@@ -43,6 +44,11 @@ public final class Readers {
             @Override
             public Optional<Service> service(String namespace, String name) {
                 return reader.service(namespace, name);
+            }
+
+            @Override
+            public Set<Integer> reserved(SetKey key) {
+                return key.namespace().equals(ns) ? reader.reserved(key) : Set.of();
             }
 
             @Override
