@@ -34,10 +34,11 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The ten scenarios of the real-control-plane issue, against real etcd, kube-apiserver, kube-controller-manager and
- * kube-scheduler, with Ordinal installed from {@code deploy/} and driven by the real kubectl. Only the kubelet is a
- * stand-in. Each scenario has its own namespace; they share one cluster and run in order, since 9 and 10 stop and
- * restart Ordinal's replicas. {@code make e2e-cluster} runs this class alone.
+ * The ten scenarios of the real-control-plane issue, and two more for the real-cluster hazards (11, 12; 5 and 6 serve
+ * both), against real etcd, kube-apiserver, kube-controller-manager and kube-scheduler, with Ordinal installed from
+ * {@code deploy/} and driven by the real kubectl. Only the kubelet is a stand-in. Each scenario has its own
+ * namespace; they share one cluster and run in order, since 9 and 10 stop and restart Ordinal's replicas.
+ * {@code make e2e-cluster} runs this class alone.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealControlPlaneIT {
@@ -416,6 +417,93 @@ class RealControlPlaneIT {
         expected.add("plain");
         // The ReplicaSet retries with its own backoff, which grew during the outage.
         awaitRunning(ns, expected, Duration.ofSeconds(180));
+    }
+
+    /**
+     * Real-cluster hazard 3: a member that sets {@code spec.nodeName} while Ordinal must gate it. Without Ordinal's
+     * check the API server would refuse it with a 422 that never mentions Ordinal; with it, kubectl shows why and
+     * what to do. A pinned member that needs no gate is created as asked.
+     */
+    @Test
+    @Order(11)
+    void pinnedMemberThatMustWaitIsRefusedWithTheReasonAndTheFix() throws Exception {
+        String ns = cluster.namespace("s11");
+        String pinned = """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: pinned-%d
+                  labels: {ordinal.dev/set: pinned}
+                  annotations: {ordinal.dev/create-service: "false"}
+                spec:
+                  nodeName: node-a
+                  containers: [{name: app, image: busybox:1.36}]
+                """;
+        Kubectl.Result refused = kubectl.runWithInput(pinned.formatted(1), "-n", ns, "apply", "-f", "-");
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.stderr()).contains("mutate.pods.ordinal.dev").contains("spec.nodeName")
+                .contains(OrdinalKeys.ORDERED_GATE).contains("ordinal.dev/ordering: deny");
+        kubectl.apply(ns, pinned.formatted(0));
+        awaitReady(ns, Set.of("pinned-0"), ROLLOUT);
+        assertThat(livePods(ns).get("pinned-0").getSpec().getNodeName()).isEqualTo("node-a");
+    }
+
+    /**
+     * Real-cluster hazard 5: another admission step (here a ValidatingAdmissionPolicy, built into the API server)
+     * refuses the controller's gate removal with a 422. The controller backs off instead of retrying every 100 ms,
+     * says why in a Warning event on the pod, and finishes once the policy is gone.
+     */
+    @Test
+    @Order(12)
+    void gateRemovalRefusedByAnotherAdmissionStepBacksOffAndSaysWhy() throws Exception {
+        String ns = cluster.namespace("s12");
+        kubectl.runWithInput("""
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicy
+                metadata: {name: frozen-gates}
+                spec:
+                  failurePolicy: Fail
+                  matchConstraints:
+                    resourceRules:
+                      - {apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods"]}
+                  validations:
+                    - expression: >-
+                        !has(oldObject.spec.schedulingGates) || (has(object.spec.schedulingGates)
+                        && size(object.spec.schedulingGates) == size(oldObject.spec.schedulingGates))
+                      message: scheduling gates are frozen in this namespace
+                      reason: Invalid
+                ---
+                apiVersion: admissionregistration.k8s.io/v1
+                kind: ValidatingAdmissionPolicyBinding
+                metadata: {name: frozen-gates}
+                spec:
+                  policyName: frozen-gates
+                  validationActions: [Deny]
+                  matchResources:
+                    namespaceSelector:
+                      matchLabels: {kubernetes.io/metadata.name: s12}
+                """, "apply", "-f", "-").orFail();
+        Thread.sleep(2_000); // the API server loads policies asynchronously
+        kubectl.apply(ns, deployment("frozen", 2, "", false));
+        awaitReady(ns, Set.of("frozen-0"), ROLLOUT);
+        Duration observed = Duration.ofSeconds(20);
+        Thread.sleep(observed.toMillis());
+        List<JsonNode> attempts = audit(e -> "patch".equals(e.path("verb").asText())
+                && ns.equals(e.path("objectRef").path("namespace").asText())
+                && "frozen-1".equals(e.path("objectRef").path("name").asText())
+                && ORDINAL_SA.equals(e.path("user").path("username").asText()));
+        System.out.println("gate removal attempts on frozen-1 in ~" + observed.toSeconds() + " s: " + attempts.size()
+                + ", codes " + attempts.stream().map(a -> a.path("responseStatus").path("code").asInt()).toList());
+        assertThat(attempts).as("refused gate removals").isNotEmpty()
+                .allMatch(a -> a.path("responseStatus").path("code").asInt() == 422);
+        assertThat(attempts.size()).as("attempts in %s with backoff (every 100 ms would be ~200)", observed)
+                .isLessThanOrEqualTo(10);
+        assertThat(events(ns, "WriteFailed")).as("Warning naming the cause")
+                .anyMatch(e -> "frozen-1".equals(e.getInvolvedObject().getName()) && e.getMessage().contains("422")
+                        && e.getMessage().contains("scheduling gates are frozen"));
+        kubectl.run("delete", "validatingadmissionpolicybinding", "frozen-gates").orFail();
+        kubectl.run("delete", "validatingadmissionpolicy", "frozen-gates").orFail();
+        awaitRunning(ns, names("frozen", 0, 2), Duration.ofSeconds(120));
     }
 
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {
