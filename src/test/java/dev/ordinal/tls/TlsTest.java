@@ -42,11 +42,11 @@ class TlsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                Files.createDirectories(LIVE);
-                Files.copy(Path.of("src/test/resources/tls/tls.crt"), LIVE.resolve("tls.crt"),
-                        StandardCopyOption.REPLACE_EXISTING);
-                Files.copy(Path.of("src/test/resources/tls/tls.key"), LIVE.resolve("tls.key"),
-                        StandardCopyOption.REPLACE_EXISTING);
+                secretVolume(Path.of("src/test/resources/tls"), "..v1");
+                Files.deleteIfExists(LIVE.resolve("tls.crt"));
+                Files.deleteIfExists(LIVE.resolve("tls.key"));
+                Files.createSymbolicLink(LIVE.resolve("tls.crt"), Path.of("..data/tls.crt"));
+                Files.createSymbolicLink(LIVE.resolve("tls.key"), Path.of("..data/tls.key"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -56,18 +56,27 @@ class TlsTest {
         }
     }
 
+    /**
+     * Lays out {@code LIVE} as the kubelet's AtomicWriter does a Secret volume: the files live in a versioned
+     * directory {@code version}, {@code ..data} links to it, and {@code tls.crt}/{@code tls.key} link through
+     * {@code ..data}. An update writes a new directory and renames a new {@code ..data} link over the old one, so a
+     * reader never sees a new key beside an old certificate. (Two file renames would: a reload between them read a
+     * mismatched pair and failed a handshake, which a real Secret update never causes.)
+     */
+    static void secretVolume(Path from, String version) throws IOException {
+        Path dir = Files.createDirectories(LIVE.resolve(version));
+        Files.copy(from.resolve("tls.crt"), dir.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(from.resolve("tls.key"), dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
+        Path next = LIVE.resolve("..data_tmp");
+        Files.deleteIfExists(next);
+        Files.createSymbolicLink(next, Path.of(version));
+        Files.move(next, LIVE.resolve("..data"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     @Test
     void servesAReplacedCertificateInAFreshHandshakeWithoutRestart() throws Exception {
         assertThat(servedSubject("TLSv1.3")).isEqualTo("CN=localhost");
-        // Write-then-rename, as the kubelet swaps a Secret volume's files atomically.
-        Files.copy(Path.of("src/test/resources/tls/reload/tls.key"), LIVE.resolve("tls.key.new"),
-                StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(Path.of("src/test/resources/tls/reload/tls.crt"), LIVE.resolve("tls.crt.new"),
-                StandardCopyOption.REPLACE_EXISTING);
-        Files.move(LIVE.resolve("tls.key.new"), LIVE.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
-        Files.move(LIVE.resolve("tls.crt.new"), LIVE.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        secretVolume(Path.of("src/test/resources/tls/reload"), "..v2");
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
                 .until(() -> servedSubject("TLSv1.3").equals("CN=ordinal-reloaded"));
     }
