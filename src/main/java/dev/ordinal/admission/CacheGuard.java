@@ -6,7 +6,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ordinal.cluster.ClusterView;
-import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
 
 /**
@@ -19,26 +18,11 @@ class CacheGuard {
     @Inject
     ClusterView view;
 
-    @Inject
-    OrdinalConfig config;
-
     /**
      * The refusal, if any, for a decision about set {@code set}; {@code unsafe} completes the sentence "… so that"
      * with what cannot be done safely (e.g. "an ordinal cannot be chosen").
      */
     Optional<Decision.Deny> refusal(String set, String whatCannotBeDone) {
-        if (!view.synced()) {
-            return Optional.of(Decision.Deny.retryLater("Ordinal's caches are still syncing ("
-                    + String.join(", ", view.unsyncedCaches()) + "); " + whatCannotBeDone + " safely yet. Retry later"));
-        }
-        ClusterView.Staleness stale = view.staleness();
-        if (stale.exceeds(config.admission().maxCacheStaleness())) {
-            return Optional.of(Decision.Deny.retryLater("Ordinal's cache is stale: " + stale.describe()
-                    + ", more than ordinal.admission.max-cache-staleness ("
-                    + config.admission().maxCacheStaleness().toSeconds() + " s). It may miss pods other replicas"
-                    + " admitted and readiness changes of set " + set + ", so " + whatCannotBeDone
-                    + " safely. Retry later"));
-        }
-        return Optional.empty();
+        return view.health().refusal(set, whatCannotBeDone);
     }
 }
