@@ -42,7 +42,7 @@ public class PodMutator {
 
     /** Decides a review; the Allow carries the mutated pod when anything changes. */
     public Decision review(ReviewRequest request) {
-        if (!request.operation().equals("CREATE")) {
+        if (request.operation() != Operation.CREATE) {
             return Decision.Allow.unchanged();
         }
         CreateRules.Prepared prepared = CreateRules.prepare(request.pod());
