@@ -75,7 +75,7 @@ public class PodMutator {
         }
         SetSnapshot snapshot = view.snapshot(key);
         Optional<Decision.Deny> tooLong = CreateRules.nameTooLong(s.set(), n);
-        Decision decision = tooLong.isPresent() ? tooLong.get() : mutate(request, s, n, snapshot, member.named());
+        Decision decision = tooLong.isPresent() ? tooLong.get() : mutate(request, member, n, snapshot);
         if (reserved) {
             if (decision instanceof Decision.Deny) {
                 view.index().release(key, n);
@@ -86,8 +86,9 @@ public class PodMutator {
         return decision;
     }
 
-    private Decision mutate(ReviewRequest request, SetSettings s, int n, SetSnapshot snapshot, boolean named) {
-        if (!named) {
+    private Decision mutate(ReviewRequest request, CreateRules.Prepared.Member member, int n, SetSnapshot snapshot) {
+        SetSettings s = member.settings();
+        if (!member.named()) {
             // A generateName pod in deny mode is refused here already, before it holds a reservation that would push
             // its retries to a higher ordinal; the validating webhook enforces the same rule for named pods.
             Optional<Decision.Deny> waiting = CreateRules.waitingForPredecessor(s, snapshot, n);
@@ -95,9 +96,9 @@ public class PodMutator {
                 return waiting.get();
             }
         }
-        List<String> claimNames = PodIdentity.claimNames(request.pod(), s, n);
+        List<String> claimNames = member.claimNames(n);
         Set<String> existing = claimNames.stream().filter(c -> view.claimExists(request.namespace(), c))
                 .collect(Collectors.toSet());
-        return PodIdentity.mutate(request.pod(), s, n, snapshot, existing::contains);
+        return PodIdentity.mutate(request.pod(), member, n, snapshot, existing::contains);
     }
 }
