@@ -4,10 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -28,6 +31,7 @@ import dev.ordinal.identity.CacheHealth;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.ServiceFacts;
 import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.SetView;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -285,14 +289,41 @@ public class ClusterView {
         return new CacheHealth(unsyncedCaches(), staleness(), config.admission().maxCacheStaleness());
     }
 
-    /** The pods-by-set index and this replica's reservations. */
-    public SetIndex index() {
+    /**
+     * The pods-by-set index, for {@link IndexReservations} only: its reservations are reached through
+     * {@link OrdinalReservations}. A method, not a field, so the call goes through the CDI client proxy.
+     */
+    SetIndex index() {
         return index;
+    }
+
+    /** Every set that has or had pods in the cache. */
+    public Collection<SetKey> sets() {
+        return index.sets();
+    }
+
+    /** Ordinals of {@code key} this replica holds for pods it admitted and has not seen stored yet (unexpired). */
+    public Set<Integer> reserved(SetKey key) {
+        return index.reserved(key, clock.instant());
     }
 
     /** An immutable view of set {@code key}. */
     public SetSnapshot snapshot(SetKey key) {
         return index.snapshot(key);
+    }
+
+    /**
+     * Everything admission needs to know about set {@code key} for one review, read once: its snapshot, which of
+     * {@code claimNames} exist in its namespace, the facts about Service {@code service}, and the caches' health.
+     */
+    public SetView read(SetKey key, String service, Collection<String> claimNames) {
+        Set<String> existing = new HashSet<>();
+        for (String claim : claimNames) {
+            if (claimExists(key.namespace(), claim)) {
+                existing.add(claim);
+            }
+        }
+        return new SetView(index.snapshot(key), existing, serviceFacts(key.namespace(), service, key.set()), health());
     }
 
     /** True when the PVC {@code namespace/name} is in the cache. */
