@@ -210,8 +210,8 @@ public class ClusterView {
 
     /**
      * How stale the caches admission decides from (pods, PVCs) are now: the longest time one of their watches has
-     * been disconnected from the API server. {@link CacheHealth.Staleness#age()} is zero while every watch is connected and
-     * before the first sync (readiness and admission handle that case on their own).
+     * been disconnected from the API server. {@link CacheHealth.Staleness#age()} is zero while every watch is
+     * connected and before the first sync (readiness and admission handle that case on their own).
      */
     public CacheHealth.Staleness staleness() {
         Map<String, Duration> disconnected = new LinkedHashMap<>();

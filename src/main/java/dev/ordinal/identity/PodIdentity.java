@@ -65,8 +65,9 @@ public final class PodIdentity {
 
     /**
      * Mutates a copy of {@code pod} into member {@code S-n}; {@code member} is what {@link CreateRules#prepare} made of
-     * it. {@code claimExists} tells whether a PVC of that name is in the cache. Gates are only ever added here, never removed, so running this again on its own output with the
-     * same cluster state changes nothing (re-invocation is a no-op).
+     * it. {@code claimExists} tells whether a PVC of that name is in the cache. Gates are only ever added here, never
+     * removed, so running this again on its own output with the same cluster state changes nothing (re-invocation is
+     * a no-op).
      */
     public static Decision mutate(Pod pod, CreateRules.Prepared.Member member, int n, SetSnapshot snapshot,
             Predicate<String> claimExists) {

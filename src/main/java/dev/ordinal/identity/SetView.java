@@ -5,8 +5,8 @@ import java.util.Set;
 /**
  * What admission knows about one set for one review, read from the caches in one go and never changed: the set's
  * snapshot, which of the pod's claims exist, the facts about its headless Service, and whether the caches may be
- * trusted at all. The pure rules ({@link CreateRules#mutate}, {@link CreateRules#validate(io.fabric8.kubernetes.api.model.Pod,
- * CreateRules.Prepared.Member, SetView)}) decide from it and the pod alone.
+ * trusted at all. The pure rules ({@link CreateRules#mutate}, {@code CreateRules.validate}) decide from it and the
+ * pod alone.
  *
  * @param existingClaims the names, among those asked for, of the PVCs that exist in the pod's namespace
  */
