@@ -10,23 +10,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** Prometheus metrics of the webhooks: requests by decision, latency, ordinals assigned. */
+/** Prometheus metrics of the webhooks: requests by decision, latency (ordinals assigned: {@code IndexReservations}). */
 @ApplicationScoped
 public class AdmissionMetrics {
 
     @Inject
     MeterRegistry registry;
 
-    private Counter ordinalsAssigned;
     // Meters looked up once per tag combination: building a Meter.Id on every request is measurable at 10k req/s.
     private final java.util.Map<String, Counter> requests = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<String, Timer> durations = new java.util.concurrent.ConcurrentHashMap<>();
-
-    @jakarta.annotation.PostConstruct
-    void init() {
-        ordinalsAssigned = Counter.builder("ordinal.ordinals.assigned")
-                .description("Ordinals handed out to generateName pods (not counting dryRun)").register(registry);
-    }
 
     /** Records one review of {@code webhook} (mutate, validate) that ended in {@code decision}. */
     public void reviewed(String webhook, String operation, Decision decision, boolean patched, Duration took) {
@@ -50,10 +43,5 @@ public class AdmissionMetrics {
     /** Records a request cut off by {@code ordinal.admission.request-deadline}. */
     public void deadlineExceeded() {
         requests.computeIfAbsent("deadline", k -> registry.counter("ordinal.admission.deadline.exceeded")).increment();
-    }
-
-    /** Records an ordinal handed out. */
-    public void ordinalAssigned() {
-        ordinalsAssigned.increment();
     }
 }

@@ -1,27 +1,22 @@
 package dev.ordinal.admission;
 
-import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.OrdinalReservations;
+import dev.ordinal.cluster.Reservation;
 import dev.ordinal.cluster.SetKey;
-import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
-import dev.ordinal.identity.Ordinals;
-import dev.ordinal.identity.PodIdentity;
-import dev.ordinal.identity.SetSettings;
-import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.SetView;
 
 /**
- * The mutating webhook's adapter (SPEC §3.1): one snapshot read, the pure rules, and the reservation that keeps two
- * concurrent requests of this process off the same ordinal.
+ * The mutating webhook's adapter (SPEC §3.1): reserve, read once, decide purely, settle. The reservation keeps two
+ * concurrent requests of this process off the same ordinal; it is settled in one place, a {@code finally}, so every
+ * path that does not admit gives it back.
  */
 @ApplicationScoped
 public class PodMutator {
@@ -30,74 +25,31 @@ public class PodMutator {
     ClusterView view;
 
     @Inject
-    OrdinalConfig config;
-
-    @Inject
-    AdmissionMetrics metrics;
-
-    @Inject
-    CacheGuard guard;
-
-    Clock clock = Clock.systemUTC();
+    OrdinalReservations reservations;
 
     /** Decides a review; the Allow carries the mutated pod when anything changes. */
     public Decision review(ReviewRequest request) {
-        if (!request.operation().equals("CREATE")) {
+        if (request.operation() != Operation.CREATE) {
             return Decision.Allow.unchanged();
         }
         CreateRules.Prepared prepared = CreateRules.prepare(request.pod());
-        if (prepared instanceof CreateRules.Prepared.NotMember) {
-            return Decision.Allow.unchanged();
+        if (!(prepared instanceof CreateRules.Prepared.Member member)) {
+            return CreateRules.Prepared.notAMember(prepared);
         }
-        if (prepared instanceof CreateRules.Prepared.Rejected rejected) {
-            return rejected.deny();
-        }
-        CreateRules.Prepared.Member member = (CreateRules.Prepared.Member) prepared;
-        SetSettings s = member.settings();
         SetKey key = new SetKey(request.namespace(), member.set());
-        Optional<Decision.Deny> unsafe = guard.refusal(s.set(), "an ordinal and the start order cannot be chosen");
-        if (unsafe.isPresent()) {
-            return unsafe.get();
+        // The choice of a free ordinal and its hold are one atomic step of the reservation owner; it comes before
+        // the read, so the snapshot the rule sees is at least as new as the one the ordinal was chosen from.
+        Reservation reservation = member.named() ? Reservation.named(key, member.ordinal())
+                : reservations.reserve(key, member.settings().startOrdinal(), request.dryRun());
+        boolean admitted = false;
+        try {
+            SetView set = view.read(key, member.settings().service(),
+                    reservation.ordinal() < 0 ? List.of() : member.claimNames(reservation.ordinal()));
+            Decision decision = CreateRules.mutate(request.pod(), member, reservation.assignment(), set);
+            admitted = decision instanceof Decision.Allow;
+            return decision;
+        } finally {
+            reservations.settle(reservation, admitted);
         }
-        int n = member.ordinal();
-        boolean reserved = false;
-        if (!member.named()) {
-            Ordinals.Assignment assignment = view.index().assign(key, s.startOrdinal(), !request.dryRun(),
-                    clock.instant(), config.admission().reservationTtl());
-            if (assignment instanceof Ordinals.Assignment.HeldByTerminating held) {
-                return CreateRules.heldByTerminating(s.set(), held.ordinal(), held.holder());
-            }
-            if (assignment instanceof Ordinals.Assignment.Exhausted) {
-                return Decision.Deny.forbidden("set " + s.set() + " has no free ordinal that fits a 32-bit integer");
-            }
-            n = ((Ordinals.Assignment.Assigned) assignment).ordinal();
-            reserved = !request.dryRun();
-        }
-        SetSnapshot snapshot = view.snapshot(key);
-        Optional<Decision.Deny> tooLong = CreateRules.nameTooLong(s.set(), n);
-        Decision decision = tooLong.isPresent() ? tooLong.get() : mutate(request, s, n, snapshot, member.named());
-        if (reserved) {
-            if (decision instanceof Decision.Deny) {
-                view.index().release(key, n);
-            } else {
-                metrics.ordinalAssigned();
-            }
-        }
-        return decision;
-    }
-
-    private Decision mutate(ReviewRequest request, SetSettings s, int n, SetSnapshot snapshot, boolean named) {
-        if (!named) {
-            // A generateName pod in deny mode is refused here already, before it holds a reservation that would push
-            // its retries to a higher ordinal; the validating webhook enforces the same rule for named pods.
-            Optional<Decision.Deny> waiting = CreateRules.waitingForPredecessor(s, snapshot, n);
-            if (waiting.isPresent()) {
-                return waiting.get();
-            }
-        }
-        List<String> claimNames = PodIdentity.claimNames(request.pod(), s, n);
-        Set<String> existing = claimNames.stream().filter(c -> view.claimExists(request.namespace(), c))
-                .collect(Collectors.toSet());
-        return PodIdentity.mutate(request.pod(), s, n, snapshot, existing::contains);
     }
 }

@@ -1,16 +1,24 @@
 package dev.ordinal.admission;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.OrdinalReservations;
+import dev.ordinal.cluster.Reservation;
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.UpdateRules;
 
-/** The validating webhook's adapter (SPEC §3.2): one snapshot read, then the pure CREATE or UPDATE rule. */
+/**
+ * The validating webhook's adapter (SPEC §3.2): read once, then the pure CREATE or UPDATE rule. It writes nothing
+ * itself: a CREATE it denies is reported to the reservation owner ({@link OrdinalReservations#settle}), which gives
+ * back the ordinal the mutating webhook of this replica may hold for the pod, since the pod will not be stored.
+ */
 @ApplicationScoped
 public class PodValidator {
 
@@ -18,39 +26,44 @@ public class PodValidator {
     ClusterView view;
 
     @Inject
-    OrdinalConfig config;
+    OrdinalReservations reservations;
 
     @Inject
-    CacheGuard guard;
+    OrdinalConfig config;
 
     /** Decides a review; never mutates. */
     public Decision review(ReviewRequest request) {
-        return switch (request.operation()) {
-            case "CREATE" -> validateCreate(request);
-            case "UPDATE" -> UpdateRules.validate(request.oldPod(), request.pod(), request.username(),
-                    config.controllerUsers());
-            default -> Decision.Allow.unchanged();
-        };
+        switch (request.operation()) {
+            case CREATE:
+                return validateCreate(request);
+            case UPDATE:
+                return UpdateRules.validate(request.oldPod(), request.pod(), request.username(),
+                        config.controllerUsers());
+            default:
+                return Decision.Allow.unchanged();
+        }
     }
 
     private Decision validateCreate(ReviewRequest request) {
         CreateRules.Prepared prepared = CreateRules.prepare(request.pod());
-        if (prepared instanceof CreateRules.Prepared.NotMember) {
-            return Decision.Allow.unchanged();
+        if (!(prepared instanceof CreateRules.Prepared.Member member)) {
+            return CreateRules.Prepared.notAMember(prepared);
         }
-        if (prepared instanceof CreateRules.Prepared.Rejected rejected) {
-            return rejected.deny();
-        }
-        CreateRules.Prepared.Member member = (CreateRules.Prepared.Member) prepared;
         SetKey key = new SetKey(request.namespace(), member.set());
-        Decision decision = guard.refusal(member.set(), "the pod cannot be checked against set " + member.set())
-                .<Decision>map(deny -> deny)
-                .orElseGet(() -> CreateRules.validate(request.pod(), member, view.snapshot(key),
-                        view.serviceFacts(request.namespace(), member.settings().service(), member.set())));
-        if (decision instanceof Decision.Deny && member.named() && !request.dryRun()) {
-            // The pod will not be stored, so free the ordinal this replica may have reserved for it at mutation.
-            view.index().release(key, member.ordinal());
+        if (!member.named()) {
+            // The mutating webhook names every member; without a name there is no ordinal anyone holds.
+            return CreateRules.validate(request.pod(), member, view.read(key, member.settings().service(),
+                    List.of()));
         }
-        return decision;
+        Reservation reservation = Reservation.mutatedEarlier(key, member.ordinal(), request.dryRun());
+        boolean admitted = false;
+        try {
+            Decision decision = CreateRules.validate(request.pod(), member,
+                    view.read(key, member.settings().service(), List.of()));
+            admitted = decision instanceof Decision.Allow;
+            return decision;
+        } finally {
+            reservations.settle(reservation, admitted);
+        }
     }
 }

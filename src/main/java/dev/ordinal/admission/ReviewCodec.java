@@ -2,7 +2,7 @@ package dev.ordinal.admission;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,28 +16,20 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 
 /**
- * AdmissionReview plumbing: raw bytes in, {@link ReviewRequest} or a reason out; a {@link Decision} in, the
- * response review out. The uid is captured first so every answer after that can echo it.
+ * AdmissionReview decoding: raw bytes in, {@link ReviewRequest} or a reason out ({@link ReviewFinisher} writes the
+ * answer). The uid is captured first so every answer after that can echo it.
  */
 @ApplicationScoped
 public class ReviewCodec {
 
     public static final String API_VERSION = "admission.k8s.io/v1";
-    private static final Set<String> OPERATIONS = Set.of("CREATE", "UPDATE", "DELETE", "CONNECT");
 
     @Inject
     ObjectMapper mapper;
@@ -113,8 +105,9 @@ public class ReviewCodec {
                     + " (check the rules of Ordinal's webhook configurations)");
         }
         JsonNode operationNode = request.get("operation");
-        String operation = operationNode == null ? null : operationNode.asText(null);
-        if (operation == null || !operationNode.isTextual() || !OPERATIONS.contains(operation)) {
+        Optional<Operation> parsedOperation = operationNode == null || !operationNode.isTextual() ? Optional.empty()
+                : Operation.of(operationNode.asText());
+        if (parsedOperation.isEmpty()) {
             return refused(uid, apiVersion, "request.operation " + describe(operationNode)
                     + " is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
         }
@@ -134,18 +127,18 @@ public class ReviewCodec {
         JsonNode usernameNode = request.path("userInfo").get("username");
         String username = usernameNode != null && usernameNode.isTextual() ? usernameNode.asText() : null;
 
-        boolean needsObject = operation.equals("CREATE") || operation.equals("UPDATE");
+        Operation operation = parsedOperation.get();
         JsonNode object = request.get("object");
         Pod pod = null;
         Pod oldPod = null;
-        if (needsObject) {
+        if (operation.carriesObject()) {
             PodOrProblem parsed = pod(object, "request.object", operation);
             if (parsed.problem() != null) {
                 return refused(uid, apiVersion, parsed.problem());
             }
             pod = parsed.pod();
         }
-        if (operation.equals("UPDATE")) {
+        if (operation == Operation.UPDATE) {
             PodOrProblem parsed = pod(request.get("oldObject"), "request.oldObject", operation);
             if (parsed.problem() != null) {
                 return refused(uid, apiVersion, parsed.problem());
@@ -159,7 +152,7 @@ public class ReviewCodec {
     private record PodOrProblem(Pod pod, String problem) {
     }
 
-    private PodOrProblem pod(JsonNode node, String field, String operation) {
+    private PodOrProblem pod(JsonNode node, String field, Operation operation) {
         if (node == null || node.isNull()) {
             return new PodOrProblem(null, field + " is required for " + operation);
         }
@@ -191,38 +184,6 @@ public class ReviewCodec {
         return new Decoded.Refused(uid, apiVersion, Decision.Deny.badRequest(message));
     }
 
-    /** The review answering {@code uid} with {@code decision}; {@code patch} is null or a non-empty JSON Patch. */
-    public AdmissionReview respond(String uid, String apiVersion, Decision decision, ArrayNode patch) {
-        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid);
-        if (decision instanceof Decision.Deny deny) {
-            response.withAllowed(false).withStatus(status(deny));
-        } else {
-            response.withAllowed(true);
-            if (patch != null && !patch.isEmpty()) {
-                response.withPatchType("JSONPatch")
-                        .withPatch(java.util.Base64.getEncoder().encodeToString(patch.toString().getBytes(
-                                java.nio.charset.StandardCharsets.UTF_8)));
-            }
-        }
-        if (!decision.warnings().isEmpty()) {
-            response.withWarnings(decision.warnings());
-        }
-        AdmissionResponse built = response.build();
-        return new AdmissionReviewBuilder().withApiVersion(apiVersion).withKind("AdmissionReview")
-                .withResponse(built).build();
-    }
-
-    /** The body of an HTTP 400 for a request that is not an AdmissionReview: a Kubernetes Status. */
-    public Status notAReview(String message) {
-        return new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest").withMessage(message)
-                .build();
-    }
-
-    private static Status status(Decision.Deny deny) {
-        return new StatusBuilder().withStatus("Failure").withCode(deny.code()).withReason(deny.reason())
-                .withMessage(deny.message()).build();
-    }
-
     /**
      * The request uid of an oversized body, read by streaming through all of it without building a tree. Null unless
      * the tree path would take the body as an AdmissionReview too: valid JSON, an object with {@code kind}
@@ -234,22 +195,19 @@ public class ReviewCodec {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
-            String kind = null;
-            String uid = null;
-            boolean request = false;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken value = p.nextToken();
+            String[] kind = { null };
+            String[] uid = { null };
+            boolean[] request = { false };
+            readFields(p, (field, value) -> {
                 if ("kind".equals(field)) {
-                    kind = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    kind[0] = value == JsonToken.VALUE_STRING ? p.getText() : null;
                 } else if ("request".equals(field)) {
-                    request = value == JsonToken.START_OBJECT;
-                    uid = request ? requestUid(p) : null;
-                } else {
-                    p.skipChildren();
+                    request[0] = value == JsonToken.START_OBJECT;
+                    uid[0] = request[0] ? requestUid(p) : null;
                 }
-            }
-            return "AdmissionReview".equals(kind) && request && uid != null && !uid.isBlank() ? uid : null;
+            });
+            return "AdmissionReview".equals(kind[0]) && request[0] && uid[0] != null && !uid[0].isBlank() ? uid[0]
+                    : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -257,16 +215,31 @@ public class ReviewCodec {
 
     /** Reads the request object the parser is at to its end; its last string {@code uid}, or null. */
     private static String requestUid(JsonParser p) throws IOException {
-        String uid = null;
+        String[] uid = { null };
+        readFields(p, (field, value) -> {
+            if ("uid".equals(field)) {
+                uid[0] = value == JsonToken.VALUE_STRING ? p.getText() : null;
+            }
+        });
+        return uid[0];
+    }
+
+    /** Called with each field of a streamed JSON object: its name and the first token of its value. */
+    private interface FieldReader {
+        void read(String field, JsonToken value) throws IOException;
+    }
+
+    /**
+     * Reads the object whose start the parser has passed to its end, handing each field to {@code reader}; whatever
+     * of a value the reader leaves unread is skipped, so the last of duplicate keys wins, as in a tree.
+     */
+    private static void readFields(JsonParser p, FieldReader reader) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
-            if ("uid".equals(field)) {
-                uid = value == JsonToken.VALUE_STRING ? p.getText() : null;
-            }
+            reader.read(field, value);
             p.skipChildren();
         }
-        return uid;
     }
 
     /**

@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 public record ReviewRequest(
         String uid,
         String apiVersion,
-        String operation,
+        Operation operation,
         String namespace,
         String username,
         boolean dryRun,

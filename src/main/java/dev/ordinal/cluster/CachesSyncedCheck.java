@@ -1,8 +1,5 @@
 package dev.ordinal.cluster;
 
-import java.time.Duration;
-import java.util.List;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -11,13 +8,14 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.CacheHealth;
 
 /**
  * Readiness is DOWN until every informer cache has synced, and names the ones that lag. It is DOWN again while a
  * decision cache (pods, PVCs) has been disconnected from the API server for longer than
  * {@code ordinal.admission.max-cache-staleness}: such a replica denies every member pod creation anyway, so the
- * webhook Service should send the API server to a replica that still sees the cluster (docs/reliability.md).
+ * webhook Service should send the API server to a replica that still sees the cluster (docs/reliability.md). The
+ * rule is {@link CacheHealth#ready()}, the same one admission refuses by.
  */
 @Readiness
 @ApplicationScoped
@@ -26,23 +24,18 @@ public class CachesSyncedCheck implements HealthCheck {
     @Inject
     ClusterView view;
 
-    @Inject
-    OrdinalConfig config;
-
     @Override
     public HealthCheckResponse call() {
-        List<String> lagging = view.unsyncedCaches();
-        HealthCheckResponseBuilder builder = HealthCheckResponse.named("ordinal-caches");
-        if (!lagging.isEmpty()) {
-            return builder.down().withData("waitingFor", String.join(",", lagging)).build();
+        CacheHealth health = view.health();
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("ordinal-caches").status(health.ready());
+        if (!health.synced()) {
+            return builder.withData("waitingFor", String.join(",", health.unsynced())).build();
         }
-        ClusterView.Staleness stale = view.staleness();
-        Duration bound = config.admission().maxCacheStaleness();
-        builder.status(!stale.exceeds(bound));
+        CacheHealth.Staleness stale = health.staleness();
         if (!stale.disconnected().isEmpty()) {
             builder.withData("disconnected", stale.disconnectedList())
-                    .withData("staleSeconds", ClusterView.ceilSeconds(stale.age()))
-                    .withData("maxCacheStalenessSeconds", bound.toSeconds());
+                    .withData("staleSeconds", CacheHealth.ceilSeconds(stale.age()))
+                    .withData("maxCacheStalenessSeconds", health.maxStaleness().toSeconds());
         }
         return builder.build();
     }

@@ -4,10 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -24,9 +27,11 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.CacheHealth;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.ServiceFacts;
 import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.SetView;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -47,8 +52,6 @@ import io.quarkus.runtime.StartupEvent;
 public class ClusterView {
 
     private static final Logger LOG = Logger.getLogger(ClusterView.class);
-    /** The caches admission decides from: member pods (ordinals, holders, readiness) and PVCs (the claims gate). */
-    static final List<String> DECISION_CACHES = List.of("pods", "persistentvolumeclaims");
     /** How often the watch state of every informer is sampled. */
     static final Duration WATCH_CHECK_PERIOD = Duration.ofSeconds(1);
     /** While an informer keeps failing, at most one WARN line per informer per this period; the rest go to DEBUG. */
@@ -169,13 +172,12 @@ public class ClusterView {
                         LOG.infof("%s watch reconnected; the cache was stale for %d s", name,
                                 Duration.between(since, now).toSeconds());
                     }
-                } else if (DECISION_CACHES.contains(name)
-                        && new Staleness(e.getValue(), Map.of(name, e.getValue())).exceeds(bound)
+                } else if (CacheHealth.DECISION_CACHES.contains(name) && CacheHealth.tooStale(e.getValue(), bound)
                         && reportedStale.putIfAbsent(name, now.minus(e.getValue())) == null) {
                     LOG.warnf("%s watch disconnected from the API server for %d s (more than "
                             + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
                             + "with a retryable error and reporting not ready until it reconnects",
-                            name, ceilSeconds(e.getValue()), bound.toSeconds());
+                            name, CacheHealth.ceilSeconds(e.getValue()), bound.toSeconds());
                 }
             }
         } catch (RuntimeException e) {
@@ -208,10 +210,10 @@ public class ClusterView {
 
     /**
      * How stale the caches admission decides from (pods, PVCs) are now: the longest time one of their watches has
-     * been disconnected from the API server. {@link Staleness#age()} is zero while every watch is connected and
-     * before the first sync (readiness and admission handle that case on their own).
+     * been disconnected from the API server. {@link CacheHealth.Staleness#age()} is zero while every watch is
+     * connected and before the first sync (readiness and admission handle that case on their own).
      */
-    public Staleness staleness() {
+    public CacheHealth.Staleness staleness() {
         Map<String, Duration> disconnected = new LinkedHashMap<>();
         observe(clock.instant()).forEach((name, d) -> {
             if (!d.isZero()) {
@@ -219,48 +221,11 @@ public class ClusterView {
             }
         });
         Duration age = Duration.ZERO;
-        for (String name : DECISION_CACHES) {
+        for (String name : CacheHealth.DECISION_CACHES) {
             Duration d = disconnected.getOrDefault(name, Duration.ZERO);
             age = d.compareTo(age) > 0 ? d : age;
         }
-        return new Staleness(age, Map.copyOf(disconnected));
-    }
-
-    /**
-     * How stale the caches are. {@code age} is the longest disconnection among the decision caches (pods, PVCs);
-     * {@code disconnected} lists every informer whose watch is disconnected now, with for how long.
-     */
-    public record Staleness(Duration age, Map<String, Duration> disconnected) {
-
-        /** True when {@code bound} is positive and {@code age} is larger; a zero bound disables the rule. */
-        public boolean exceeds(Duration bound) {
-            return !bound.isZero() && !bound.isNegative() && age.compareTo(bound) > 0;
-        }
-
-        /** E.g. {@code "its watch of pods has been disconnected from the API server for 75 s"} (rounded up). */
-        public String describe() {
-            List<String> names = new ArrayList<>();
-            for (String name : DECISION_CACHES) {
-                Duration d = disconnected.get(name);
-                if (d != null && d.equals(age)) {
-                    names.add(name);
-                }
-            }
-            return "its watch of " + String.join(" and ", names) + " has been disconnected from the API server for "
-                    + ceilSeconds(age) + " s";
-        }
-
-        /** The disconnected informers as {@code pods=75s,persistentvolumeclaims=75s}, sorted by name. */
-        public String disconnectedList() {
-            return disconnected.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                    .map(e -> e.getKey() + "=" + ceilSeconds(e.getValue()) + "s")
-                    .reduce((a, b) -> a + "," + b).orElse("");
-        }
-    }
-
-    /** Whole seconds, rounded up: a cache 4.2 s stale is reported as 5 s, never as the 4 s bound it exceeds. */
-    static long ceilSeconds(Duration d) {
-        return (d.toMillis() + 999) / 1000;
+        return new CacheHealth.Staleness(age, Map.copyOf(disconnected));
     }
 
     /** Rate-limits the WARN lines of one failing informer; counts the failures in between. */
@@ -319,14 +284,46 @@ public class ClusterView {
         return unsyncedCaches().isEmpty();
     }
 
-    /** The pods-by-set index and this replica's reservations. */
-    public SetIndex index() {
+    /** Whether decisions may be taken from the caches now: synced, and not stale beyond the configured bound. */
+    public CacheHealth health() {
+        return new CacheHealth(unsyncedCaches(), staleness(), config.admission().maxCacheStaleness());
+    }
+
+    /**
+     * The pods-by-set index, for {@link IndexReservations} only: its reservations are reached through
+     * {@link OrdinalReservations}. A method, not a field, so the call goes through the CDI client proxy.
+     */
+    SetIndex index() {
         return index;
+    }
+
+    /** Every set that has or had pods in the cache. */
+    public Collection<SetKey> sets() {
+        return index.sets();
+    }
+
+    /** Ordinals of {@code key} this replica holds for pods it admitted and has not seen stored yet (unexpired). */
+    public Set<Integer> reserved(SetKey key) {
+        return index.reserved(key, clock.instant());
     }
 
     /** An immutable view of set {@code key}. */
     public SetSnapshot snapshot(SetKey key) {
         return index.snapshot(key);
+    }
+
+    /**
+     * Everything admission needs to know about set {@code key} for one review, read once: its snapshot, which of
+     * {@code claimNames} exist in its namespace, the facts about Service {@code service}, and the caches' health.
+     */
+    public SetView read(SetKey key, String service, Collection<String> claimNames) {
+        Set<String> existing = new HashSet<>();
+        for (String claim : claimNames) {
+            if (claimExists(key.namespace(), claim)) {
+                existing.add(claim);
+            }
+        }
+        return new SetView(index.snapshot(key), existing, serviceFacts(key.namespace(), service, key.set()), health());
     }
 
     /** True when the PVC {@code namespace/name} is in the cache. */

@@ -22,7 +22,7 @@ import io.fabric8.kubernetes.api.model.Pod;
  * lazily, once per change, so a burst of reviews between changes costs one rebuild and the hot path stays flat in
  * the size of the set.
  */
-public final class SetIndex {
+final class SetIndex {
 
     private final Map<SetKey, SetState> sets = new ConcurrentHashMap<>();
 

@@ -1,6 +1,5 @@
 package dev.ordinal.controller;
 
-import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -53,7 +52,7 @@ public interface ClusterReader {
 
             @Override
             public Collection<SetKey> sets() {
-                return view.index().sets();
+                return view.sets();
             }
 
             @Override
@@ -73,7 +72,7 @@ public interface ClusterReader {
 
             @Override
             public Set<Integer> reserved(SetKey key) {
-                return view.index().reserved(key, Instant.now());
+                return view.reserved(key);
             }
 
             @Override

@@ -2,7 +2,7 @@ package dev.ordinal.controller;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.ordinal.identity.WriteFailure;
+import dev.ordinal.plan.WriteFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

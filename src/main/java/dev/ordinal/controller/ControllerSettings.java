@@ -17,7 +17,7 @@ import dev.ordinal.config.OrdinalConfig;
  * @param backoffInitial delay before the first retry of a set whose reconcile failed; doubled per failure
  * @param backoffMax upper bound of that delay
  * @param reservationTtl {@code ordinal.admission.reservation-ttl}: gap healing counts an ordinal as lost once it has
- *     been free for this long plus {@link dev.ordinal.identity.GapHealing#MARGIN}
+ *     been free for this long plus {@link dev.ordinal.plan.GapHealing#MARGIN}
  */
 public record ControllerSettings(
         String leaseNamespace,

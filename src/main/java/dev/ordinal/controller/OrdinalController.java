@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 import dev.ordinal.cluster.SetKey;
-import dev.ordinal.identity.ControllerEvent;
-import dev.ordinal.identity.WriteFailure;
+import dev.ordinal.plan.ControllerEvent;
+import dev.ordinal.plan.WriteFailure;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

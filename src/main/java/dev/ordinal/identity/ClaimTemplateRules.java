@@ -137,26 +137,19 @@ public final class ClaimTemplateRules {
     private static void metadata(String path, ObjectMeta meta, List<String> problems) {
         // validateFieldAllowList(objMeta, allowedTemplateObjectMetaFields): only Labels and Annotations. Go's zero
         // values (null, "", 0, empty list) count as not set, as a kubectl-rendered "creationTimestamp: null" is.
-        Map<String, Object> others = new java.util.LinkedHashMap<>();
-        others.put("name", meta.getName());
-        others.put("generateName", meta.getGenerateName());
-        others.put("namespace", meta.getNamespace());
-        others.put("uid", meta.getUid());
-        others.put("resourceVersion", meta.getResourceVersion());
-        others.put("generation", meta.getGeneration());
-        others.put("creationTimestamp", meta.getCreationTimestamp());
-        others.put("deletionTimestamp", meta.getDeletionTimestamp());
-        others.put("deletionGracePeriodSeconds", meta.getDeletionGracePeriodSeconds());
-        others.put("ownerReferences", meta.getOwnerReferences());
-        others.put("finalizers", meta.getFinalizers());
-        others.put("managedFields", meta.getManagedFields());
-        others.put("selfLink", meta.getSelfLink());
-        others.forEach((field, value) -> {
-            if (isSet(value)) {
-                problems.add(path + "." + field + " cannot be set in a claim template; allowed: only metadata.labels"
-                        + " and metadata.annotations (Ordinal names the claim itself)");
+        String[] fields = { "name", "generateName", "namespace", "uid", "resourceVersion", "generation",
+            "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers",
+            "managedFields", "selfLink" };
+        Object[] values = { meta.getName(), meta.getGenerateName(), meta.getNamespace(), meta.getUid(),
+            meta.getResourceVersion(), meta.getGeneration(), meta.getCreationTimestamp(), meta.getDeletionTimestamp(),
+            meta.getDeletionGracePeriodSeconds(), meta.getOwnerReferences(), meta.getFinalizers(),
+            meta.getManagedFields(), meta.getSelfLink() };
+        for (int i = 0; i < fields.length; i++) {
+            if (isSet(values[i])) {
+                problems.add(path + "." + fields[i] + " cannot be set in a claim template; allowed: only"
+                        + " metadata.labels and metadata.annotations (Ordinal names the claim itself)");
             }
-        });
+        }
         labels(path + ".labels", meta.getLabels(), problems);
         annotations(path + ".annotations", meta.getAnnotations(), problems);
     }

@@ -11,12 +11,14 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static dev.ordinal.identity.SettingsParser.quote;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -39,9 +41,26 @@ public final class CreateRules {
          * A well-formed request. {@code ordinal} is the pod's ordinal when it is named, or -1 when it has no name
          * yet ({@code generateName}) and Ordinal must choose one.
          */
-        record Member(String set, SetSettings settings, int ordinal) implements Prepared {
+        record Member(String set, SetSettings settings, int ordinal,
+                Map<String, PersistentVolumeClaimTemplate> claimTemplates, List<String> claimVolumes)
+                implements Prepared {
+            /**
+             * {@code claimTemplates} is {@code ordinal.dev/claim-templates} parsed (once per review);
+             * {@code claimVolumes} the volumes whose per-ordinal claims the pod will mount: its generic ephemeral
+             * volumes not kept ephemeral, and the volumes already recorded in {@code claimTemplates}.
+             */
+            public Member {
+                claimTemplates = Collections.unmodifiableSortedMap(new TreeMap<>(claimTemplates));
+                claimVolumes = List.copyOf(claimVolumes);
+            }
+
             public boolean named() {
                 return ordinal >= 0;
+            }
+
+            /** The PVC names member {@code S-n} will use, for the one cache read the adapter makes. */
+            public List<String> claimNames(int n) {
+                return claimVolumes.stream().map(volume -> PodNames.claimName(volume, set, n)).toList();
             }
         }
 
@@ -51,6 +70,11 @@ public final class CreateRules {
 
         /** The pod carries no set label, so it is not Ordinal's to review (a webhook configured too widely). */
         record NotMember() implements Prepared {
+        }
+
+        /** The answer when this is not a {@link Member}: the denial, or admit unchanged for a non-member. */
+        static Decision notAMember(Prepared prepared) {
+            return prepared instanceof Rejected rejected ? rejected.deny() : Decision.Allow.unchanged();
         }
     }
 
@@ -71,13 +95,21 @@ public final class CreateRules {
             return new Prepared.Rejected(Decision.Deny.forbidden(String.join("; ", invalid.problems())));
         }
         SetSettings settings = ((SettingsParser.Result.Valid) parsed).settings();
+        Map<String, PersistentVolumeClaimTemplate> templates = ((SettingsParser.Result.Valid) parsed).claimTemplates();
         Optional<String> volumeProblem = ephemeralVolumeProblem(pod, settings);
         if (volumeProblem.isPresent()) {
             return new Prepared.Rejected(Decision.Deny.forbidden(volumeProblem.get()));
         }
+        List<String> claimVolumes = new ArrayList<>();
+        for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
+            if (v.getEphemeral() != null && !settings.ephemeralVolumes().contains(v.getName())) {
+                claimVolumes.add(v.getName());
+            }
+        }
+        claimVolumes.addAll(templates.keySet());
         String name = pod.getMetadata().getName();
         if (name == null || name.isEmpty()) {
-            return new Prepared.Member(set, settings, -1);
+            return new Prepared.Member(set, settings, -1, templates, claimVolumes);
         }
         if (PodNames.parseOrdinal(set, name) instanceof PodNames.OrdinalParse.Invalid invalid) {
             return new Prepared.Rejected(Decision.Deny.forbidden("metadata.name " + quote(name)
@@ -92,7 +124,53 @@ public final class CreateRules {
                     + quote(set + "-<n>") + " with n >= " + settings.startOrdinal()));
         }
         Optional<Decision.Deny> tooLong = nameTooLong(set, n);
-        return tooLong.<Prepared>map(Prepared.Rejected::new).orElseGet(() -> new Prepared.Member(set, settings, n));
+        return tooLong.<Prepared>map(Prepared.Rejected::new)
+                .orElseGet(() -> new Prepared.Member(set, settings, n, templates, claimVolumes));
+    }
+
+    /**
+     * The mutating webhook's CREATE rule (SPEC §3.1) for {@code member}, what {@link #prepare} made of {@code pod}:
+     * refused while the caches cannot be trusted; for a generateName pod, the {@code assignment} the reservation
+     * made (waiting for a terminating holder, or no ordinal left) and deny-mode ordering; then the identity of
+     * {@code S-n} ({@link PodIdentity#mutate}). For a named pod {@code assignment} is its own ordinal.
+     */
+    public static Decision mutate(Pod pod, Prepared.Member member, Ordinals.Assignment assignment, SetView view) {
+        SetSettings s = member.settings();
+        Optional<Decision.Deny> unsafe = view.health().refusal(s.set(),
+                "an ordinal and the start order cannot be chosen");
+        if (unsafe.isPresent()) {
+            return unsafe.get();
+        }
+        if (assignment instanceof Ordinals.Assignment.HeldByTerminating held) {
+            return heldByTerminating(s.set(), held.ordinal(), held.holder());
+        }
+        if (assignment instanceof Ordinals.Assignment.Exhausted) {
+            return Decision.Deny.forbidden("set " + s.set() + " has no free ordinal that fits a 32-bit integer");
+        }
+        int n = ((Ordinals.Assignment.Assigned) assignment).ordinal();
+        Optional<Decision.Deny> tooLong = nameTooLong(s.set(), n);
+        if (tooLong.isPresent()) {
+            return tooLong.get();
+        }
+        if (!member.named()) {
+            // A generateName pod in deny mode is refused here already, before it holds a reservation that would push
+            // its retries to a higher ordinal; the validating webhook enforces the same rule for named pods.
+            Optional<Decision.Deny> waiting = waitingForPredecessor(s, view.snapshot(), n);
+            if (waiting.isPresent()) {
+                return waiting.get();
+            }
+        }
+        return PodIdentity.mutate(pod, member, n, view.snapshot(), view.existingClaims()::contains);
+    }
+
+    /**
+     * The validating webhook's CREATE rule with the cluster read: refused while the caches cannot be trusted, else
+     * {@link #validate(Pod, Prepared.Member, SetSnapshot, ServiceFacts)}.
+     */
+    public static Decision validate(Pod pod, Prepared.Member member, SetView view) {
+        Optional<Decision.Deny> unsafe = view.health().refusal(member.set(),
+                "the pod cannot be checked against set " + member.set());
+        return unsafe.isPresent() ? unsafe.get() : validate(pod, member, view.snapshot(), view.service());
     }
 
     /** A denial when {@code S-n} is longer than a DNS-1123 label allows. */
@@ -152,7 +230,7 @@ public final class CreateRules {
         if (!conflicts.isEmpty()) {
             return PodIdentity.conflictDenial(conflicts, name);
         }
-        Optional<Decision.Deny> forged = claimTemplatesProblem(pod, s, n);
+        Optional<Decision.Deny> forged = claimTemplatesProblem(pod, member, n);
         if (forged.isPresent()) {
             return forged.get();
         }
@@ -184,22 +262,17 @@ public final class CreateRules {
      * ephemeral, that Ordinal is about to turn into it (and whose template then replaces the entry). Any other entry
      * would make the controller create a claim the pod never mounts. An entry kept for a {@code persistentVolumeClaim}
      * volume is what the controller creates the claim from, so it must be a template the API server accepts. Empty when
-     * every entry is fine or there is no annotation.
+     * every entry is fine or there is no annotation. An annotation that is not valid JSON never gets here:
+     * {@link #prepare} rejects it.
      */
-    public static Optional<Decision.Deny> claimTemplatesProblem(Pod pod, SetSettings s, int n) {
-        String value = PodIdentity.nonNull(pod.getMetadata().getAnnotations()).get(CLAIM_TEMPLATES_ANNOTATION);
-        ClaimTemplates.Parsed parsed = ClaimTemplates.parse(value);
-        if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
-            return Optional.of(Decision.Deny.forbidden("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": "
-                    + invalid.reason()));
-        }
+    public static Optional<Decision.Deny> claimTemplatesProblem(Pod pod, Prepared.Member member, int n) {
+        SetSettings s = member.settings();
         Map<String, Volume> volumes = new LinkedHashMap<>();
         for (Volume v : PodIdentity.nonNull(pod.getSpec().getVolumes())) {
             volumes.putIfAbsent(v.getName(), v);
         }
         String podName = PodNames.podName(s.set(), n);
-        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : ((ClaimTemplates.Parsed.Valid) parsed).templates()
-                .entrySet()) {
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : member.claimTemplates().entrySet()) {
             String volume = e.getKey();
             String claim = PodNames.claimName(volume, s.set(), n);
             String entry = "annotation " + CLAIM_TEMPLATES_ANNOTATION + ": entry " + quote(volume);

@@ -64,17 +64,20 @@ public final class PodIdentity {
     }
 
     /**
-     * Mutates a copy of {@code pod} into member {@code S-n}. {@code claimExists} tells whether a PVC of that name is
-     * in the cache. Gates are only ever added here, never removed, so running this again on its own output with the
-     * same cluster state changes nothing (re-invocation is a no-op).
+     * Mutates a copy of {@code pod} into member {@code S-n}; {@code member} is what {@link CreateRules#prepare} made of
+     * it. {@code claimExists} tells whether a PVC of that name is in the cache. Gates are only ever added here, never
+     * removed, so running this again on its own output with the same cluster state changes nothing (re-invocation is
+     * a no-op).
      */
-    public static Decision mutate(Pod pod, SetSettings s, int n, SetSnapshot snapshot, Predicate<String> claimExists) {
+    public static Decision mutate(Pod pod, CreateRules.Prepared.Member member, int n, SetSnapshot snapshot,
+            Predicate<String> claimExists) {
+        SetSettings s = member.settings();
         String name = PodNames.podName(s.set(), n);
         List<OwnedField> conflicts = conflicts(pod, s, n);
         if (!conflicts.isEmpty()) {
             return conflictDenial(conflicts, name);
         }
-        Optional<Decision.Deny> forged = CreateRules.claimTemplatesProblem(pod, s, n);
+        Optional<Decision.Deny> forged = CreateRules.claimTemplatesProblem(pod, member, n);
         if (forged.isPresent()) {
             return forged.get();
         }
@@ -91,9 +94,7 @@ public final class PodIdentity {
         Map<String, String> annotations = new LinkedHashMap<>(nonNull(copy.getMetadata().getAnnotations()));
         annotations.put(DELETION_COST_ANNOTATION, Integer.toString(-n));
 
-        Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>(
-                ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION)))
-                        .templates());
+        Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>(member.claimTemplates());
         List<Volume> volumes = new ArrayList<>();
         for (Volume v : nonNull(copy.getSpec().getVolumes())) {
             if (v.getEphemeral() != null && !s.ephemeralVolumes().contains(v.getName())) {
@@ -157,21 +158,6 @@ public final class PodIdentity {
                 + PodNames.podName(s.set(), n) + " behind scheduling gate " + String.join(" and gate ", reasons)
                 + ", and the API server refuses a pod that sets spec.nodeName while it has scheduling gates; allowed: "
                 + String.join(", or ", remedies));
-    }
-
-    /** The PVC names member {@code S-n} of {@code pod} will use, for the one cache look-up the adapter makes. */
-    public static List<String> claimNames(Pod pod, SetSettings s, int n) {
-        List<String> names = new ArrayList<>();
-        for (Volume v : nonNull(pod.getSpec().getVolumes())) {
-            if (v.getEphemeral() != null && !s.ephemeralVolumes().contains(v.getName())) {
-                names.add(PodNames.claimName(v.getName(), s.set(), n));
-            }
-        }
-        String existing = nonNull(pod.getMetadata().getAnnotations()).get(CLAIM_TEMPLATES_ANNOTATION);
-        if (ClaimTemplates.parse(existing) instanceof ClaimTemplates.Parsed.Valid valid) {
-            valid.templates().keySet().forEach(volume -> names.add(PodNames.claimName(volume, s.set(), n)));
-        }
-        return names;
     }
 
     private static void addGate(List<PodSchedulingGate> gates, String gate) {

@@ -20,6 +20,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+
 /**
  * Parses and validates a set name and the {@code ordinal.dev/*} setting annotations. Every problem becomes a message
  * that names the label or annotation, the bad value and what is allowed.
@@ -38,8 +40,12 @@ public final class SettingsParser {
 
     /** Outcome of parsing: settings, or the list of problems. */
     public sealed interface Result {
-        /** All annotations valid. */
-        record Valid(SetSettings settings) implements Result {
+        /**
+         * All annotations valid. {@code claimTemplates} is {@code ordinal.dev/claim-templates} as parsed here, once
+         * per review (empty when the pod has none).
+         */
+        record Valid(SetSettings settings, Map<String, PersistentVolumeClaimTemplate> claimTemplates)
+                implements Result {
         }
 
         /** At least one problem; each message is complete on its own. */
@@ -88,18 +94,19 @@ public final class SettingsParser {
         boolean createService = parseBoolean(a, CREATE_SERVICE_ANNOTATION, true, problems);
         SortedSet<String> ephemeral = parseVolumeList(a, problems);
 
-        if (a.containsKey(CLAIM_TEMPLATES_ANNOTATION)) {
-            ClaimTemplates.Parsed parsed = ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
-            if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
-                problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + invalid.reason());
-            }
+        Map<String, PersistentVolumeClaimTemplate> claimTemplates = Map.of();
+        ClaimTemplates.Parsed parsed = ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
+        if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
+            problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + invalid.reason());
+        } else {
+            claimTemplates = ((ClaimTemplates.Parsed.Valid) parsed).templates();
         }
 
         if (!problems.isEmpty()) {
             return new Result.Invalid(List.copyOf(problems));
         }
         return new Result.Valid(new SetSettings(set, service, policy, ordering, start,
-                Collections.unmodifiableSortedSet(ephemeral), createService, minReady));
+                Collections.unmodifiableSortedSet(ephemeral), createService, minReady), claimTemplates);
     }
 
     /** Problems with the set name itself: {@code S-n} must be able to be a DNS-1123 label. */

@@ -205,7 +205,7 @@ class MutatingWebhookTest {
         assertThat(response.path("status").path("message").asText()).isEqualTo("volume \"data\":"
                 + " ephemeral.volumeClaimTemplate.spec.accessModes is required; allowed: one or more of ReadWriteOnce,"
                 + " ReadOnlyMany, ReadWriteMany, ReadWriteOncePod");
-        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+        assertThat(view.reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
     }
 
     @Test
@@ -221,7 +221,7 @@ class MutatingWebhookTest {
                 .startsWith("spec.nodeName is \"node-a\", but Ordinal must hold web-0 behind scheduling gate"
                         + " ordinal.dev/claims until it has created claim(s) data-web-0")
                 .contains("drop spec.nodeName and pin the node with a nodeSelector on kubernetes.io/hostname");
-        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+        assertThat(view.reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
     }
 
     @Test
@@ -262,7 +262,7 @@ class MutatingWebhookTest {
         assertThat(response.path("status").path("message").asText())
                 .startsWith("annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-0;"
                         + " allowed: an entry only for a volume that mounts its per-ordinal claim");
-        assertThat(view.index().reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
+        assertThat(view.reserved(new SetKey(ns, "web"))).as("reservations after a denial").isEmpty();
     }
 
     @Test
@@ -287,7 +287,7 @@ class MutatingWebhookTest {
             Pod answered = toPod(patched(review, send("/mutate-pods", review)));
             assertThat(answered.getMetadata().getName()).as("dryRun %d", i).isEqualTo("web-0");
         }
-        assertThat(view.index().reserved(new SetKey(ns, "web"))).isEmpty();
+        assertThat(view.reserved(new SetKey(ns, "web"))).isEmpty();
     }
 
     @Test

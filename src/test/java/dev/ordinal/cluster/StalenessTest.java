@@ -11,6 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.ordinal.identity.CacheHealth;
+
 /** The staleness rule's value: when a bound is exceeded and how the staleness is described. */
 class StalenessTest {
 
@@ -28,7 +30,7 @@ class StalenessTest {
     @ParameterizedTest
     @MethodSource("bounds")
     void exceedsOnlyPastAPositiveBound(Duration age, Duration bound, boolean want) {
-        ClusterView.Staleness s = new ClusterView.Staleness(age, age.isZero() ? Map.of() : Map.of("pods", age));
+        CacheHealth.Staleness s = new CacheHealth.Staleness(age, age.isZero() ? Map.of() : Map.of("pods", age));
         assertThat(s.exceeds(bound)).as("age %s, bound %s: got %s, want %s", age, bound, s.exceeds(bound), want)
                 .isEqualTo(want);
     }
@@ -36,7 +38,7 @@ class StalenessTest {
     @ParameterizedTest
     @MethodSource("descriptions")
     void describesTheStalestDecisionCachesRoundingUp(Map<String, Duration> disconnected, Duration age, String want) {
-        ClusterView.Staleness s = new ClusterView.Staleness(age, disconnected);
+        CacheHealth.Staleness s = new CacheHealth.Staleness(age, disconnected);
         assertThat(s.describe()).as("got %s, want %s", s.describe(), want).isEqualTo(want);
     }
 
@@ -54,7 +56,7 @@ class StalenessTest {
     @ParameterizedTest
     @MethodSource("lists")
     void listsEveryDisconnectedInformerByName(Map<String, Duration> disconnected, String want) {
-        String got = new ClusterView.Staleness(Duration.ZERO, disconnected).disconnectedList();
+        String got = new CacheHealth.Staleness(Duration.ZERO, disconnected).disconnectedList();
         assertThat(got).as("got %s, want %s", got, want).isEqualTo(want);
     }
 

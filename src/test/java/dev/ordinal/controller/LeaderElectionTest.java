@@ -13,7 +13,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterView;
-import dev.ordinal.identity.ControllerEvent;
+import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.DualLeadershipWatch;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.SetKey;
-import dev.ordinal.identity.ControllerEvent;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.StatusBuilder;

@@ -12,8 +12,8 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterView;
-import dev.ordinal.identity.ControllerEvent;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodBuilder;

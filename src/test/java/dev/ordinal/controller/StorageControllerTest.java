@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.identity.ControllerEvent;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;

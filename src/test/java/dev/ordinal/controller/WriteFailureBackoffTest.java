@@ -22,10 +22,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterView;
-import dev.ordinal.identity.ControllerEvent;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.UpdateRules;
+import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;

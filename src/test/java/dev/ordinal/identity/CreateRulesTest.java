@@ -450,7 +450,7 @@ class CreateRulesTest {
     @MethodSource("claimTemplateEntries")
     void admitsOnlyClaimTemplateEntriesForTheClaimsThePodMounts(Pods fixture, String want) {
         Pod pod = fixture.build();
-        Optional<Decision.Deny> got = CreateRules.claimTemplatesProblem(pod, member(pod).settings(), 3);
+        Optional<Decision.Deny> got = CreateRules.claimTemplatesProblem(pod, member(pod), 3);
         if (want == null) {
             assertThat(got).as("claimTemplatesProblem: got %s, want none", got).isEmpty();
             return;
@@ -473,7 +473,7 @@ class CreateRulesTest {
     @Test
     void validateAdmitsWhatTheMutatingWebhookWrote() {
         Pod input = Pods.unnamed("web").ephemeralVolume("data").build();
-        Pod mutated = ((Decision.Allow) PodIdentity.mutate(input, member(input).settings(), 0,
+        Pod mutated = ((Decision.Allow) PodIdentity.mutate(input, member(input), 0,
                 SetSnapshot.empty("default", "web"), name -> false)).mutated();
         Decision got = CreateRules.validate(mutated, member(mutated), SetSnapshot.empty("default", "web"),
                 GOOD_SERVICE);

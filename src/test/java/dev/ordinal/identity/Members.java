@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** Fixture for {@link Member} records, built directly so snapshot tests can use any ordinal cheaply. */
-final class Members {
+public final class Members {
 
     static final SetSettings WEB = Settings.of("web");
 
@@ -12,28 +12,28 @@ final class Members {
     }
 
     /** Live, Running and Ready. */
-    static Member ready(int n) {
+    public static Member ready(int n) {
         return new Member(PodNames.podName("web", n), "uid-" + n, n, false, "Running", true,
                 Instant.parse("2029-12-31T23:59:00Z"), WEB, List.of());
     }
 
     /** Live but Pending (not Running and Ready). */
-    static Member pending(int n) {
+    public static Member pending(int n) {
         return new Member(PodNames.podName("web", n), "uid-" + n, n, false, "Pending", false, null, WEB, List.of());
     }
 
     /** Terminating; odd on purpose it still claims Running and Ready, which a terminating pod must not count as. */
-    static Member terminating(int n) {
+    public static Member terminating(int n) {
         return new Member(PodNames.podName("web", n), "uid-" + n, n, true, "Running", true, null, WEB, List.of());
     }
 
     /** A member whose name is not {@code web-n} (created before Ordinal was installed). */
-    static Member unnamed(String name) {
+    public static Member unnamed(String name) {
         return new Member(name, "uid-" + name, -1, false, "Running", true, null, WEB, List.of());
     }
 
     /** A live, ready member with other settings. */
-    static Member withSettings(int n, SetSettings settings) {
+    public static Member withSettings(int n, SetSettings settings) {
         return new Member(PodNames.podName(settings.set(), n), "uid-" + n, n, false, "Running", true, null, settings,
                 List.of());
     }

@@ -150,7 +150,7 @@ class OrderedStartInvariantTest {
             return false;
         }
         Predicate<String> claimExists = claims::contains;
-        Decision mutated = PodIdentity.mutate(input, member.settings(), n, snapshot, claimExists);
+        Decision mutated = PodIdentity.mutate(input, member, n, snapshot, claimExists);
         assertThat(mutated).as("%s: mutate web-%d got %s, want Allow", where, n, mutated)
                 .isInstanceOf(Decision.Allow.class);
         Pod pod = ((Decision.Allow) mutated).mutated();

@@ -40,14 +40,15 @@ class PodIdentityTest {
     private static final Predicate<String> NO_CLAIMS = name -> false;
     private static final Predicate<String> ALL_CLAIMS = name -> true;
 
-    /** Settings as the webhook would parse them from the pod itself. */
-    private static SetSettings settingsOf(Pod pod) {
-        return ((SettingsParser.Result.Valid) SettingsParser.parse(Member.setOf(pod),
-                pod.getMetadata().getAnnotations())).settings();
+    /** The pod as the webhook would prepare it: settings and claim templates parsed from the pod itself. */
+    private static CreateRules.Prepared.Member memberOf(Pod pod) {
+        CreateRules.Prepared prepared = CreateRules.prepare(pod);
+        assertThat(prepared).as("prepare: got %s, want Member", prepared).isInstanceOf(CreateRules.Prepared.Member.class);
+        return (CreateRules.Prepared.Member) prepared;
     }
 
     private static Pod mutated(Pod pod, int n, SetSnapshot snapshot, Predicate<String> claimExists) {
-        Decision got = PodIdentity.mutate(pod, settingsOf(pod), n, snapshot, claimExists);
+        Decision got = PodIdentity.mutate(pod, memberOf(pod), n, snapshot, claimExists);
         assertThat(got).as("mutate: got %s, want Allow", got).isInstanceOf(Decision.Allow.class);
         Decision.Allow allow = (Decision.Allow) got;
         assertThat(allow.mutated()).as("mutate: got no pod, want the mutated pod").isNotNull();
@@ -131,7 +132,7 @@ class PodIdentityTest {
                 .parse(pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION))).templates();
         assertThat(templates.keySet()).as("templates kept: got %s, want [data]", templates.keySet())
                 .containsExactly("data");
-        List<String> claimNames = PodIdentity.claimNames(input, settingsOf(input), 1);
+        List<String> claimNames = memberOf(input).claimNames(1);
         assertThat(claimNames).as("claimNames: got %s, want [data-web-1]", claimNames).containsExactly("data-web-1");
     }
 
@@ -231,7 +232,7 @@ class PodIdentityTest {
     void deniesAPodWithNodeNameThatOrdinalMustGate(Pods fixture, List<Member> members, Set<String> claims,
             List<String> fragments) {
         Pod pod = fixture.build();
-        Decision got = PodIdentity.mutate(pod, settingsOf(pod), 1, SetSnapshot.of("default", "web", members),
+        Decision got = PodIdentity.mutate(pod, memberOf(pod), 1, SetSnapshot.of("default", "web", members),
                 claims::contains);
         assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
         Decision.Deny deny = (Decision.Deny) got;
@@ -268,7 +269,7 @@ class PodIdentityTest {
     void deniesAForgedClaimTemplatesEntryInsteadOfGatingForIt() {
         String forged = ClaimTemplates.encode(Map.of("ghost", Pods.template("ghost")));
         Pod pod = Pods.unnamed("web").annotation(CLAIM_TEMPLATES_ANNOTATION, forged).ephemeralVolume("data").build();
-        Decision got = PodIdentity.mutate(pod, settingsOf(pod), 2, EMPTY, NO_CLAIMS);
+        Decision got = PodIdentity.mutate(pod, memberOf(pod), 2, EMPTY, NO_CLAIMS);
         assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
         String message = ((Decision.Deny) got).message();
         assertThat(message).as("message: got %s, want it to name the entry and the pod", message)
@@ -386,8 +387,8 @@ class PodIdentityTest {
         Pod input = Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch").ephemeralVolume("data")
                 .ephemeralVolume("logs").ephemeralVolume("scratch").emptyDir("cache").build();
         List<String> asked = new ArrayList<>();
-        PodIdentity.mutate(input, settingsOf(input), 4, EMPTY, name -> asked.add(name) && false);
-        List<String> listed = PodIdentity.claimNames(input, settingsOf(input), 4);
+        PodIdentity.mutate(input, memberOf(input), 4, EMPTY, name -> asked.add(name) && false);
+        List<String> listed = memberOf(input).claimNames(4);
         assertThat(listed).as("claimNames: got %s, want [data-web-4, logs-web-4]", listed)
                 .containsExactlyInAnyOrder("data-web-4", "logs-web-4");
         assertThat(listed).as("claimNames: got %s, want every claim mutate asked about: %s", listed, asked)
@@ -398,7 +399,7 @@ class PodIdentityTest {
     void claimNamesIncludesTemplatesAlreadyRecorded() {
         // An already-mutated pod: its volume is a PVC now, and only the annotation remembers the template.
         Pod once = mutated(Pods.unnamed("web").ephemeralVolume("data").build(), 2, EMPTY, NO_CLAIMS);
-        List<String> got = PodIdentity.claimNames(once, settingsOf(once), 2);
+        List<String> got = memberOf(once).claimNames(2);
         assertThat(got).as("claimNames of a mutated pod: got %s, want [data-web-2]", got).containsExactly("data-web-2");
     }
 
@@ -422,7 +423,7 @@ class PodIdentityTest {
     @MethodSource("conflicts")
     void deniesAUserValueForAFieldOrdinalOwns(Pods fixture, String field, String actual, String wanted) {
         Pod input = fixture.build();
-        Decision got = PodIdentity.mutate(input, settingsOf(input), 3, EMPTY, NO_CLAIMS);
+        Decision got = PodIdentity.mutate(input, memberOf(input), 3, EMPTY, NO_CLAIMS);
         assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
         Decision.Deny deny = (Decision.Deny) got;
         assertThat(deny.code()).as("code: got %d, want 403", deny.code()).isEqualTo(403);
@@ -438,7 +439,7 @@ class PodIdentityTest {
         Pod pod = mutated(input, 3, EMPTY, NO_CLAIMS);
         assertThat(pod.getSpec().getHostname()).as("hostname: got %s, want web-3", pod.getSpec().getHostname())
                 .isEqualTo("web-3");
-        List<PodIdentity.OwnedField> conflicts = PodIdentity.conflicts(input, settingsOf(input), 3);
+        List<PodIdentity.OwnedField> conflicts = PodIdentity.conflicts(input, memberOf(input).settings(), 3);
         assertThat(conflicts).as("conflicts: got %s, want none", conflicts).isEmpty();
     }
 
@@ -446,7 +447,7 @@ class PodIdentityTest {
     void listsEveryConflictingField() {
         Pod input = Pods.unnamed("web").hostname("a").subdomain("b").label(POD_INDEX_LABEL, "9")
                 .label(POD_NAME_LABEL, "c").annotation(DELETION_COST_ANNOTATION, "0").build();
-        List<String> got = PodIdentity.conflicts(input, settingsOf(input), 3).stream()
+        List<String> got = PodIdentity.conflicts(input, memberOf(input).settings(), 3).stream()
                 .map(PodIdentity.OwnedField::field).toList();
         assertThat(got).as("conflicting fields: got %s, want all five", got).containsExactly("spec.hostname",
                 "spec.subdomain", "label " + POD_INDEX_LABEL, "label " + POD_NAME_LABEL,

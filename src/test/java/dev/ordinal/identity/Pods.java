@@ -21,7 +21,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 
 /** Fixture builder for fabric8 pods of an ordinal set: {@code Pods.pod("web", 3).ready().build()}. */
-final class Pods {
+public final class Pods {
 
     /** The clock every fixture is relative to. */
     static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
@@ -37,12 +37,12 @@ final class Pods {
     }
 
     /** Pod {@code S-n} of set {@code S}: labelled, one container, Pending, no annotations. */
-    static Pods pod(String set, int ordinal) {
+    public static Pods pod(String set, int ordinal) {
         return named(set, PodNames.podName(set, ordinal));
     }
 
     /** A pod of set {@code set} with any name, valid or not. */
-    static Pods named(String set, String name) {
+    public static Pods named(String set, String name) {
         Pod pod = new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -59,41 +59,41 @@ final class Pods {
     }
 
     /** A pod of set {@code set} created with {@code generateName: S-} and no name, as a Deployment makes it. */
-    static Pods unnamed(String set) {
+    public static Pods unnamed(String set) {
         return named(set, null).generateName();
     }
 
     /** A pod named {@code name} that carries no set label: not Ordinal's business. */
-    static Pods outsider(String name) {
+    public static Pods outsider(String name) {
         Pods p = named("ignored", name);
         p.pod.getMetadata().getLabels().remove(OrdinalKeys.SET_LABEL);
         return p;
     }
 
     /** Drops the name and sets {@code generateName: S-}. */
-    Pods generateName() {
+    public Pods generateName() {
         pod.getMetadata().setName(null);
         pod.getMetadata().setGenerateName(set + "-");
         return this;
     }
 
     /** Phase Running, Ready=True since a minute before {@link #NOW}. */
-    Pods ready() {
+    public Pods ready() {
         return readySince(NOW.minusSeconds(60).toString());
     }
 
     /** Phase Running, Ready=True with {@code lastTransitionTime} as given (null: none, garbage allowed). */
-    Pods readySince(String lastTransitionTime) {
+    public Pods readySince(String lastTransitionTime) {
         return status("Running", "True", lastTransitionTime);
     }
 
     /** Phase Running but Ready=False: started, not yet passing its readiness probe. */
-    Pods runningNotReady() {
+    public Pods runningNotReady() {
         return status("Running", "False", NOW.minusSeconds(5).toString());
     }
 
     /** Phase and Ready condition status as given; {@code ready} null means no Ready condition. */
-    Pods status(String phase, String ready, String lastTransitionTime) {
+    public Pods status(String phase, String ready, String lastTransitionTime) {
         PodStatus status = new PodStatus();
         status.setPhase(phase);
         if (ready != null) {
@@ -105,18 +105,18 @@ final class Pods {
     }
 
     /** No status at all, as in a CREATE request. */
-    Pods noStatus() {
+    public Pods noStatus() {
         pod.setStatus(null);
         return this;
     }
 
     /** Has a deletion timestamp: shutting down but still holding its name. */
-    Pods terminating() {
+    public Pods terminating() {
         pod.getMetadata().setDeletionTimestamp(NOW.minusSeconds(1).toString());
         return this;
     }
 
-    Pods annotation(String key, String value) {
+    public Pods annotation(String key, String value) {
         if (pod.getMetadata().getAnnotations() == null) {
             pod.getMetadata().setAnnotations(new LinkedHashMap<>());
         }
@@ -124,35 +124,35 @@ final class Pods {
         return this;
     }
 
-    Pods withoutAnnotation(String key) {
+    public Pods withoutAnnotation(String key) {
         if (pod.getMetadata().getAnnotations() != null) {
             pod.getMetadata().getAnnotations().remove(key);
         }
         return this;
     }
 
-    Pods label(String key, String value) {
+    public Pods label(String key, String value) {
         pod.getMetadata().getLabels().put(key, value);
         return this;
     }
 
-    Pods withoutLabel(String key) {
+    public Pods withoutLabel(String key) {
         pod.getMetadata().getLabels().remove(key);
         return this;
     }
 
     /** A generic ephemeral volume {@code name} with a 1Gi ReadWriteOnce template labelled {@code volume: name}. */
-    Pods ephemeralVolume(String name) {
+    public Pods ephemeralVolume(String name) {
         return volume(new VolumeBuilder().withName(name).withNewEphemeral()
                 .withVolumeClaimTemplate(template(name)).endEphemeral().build());
     }
 
     /** An emptyDir volume {@code name}: not a generic ephemeral volume. */
-    Pods emptyDir(String name) {
+    public Pods emptyDir(String name) {
         return volume(new VolumeBuilder().withName(name).withEmptyDir(new EmptyDirVolumeSource()).build());
     }
 
-    Pods volume(Volume volume) {
+    public Pods volume(Volume volume) {
         if (pod.getSpec().getVolumes() == null) {
             pod.getSpec().setVolumes(new ArrayList<>());
         }
@@ -161,7 +161,7 @@ final class Pods {
     }
 
     /** Adds scheduling gate {@code name}. */
-    Pods gate(String name) {
+    public Pods gate(String name) {
         if (pod.getSpec().getSchedulingGates() == null) {
             pod.getSpec().setSchedulingGates(new ArrayList<>());
         }
@@ -170,47 +170,47 @@ final class Pods {
     }
 
     /** Removes scheduling gate {@code name}, as an UPDATE that lifts it would. */
-    Pods withoutGate(String name) {
+    public Pods withoutGate(String name) {
         if (pod.getSpec().getSchedulingGates() != null) {
             pod.getSpec().getSchedulingGates().removeIf(g -> name.equals(g.getName()));
         }
         return this;
     }
 
-    Pods hostname(String hostname) {
+    public Pods hostname(String hostname) {
         pod.getSpec().setHostname(hostname);
         return this;
     }
 
     /** Sets {@code spec.nodeName}: the pod bypasses the scheduler and is bound to that node at creation. */
-    Pods nodeName(String nodeName) {
+    public Pods nodeName(String nodeName) {
         pod.getSpec().setNodeName(nodeName);
         return this;
     }
 
-    Pods subdomain(String subdomain) {
+    public Pods subdomain(String subdomain) {
         pod.getSpec().setSubdomain(subdomain);
         return this;
     }
 
     /** No spec: never valid for a Pod, but a hostile or broken request can carry it. */
-    Pods noSpec() {
+    public Pods noSpec() {
         pod.setSpec(null);
         return this;
     }
 
     /** A copy of the pod built so far; the builder can go on. */
-    Pod build() {
+    public Pod build() {
         return new PodBuilder(pod).build();
     }
 
     /** The pod summarized as a member of its set. */
-    Member member() {
+    public Member member() {
         return Member.of(build(), set);
     }
 
     /** The template {@link #ephemeralVolume} gives volume {@code name}. */
-    static PersistentVolumeClaimTemplate template(String name) {
+    public static PersistentVolumeClaimTemplate template(String name) {
         return new PersistentVolumeClaimTemplateBuilder()
                 .withNewMetadata().addToLabels("volume", name).endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce")
@@ -220,7 +220,7 @@ final class Pods {
     }
 
     /** The pod as JSON: a deep snapshot independent of fabric8's builders, to prove an input was not changed. */
-    static String json(Pod pod) {
+    public static String json(Pod pod) {
         try {
             return JSON.writeValueAsString(pod);
         } catch (JsonProcessingException e) {
@@ -229,7 +229,7 @@ final class Pods {
     }
 
     /** A deep copy through JSON. */
-    static Pod deepCopy(Pod pod) {
+    public static Pod deepCopy(Pod pod) {
         try {
             return JSON.readValue(json(pod), Pod.class);
         } catch (JsonProcessingException e) {

@@ -6,20 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Fixture for {@link SetSettings}, made through {@link SettingsParser} so they are always ones a pod can carry. */
-final class Settings {
+public final class Settings {
 
     private Settings() {
     }
 
     /** The settings of set {@code set} with annotations given as key, value, key, value, … */
-    static SetSettings of(String set, String... annotationPairs) {
+    public static SetSettings of(String set, String... annotationPairs) {
         SettingsParser.Result result = SettingsParser.parse(set, annotations(annotationPairs));
         assertThat(result).as("fixture settings for %s %s: got %s, want Valid", set, String.join(" ", annotationPairs),
                 result).isInstanceOf(SettingsParser.Result.Valid.class);
         return ((SettingsParser.Result.Valid) result).settings();
     }
 
-    static Map<String, String> annotations(String... pairs) {
+    public static Map<String, String> annotations(String... pairs) {
         if (pairs.length % 2 != 0) {
             throw new IllegalArgumentException("key, value pairs expected");
         }

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
 import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
+import dev.ordinal.identity.ClaimTemplates;
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import java.util.Optional;
 import java.util.regex.Matcher;

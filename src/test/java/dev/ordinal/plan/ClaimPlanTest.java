@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.ordinal.identity.ClaimTemplates;
+import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +12,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.UpdateRules;
 
 /** Event texts: every wait names the blocking ordinal, every action names what it did. */
 class ControllerEventTest {

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,6 +19,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
 
 /** Which gated pod of a set is released next (SPEC §4 ordered start), as a table and as step invariants. */
 class OrderedStartTest {

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
 import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+
+import dev.ordinal.identity.PodNames;
 
 /**
  * An Event the controller records (core v1 {@code Event} type, reason, message), with every text written once here.

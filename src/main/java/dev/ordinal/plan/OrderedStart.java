@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
@@ -9,6 +9,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.PodNames;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
 
 /**
  * Which pods of a set may lose the {@code ordinal.dev/ordered} scheduling gate now (SPEC §4 "Ordered start"), as

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.SetSnapshot;
 
 /**
  * Gap healing (SPEC §7.1): which gated member of an {@code OrderedReady} set to recycle, or warn about, because an

@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.Settings;
 
 /** Which gated member is recycled, or warned about, above an ordinal admitted but never stored (SPEC §7.1). */
 class GapHealingTest {

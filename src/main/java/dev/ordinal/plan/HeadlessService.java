@@ -1,4 +1,4 @@
-package dev.ordinal.identity;
+package dev.ordinal.plan;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,6 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.ServiceFacts;
+import dev.ordinal.identity.SetSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.IntOrString;

@@ -1,0 +1,158 @@
+package dev.ordinal.admission;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.Member;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+
+/**
+ * Turns what a review came to into the HTTP answer, in one place (as controller-runtime's {@code Complete} and
+ * josdk-webhooks' {@code AdmissionUtils} do): a body that is not an AdmissionReview is HTTP 400 with a Kubernetes
+ * {@code Status}; everything else is HTTP 200 echoing the uid, with the patch computed by diff, the warnings, and an
+ * exception of the rule mapped to {@code allowed: false}, code 500 and a pointer to the logs. Also counts and logs
+ * every review, one line each.
+ */
+@ApplicationScoped
+class ReviewFinisher {
+
+    private static final Logger LOG = Logger.getLogger(ReviewFinisher.class);
+    /** Longest uid, name or set name written to the log. */
+    private static final int ID_CHARS = 200;
+    /** Longest denial message written to the log. */
+    private static final int MESSAGE_CHARS = 1000;
+
+    @Inject
+    AdmissionMetrics metrics;
+
+    @Inject
+    ObjectMapper mapper;
+
+    /** The HTTP status and body to send. */
+    record Answer(int status, Object body) {
+    }
+
+    /**
+     * Answers {@code decoded} for {@code webhook}, deciding an AdmissionReview with {@code rule}; never throws.
+     * {@code started} is {@link System#nanoTime()} when the request came in.
+     */
+    Answer finish(String webhook, ReviewCodec.Decoded decoded, Function<ReviewRequest, Decision> rule, long started) {
+        if (decoded instanceof ReviewCodec.Decoded.NotAReview bad) {
+            metrics.rejectedBody(webhook);
+            LOG.infof("review webhook=%s rejected body: %s", webhook, forLog(bad.message(), MESSAGE_CHARS));
+            Status status = new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest")
+                    .withMessage(bad.message()).build();
+            return new Answer(400, status);
+        }
+        if (decoded instanceof ReviewCodec.Decoded.Refused refused) {
+            metrics.reviewed(webhook, "unknown", refused.deny(), false, Duration.ofNanos(System.nanoTime() - started));
+            LOG.infof("review uid=%s webhook=%s decision=denied code=%d message=%s", forLog(refused.uid(), ID_CHARS),
+                    webhook, refused.deny().code(), forLog(refused.deny().message(), MESSAGE_CHARS));
+            return new Answer(200, review(refused.uid(), refused.apiVersion(), refused.deny(), null));
+        }
+        ReviewRequest request = ((ReviewCodec.Decoded.Ok) decoded).request();
+        Decision decision;
+        ArrayNode patch = null;
+        try {
+            decision = rule.apply(request);
+            if (decision instanceof Decision.Allow allow && allow.mutated() != null) {
+                patch = PatchDiff.diff(mapper, request.pod(), allow.mutated());
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "review uid=%s webhook=%s pod=%s failed", forLog(request.uid(), ID_CHARS), webhook,
+                    forLog(request.describePod(), ID_CHARS));
+            decision = new Decision.Deny(500, "InternalError", "Ordinal failed to review this pod (uid "
+                    + request.uid() + "); see the Ordinal logs", List.of());
+            patch = null;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        boolean patched = patch != null && !patch.isEmpty();
+        metrics.reviewed(webhook, request.operation().name(), decision, patched, took);
+        log(webhook, request, decision, patched ? patch.size() : 0, took);
+        return new Answer(200, review(request.uid(), request.apiVersion(), decision, patched ? patch : null));
+    }
+
+    /**
+     * The review answering {@code uid} with {@code decision}: the request's apiVersion mirrored, {@code patchType}
+     * only with a patch ({@code patch} is null or non-empty), warnings when there are any.
+     */
+    private static AdmissionReview review(String uid, String apiVersion, Decision decision, ArrayNode patch) {
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid);
+        if (decision instanceof Decision.Deny deny) {
+            response.withAllowed(false).withStatus(new StatusBuilder().withStatus("Failure").withCode(deny.code())
+                    .withReason(deny.reason()).withMessage(deny.message()).build());
+        } else {
+            response.withAllowed(true);
+            if (patch != null) {
+                response.withPatchType("JSONPatch").withPatch(Base64.getEncoder().encodeToString(
+                        patch.toString().getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        if (!decision.warnings().isEmpty()) {
+            response.withWarnings(decision.warnings());
+        }
+        return new AdmissionReviewBuilder().withApiVersion(apiVersion).withKind("AdmissionReview")
+                .withResponse(response.build()).build();
+    }
+
+    private static void log(String webhook, ReviewRequest request, Decision decision, int patchOps, Duration took) {
+        String set = request.pod() == null ? null : forLog(Member.setOf(request.pod()), ID_CHARS);
+        String uid = forLog(request.uid(), ID_CHARS);
+        if (decision instanceof Decision.Deny deny) {
+            LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=denied code=%d tookMicros=%d"
+                    + " message=%s", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS), set,
+                    request.dryRun(), deny.code(), took.toNanos() / 1000, forLog(deny.message(), MESSAGE_CHARS));
+        } else if (patchOps > 0) {
+            String pod = forLog(request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata()
+                    .getName(), ID_CHARS);
+            LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
+                    + " tookMicros=%d", uid, webhook, request.operation(), pod, set,
+                    request.dryRun(), patchOps, took.toNanos() / 1000);
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
+                    + " tookMicros=%d", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS),
+                    set, request.dryRun(), decision.warnings().size(), took.toNanos() / 1000);
+        }
+    }
+
+    /**
+     * {@code value} (from the request) as it may appear in a log line: control characters escaped, so a uid or name
+     * with a line break cannot forge a log line, and cut to {@code max} characters, so a megabyte-long uid or
+     * generateName cannot flood the log.
+     */
+    static String forLog(String value, int max) {
+        if (value == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(value.length(), max) + 16);
+        for (int i = 0; i < value.length(); i++) {
+            if (out.length() >= max) {
+                out.append("…(").append(value.length()).append(" chars)");
+                break;
+            }
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == 0x2028 || c == 0x2029) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
