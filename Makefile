@@ -76,8 +76,8 @@ image:
 	$(MVN) -DskipTests package
 	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
 
-## image-native: native container image, compiled inside the container build
-image-native:
+## image-native: native container image around the executable `make native` builds here
+image-native: native
 	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.native -t $(IMAGE) .
 
 ## native: native executable target/*-runner built on this machine without a GraalVM distribution: the GraalVM

@@ -19,6 +19,8 @@ int __isoc23_sscanf(const char *s, const char *fmt, ...) {
     va_end(ap);
     return r;
 }
+int __isoc23_vsscanf(const char *s, const char *fmt, va_list ap) { return vsscanf(s, fmt, ap); }
+int __isoc23_vfscanf(FILE *f, const char *fmt, va_list ap) { return vfscanf(f, fmt, ap); }
 int __isoc23_fscanf(FILE *f, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
