@@ -87,7 +87,9 @@ image-native: native
 native:
 	src/main/native/build-native.sh
 
-## native-test: build the native runner and run the packaged-app integration tests against it
+## native-test: build the native runner and run the packaged-app integration tests against it (REUSE=1: test the
+##              runner already in target/ instead of rebuilding it)
 NATIVE_ITS ?= BadInputIT,TwoInstancesIT
 native-test:
-	src/main/native/build-native.sh -- verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=$(NATIVE_ITS)
+	src/main/native/build-native.sh -- verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=$(NATIVE_ITS) $(if $(REUSE),-Dquarkus.native.reuse-existing=true)
