@@ -55,7 +55,7 @@ IMAGE ?= ordinal/ordinal:0.1.0
 CONTAINER_TOOL ?= docker
 KUBECTL ?= kubectl
 
-.PHONY: certs deploy undeploy image image-native native
+.PHONY: certs deploy undeploy image image-native native native-test
 
 ## certs: CA and webhook serving certificate in certs/out/ (kept while valid; FORCE=1 renews)
 certs:
@@ -76,10 +76,20 @@ image:
 	$(MVN) -DskipTests package
 	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
 
-## image-native: native container image, compiled inside the container build
-image-native:
+## image-native: native container image around the executable `make native` builds here
+image-native: native
 	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.native -t $(IMAGE) .
 
-## native: native executable in target/ (Linux), compiled in a builder container
+## native: native executable target/*-runner built on this machine without a GraalVM distribution: the GraalVM
+##         25.0.2 builder jars (Maven Central), Debian's static JDK libraries and our SubstrateVM C libraries,
+##         cached in ~/.cache/ordinal/native/ (src/main/native/build-native.sh). With a real GraalVM/Mandrel:
+##         mvn -Pnative package
 native:
-	$(MVN) -Pnative package -DskipTests -Dquarkus.native.container-build=true
+	src/main/native/build-native.sh
+
+## native-test: build the native runner and run the packaged-app integration tests against it (REUSE=1: test the
+##              runner already in target/ instead of rebuilding it)
+NATIVE_ITS ?= BadInputIT,TwoInstancesIT
+native-test:
+	src/main/native/build-native.sh -- verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Dit.test=$(NATIVE_ITS) $(if $(REUSE),-Dquarkus.native.reuse-existing=true)

@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged application ({@code target/quarkus-app/quarkus-run.jar}) as a child process, for the demo, the
- * benchmark and multi-instance tests: what a user runs, not a test harness.
+ * The packaged application ({@code target/quarkus-app/quarkus-run.jar}, or the native executable when
+ * {@code ordinal.packaged=native}) as a child process, for the demo, the benchmark and multi-instance tests: what a
+ * user runs, not a test harness.
  */
 public final class PackagedApp implements AutoCloseable {
 
@@ -57,14 +58,22 @@ public final class PackagedApp implements AutoCloseable {
 
     private static PackagedApp launch(List<String> clientOptions, Map<String, String> environment, Path certDir,
             Map<String, String> properties, List<String> jvmOptions, Path log) throws IOException {
-        if (!Files.exists(JAR)) {
+        Path nativeRunner = nativeRunner();
+        if (nativeRunner == null && !Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn -DskipTests package` first");
         }
         int https = freePort();
         int management = freePort();
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
+        if (nativeRunner != null) {
+            command.add(nativeRunner.toAbsolutePath().toString());
+            // The native runner takes the heap options; JIT and GC selection flags mean nothing to it.
+            jvmOptions.stream().filter(o -> o.startsWith("-Xmx") || o.startsWith("-Xms") || o.startsWith("-Xmn")
+                    || o.startsWith("-D")).forEach(command::add);
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+        }
         command.add("-Dquarkus.http.ssl-port=" + https);
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Dquarkus.management.port=" + management);
@@ -73,12 +82,30 @@ public final class PackagedApp implements AutoCloseable {
         command.add("-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certDir.resolve("tls.crt").toAbsolutePath());
         command.add("-Dquarkus.tls.webhook.key-store.pem.0.key=" + certDir.resolve("tls.key").toAbsolutePath());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.add("-jar");
-        command.add(JAR.toString());
+        if (nativeRunner == null) {
+            command.add("-jar");
+            command.add(JAR.toString());
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(environment);
         return new PackagedApp(builder.start(), https, management);
+    }
+
+    /**
+     * The native executable when the tests run against it ({@code ordinal.packaged=native}, set by failsafe in a
+     * {@code -Dnative} build, or by the caller), else null: the JVM jar. A native run without a runner is an error,
+     * never a silent fall-back to the jar.
+     */
+    public static Path nativeRunner() {
+        if (!"native".equals(System.getProperty("ordinal.packaged"))) {
+            return null;
+        }
+        Path runner = Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
+        if (!Files.isExecutable(runner)) {
+            throw new IllegalStateException(runner + " is missing: build it with `make native`");
+        }
+        return runner;
     }
 
     /** Polls {@code /q/health/ready} until it answers 200; returns the time from start to ready. */
