@@ -26,7 +26,6 @@ GRAAL_VERSION=25.0.2
 DEB_PACKAGE=openjdk-25-jvmci-jdk
 DEB_VERSION='25.0.2+10-1~deb13u2'
 DEB_SUITE=trixie-security
-DEB_URI=(the security archive of this machine's apt sources)
 DEB_SHA256=665b17a3fc2b6ae4723467652bc43dc3b45350e07a5071dd562f7f052b50dafc
 CACHE="${ORDINAL_NATIVE_CACHE:-$HOME/.cache/ordinal/native/$GRAAL_VERSION}"
 JAVA25="${ORDINAL_BUILDER_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -59,6 +58,16 @@ fetch_jars() {
 }
 
 # ---- the JDK's static libraries (Debian) ----
+# The archive this machine's own apt sources use for Debian security updates (deb822 .sources or one-line lists):
+# another suite of the same archive, so nothing but the suite name is ours.
+security_archive_uri() {
+  local uri
+  uri="$(awk '/^URIs:/ {u=$2} /^Suites:/ && /-security/ {print u; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null)"
+  [ -n "$uri" ] || uri="$(awk '$1 == "deb" && $3 ~ /-security/ {for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {print $i; exit}}' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)"
+  [ -n "$uri" ] || die "no Debian security archive in this machine's apt sources; put the .deb at $CACHE (see docs/deploy.md)"
+  echo "$uri"
+}
 fetch_static_libs() {
   local out="$CACHE/jdk-static"
   if [ -f "$out/.verified" ]; then return; fi
@@ -67,7 +76,8 @@ fetch_static_libs() {
     log "fetching $DEB_PACKAGE $DEB_VERSION ($DEB_SUITE) with a private apt configuration"
     command -v apt-get >/dev/null || die "apt-get is needed to fetch $DEB_PACKAGE (or put the .deb at $deb)"
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/preferences.d"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEB_URI $DEB_SUITE main" > "$apt/etc/sources.list"
+    local uri; uri="$(security_archive_uri)"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $DEB_SUITE main" > "$apt/etc/sources.list"
     : > "$apt/status"
     local opts=(-o "Dir::Etc::SourceList=$apt/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o "Dir::Etc::PreferencesParts=$apt/etc/preferences.d" -o Dir::Etc::Preferences=/dev/null
