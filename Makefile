@@ -5,9 +5,10 @@ SHELL := /bin/bash
 .PHONY: test build run demo bench clean kube e2e-cluster demo-cluster
 
 ## test: unit, @QuarkusTest, end-to-end, packaged-jar and real-control-plane tests (builds the control plane once
-##       per machine: see kube)
+##       per machine: see kube), then the native runner and the packaged-app suites against it (see native-test)
 test:
 	$(MVN) verify
+	$(MAKE) native-test NATIVE_ITS=$(NATIVE_TEST_ITS)
 
 ## kube: build etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the Go modules pinned
 ##       in src/test/kube into ~/.cache/ordinal/kube/ (once per machine; needs Go 1.25+ and the Go module proxy)
@@ -90,6 +91,8 @@ native:
 ## native-test: build the native runner and run the packaged-app integration tests against it (REUSE=1: test the
 ##              runner already in target/ instead of rebuilding it)
 NATIVE_ITS ?= BadInputIT,TwoInstancesIT
+# What make test runs against the native runner: every packaged-app suite, the real control plane included.
+NATIVE_TEST_ITS = BadInputIT,TwoInstancesIT,RealControlPlaneIT
 native-test:
 	src/main/native/build-native.sh -- verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dit.test=$(NATIVE_ITS) $(if $(REUSE),-Dquarkus.native.reuse-existing=true)
