@@ -33,15 +33,12 @@ public class PodValidator {
 
     /** Decides a review; never mutates. */
     public Decision review(ReviewRequest request) {
-        switch (request.operation()) {
-            case CREATE:
-                return validateCreate(request);
-            case UPDATE:
-                return UpdateRules.validate(request.oldPod(), request.pod(), request.username(),
-                        config.controllerUsers());
-            default:
-                return Decision.Allow.unchanged();
-        }
+        return switch (request.operation()) {
+            case CREATE -> validateCreate(request);
+            case UPDATE -> UpdateRules.validate(request.oldPod(), request.pod(), request.username(),
+                    config.controllerUsers());
+            default -> Decision.Allow.unchanged();
+        };
     }
 
     private Decision validateCreate(ReviewRequest request) {

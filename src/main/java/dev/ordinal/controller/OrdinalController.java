@@ -191,9 +191,13 @@ public final class OrdinalController implements AutoCloseable {
 
     /** Queues {@code key} now, or when its backoff ends if it is in one: a change does not cut a backoff short. */
     private void enqueue(SetKey key) {
+        queue.addAfter(key, backoffLeft(key));
+    }
+
+    /** What is left of {@code key}'s backoff; zero when it is in none. */
+    private Duration backoffLeft(SetKey key) {
         Long at = notBefore.get(key);
-        long left = at == null ? 0 : at - System.nanoTime();
-        queue.addAfter(key, Duration.ofNanos(Math.max(0, left)));
+        return at == null ? Duration.ZERO : Duration.ofNanos(Math.max(0, at - System.nanoTime()));
     }
 
     private void retryAfter(SetKey key, Duration delay) {
@@ -214,10 +218,10 @@ public final class OrdinalController implements AutoCloseable {
                 continue;
             }
             SetKey key = next.get();
-            Long at = notBefore.get(key);
-            if (at != null && at - System.nanoTime() > 0) {
+            Duration left = backoffLeft(key);
+            if (!left.isZero()) {
                 // Queued during its own failed reconcile, before the backoff was set: wait for the backoff too.
-                queue.addAfter(key, Duration.ofNanos(at - System.nanoTime()));
+                queue.addAfter(key, left);
                 continue;
             }
             if (!reader.synced()) {

@@ -173,17 +173,11 @@ final class RealCluster implements AutoCloseable {
     }
 
     /** A token for ordinal-system/ordinal from the TokenRequest API, once the ServiceAccount is there. */
-    private static String awaitToken(Kubectl kubectl) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Kubectl.Result r;
-        do {
-            r = kubectl.run("-n", "ordinal-system", "create", "token", "ordinal", "--duration=24h");
-            if (r.ok()) {
-                return r.stdout().trim();
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new IllegalStateException("no token for ordinal-system/ordinal: " + r.stderr());
+    private static String awaitToken(Kubectl kubectl) {
+        Kubectl.Result token = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> kubectl.run("-n", "ordinal-system", "create", "token", "ordinal", "--duration=24h"),
+                        Kubectl.Result::ok);
+        return token.stdout().trim();
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
