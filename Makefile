@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: test build run demo bench clean kube e2e-cluster demo-cluster
+.PHONY: test build run demo bench bench-rollout clean kube e2e-cluster demo-cluster
 
 ## test: unit, @QuarkusTest, end-to-end, packaged-jar and real-control-plane tests (builds the control plane once
 ##       per machine: see kube), then the native runner and the packaged-app suites against it (see native-test)
@@ -40,6 +40,12 @@ demo: target/classpath.stamp
 bench: target/classpath.stamp
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
 	java -cp $(TEST_CP) dev.ordinal.bench.Bench
+
+## bench-rollout: rollouts on the real control plane, Ordinal (two replicas) vs StatefulSet: 20 pods OrderedReady,
+##                100 pods Parallel with a claim each, scale-down, re-creation; writes target/bench/rollouts.md and
+##                per-pod timelines (target/bench/rollout-timelines.csv). About 4 min; holds the real-cluster lock.
+bench-rollout: target/classpath.stamp
+	flock /tmp/ordinal-realcluster.lock java -cp $(TEST_CP) dev.ordinal.realcluster.RolloutBench
 
 # The demo and the benchmark are test-scope mains around the packaged jar. Build the jar, the test classes and the
 # test classpath only when a source or the pom changed since the last build.

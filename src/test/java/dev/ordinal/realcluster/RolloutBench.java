@@ -1,0 +1,456 @@
+package dev.ordinal.realcluster;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+/**
+ * {@code make bench-rollout}: rollouts on one real control plane, Ordinal (a Deployment with the {@code ordinal.dev/set}
+ * label, two replicas behind the round-robin balancer) against a StatefulSet of the same shape (the real StatefulSet
+ * controller). The kubelet stand-in makes each bound pod Ready after {@code rollout.ready-delay} (1 s). Times, from
+ * the {@code kubectl} command to the end state as seen by a watch: a 20-replica OrderedReady rollout, a 100-replica
+ * Parallel rollout with a claim each, scale-down (20 → 10 and 100 → 50) and the re-creation of {@code web-3}.
+ * Counts, from the API server's audit log, the ReplicaSet's pod creations refused ({@code AlreadyExists} between the
+ * two replicas, and any other code), and times the same Parallel rollout with one replica to show what they cost.
+ * Writes {@code target/bench/rollouts.md} (printed) and per-pod timelines {@code target/bench/rollout-*.csv}.
+ */
+public final class RolloutBench {
+
+    static final Path OUT = Path.of("target", "bench");
+    static final Duration READY_DELAY = Duration.ofMillis(Long.getLong("rollout.ready-delay-ms", 1000));
+    static final int ORDERED = Integer.getInteger("rollout.ordered", 20);
+    static final int PARALLEL = Integer.getInteger("rollout.parallel", 100);
+    static final Duration TIMEOUT = Duration.ofSeconds(Integer.getInteger("rollout.timeout-s", 150));
+    static final String RS_USER = "system:serviceaccount:kube-system:replicaset-controller";
+
+    private final RealCluster cluster;
+    private final KubernetesClient admin;
+    private final List<String[]> results = new ArrayList<>();
+    private final List<String> csv = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private RolloutBench(RealCluster cluster) {
+        this.cluster = cluster;
+        this.admin = cluster.admin();
+    }
+
+    public static void main(String[] args) {
+        int code = 0;
+        long t0 = System.nanoTime();
+        try (RealCluster cluster = RealCluster.start()) {
+            System.out.printf("control plane and two Ordinal replicas ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            cluster.kubelet.startDelay(READY_DELAY);
+            new RolloutBench(cluster).run();
+            System.out.printf("bench-rollout done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(OUT);
+        csv.add("scenario,implementation,pod,created_s,bound_s,ready_s");
+        warmUp();
+
+        // OrderedReady, no volume.
+        double stsOrdered = rollout("ordered", "statefulset", statefulSet(ORDERED, "OrderedReady", false), ORDERED);
+        double ordOrdered = rollout("ordered", "ordinal", deployment(ORDERED, "", false), ORDERED);
+        result("rollout, " + ORDERED + " pods, OrderedReady", ordOrdered, stsOrdered, "≤ 1.1×");
+
+        // Parallel, one claim per pod.
+        double stsParallel = rollout("parallel", "statefulset", statefulSet(PARALLEL, "Parallel", true), PARALLEL);
+        double ordParallel = rollout("parallel", "ordinal",
+                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true), PARALLEL);
+        result("rollout, " + PARALLEL + " pods, Parallel, a claim each", ordParallel, stsParallel, "≤ 1.1×");
+        Refusals parallelRefusals = refusals(ns("parallel", "ordinal"));
+
+        result("scale-down " + ORDERED + " → " + ORDERED / 2 + ", OrderedReady",
+                scaleDown("ordered", "ordinal", "deployment/web", ORDERED / 2),
+                scaleDown("ordered", "statefulset", "statefulset/web", ORDERED / 2), "");
+        result("scale-down " + PARALLEL + " → " + PARALLEL / 2 + ", Parallel",
+                scaleDown("parallel", "ordinal", "deployment/web", PARALLEL / 2),
+                scaleDown("parallel", "statefulset", "statefulset/web", PARALLEL / 2), "");
+        result("re-create web-3 (OrderedReady, no claim)", recreate("ordered", "ordinal", false),
+                recreate("ordered", "statefulset", false), "");
+        result("re-create web-3 (Parallel, same claim data-web-3)", recreate("parallel", "ordinal", true),
+                recreate("parallel", "statefulset", true), "");
+
+        // The same Parallel rollout with one replica: no cross-replica collision possible.
+        cluster.stopReplica("ordinal-b");
+        awaitLeader("ordinal-a");
+        double single = rollout("parallel-1", "ordinal",
+                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true), PARALLEL);
+        Refusals singleRefusals = refusals(ns("parallel-1", "ordinal"));
+
+        Files.write(OUT.resolve("rollout-timelines.csv"), csv);
+        String md = markdown(parallelRefusals, single, singleRefusals, ordParallel);
+        Files.writeString(OUT.resolve("rollouts.md"), md);
+        System.out.println();
+        System.out.println(md);
+    }
+
+    /** A first small Ordinal set, so that neither side's first measured rollout pays for the replicas' warm-up. */
+    private void warmUp() throws Exception {
+        String ns = cluster.namespace("warm-up");
+        Timeline t = new Timeline(admin, ns);
+        try (t) {
+            cluster.kubectl.apply(ns, deployment(5, "ordinal.dev/pod-management-policy: Parallel", true));
+            t.await(pods -> complete(pods, 5), TIMEOUT, "warm-up");
+        }
+        cluster.kubectl.run("delete", "namespace", ns, "--wait=false").orFail();
+    }
+
+    private static String ns(String scenario, String impl) {
+        return scenario + "-" + (impl.equals("ordinal") ? "ord" : "sts");
+    }
+
+    private final Map<String, Timeline> timelines = new ConcurrentHashMap<>();
+
+    /** Applies {@code yaml} in a fresh namespace; seconds from the apply until {@code replicas} pods are Ready. */
+    private double rollout(String scenario, String impl, String yaml, int replicas) throws Exception {
+        String ns = cluster.namespace(ns(scenario, impl));
+        Timeline t = new Timeline(admin, ns);
+        timelines.put(ns, t);
+        if (impl.equals("statefulset")) {
+            cluster.kubectl.apply(ns, headlessService());
+        }
+        Instant start = Instant.now();
+        cluster.kubectl.apply(ns, yaml);
+        Instant end = t.await(pods -> complete(pods, replicas), TIMEOUT, ns + " rollout");
+        double s = seconds(start, end);
+        t.all.values().stream().sorted(Comparator.comparing((Seen p) -> p.created)).forEach(p -> csv.add(
+                String.join(",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound),
+                        sec(start, p.ready))));
+        System.out.printf("%-12s %-11s %3d pods Ready in %6.2f s%n", scenario, impl, replicas, s);
+        return s;
+    }
+
+    /** Seconds from {@code kubectl scale} until only {@code to} pods exist (the others are gone, not terminating). */
+    private double scaleDown(String scenario, String impl, String resource, int to) throws Exception {
+        String ns = ns(scenario, impl);
+        Timeline t = timelines.get(ns);
+        Instant start = Instant.now();
+        cluster.kubectl.run("-n", ns, "scale", resource, "--replicas=" + to).orFail();
+        Instant end = t.await(pods -> pods.size() == to && complete(pods, to), TIMEOUT, ns + " scale-down");
+        double s = seconds(start, end);
+        System.out.printf("%-12s %-11s scale-down to %d in %6.2f s%n", scenario, impl, to, s);
+        return s;
+    }
+
+    /** Seconds from {@code kubectl delete pod web-3} until a new web-3 is Ready; checks it got the same claim. */
+    private double recreate(String scenario, String impl, boolean claim) throws Exception {
+        String ns = ns(scenario, impl);
+        Timeline t = timelines.get(ns);
+        Pod old = admin.pods().inNamespace(ns).withName("web-3").get();
+        String oldUid = old.getMetadata().getUid();
+        String claimUid = claim ? claimUid(ns) : null;
+        Instant start = Instant.now();
+        cluster.kubectl.run("-n", ns, "delete", "pod", "web-3", "--wait=false").orFail();
+        Instant end = t.await(pods -> pods.values().stream().anyMatch(p -> p.name.equals("web-3")
+                && !p.uid.equals(oldUid) && p.ready != null), TIMEOUT, ns + " re-creation");
+        if (claim) {
+            String now = claimUid(ns);
+            Pod fresh = admin.pods().inNamespace(ns).withName("web-3").get();
+            boolean mounted = fresh.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                    && "data-web-3".equals(v.getPersistentVolumeClaim().getClaimName()));
+            if (!claimUid.equals(now) || !mounted) {
+                throw new AssertionError(ns + ": re-created web-3 did not get its claim back (claim uid " + claimUid
+                        + " → " + now + ", mounted " + mounted + ")");
+            }
+        }
+        double s = seconds(start, end);
+        System.out.printf("%-12s %-11s web-3 re-created and Ready in %6.2f s%n", scenario, impl, s);
+        return s;
+    }
+
+    private String claimUid(String ns) {
+        PersistentVolumeClaim pvc = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-3").get();
+        return pvc == null ? null : pvc.getMetadata().getUid();
+    }
+
+    private void awaitLeader(String identity) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!cluster.leader().filter(identity::equals).isPresent()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(identity + " did not take the Lease within 30 s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** {@code n} live pods, all Ready, and no other pod (terminating ones included) still listed. */
+    private static boolean complete(Map<String, Seen> pods, int n) {
+        return pods.size() == n && pods.values().stream().allMatch(p -> p.ready != null && p.deleting == null);
+    }
+
+    private void result(String what, double ordinal, double sts, String target) {
+        results.add(new String[] {what, String.format(Locale.ROOT, "%.2f", ordinal),
+                String.format(Locale.ROOT, "%.2f", sts), String.format(Locale.ROOT, "%.2f×", ordinal / sts), target});
+    }
+
+    /** Pod creations in {@code ns} as the audit log saw them, by the ReplicaSet controller. */
+    record Refusals(int creates, int created, int alreadyExists, Map<String, Integer> otherCodes, double firstToLastS) {
+    }
+
+    private Refusals refusals(String ns) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        int creates = 0;
+        int created = 0;
+        int already = 0;
+        Map<String, Integer> other = new LinkedHashMap<>();
+        Instant first = null;
+        Instant last = null;
+        for (String line : Files.readAllLines(cluster.controlPlane.auditLog())) {
+            JsonNode e = json.readTree(line);
+            JsonNode ref = e.path("objectRef");
+            if (!"ResponseComplete".equals(e.path("stage").asText()) || !"create".equals(e.path("verb").asText())
+                    || !"pods".equals(ref.path("resource").asText()) || ref.has("subresource")
+                    || !ns.equals(ref.path("namespace").asText())
+                    || !RS_USER.equals(e.path("user").path("username").asText())) {
+                continue;
+            }
+            creates++;
+            Instant at = Instant.parse(e.path("stageTimestamp").asText());
+            first = first == null ? at : first;
+            last = at;
+            int code = e.path("responseStatus").path("code").asInt();
+            String reason = e.path("responseStatus").path("reason").asText("");
+            if (code == 201) {
+                created++;
+            } else if (code == 409 && "AlreadyExists".equals(reason)) {
+                already++;
+            } else {
+                other.merge(code + (reason.isEmpty() ? "" : " " + reason), 1, Integer::sum);
+            }
+        }
+        return new Refusals(creates, created, already, other, first == null ? 0 : seconds(first, last));
+    }
+
+    private String markdown(Refusals two, double single, Refusals one, double twoReplicas) {
+        StringBuilder md = new StringBuilder();
+        md.append("## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n");
+        md.append(String.format(Locale.ROOT, """
+                `make bench-rollout` (`RolloutBench`): one real control plane (etcd, kube-apiserver, \
+                kube-controller-manager with the ReplicaSet, Deployment and StatefulSet controllers, kube-scheduler, \
+                all v1.35.4), the kubelet stand-in making each bound pod Ready %.1f s after binding, volumes \
+                provisioned on first consumer (StorageClass `standard`). Ordinal: the packaged jar, two replicas \
+                behind the round-robin TLS-passthrough balancer, settings of docs/real-cluster.md; its sets are \
+                `Recreate` Deployments labelled `ordinal.dev/set: web`, with a generic ephemeral volume where a \
+                claim is wanted. StatefulSet: the same pod template, `volumeClaimTemplates` for the claim. Each \
+                time runs from the `kubectl` command to the end state seen by a watch (all pods Ready; for \
+                scale-down, the removed pods gone). One run each; the machine's 2 cores were shared with other \
+                builds, so the figures are indicative.
+
+                """, READY_DELAY.toMillis() / 1000.0));
+        md.append("| scenario | Ordinal (s) | StatefulSet (s) | Ordinal / StatefulSet | target |\n");
+        md.append("|---|---:|---:|---:|---|\n");
+        for (String[] r : results) {
+            md.append("| ").append(String.join(" | ", r)).append(" |\n");
+        }
+        md.append(String.format(Locale.ROOT, """
+
+                **Creations refused between the two replicas** (audit log, pod creates by the ReplicaSet controller \
+                in the %d-pod Parallel rollout): %d creates, %d stored, **%d `AlreadyExists`**, other refusals: %s; \
+                first to last create %.2f s. The same rollout with one replica: %d creates, %d `AlreadyExists`, \
+                other: %s, **%.2f s** against %.2f s with two (%.2f×).
+
+                """, PARALLEL, two.creates, two.created, two.alreadyExists, codes(two.otherCodes), two.firstToLastS,
+                one.creates, one.alreadyExists, codes(one.otherCodes), single, twoReplicas, twoReplicas / single));
+        notes.forEach(n -> md.append(n).append("\n"));
+        md.append("Per-pod timelines (seconds from the `kubectl apply` to creation, binding and Ready, both "
+                + "implementations): `target/bench/rollout-timelines.csv`.\n");
+        return md.toString();
+    }
+
+    private static String codes(Map<String, Integer> codes) {
+        return codes.isEmpty() ? "none" : codes.toString();
+    }
+
+    private static double seconds(Instant a, Instant b) {
+        return Duration.between(a, b).toMillis() / 1000.0;
+    }
+
+    private static String sec(Instant start, Instant at) {
+        return at == null ? "" : String.format(Locale.ROOT, "%.3f", seconds(start, at));
+    }
+
+    static String deployment(int replicas, String annotations, boolean volume) {
+        return """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
+                spec:
+                  replicas: %1$d
+                  strategy: {type: Recreate}
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata:
+                      labels: {app: web, ordinal.dev/set: web}
+                      annotations: {%2$s}
+                    spec:
+                      containers:
+                        - name: app
+                          image: nginx:1.27
+                          ports: [{containerPort: 80, name: web}]
+                %3$s
+                """.formatted(replicas, annotations, volume ? """
+                          volumeMounts: [{name: data, mountPath: /data}]
+                      volumes:
+                        - name: data
+                          ephemeral:
+                            volumeClaimTemplate:
+                              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+                """ : "");
+    }
+
+    static String statefulSet(int replicas, String policy, boolean volume) {
+        return """
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: web}
+                spec:
+                  replicas: %1$d
+                  serviceName: web
+                  podManagementPolicy: %2$s
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata:
+                      labels: {app: web}
+                    spec:
+                      containers:
+                        - name: app
+                          image: nginx:1.27
+                          ports: [{containerPort: 80, name: web}]
+                %3$s
+                """.formatted(replicas, policy, volume ? """
+                          volumeMounts: [{name: data, mountPath: /data}]
+                  volumeClaimTemplates:
+                    - metadata: {name: data}
+                      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+                """ : "");
+    }
+
+    /** What Ordinal's controller creates for its sets; the StatefulSet gets the same by hand. */
+    static String headlessService() {
+        return """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web}
+                spec:
+                  clusterIP: None
+                  publishNotReadyAddresses: true
+                  selector: {app: web}
+                  ports: [{name: web, port: 80}]
+                """;
+    }
+
+    /** What a watch saw of one pod (one uid): when it was first seen, bound, Ready, marked for deletion. */
+    static final class Seen {
+        final String name;
+        final String uid;
+        final Instant created;
+        volatile Instant bound;
+        volatile Instant ready;
+        volatile Instant deleting;
+
+        Seen(String name, String uid, Instant created) {
+            this.name = name;
+            this.uid = uid;
+            this.created = created;
+        }
+    }
+
+    /** A watch of one namespace's pods recording, per uid, the times the bench needs; deleted pods leave it. */
+    static final class Timeline implements AutoCloseable {
+        final Map<String, Seen> pods = new ConcurrentHashMap<>();
+        /** Every pod ever seen, deleted ones included, for the CSV. */
+        final Map<String, Seen> all = new ConcurrentHashMap<>();
+        private final SharedIndexInformer<Pod> informer;
+        private final Object changed = new Object();
+
+        Timeline(KubernetesClient client, String namespace) {
+            informer = client.pods().inNamespace(namespace).inform(new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(Pod pod) {
+                    seen(pod);
+                }
+
+                @Override
+                public void onUpdate(Pod oldPod, Pod pod) {
+                    seen(pod);
+                }
+
+                @Override
+                public void onDelete(Pod pod, boolean unknown) {
+                    pods.remove(pod.getMetadata().getUid());
+                    signal();
+                }
+            });
+        }
+
+        private void seen(Pod pod) {
+            Instant now = Instant.now();
+            Seen s = all.computeIfAbsent(pod.getMetadata().getUid(),
+                    uid -> new Seen(pod.getMetadata().getName(), uid, now));
+            pods.putIfAbsent(s.uid, s);
+            if (s.bound == null && pod.getSpec().getNodeName() != null) {
+                s.bound = now;
+            }
+            if (s.ready == null && PodWatch.ready(pod)) {
+                s.ready = now;
+            }
+            if (s.deleting == null && pod.getMetadata().getDeletionTimestamp() != null) {
+                s.deleting = now;
+            }
+            signal();
+        }
+
+        private void signal() {
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        }
+
+        /** Waits until {@code done} holds for the live pods; returns when the watch event that made it hold came. */
+        Instant await(Predicate<Map<String, Seen>> done, Duration timeout, String what) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (changed) {
+                while (!done.test(pods)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new AssertionError(what + " not done within " + timeout + ": " + pods.size()
+                                + " pods, " + pods.values().stream().filter(p -> p.ready != null).count() + " Ready");
+                    }
+                    changed.wait(Math.min(50, Math.max(1, left / 1_000_000)));
+                }
+            }
+            return Instant.now();
+        }
+
+        @Override
+        public void close() {
+            informer.close();
+        }
+    }
+}
