@@ -108,7 +108,13 @@ final class RealCluster implements AutoCloseable {
 
     /** Starts replica {@code identity} (its Lease identity), waits until it is ready and adds it to the balancer. */
     PackagedApp startReplica(String identity) throws Exception {
+        return startReplica(identity, Map.of());
+    }
+
+    /** {@link #startReplica(String)} with {@code extraEnv} on top of {@link #SETTINGS}. */
+    PackagedApp startReplica(String identity, Map<String, String> extraEnv) throws Exception {
         Map<String, String> env = new HashMap<>(SETTINGS);
+        env.putAll(extraEnv);
         env.put("POD_NAMESPACE", "ordinal-system");
         env.put("ORDINAL_CONTROLLER_IDENTITY", identity);
         PackagedApp app = PackagedApp.startWithKubeconfig(ordinalKubeconfig, CERTS, env,

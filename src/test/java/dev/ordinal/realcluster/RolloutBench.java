@@ -96,15 +96,24 @@ public final class RolloutBench {
         result("re-create web-3 (Parallel, same claim data-web-3)", recreate("parallel", "ordinal", true),
                 recreate("parallel", "statefulset", true), "");
 
-        // The same Parallel rollout with one replica: no cross-replica collision possible.
-        cluster.stopReplica("ordinal-b");
-        awaitLeader("ordinal-a");
-        double single = rollout("parallel-1", "ordinal",
+        Map<String, Long> http2Reviews = mutateReviews();
+
+        // The API server sends all its reviews over one HTTP/2 connection, which the balancer gives to one replica.
+        // With HTTP/1.1 it opens a connection per concurrent request, spread over both: the collision case (as with
+        // several API servers, each with its own connection).
+        for (String id : List.copyOf(cluster.replicas().keySet())) {
+            cluster.stopReplica(id);
+        }
+        cluster.startReplica("ordinal-c", Map.of("QUARKUS_HTTP_HTTP2", "false"));
+        cluster.startReplica("ordinal-d", Map.of("QUARKUS_HTTP_HTTP2", "false"));
+        awaitLeader();
+        double h1 = rollout("parallel-h1", "ordinal",
                 deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true), PARALLEL);
-        Refusals singleRefusals = refusals(ns("parallel-1", "ordinal"));
+        Refusals h1Refusals = refusals(ns("parallel-h1", "ordinal"));
+        Map<String, Long> h1Reviews = mutateReviews();
 
         Files.write(OUT.resolve("rollout-timelines.csv"), csv);
-        String md = markdown(parallelRefusals, single, singleRefusals, ordParallel);
+        String md = markdown(parallelRefusals, http2Reviews, ordParallel, h1Refusals, h1Reviews, h1, stsParallel);
         Files.writeString(OUT.resolve("rollouts.md"), md);
         System.out.println();
         System.out.println(md);
@@ -189,11 +198,12 @@ public final class RolloutBench {
         return pvc == null ? null : pvc.getMetadata().getUid();
     }
 
-    private void awaitLeader(String identity) throws InterruptedException {
+    /** Waits until one of the running replicas holds the controller's Lease. */
+    private void awaitLeader() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!cluster.leader().filter(identity::equals).isPresent()) {
+        while (!cluster.leader().filter(cluster.replicas()::containsKey).isPresent()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(identity + " did not take the Lease within 30 s");
+                throw new AssertionError("no running replica took the Lease within 30 s");
             }
             Thread.sleep(200);
         }
@@ -247,7 +257,23 @@ public final class RolloutBench {
         return new Refusals(creates, created, already, other, first == null ? 0 : seconds(first, last));
     }
 
-    private String markdown(Refusals two, double single, Refusals one, double twoReplicas) {
+    /** Mutating reviews each live replica answered since it started (its own metrics). */
+    private Map<String, Long> mutateReviews() throws Exception {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (var e : cluster.replicas().entrySet()) {
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + e.getValue().managementPort() + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            long n = body.lines().filter(l -> l.startsWith("ordinal_admission_requests_total{") && l.contains("mutate"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            counts.put(e.getKey(), n);
+        }
+        return counts;
+    }
+
+    private String markdown(Refusals h2, Map<String, Long> h2Reviews, double h2Time, Refusals h1,
+            Map<String, Long> h1Reviews, double h1Time, double stsParallel) {
         StringBuilder md = new StringBuilder();
         md.append("## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n");
         md.append(String.format(Locale.ROOT, """
@@ -270,13 +296,18 @@ public final class RolloutBench {
         }
         md.append(String.format(Locale.ROOT, """
 
-                **Creations refused between the two replicas** (audit log, pod creates by the ReplicaSet controller \
-                in the %d-pod Parallel rollout): %d creates, %d stored, **%d `AlreadyExists`**, other refusals: %s; \
-                first to last create %.2f s. The same rollout with one replica: %d creates, %d `AlreadyExists`, \
-                other: %s, **%.2f s** against %.2f s with two (%.2f×).
+                **Creations refused between the two replicas** (audit log: pod creates by the ReplicaSet controller \
+                in the %d-pod Parallel rollout; mutating reviews per replica from their metrics, warm-up included):
 
-                """, PARALLEL, two.creates, two.created, two.alreadyExists, codes(two.otherCodes), two.firstToLastS,
-                one.creates, one.alreadyExists, codes(one.otherCodes), single, twoReplicas, twoReplicas / single));
+                | webhook connection | creates | stored | `AlreadyExists` | other refusals | first → last create (s) \
+                | reviews per replica | rollout (s) | / StatefulSet |
+                |---|---:|---:|---:|---|---:|---|---:|---:|
+                | HTTP/2 (as deployed) | %d | %d | %d | %s | %.2f | %s | %.2f | %.2f× |
+                | HTTP/1.1 (`QUARKUS_HTTP_HTTP2=false`) | %d | %d | %d | %s | %.2f | %s | %.2f | %.2f× |
+
+                """, PARALLEL, h2.creates, h2.created, h2.alreadyExists, codes(h2.otherCodes), h2.firstToLastS,
+                h2Reviews, h2Time, h2Time / stsParallel, h1.creates, h1.created, h1.alreadyExists,
+                codes(h1.otherCodes), h1.firstToLastS, h1Reviews, h1Time, h1Time / stsParallel));
         notes.forEach(n -> md.append(n).append("\n"));
         md.append("Per-pod timelines (seconds from the `kubectl apply` to creation, binding and Ready, both "
                 + "implementations): `target/bench/rollout-timelines.csv`.\n");
