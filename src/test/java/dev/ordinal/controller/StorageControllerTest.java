@@ -75,6 +75,25 @@ class StorageControllerTest {
         });
     }
 
+    /** Many gated pods at once (a Parallel rollout): the claim work runs concurrently, each pod's exactly once. */
+    @Test
+    void manyGatedPodsEachGetTheirOwnClaimOnce() {
+        int n = 24;
+        for (int i = 0; i < n; i++) {
+            cluster.create(ns, gatedPod(i, "1Gi"));
+        }
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> java.util.stream.IntStream.range(0, n)
+                .noneMatch(i -> cluster.hasGate(ns, "web-" + i, CLAIMS_GATE)));
+        assertThat(cluster.claims(ns)).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.IntStream.range(0, n).mapToObj(i -> "data-web-" + i).toList());
+        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
+            for (int i = 0; i < n; i++) {
+                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIM_CREATED)).hasSize(1);
+                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+            }
+        });
+    }
+
     @Test
     void aPodWithBothGatesGetsItsClaimAndStartsInOneGo() {
         cluster.create(ns, PodFixtures.stored("web", 0).ready().build());

@@ -135,8 +135,12 @@ final class KubeletStandIn implements AutoCloseable {
                 && !pod.getStatus().getContainerStatuses().isEmpty();
         if ((phase == null || "Pending".equals(phase)) && !started && scheduled.putIfAbsent(uid, "start") == null) {
             long half = Math.max(1, startDelay.toMillis() / 2);
-            timers.schedule(() -> writeStatus(pod, false), half, TimeUnit.MILLISECONDS);
-            timers.schedule(() -> writeStatus(pod, true), 2 * half, TimeUnit.MILLISECONDS);
+            // Ready only after ContainerCreating is written: two timers due at once on a loaded machine could
+            // otherwise write them in the wrong order and leave the pod ContainerCreating for ever.
+            timers.schedule(() -> {
+                writeStatus(pod, false);
+                timers.schedule(() -> writeStatus(pod, true), half, TimeUnit.MILLISECONDS);
+            }, half, TimeUnit.MILLISECONDS);
         }
     }
 
