@@ -131,6 +131,27 @@ public final class ReservedOrdinals implements OrdinalSet {
         return count;
     }
 
+    /**
+     * The ordinal just above the first {@code count} ordinals from {@code start} that are not reserved: a set of
+     * {@code count} replicas uses the ordinals below it. Saturates at {@link Integer#MAX_VALUE}.
+     */
+    public int endOfFirstFree(int start, int count) {
+        long n = start;
+        long remaining = count;
+        for (int i = 0; i < starts.length && remaining > 0; i++) {
+            if (ends[i] < n) {
+                continue;
+            }
+            long free = Math.max(0, starts[i] - n);
+            if (free >= remaining) {
+                break;
+            }
+            remaining -= free;
+            n = (long) ends[i] + 1;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, n + remaining);
+    }
+
     /** Index of the last range starting at or before {@code ordinal}, or -1. */
     private int rangeAtOrBefore(int ordinal) {
         int i = Arrays.binarySearch(starts, ordinal);
