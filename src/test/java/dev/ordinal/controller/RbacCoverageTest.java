@@ -89,14 +89,14 @@ class RbacCoverageTest {
         harness.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
                 .withNewMetadata().withName("fast").endMetadata().withProvisioner("example.com/fast")
                 .withAllowVolumeExpansion(true).build()).create();
-        harness.apps().deployments().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-                .withNewMetadata().withName("app").withNamespace(ns).withUid("uid-app").endMetadata().withNewSpec()
-                .withReplicas(1).endSpec().build()).create();
-        harness.apps().replicaSets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
-                .withNewMetadata().withName("app-rs").withNamespace(ns).withUid("uid-app-rs").addNewOwnerReference()
-                .withApiVersion("apps/v1").withKind("Deployment").withName("app").withUid("uid-app")
+        String appUid = harness.apps().deployments().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata().withName("app").withNamespace(ns).endMetadata().withNewSpec()
+                .withReplicas(1).endSpec().build()).create().getMetadata().getUid();
+        String rsUid = harness.apps().replicaSets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+                .withNewMetadata().withName("app-rs").withNamespace(ns).addNewOwnerReference()
+                .withApiVersion("apps/v1").withKind("Deployment").withName("app").withUid(appUid)
                 .withController(true).endOwnerReference().endMetadata().withNewSpec().withReplicas(1).endSpec()
-                .build()).create();
+                .build()).create().getMetadata().getUid();
         for (String claim : List.of("data-app-0", "data-app-1")) {
             harness.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model
                     .PersistentVolumeClaimBuilder().withNewMetadata().withName(claim).withNamespace(ns).endMetadata()
@@ -104,9 +104,11 @@ class RbacCoverageTest {
                     .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources()
                     .endSpec().build()).create();
         }
-        cluster.create(ns, PodFixtures.stored("app", 0).ownedBy("ReplicaSet", "app-rs").ready()
+        cluster.create(ns, new io.fabric8.kubernetes.api.model.PodBuilder(PodFixtures.stored("app", 0).ready()
                 .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, "whenDeleted=Delete,whenScaled=Delete")
-                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate("2Gi")).build());
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate("2Gi")).build())
+                .editMetadata().addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+                .withName("app-rs").withUid(rsUid).withController(true).endOwnerReference().endMetadata().build());
         cluster.create(ns, PodFixtures.stored("batch", 0).ownedBy("Job", "batch-job").ready()
                 .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, "whenDeleted=Delete").build());
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> {
