@@ -40,7 +40,8 @@ public class PodMutator {
         // The choice of a free ordinal and its hold are one atomic step of the reservation owner; it comes before
         // the read, so the snapshot the rule sees is at least as new as the one the ordinal was chosen from.
         Reservation reservation = member.named() ? Reservation.named(key, member.ordinal())
-                : reservations.reserve(key, member.settings().startOrdinal(), request.dryRun());
+                : reservations.reserve(key, member.settings().startOrdinal(),
+                        member.settings().reservedOrdinals(), request.dryRun());
         boolean admitted = false;
         try {
             SetView set = view.read(key, member.settings().service(),

@@ -331,6 +331,15 @@ public class ClusterView {
         return claims != null && claims.getStore().getByKey(namespace + "/" + name) != null;
     }
 
+    /** Copies of the cached PVCs of {@code namespace}, from the informer's namespace index. */
+    public List<PersistentVolumeClaim> claims(String namespace) {
+        if (claims == null) {
+            return List.of();
+        }
+        return claims.getIndexer().byIndex(io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX,
+                namespace).stream().map(p -> new PersistentVolumeClaimBuilder(p).build()).toList();
+    }
+
     /** A copy of the cached PVC {@code namespace/name}. */
     public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
         PersistentVolumeClaim pvc = claims == null ? null : claims.getStore().getByKey(namespace + "/" + name);

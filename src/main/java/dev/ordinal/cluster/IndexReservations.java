@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.OrdinalSet;
 import dev.ordinal.identity.Ordinals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,8 +36,8 @@ class IndexReservations implements OrdinalReservations {
     }
 
     @Override
-    public Reservation reserve(SetKey key, int start, boolean dryRun) {
-        Ordinals.Assignment assignment = view.index().assign(key, start, !dryRun, clock.instant(),
+    public Reservation reserve(SetKey key, int start, OrdinalSet skipped, boolean dryRun) {
+        Ordinals.Assignment assignment = view.index().assign(key, start, skipped, !dryRun, clock.instant(),
                 config.admission().reservationTtl());
         boolean held = !dryRun && assignment instanceof Ordinals.Assignment.Assigned;
         return new Reservation(key, assignment, held ? Reservation.Hold.TAKEN : Reservation.Hold.NONE);

@@ -1,5 +1,8 @@
 package dev.ordinal.cluster;
 
+import dev.ordinal.identity.OrdinalSet;
+import dev.ordinal.identity.ReservedOrdinals;
+
 /**
  * This replica's holds on the ordinals admission hands out, so two concurrent requests of this process never share
  * one. Only admission uses it; nobody else gets the mutable index behind it. A hold lasts until the cache sees the
@@ -8,10 +11,15 @@ package dev.ordinal.cluster;
 public interface OrdinalReservations {
 
     /**
-     * Chooses the lowest free ordinal of set {@code key} from {@code start}, skipping ordinals this replica holds,
-     * and holds it unless {@code dryRun}.
+     * Chooses the lowest free ordinal of set {@code key} from {@code start}, skipping ordinals this replica holds and
+     * those in {@code skipped} (the set's {@code ordinal.dev/reserved-ordinals}), and holds it unless {@code dryRun}.
      */
-    Reservation reserve(SetKey key, int start, boolean dryRun);
+    Reservation reserve(SetKey key, int start, OrdinalSet skipped, boolean dryRun);
+
+    /** As {@link #reserve(SetKey, int, OrdinalSet, boolean)} with no ordinal skipped. */
+    default Reservation reserve(SetKey key, int start, boolean dryRun) {
+        return reserve(key, start, ReservedOrdinals.NONE, dryRun);
+    }
 
     /** The pod of {@code reservation} is admitted: the hold stays until the cache sees it (or the TTL passes). */
     void confirm(Reservation reservation);

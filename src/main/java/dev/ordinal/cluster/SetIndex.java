@@ -12,7 +12,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalSet;
 import dev.ordinal.identity.Ordinals;
+import dev.ordinal.identity.ReservedOrdinals;
 import dev.ordinal.identity.SetSnapshot;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -94,9 +96,17 @@ final class SetIndex {
      * sees its pod or {@code ttl} passes, so concurrent requests in this process never get the same ordinal.
      */
     public Ordinals.Assignment assign(SetKey key, int start, boolean reserve, Instant now, Duration ttl) {
+        return assign(key, start, ReservedOrdinals.NONE, reserve, now, ttl);
+    }
+
+    /** As {@link #assign(SetKey, int, boolean, Instant, Duration)}, never choosing an ordinal in {@code skipped}. */
+    public Ordinals.Assignment assign(SetKey key, int start, OrdinalSet skipped, boolean reserve, Instant now,
+            Duration ttl) {
         return update(key, state -> {
             state.expire(now);
-            Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, state.reserved);
+            OrdinalSet unavailable = skipped instanceof ReservedOrdinals r && r.isEmpty() ? state.reserved
+                    : OrdinalSet.union(state.reserved, skipped);
+            Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, unavailable);
             if (reserve && assignment instanceof Ordinals.Assignment.Assigned assigned) {
                 state.reserve(assigned.ordinal(), now.plus(ttl));
             }

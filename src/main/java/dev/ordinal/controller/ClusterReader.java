@@ -30,6 +30,11 @@ public interface ClusterReader {
     /** A copy of the cached PVC {@code namespace/name}. */
     Optional<PersistentVolumeClaim> claim(String namespace, String name);
 
+    /** Copies of the cached PVCs of {@code namespace} (retention finds a set's claims by name among them). */
+    default List<PersistentVolumeClaim> claims(String namespace) {
+        return List.of();
+    }
+
     /** A copy of the cached Service {@code namespace/name}. */
     Optional<Service> service(String namespace, String name);
 
@@ -63,6 +68,11 @@ public interface ClusterReader {
             @Override
             public Optional<PersistentVolumeClaim> claim(String namespace, String name) {
                 return view.claim(namespace, name);
+            }
+
+            @Override
+            public List<PersistentVolumeClaim> claims(String namespace) {
+                return view.claims(namespace);
             }
 
             @Override

@@ -1,6 +1,7 @@
 package dev.ordinal.controller;
 
 import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
+import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
 import java.net.HttpURLConnection;
@@ -28,11 +29,14 @@ import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 import dev.ordinal.cluster.SetKey;
+import dev.ordinal.identity.ClaimRetention;
+import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.PodNames;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.identity.SetSnapshot;
 import dev.ordinal.plan.ClaimPlan;
+import dev.ordinal.plan.ClaimUpkeep;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.plan.GapHealing;
 import dev.ordinal.plan.GatePatch;
@@ -42,13 +46,18 @@ import dev.ordinal.plan.WriteFailure;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * Reconciles one set (SPEC §4): headless Service, per-ordinal claims, then ordered start. Reads only the caches
@@ -95,6 +104,10 @@ final class SetReconciler {
      * only: a restarted or newly elected controller starts every gap's wait from zero, which only delays healing.
      */
     private final Map<SetKey, Map<Integer, Instant>> gapFreeSince = new ConcurrentHashMap<>();
+    /** PVCs ({@code namespace/name}) this replica patched, with the resourceVersion the cache showed before. */
+    private final Map<String, Created<String>> patchedClaims = new ConcurrentHashMap<>();
+    /** Finds a set's top-level owner for retention (GETs, only for sets with a Delete policy). */
+    private final OwnerResolver owners;
     /** Uids of pods this replica deleted for gap healing, until the cache shows them gone. */
     private final Map<String, Instant> recycled = new ConcurrentHashMap<>();
     /**
@@ -157,6 +170,7 @@ final class SetReconciler {
             BooleanSupplier leading, Clock clock, Duration reservationTtl) {
         this.reservationTtl = reservationTtl;
         this.client = client;
+        this.owners = new OwnerResolver(client);
         this.reader = reader;
         this.events = events;
         this.metrics = metrics;
@@ -224,6 +238,14 @@ final class SetReconciler {
 
         List<Member> members = pods.values().stream().map(p -> Member.of(p, key.set())).toList();
         SetSnapshot snapshot = SetSnapshot.of(key.namespace(), key.set(), members);
+        for (Pod pod : List.copyOf(pods.values())) {
+            if (!Member.isTerminating(pod)) {
+                again = earliest(again, growClaims(key, pod));
+            }
+        }
+        if (settings.isPresent()) {
+            again = earliest(again, retention(key, settings.get(), pods, snapshot));
+        }
         OrderedStart.Plan plan = OrderedStart.plan(snapshot, now);
         for (OrderedStart.Release r : plan.releases()) {
             Pod pod = pods.get(r.pod());
@@ -286,6 +308,229 @@ final class SetReconciler {
             }
         }
         return plan.requeueAfter();
+    }
+
+    /**
+     * Volume growth (SPEC §7.2): raises the storage request of each existing claim of {@code pod} whose template asks
+     * for more, when its StorageClass allows expansion; warns once otherwise, and when the template asks for less.
+     */
+    private Optional<Duration> growClaims(SetKey key, Pod pod) {
+        String ns = key.namespace();
+        String name = pod.getMetadata().getName();
+        int n = PodNames.ordinalOf(key.set(), name);
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        if (n < 0 || annotations == null || !(ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
+                instanceof ClaimTemplates.Parsed.Valid valid)) {
+            return Optional.empty();
+        }
+        Optional<Duration> again = Optional.empty();
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : valid.templates().entrySet()) {
+            String claimName = PodNames.claimName(e.getKey(), key.set(), n);
+            Optional<PersistentVolumeClaim> cached = reader.claim(ns, claimName);
+            if (cached.isEmpty() || cached.get().getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            PersistentVolumeClaim claim = cached.get();
+            if (cacheLags(claim)) {
+                again = Optional.of(CACHE_LAG_RECHECK);
+                continue;
+            }
+            Quantity wanted = storageOf(e.getValue().getSpec() == null ? null : e.getValue().getSpec().getResources());
+            Quantity have = storageOf(claim.getSpec() == null ? null : claim.getSpec().getResources());
+            switch (ClaimUpkeep.growth(wanted, have)) {
+                case SAME -> forget(key, pod, "grow:" + claimName);
+                case SMALLER -> {
+                    if (announce(key, pod, "grow:" + claimName, "smaller:" + wanted)) {
+                        record(pod, ControllerEvent.claimShrinkRefused(name, claimName, have.toString(),
+                                wanted.toString()));
+                    }
+                }
+                case GROW -> {
+                    String storageClass = claim.getSpec().getStorageClassName();
+                    StorageClass sc = storageClass == null ? null
+                            : client.storage().v1().storageClasses().withName(storageClass).get();
+                    if (sc == null || !Boolean.TRUE.equals(sc.getAllowVolumeExpansion())) {
+                        if (announce(key, pod, "grow:" + claimName, "fixed:" + wanted)) {
+                            record(pod, ControllerEvent.claimNotExpandable(name, claimName, storageClass,
+                                    have.toString(), wanted.toString()));
+                        }
+                        continue;
+                    }
+                    String patch = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":"
+                            + Serialization.asJson(claim.getMetadata().getResourceVersion())
+                            + "},{\"op\":\"add\",\"path\":\"/spec/resources/requests/storage\",\"value\":"
+                            + Serialization.asJson(wanted.toString()) + "}]";
+                    if (patchClaim(claim, patch, "storage request " + have + " to " + wanted, pod)
+                            == Outcome.DONE) {
+                        forget(key, pod, "grow:" + claimName);
+                        record(pod, ControllerEvent.claimResized(name, claimName, have.toString(), wanted.toString()));
+                        LOG.infof("set %s: raised %s from %s to %s", key, claimName, have, wanted);
+                    }
+                }
+            }
+        }
+        return again;
+    }
+
+    /**
+     * Retention (SPEC §7.2, {@code ordinal.dev/pvc-retention}): keeps each claim's ownerReference to the set's
+     * top-level owner in step with whenDeleted, and with whenScaled=Delete deletes the claims above the owner's
+     * desired size that no pod holds. Nothing to do (and no API read) under Retain/Retain.
+     */
+    private Optional<Duration> retention(SetKey key, SetSettings s, Map<String, Pod> pods, SetSnapshot snapshot) {
+        Set<String> volumes = new java.util.TreeSet<>();
+        List<Pod> live = new ArrayList<>();
+        Map<String, OwnerReference> controllers = new LinkedHashMap<>();
+        for (Pod p : pods.values()) {
+            Map<String, String> a = p.getMetadata().getAnnotations();
+            if (a != null && ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
+                    instanceof ClaimTemplates.Parsed.Valid valid) {
+                volumes.addAll(valid.templates().keySet());
+            }
+            if (!Member.isTerminating(p)) {
+                live.add(p);
+                OwnerReference c = OwnerResolver.controllerOf(p);
+                if (c != null) {
+                    controllers.put(c.getUid(), c);
+                }
+            }
+        }
+        List<ClaimUpkeep.SetClaim> claims = new ArrayList<>();
+        for (PersistentVolumeClaim c : reader.claims(key.namespace())) {
+            String claimName = c.getMetadata().getName();
+            for (String volume : volumes) {
+                if (claimName.startsWith(volume + "-")) {
+                    int n = PodNames.ordinalOf(key.set(), claimName.substring(volume.length() + 1));
+                    if (n >= 0) {
+                        claims.add(new ClaimUpkeep.SetClaim(c, n));
+                        break;
+                    }
+                }
+            }
+        }
+        boolean anyOwnerRef = claims.stream().anyMatch(c -> c.claim().getMetadata().getOwnerReferences() != null
+                && !c.claim().getMetadata().getOwnerReferences().isEmpty());
+        if (s.retention().equals(ClaimRetention.RETAIN) && !anyOwnerRef) {
+            return Optional.empty();
+        }
+        if (live.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ClaimUpkeep.Owner> owner = Optional.empty();
+        String problem = null;
+        if (controllers.isEmpty()) {
+            problem = "its pods have no controller owner (bare pods), so nothing owns the set";
+        } else {
+            Set<ClaimUpkeep.Owner> tops = new java.util.LinkedHashSet<>();
+            for (OwnerReference ref : controllers.values()) {
+                owners.resolve(key.namespace(), ref).ifPresent(tops::add);
+            }
+            Set<String> topUids = new HashSet<>();
+            tops.forEach(t -> topUids.add(t.uid()));
+            if (topUids.size() == 1) {
+                owner = Optional.of(tops.iterator().next());
+            } else if (topUids.size() > 1) {
+                problem = "its pods belong to different top-level owners (" + tops + ")";
+            } else {
+                return Optional.empty(); // the owner is gone: the garbage collector acts
+            }
+        }
+        if (problem != null) {
+            if (!s.retention().equals(ClaimRetention.RETAIN)) {
+                for (Pod p : live) {
+                    if (announce(key, p, "retention", problem)) {
+                        record(p, ControllerEvent.retentionWithoutOwner(p.getMetadata().getName(),
+                                s.retention().toString(), problem));
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+        Optional<Duration> again = Optional.empty();
+        ClaimUpkeep.Plan plan = ClaimUpkeep.plan(snapshot, s, owner, claims);
+        Pod about = live.get(0);
+        for (ClaimUpkeep.Deletion d : plan.deletions()) {
+            if (deleteClaim(key.namespace(), d, about) == Outcome.DONE) {
+                record(about, ControllerEvent.claimDeleted(d.claim(), d.ordinal(), owner.get().toString(),
+                        d.keepBelow()));
+                LOG.infof("set %s: deleted PersistentVolumeClaim %s (whenScaled=Delete, %s keeps ordinals below %d)",
+                        key, d.claim(), owner.get(), d.keepBelow());
+            }
+        }
+        for (ClaimUpkeep.OwnerChange change : plan.ownerChanges()) {
+            PersistentVolumeClaim claim = change.claim();
+            if (cacheLags(claim)) {
+                again = Optional.of(CACHE_LAG_RECHECK);
+                continue;
+            }
+            String patch = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":"
+                    + Serialization.asJson(claim.getMetadata().getResourceVersion())
+                    + "},{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":"
+                    + Serialization.asJson(change.owners()) + "}]";
+            if (patchClaim(claim, patch, "ownerReferences", about) == Outcome.DONE) {
+                record(about, ControllerEvent.claimRetentionUpdated(claim.getMetadata().getName(),
+                        s.retention().toString(), owner.get().toString(), change.added()));
+                LOG.infof("set %s: %s owner %s on PersistentVolumeClaim %s", key, change.added() ? "added" : "removed",
+                        owner.get(), claim.getMetadata().getName());
+            }
+        }
+        return again;
+    }
+
+    /** True while the cache still shows {@code claim} as it was before this replica's last patch of it. */
+    private boolean cacheLags(PersistentVolumeClaim claim) {
+        String k = claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName();
+        Created<String> mine = patchedClaims.get(k);
+        if (mine == null) {
+            return false;
+        }
+        if (mine.object().equals(claim.getMetadata().getResourceVersion())) {
+            return true;
+        }
+        patchedClaims.remove(k);
+        return false;
+    }
+
+    /** JSON-patches {@code claim} (the patch tests its resourceVersion); a 404 or 409/422 conflict is retried later. */
+    private Outcome patchClaim(PersistentVolumeClaim claim, String patch, String what, Pod about) {
+        ensureLeading();
+        String ns = claim.getMetadata().getNamespace();
+        String name = claim.getMetadata().getName();
+        try {
+            client.persistentVolumeClaims().inNamespace(ns).resource(claim).patch(PatchContext.of(PatchType.JSON),
+                    patch);
+            patchedClaims.put(ns + "/" + name, new Created<>(claim.getMetadata().getResourceVersion(),
+                    clock.instant()));
+            return Outcome.DONE;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                return Outcome.NOT_NEEDED;
+            }
+            fail(WriteFailure.Write.PATCH_CLAIM, name, about.getMetadata().getName(), what, e, about);
+            return Outcome.FAILED;
+        }
+    }
+
+    /** Deletes claim {@code d} on condition that it still has its uid; 404 and 409 mean nothing to delete. */
+    private Outcome deleteClaim(String ns, ClaimUpkeep.Deletion d, Pod about) {
+        ensureLeading();
+        DeleteOptions options = new DeleteOptionsBuilder().withApiVersion("v1").withKind("DeleteOptions")
+                .withNewPreconditions().withUid(d.uid()).endPreconditions().build();
+        try {
+            String answer = client.raw("/api/v1/namespaces/" + ns + "/persistentvolumeclaims/" + d.claim(), "DELETE",
+                    options);
+            return answer == null ? Outcome.NOT_NEEDED : Outcome.DONE;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return Outcome.NOT_NEEDED;
+            }
+            fail(WriteFailure.Write.DELETE_CLAIM, d.claim(), about.getMetadata().getName(), null, e, about);
+            return Outcome.FAILED;
+        }
+    }
+
+    private static Quantity storageOf(io.fabric8.kubernetes.api.model.VolumeResourceRequirements resources) {
+        return resources == null || resources.getRequests() == null ? null : resources.getRequests().get("storage");
     }
 
     /** Creates the set's headless Service when missing and allowed; warns on the pods when it is unusable. */
@@ -585,6 +830,7 @@ final class SetReconciler {
         Instant cutoff = now.minus(WRITE_MEMORY);
         patchedPods.values().removeIf(w -> w.at().isBefore(cutoff));
         createdClaims.values().removeIf(c -> c.at().isBefore(cutoff));
+        patchedClaims.values().removeIf(c -> c.at().isBefore(cutoff));
         recycled.values().removeIf(at -> at.isBefore(cutoff));
     }
 

@@ -6,6 +6,8 @@ import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERING_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.POLICY_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.PVC_RETENTION_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.RESERVED_ORDINALS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static dev.ordinal.identity.SettingsParser.quote;
@@ -123,6 +125,12 @@ public final class CreateRules {
                     + ", below " + START_ORDINAL_ANNOTATION + " " + settings.startOrdinal() + "; allowed: "
                     + quote(set + "-<n>") + " with n >= " + settings.startOrdinal()));
         }
+        if (settings.reservedOrdinals().contains(n)) {
+            return new Prepared.Rejected(Decision.Deny.forbidden("metadata.name " + quote(name) + " has ordinal " + n
+                    + ", which annotation " + RESERVED_ORDINALS_ANNOTATION + " "
+                    + quote(settings.reservedOrdinals().toString()) + " reserves; allowed: " + quote(set + "-<n>")
+                    + " with an ordinal not reserved, or omit the name and use generateName"));
+        }
         Optional<Decision.Deny> tooLong = nameTooLong(set, n);
         return tooLong.<Prepared>map(Prepared.Rejected::new)
                 .orElseGet(() -> new Prepared.Member(set, settings, n, templates, claimVolumes));
@@ -192,7 +200,7 @@ public final class CreateRules {
         if (!s.denyOrdering()) {
             return Optional.empty();
         }
-        OptionalInt waitingFor = snapshot.firstNotReadyBelow(s.startOrdinal(), n);
+        OptionalInt waitingFor = snapshot.firstNotReadyBelow(s.startOrdinal(), n, s.reservedOrdinals());
         if (waitingFor.isEmpty()) {
             return Optional.empty();
         }
@@ -311,13 +319,13 @@ public final class CreateRules {
 
     static List<String> warnings(SetSettings s, int n, SetSnapshot snapshot, ServiceFacts service) {
         List<String> warnings = new ArrayList<>();
-        long gaps = snapshot.gapCountBelow(s.startOrdinal(), n);
+        long gaps = snapshot.gapCountBelow(s.startOrdinal(), n) - s.reservedOrdinals().countIn(s.startOrdinal(), n);
         if (gaps > 0) {
             List<String> listed = new ArrayList<>();
-            int k = snapshot.firstGapFrom(s.startOrdinal());
+            int k = snapshot.firstGapFrom(s.startOrdinal(), s.reservedOrdinals());
             while (k >= 0 && k < n && listed.size() < GAPS_LISTED) {
                 listed.add(Integer.toString(k));
-                k = k == Integer.MAX_VALUE ? -1 : snapshot.firstGapFrom(k + 1);
+                k = k == Integer.MAX_VALUE ? -1 : snapshot.firstGapFrom(k + 1, s.reservedOrdinals());
             }
             warnings.add("set " + s.set() + " has " + gaps + " ordinal(s) below " + n + " with no live pod ("
                     + String.join(", ", listed) + (gaps > listed.size() ? ", …" : "") + ")");
@@ -352,7 +360,9 @@ public final class CreateRules {
                 new Field(START_ORDINAL_ANNOTATION, SetSettings::startOrdinal),
                 new Field(EPHEMERAL_VOLUMES_ANNOTATION, x -> String.join(",", x.ephemeralVolumes())),
                 new Field(CREATE_SERVICE_ANNOTATION, SetSettings::createService),
-                new Field(MIN_READY_SECONDS_ANNOTATION, SetSettings::minReadySeconds));
+                new Field(MIN_READY_SECONDS_ANNOTATION, SetSettings::minReadySeconds),
+                new Field(RESERVED_ORDINALS_ANNOTATION, x -> x.reservedOrdinals().toString()),
+                new Field(PVC_RETENTION_ANNOTATION, SetSettings::retention));
         for (Field f : fields) {
             Object a = f.value().apply(mine);
             Object b = f.value().apply(theirs);

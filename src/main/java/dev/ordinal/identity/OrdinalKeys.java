@@ -21,6 +21,8 @@ public final class OrdinalKeys {
     public static final String EPHEMERAL_VOLUMES_ANNOTATION = PREFIX + "ephemeral-volumes";
     public static final String CREATE_SERVICE_ANNOTATION = PREFIX + "create-service";
     public static final String MIN_READY_SECONDS_ANNOTATION = PREFIX + "min-ready-seconds";
+    public static final String RESERVED_ORDINALS_ANNOTATION = PREFIX + "reserved-ordinals";
+    public static final String PVC_RETENTION_ANNOTATION = PREFIX + "pvc-retention";
 
     /** Written by the mutating webhook: JSON map volume name to its PersistentVolumeClaimTemplate. */
     public static final String CLAIM_TEMPLATES_ANNOTATION = PREFIX + "claim-templates";
@@ -45,7 +47,9 @@ public final class OrdinalKeys {
             START_ORDINAL_ANNOTATION,
             EPHEMERAL_VOLUMES_ANNOTATION,
             CREATE_SERVICE_ANNOTATION,
-            MIN_READY_SECONDS_ANNOTATION);
+            MIN_READY_SECONDS_ANNOTATION,
+            RESERVED_ORDINALS_ANNOTATION,
+            PVC_RETENTION_ANNOTATION);
 
     /** The {@code ordinal.dev/*} annotations Ordinal itself writes. */
     public static final List<String> OWNED_ANNOTATIONS = List.of(CLAIM_TEMPLATES_ANNOTATION);

@@ -30,4 +30,33 @@ public interface OrdinalSet {
             }
         };
     }
+
+    /**
+     * The union of {@code a} and {@code b}. {@link #firstAbsentFrom} alternates between them, each step skipping a
+     * whole run of one, so it costs O(runs), never O(ordinals).
+     */
+    static OrdinalSet union(OrdinalSet a, OrdinalSet b) {
+        return new OrdinalSet() {
+            @Override
+            public boolean contains(int ordinal) {
+                return a.contains(ordinal) || b.contains(ordinal);
+            }
+
+            @Override
+            public int firstAbsentFrom(int from) {
+                int n = from;
+                while (true) {
+                    int x = a.firstAbsentFrom(n);
+                    if (x < 0) {
+                        return -1;
+                    }
+                    int y = b.firstAbsentFrom(x);
+                    if (y == x || y < 0) {
+                        return y;
+                    }
+                    n = y;
+                }
+            }
+        };
+    }
 }

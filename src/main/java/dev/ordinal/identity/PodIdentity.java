@@ -115,7 +115,7 @@ public final class PodIdentity {
         List<PodSchedulingGate> gates = new ArrayList<>(nonNull(copy.getSpec().getSchedulingGates()));
         List<String> missingClaims = templates.keySet().stream().map(volume -> PodNames.claimName(volume, s.set(), n))
                 .filter(claim -> !claimExists.test(claim)).toList();
-        OptionalInt waitingFor = s.gated() ? snapshot.firstNotReadyBelow(s.startOrdinal(), n) : OptionalInt.empty();
+        OptionalInt waitingFor = s.gated() ? snapshot.firstNotReadyBelow(s.startOrdinal(), n, s.reservedOrdinals()) : OptionalInt.empty();
         String nodeName = copy.getSpec().getNodeName();
         if (nodeName != null && !nodeName.isEmpty() && (!missingClaims.isEmpty() || waitingFor.isPresent())) {
             return pinnedButGated(nodeName, s, n, missingClaims, waitingFor);

@@ -141,6 +141,17 @@ public final class SetSnapshot {
         return k >= 0 && k < n ? OptionalInt.of(k) : OptionalInt.empty();
     }
 
+    /** As {@link #firstNotReadyBelow(int, int)}, where the ordinals in {@code skipped} (reserved) are not awaited. */
+    public OptionalInt firstNotReadyBelow(int start, int n, OrdinalSet skipped) {
+        int k = OrdinalSet.union(ready, skipped).firstAbsentFrom(start);
+        return k >= 0 && k < n ? OptionalInt.of(k) : OptionalInt.empty();
+    }
+
+    /** As {@link #firstGapFrom(int)}, where the ordinals in {@code skipped} (reserved) are no gap. */
+    public int firstGapFrom(int start, OrdinalSet skipped) {
+        return OrdinalSet.union(live, skipped).firstAbsentFrom(start);
+    }
+
     /** The highest live ordinal, or -1 when the set has no live pod. */
     public int highestLive() {
         return live.max();

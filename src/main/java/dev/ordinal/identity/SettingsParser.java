@@ -6,6 +6,8 @@ import static dev.ordinal.identity.OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERING_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.POLICY_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.PVC_RETENTION_ANNOTATION;
+import static dev.ordinal.identity.OrdinalKeys.RESERVED_ORDINALS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
@@ -93,6 +95,22 @@ public final class SettingsParser {
         int minReady = parseBoundedInt(a, MIN_READY_SECONDS_ANNOTATION, 0, MAX_MIN_READY_SECONDS, problems);
         boolean createService = parseBoolean(a, CREATE_SERVICE_ANNOTATION, true, problems);
         SortedSet<String> ephemeral = parseVolumeList(a, problems);
+        ReservedOrdinals reserved = ReservedOrdinals.NONE;
+        ReservedOrdinals.Parsed reservedParse = ReservedOrdinals.parse(a.get(RESERVED_ORDINALS_ANNOTATION));
+        if (reservedParse instanceof ReservedOrdinals.Parsed.Invalid invalid) {
+            problems.add("annotation " + RESERVED_ORDINALS_ANNOTATION + ": value "
+                    + quote(a.get(RESERVED_ORDINALS_ANNOTATION)) + " is not allowed: " + invalid.reason());
+        } else {
+            reserved = ((ReservedOrdinals.Parsed.Valid) reservedParse).ordinals();
+        }
+        ClaimRetention retention = ClaimRetention.RETAIN;
+        ClaimRetention.Parsed retentionParse = ClaimRetention.parse(a.get(PVC_RETENTION_ANNOTATION));
+        if (retentionParse instanceof ClaimRetention.Parsed.Invalid invalid) {
+            problems.add("annotation " + PVC_RETENTION_ANNOTATION + ": value "
+                    + quote(a.get(PVC_RETENTION_ANNOTATION)) + " is not allowed: " + invalid.reason());
+        } else {
+            retention = ((ClaimRetention.Parsed.Valid) retentionParse).retention();
+        }
 
         Map<String, PersistentVolumeClaimTemplate> claimTemplates = Map.of();
         ClaimTemplates.Parsed parsed = ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
@@ -106,7 +124,8 @@ public final class SettingsParser {
             return new Result.Invalid(List.copyOf(problems));
         }
         return new Result.Valid(new SetSettings(set, service, policy, ordering, start,
-                Collections.unmodifiableSortedSet(ephemeral), createService, minReady), claimTemplates);
+                Collections.unmodifiableSortedSet(ephemeral), createService, minReady, reserved, retention),
+                claimTemplates);
     }
 
     /** Problems with the set name itself: {@code S-n} must be able to be a DNS-1123 label. */

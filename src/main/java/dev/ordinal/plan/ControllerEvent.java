@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.PodNames;
 
 /**
@@ -53,10 +54,25 @@ public record ControllerEvent(Type type, String reason, String message) {
     /** A write of the controller failed; the message names the HTTP code and the API server's message. */
     public static final String WRITE_FAILED = "WriteFailed";
 
+    /** A claim's storage request was raised to what its template asks for. */
+    public static final String CLAIM_RESIZED = "ClaimResized";
+    /** A claim's template asks for more storage but its StorageClass does not allow expansion. */
+    public static final String CLAIM_NOT_EXPANDABLE = "ClaimNotExpandable";
+    /** A claim's template asks for less storage than the claim has; claims never shrink. */
+    public static final String CLAIM_SHRINK_REFUSED = "ClaimShrinkRefused";
+    /** A claim's ownerReferences were changed for {@code ordinal.dev/pvc-retention} whenDeleted. */
+    public static final String CLAIM_RETENTION_UPDATED = "ClaimRetentionUpdated";
+    /** A claim above the owner's desired size was deleted (whenScaled=Delete). */
+    public static final String CLAIM_DELETED = "ClaimDeleted";
+    /** whenDeleted/whenScaled=Delete on a set Ordinal finds no single top-level owner for. */
+    public static final String RETENTION_NO_OWNER = "RetentionWithoutOwner";
+
     /** Every reason, for documentation and tests. */
     public static final List<String> REASONS = List.of(ORDINAL_GATE_RELEASED, WAITING_FOR_PREDECESSOR, CLAIM_CREATED,
             CLAIM_REUSED, CLAIM_TERMINATING, CLAIM_TEMPLATES_INVALID, CLAIMS_GATE_RELEASED, SERVICE_CREATED,
-            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH, ORDINAL_GAP_RECYCLED, ORDINAL_GAP_STUCK, WRITE_FAILED);
+            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH, ORDINAL_GAP_RECYCLED, ORDINAL_GAP_STUCK, WRITE_FAILED,
+            CLAIM_RESIZED, CLAIM_NOT_EXPANDABLE, CLAIM_SHRINK_REFUSED, CLAIM_RETENTION_UPDATED, CLAIM_DELETED,
+            RETENTION_NO_OWNER);
 
     /** The ordered gate of {@code r.pod()} was lifted. */
     public static ControllerEvent gateReleased(String set, OrderedStart.Release r) {
@@ -94,6 +110,50 @@ public record ControllerEvent(Type type, String reason, String message) {
     public static ControllerEvent claimCreated(String pod, ClaimPlan.Claim claim) {
         return new ControllerEvent(Type.Normal, CLAIM_CREATED, "Created PersistentVolumeClaim " + claim.name()
                 + " for volume " + claim.volume() + " of " + pod);
+    }
+
+    /** Claim {@code claim} of {@code pod} was raised from {@code from} to {@code to}. */
+    public static ControllerEvent claimResized(String pod, String claim, String from, String to) {
+        return new ControllerEvent(Type.Normal, CLAIM_RESIZED, "Raised the storage request of PersistentVolumeClaim "
+                + claim + " of " + pod + " from " + from + " to " + to + ", as its claim template asks");
+    }
+
+    /** Claim {@code claim} cannot grow: its StorageClass does not allow expansion. */
+    public static ControllerEvent claimNotExpandable(String pod, String claim, String storageClass, String from,
+            String to) {
+        return new ControllerEvent(Type.Warning, CLAIM_NOT_EXPANDABLE, "The claim template of " + pod + " asks for "
+                + to + " but PersistentVolumeClaim " + claim + " has " + from + " and its StorageClass "
+                + (storageClass == null ? "(none)" : storageClass) + " does not set allowVolumeExpansion: true; "
+                + pod + " runs on the claim as it is");
+    }
+
+    /** Claim {@code claim} is larger than the template asks; never shrunk. */
+    public static ControllerEvent claimShrinkRefused(String pod, String claim, String from, String to) {
+        return new ControllerEvent(Type.Warning, CLAIM_SHRINK_REFUSED, "The claim template of " + pod + " asks for "
+                + to + " but PersistentVolumeClaim " + claim + " has " + from + "; claims are never shrunk, " + pod
+                + " runs on the claim as it is");
+    }
+
+    /** The ownerReferences of {@code claim} follow {@code retention}. */
+    public static ControllerEvent claimRetentionUpdated(String claim, String retention, String owner,
+            boolean added) {
+        return new ControllerEvent(Type.Normal, CLAIM_RETENTION_UPDATED, (added
+                ? "PersistentVolumeClaim " + claim + " is now owned by " + owner + " and is deleted with it"
+                : "PersistentVolumeClaim " + claim + " is no longer owned by " + owner + " and outlives it")
+                + " (" + OrdinalKeys.PVC_RETENTION_ANNOTATION + ": " + retention + ")");
+    }
+
+    /** {@code claim} (ordinal {@code ordinal}) was deleted because the owner wants fewer replicas. */
+    public static ControllerEvent claimDeleted(String claim, int ordinal, String owner, int keepBelow) {
+        return new ControllerEvent(Type.Normal, CLAIM_DELETED, "Deleted PersistentVolumeClaim " + claim + ": "
+                + owner + " keeps ordinals below " + keepBelow + " and no pod holds ordinal " + ordinal + " ("
+                + OrdinalKeys.PVC_RETENTION_ANNOTATION + " whenScaled=Delete)");
+    }
+
+    /** A Delete retention policy cannot be applied: no single top-level owner. */
+    public static ControllerEvent retentionWithoutOwner(String pod, String retention, String why) {
+        return new ControllerEvent(Type.Warning, RETENTION_NO_OWNER, OrdinalKeys.PVC_RETENTION_ANNOTATION + " "
+                + retention + " on " + pod + " is not applied: " + why + "; its claims are kept");
     }
 
     /** PVC {@code claim} existed and is reused untouched. */

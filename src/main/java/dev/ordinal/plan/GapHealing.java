@@ -110,7 +110,7 @@ public final class GapHealing {
         Duration requeue = null;
         int n = start;
         while (since.size() < stuck.size() && n < top) {
-            int k = snapshot.firstGapFrom(n);
+            int k = snapshot.firstGapFrom(n, stuck.get(0).settings().reservedOrdinals());
             if (k < 0 || k >= top) {
                 break;
             }

@@ -115,7 +115,7 @@ public final class OrderedStart {
         if (n <= start) {
             return Optional.empty();
         }
-        OptionalInt notReady = snapshot.firstNotReadyBelow(start, n);
+        OptionalInt notReady = snapshot.firstNotReadyBelow(start, n, s.reservedOrdinals());
         int limit = notReady.orElse(n);
         Member holding = null;
         if (s.minReadySeconds() > 0) {

@@ -23,7 +23,9 @@ public record WriteFailure(Write write, String object, String pod, String detail
         REMOVE_GATE("remove-gate"),
         CREATE_CLAIM("create-claim"),
         CREATE_SERVICE("create-service"),
-        DELETE_POD("delete-pod");
+        DELETE_POD("delete-pod"),
+        PATCH_CLAIM("patch-claim"),
+        DELETE_CLAIM("delete-claim");
 
         private final String tag;
 
@@ -87,6 +89,8 @@ public record WriteFailure(Write write, String object, String pod, String detail
             case CREATE_CLAIM -> "creating PersistentVolumeClaim " + object + (pod == null ? "" : " for pod " + pod);
             case CREATE_SERVICE -> "creating headless Service " + object;
             case DELETE_POD -> "deleting pod " + object;
+            case PATCH_CLAIM -> "patching PersistentVolumeClaim " + object + " (" + detail + ")";
+            case DELETE_CLAIM -> "deleting PersistentVolumeClaim " + object;
         };
     }
 

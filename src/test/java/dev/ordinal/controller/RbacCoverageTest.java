@@ -7,6 +7,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -82,6 +83,42 @@ class RbacCoverageTest {
             await().atMost(ControllerTestSupport.TIMEOUT.plus(GapHealing.MARGIN))
                     .until(() -> harness.pods().inNamespace(ns).withName("db-2").get() == null);
         }
+        // Retention and growth: GET the ReplicaSet and the Deployment above it, patch claim data-app-0 (owner, then
+        // its storage request, after a GET of its StorageClass), delete data-app-1 (above replicas 1, no pod); GET
+        // a Job for a Job's member (it need not exist).
+        harness.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                .withNewMetadata().withName("fast").endMetadata().withProvisioner("example.com/fast")
+                .withAllowVolumeExpansion(true).build()).create();
+        String appUid = harness.apps().deployments().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata().withName("app").withNamespace(ns).endMetadata().withNewSpec()
+                .withReplicas(1).endSpec().build()).create().getMetadata().getUid();
+        String rsUid = harness.apps().replicaSets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+                .withNewMetadata().withName("app-rs").withNamespace(ns).addNewOwnerReference()
+                .withApiVersion("apps/v1").withKind("Deployment").withName("app").withUid(appUid)
+                .withController(true).endOwnerReference().endMetadata().withNewSpec().withReplicas(1).endSpec()
+                .build()).create().getMetadata().getUid();
+        for (String claim : List.of("data-app-0", "data-app-1")) {
+            harness.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model
+                    .PersistentVolumeClaimBuilder().withNewMetadata().withName(claim).withNamespace(ns).endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast").withNewResources()
+                    .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi")).endResources()
+                    .endSpec().build()).create();
+        }
+        cluster.create(ns, new io.fabric8.kubernetes.api.model.PodBuilder(PodFixtures.stored("app", 0).ready()
+                .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, "whenDeleted=Delete,whenScaled=Delete")
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate("2Gi")).build())
+                .editMetadata().addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+                .withName("app-rs").withUid(rsUid).withController(true).endOwnerReference().endMetadata().build());
+        cluster.create(ns, PodFixtures.stored("batch", 0).ownedBy("Job", "batch-job").ready()
+                .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, "whenDeleted=Delete").build());
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> {
+            io.fabric8.kubernetes.api.model.PersistentVolumeClaim zero = harness.persistentVolumeClaims()
+                    .inNamespace(ns).withName("data-app-0").get();
+            return harness.persistentVolumeClaims().inNamespace(ns).withName("data-app-1").get() == null
+                    && zero.getMetadata().getOwnerReferences() != null && !zero.getMetadata().getOwnerReferences()
+                            .isEmpty() && "2Gi".equals(zero.getSpec().getResources().getRequests().get("storage")
+                                    .toString());
+        });
         // A repeated event is a patch of the first one: drive the app's recorder (not the harness) through it.
         try (KubernetesClient code = client("ordinal-event-recorder")) {
             EventRecorder recorder = new EventRecorder(code, "rbac-test", Clock.systemUTC());

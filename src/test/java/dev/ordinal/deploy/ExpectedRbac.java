@@ -33,7 +33,11 @@ public final class ExpectedRbac {
      */
     public static final Set<Permission> CLUSTER_ROLE = union(
             permissions("", "pods", "list", "watch", "patch", "delete"),
-            permissions("", "persistentvolumeclaims", "list", "watch", "create"),
+            permissions("", "persistentvolumeclaims", "list", "watch", "create", "patch", "delete"),
+            permissions("apps", "replicasets", "get"),
+            permissions("apps", "deployments", "get"),
+            permissions("batch", "jobs", "get"),
+            permissions("storage.k8s.io", "storageclasses", "get"),
             permissions("", "services", "list", "watch", "create"),
             permissions("", "events", "create", "patch"));
 

@@ -42,6 +42,11 @@ public final class Readers {
             }
 
             @Override
+            public java.util.List<PersistentVolumeClaim> claims(String namespace) {
+                return reader.claims(namespace);
+            }
+
+            @Override
             public Optional<Service> service(String namespace, String name) {
                 return reader.service(namespace, name);
             }

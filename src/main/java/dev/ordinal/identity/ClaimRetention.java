@@ -1,0 +1,80 @@
+package dev.ordinal.identity;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ordinal.dev/pvc-retention: whenDeleted=Retain|Delete,whenScaled=Retain|Delete}, StatefulSet's
+ * {@code persistentVolumeClaimRetentionPolicy} (KEP-1847) for an ordinal set. Either part may be left out; both
+ * default to {@code Retain}, as in StatefulSet.
+ */
+public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
+
+    /** Retain/Retain: claims outlive everything (the default). */
+    public static final ClaimRetention RETAIN = new ClaimRetention(Policy.Retain, Policy.Retain);
+
+    /** As StatefulSet's {@code PersistentVolumeClaimRetentionPolicyType}. */
+    public enum Policy {
+        Retain,
+        Delete
+    }
+
+    /** Outcome of {@link #parse}. */
+    public sealed interface Parsed {
+        record Valid(ClaimRetention retention) implements Parsed {
+        }
+
+        /** {@code reason} says what is wrong and what is allowed, without the annotation's name. */
+        record Invalid(String reason) implements Parsed {
+        }
+    }
+
+    /** Parses {@code "whenDeleted=Delete,whenScaled=Retain"}; blank means {@link #RETAIN}. */
+    public static Parsed parse(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return new Parsed.Valid(RETAIN);
+        }
+        String policies = Arrays.stream(Policy.values()).map(Enum::name).collect(Collectors.joining("|"));
+        String allowed = "; allowed: whenDeleted=" + policies + ",whenScaled=" + policies + " (either part optional,"
+                + " each at most once; default Retain)";
+        Policy deleted = null;
+        Policy scaled = null;
+        for (String part : raw.split(",", -1)) {
+            String entry = part.trim();
+            int eq = entry.indexOf('=');
+            String key = eq < 0 ? entry : entry.substring(0, eq).trim();
+            String value = eq < 0 ? "" : entry.substring(eq + 1).trim();
+            Policy policy = Arrays.stream(Policy.values()).filter(p -> p.name().equals(value)).findFirst().orElse(null);
+            if (policy == null || !(key.equals("whenDeleted") || key.equals("whenScaled"))) {
+                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " is not allowed" + allowed);
+            }
+            if (key.equals("whenDeleted")) {
+                if (deleted != null) {
+                    return new Parsed.Invalid("whenDeleted is given twice" + allowed);
+                }
+                deleted = policy;
+            } else {
+                if (scaled != null) {
+                    return new Parsed.Invalid("whenScaled is given twice" + allowed);
+                }
+                scaled = policy;
+            }
+        }
+        return new Parsed.Valid(new ClaimRetention(deleted == null ? Policy.Retain : deleted,
+                scaled == null ? Policy.Retain : scaled));
+    }
+
+    public boolean deleteWithOwner() {
+        return whenDeleted == Policy.Delete;
+    }
+
+    public boolean deleteWhenScaled() {
+        return whenScaled == Policy.Delete;
+    }
+
+    /** The canonical form, as a user writes it. */
+    @Override
+    public String toString() {
+        return "whenDeleted=" + whenDeleted + ",whenScaled=" + whenScaled;
+    }
+}
