@@ -84,6 +84,7 @@ public final class ReleaseLatency {
                 log)) {
             app.awaitReady(Duration.ofSeconds(120));
             awaitLeader(client);
+            measure(client, "release-warm-up", 10); // not reported: the first set runs on cold JIT code
             List<Row> rows = new ArrayList<>();
             for (int size : sizes) {
                 Row row = measure(client, "release-" + size, size);
