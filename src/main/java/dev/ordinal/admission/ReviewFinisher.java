@@ -26,8 +26,9 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
  * Turns what a review came to into the HTTP answer, in one place (as controller-runtime's {@code Complete} and
  * josdk-webhooks' {@code AdmissionUtils} do): a body that is not an AdmissionReview is HTTP 400 with a Kubernetes
  * {@code Status}; everything else is HTTP 200 echoing the uid, with the patch computed by diff, the warnings, and an
- * exception of the rule mapped to {@code allowed: false}, code 500 and a pointer to the logs. Also counts and logs
- * every review, one line each.
+ * exception of the rule mapped to {@code allowed: false}, code 500 and a pointer to the logs. Also counts every
+ * review and logs each denial at INFO; admitted reviews are logged at DEBUG only (a line per pod created was a
+ * measurable share of a creation storm's cost, and the counter has the numbers).
  */
 @ApplicationScoped
 class ReviewFinisher {
@@ -112,6 +113,9 @@ class ReviewFinisher {
     }
 
     private static void log(String webhook, ReviewRequest request, Decision decision, int patchOps, Duration took) {
+        if (!(decision instanceof Decision.Deny) && !LOG.isDebugEnabled()) {
+            return; // admitted reviews are counted (ordinal_admission_requests_total), logged only at DEBUG
+        }
         String set = request.pod() == null ? null : forLog(Member.setOf(request.pod()), ID_CHARS);
         String uid = forLog(request.uid(), ID_CHARS);
         if (decision instanceof Decision.Deny deny) {
@@ -121,10 +125,10 @@ class ReviewFinisher {
         } else if (patchOps > 0) {
             String pod = forLog(request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata()
                     .getName(), ID_CHARS);
-            LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
+            LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
                     + " tookMicros=%d", uid, webhook, request.operation(), pod, set,
                     request.dryRun(), patchOps, took.toNanos() / 1000);
-        } else if (LOG.isDebugEnabled()) {
+        } else {
             LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
                     + " tookMicros=%d", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS),
                     set, request.dryRun(), decision.warnings().size(), took.toNanos() / 1000);

@@ -6,7 +6,13 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
 
@@ -25,8 +31,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * ({@code <object>.<hex>}) and is created; the same event again (same object, reason and message) within this
  * process is a patch of its {@code count} and {@code lastTimestamp}. Uses only {@code create} and {@code patch}.
  * An Event that cannot be written is logged and dropped: Events are information, never correctness state.
+ *
+ * <p>The controller hands its Events over with {@link #submit}: one background thread writes them in order, so a
+ * reconcile never waits for an Event write (a gate release used to queue behind one Event per waiting pod, and its
+ * latency grew with the set). A full queue drops the Event with a DEBUG line.
  */
-final class EventRecorder {
+final class EventRecorder implements AutoCloseable {
 
     /** {@code source.component}, as kubectl describe shows it. */
     static final String SOURCE_COMPONENT = "ordinal-controller";
@@ -35,6 +45,8 @@ final class EventRecorder {
     /** The API server rejects longer messages. */
     static final int MAX_MESSAGE = 1024;
     private static final int REMEMBERED = 1024;
+    /** Events waiting to be written; more are dropped. */
+    static final int QUEUE = 10_000;
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
 
     private final KubernetesClient client;
@@ -48,6 +60,14 @@ final class EventRecorder {
         }
     };
 
+    private final AtomicLong dropped = new AtomicLong();
+    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(QUEUE), r -> {
+                Thread t = new Thread(r, "ordinal-controller-events");
+                t.setDaemon(true);
+                return t;
+            });
+
     private record Recorded(String namespace, String name, int count) {
     }
 
@@ -55,6 +75,30 @@ final class EventRecorder {
         this.client = client;
         this.instance = instance;
         this.clock = clock;
+    }
+
+    /**
+     * Records {@code event} about {@code involved} on the background writer, if {@code stillLeading} holds when its
+     * turn comes (a replica that lost the Lease writes nothing). Returns at once.
+     */
+    void submit(HasMetadata involved, ControllerEvent event, BooleanSupplier stillLeading) {
+        try {
+            writer.execute(() -> {
+                if (stillLeading.getAsBoolean()) {
+                    record(involved, event);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("event %s on %s %s/%s dropped (%d so far): %d Events are waiting to be written, or the"
+                    + " controller stopped", event.reason(), involved.getKind(), involved.getMetadata().getNamespace(),
+                    involved.getMetadata().getName(), dropped.incrementAndGet(), QUEUE);
+        }
+    }
+
+    /** Stops the writer; Events still queued are dropped. */
+    @Override
+    public void close() {
+        writer.shutdownNow();
     }
 
     /** Records {@code event} about {@code involved} (a Pod or Service read from the cache or the API). */

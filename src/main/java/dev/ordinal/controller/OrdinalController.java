@@ -139,6 +139,7 @@ public final class OrdinalController implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        events.close();
         writes.close();
         LOG.infof("controller %s stopped", settings.identity());
     }
@@ -298,7 +299,7 @@ public final class OrdinalController implements AutoCloseable {
             }
             Optional<String> identity = f.failure().code() == WriteFailure.FORBIDDEN ? identityFor(f.failure())
                     : Optional.empty();
-            events.record(f.involved(), ControllerEvent.writeFailed(f.failure(), identity));
+            events.submit(f.involved(), ControllerEvent.writeFailed(f.failure(), identity), this::isLeader);
         }
         retryAfter(key, delay);
     }

@@ -262,7 +262,7 @@ final class SetReconciler {
         }
         for (OrderedStart.Wait w : plan.waits()) {
             Pod pod = pods.get(w.pod());
-            if (announce(key, pod, "ordered", Integer.toString(w.awaited()))) {
+            if (announceWait(key, pod, w)) {
                 record(pod, ControllerEvent.waiting(w));
             }
         }
@@ -799,10 +799,13 @@ final class SetReconciler {
         failed.add(new Failed(new WriteFailure(write, object, pod, detail, e.getCode(), status, message), involved));
     }
 
-    /** Records an Event, only while leading: a replica that lost the Lease writes nothing, Events included. */
+    /**
+     * Records an Event in the background, only while leading: a replica that lost the Lease writes nothing, Events
+     * included. Never waits for the write, so no gate release queues behind Events.
+     */
     private void record(HasMetadata involved, ControllerEvent event) {
         ensureLeading();
-        events.record(involved, event);
+        events.submit(involved, event, leading);
     }
 
     private void ensureLeading() {
@@ -816,6 +819,29 @@ final class SetReconciler {
         Map<String, String> topics = announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(uidOf(pod), u -> new ConcurrentHashMap<>());
         return !value.equals(topics.put(topic, value));
+    }
+
+    /**
+     * True (and remembered) when wait {@code w} of {@code pod} is worth an Event: the first wait since its last
+     * release, a change of what it waits for (missing, terminating, not yet available), or an awaited ordinal lower
+     * than the last one (a predecessor went back). Progress (the awaited ordinal moving up as the set starts) is not
+     * announced again: every waiting pod re-announced at every step made Events grow with the square of the set.
+     */
+    private boolean announceWait(SetKey key, Pod pod, OrderedStart.Wait w) {
+        Map<String, String> topics = announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(uidOf(pod), u -> new ConcurrentHashMap<>());
+        String kind = switch (w.blocker()) {
+            case MISSING -> "missing";
+            case TERMINATING -> "terminating";
+            case NOT_READY, MIN_READY -> "unavailable";
+        };
+        String previous = topics.put("ordered", kind + "/" + w.awaited());
+        if (previous == null) {
+            return true;
+        }
+        int slash = previous.indexOf('/');
+        return !previous.substring(0, slash).equals(kind)
+                || w.awaited() < Integer.parseInt(previous.substring(slash + 1));
     }
 
     private void forget(SetKey key, Pod pod, String topic) {

@@ -1,0 +1,89 @@
+package dev.ordinal.admission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import dev.ordinal.identity.CreateRules;
+import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.PodIdentity;
+import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.zjsonpatch.JsonPatch;
+
+/**
+ * The patch built from the fields Ordinal owns is the patch the whole-pod diff gives, for every pod the mutating rule
+ * patches: fuzzed reviews ({@link ReviewFuzzer}) and hand-made pods with labels, annotations, gates and volumes of
+ * their own. Applied to the pod as received, it gives the mutated pod.
+ */
+class PatchDiffTest {
+
+    static final ObjectMapper MAPPER = AdmissionClient.MAPPER;
+
+    @Test
+    void ownedFieldPatchEqualsWholePodDiffOnFuzzedPods() throws Exception {
+        ReviewFuzzer fuzzer = new ReviewFuzzer(14);
+        Random random = new Random(14);
+        List<Pod> pods = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            JsonNode object;
+            try {
+                object = MAPPER.readTree(fuzzer.next(i).body()).path("request").path("object");
+            } catch (Exception e) {
+                continue; // not JSON: never reaches the rules
+            }
+            if (!object.isObject() || ReviewCodec.nullElement(object, "o") != null) {
+                continue;
+            }
+            try {
+                Pod pod = MAPPER.treeToValue(object, Pod.class);
+                if (pod.getMetadata() != null) {
+                    pods.add(pod);
+                }
+            } catch (Exception e) {
+                // not a Pod: refused by the codec before the rules
+            }
+        }
+        pods.add(PodFixtures.member("web").build());
+        pods.add(PodFixtures.member("web").ephemeralVolume("data").ephemeralVolume("logs").label("team", "a")
+                .annotation("example.com/x", "y").gate("example.com/other").build());
+        pods.add(PodFixtures.member("web").annotation(OrdinalKeys.ORDERING_ANNOTATION, "gate")
+                .ephemeralVolume("data").build());
+        pods.add(PodFixtures.member("web").named("web-3").hostname("web-3", "web").build());
+
+        int patched = 0;
+        for (Pod pod : pods) {
+            CreateRules.Prepared prepared = CreateRules.prepare(pod);
+            if (!(prepared instanceof CreateRules.Prepared.Member member)) {
+                continue;
+            }
+            int n = member.named() ? member.ordinal() : member.settings().startOrdinal() + random.nextInt(3);
+            Decision decision = PodIdentity.mutate(pod, member, n,
+                    SetSnapshot.empty("fuzz", member.set()), claim -> random.nextBoolean());
+            if (!(decision instanceof Decision.Allow allow) || allow.mutated() == null) {
+                continue;
+            }
+            JsonNode before = MAPPER.valueToTree(pod);
+            ArrayNode owned = PatchDiff.diff(MAPPER, pod, allow.mutated());
+            ArrayNode whole = PatchDiff.whole(MAPPER, pod, allow.mutated());
+            assertThat(owned).as("patch of %s", before).isEqualTo(whole);
+            assertThat(JsonPatch.apply(owned, before)).as("patched %s", before)
+                    .isEqualTo(MAPPER.valueToTree(allow.mutated()));
+            if (!owned.isEmpty()) {
+                patched++;
+            }
+        }
+        assertThat(patched).as("pods the rule patched (else this test proves nothing)").isGreaterThan(200);
+    }
+}
