@@ -316,6 +316,18 @@ class StatefulSetParityIT {
                             volumeClaimTemplate:
                               spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
                 """.formatted(container));
+        // Why 0 replicas: the orphaned pods are no members, so a member created now is named web-0 and refused.
+        Kubectl.Result early = kubectl.runWithInput("""
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  generateName: web-
+                  labels: {app: web, ordinal.dev/set: web}
+                spec:
+                  containers: [{name: app, image: nginx:1.27}]
+                """, "-n", ns, "create", "--dry-run=server", "-f", "-");
+        assertThat(early.ok()).as("a member created while the old web-0 runs").isFalse();
+        assertThat(early.stderr()).contains("AlreadyExists").contains("\"web-0\" already exists");
         // Step 3: hand over one pod at a time, lowest ordinal first.
         for (int n = 0; n < 2; n++) {
             String name = "web-" + n;
