@@ -15,9 +15,9 @@ test:
 kube:
 	src/test/kube/build.sh
 
-## e2e-cluster: only the real-control-plane scenarios (RealControlPlaneIT), against the packaged jar
+## e2e-cluster: only the real-control-plane scenarios (RealControlPlaneIT, StatefulSetParityIT), against the packaged jar
 e2e-cluster:
-	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RealControlPlaneIT
+	$(MVN) verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=RealControlPlaneIT,StatefulSetParityIT
 
 ## demo-cluster: the README story on the real control plane, printed as `kubectl get pods -w` would
 demo-cluster: target/classpath.stamp

@@ -144,8 +144,26 @@ final class KubeletStandIn implements AutoCloseable {
         }
     }
 
-    /** ContainerCreating ({@code running == false}) or Running and Ready, for the pod of {@code bound}'s uid. */
+    /**
+     * {@link #writeStatusOnce}, again on a 409: the edit is a read-modify-write, and a pod changed meanwhile (a gate
+     * patch, the garbage collector dropping an orphan's ownerReference) would otherwise never get its Ready write.
+     */
     private void writeStatus(Pod bound, boolean running) {
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            try {
+                writeStatusOnce(bound, running);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    LOG.warnf("stand-in: status of %s: %s", bound.getMetadata().getName(), e.getMessage());
+                    return;
+                }
+            }
+        }
+    }
+
+    /** ContainerCreating ({@code running == false}) or Running and Ready, for the pod of {@code bound}'s uid. */
+    private void writeStatusOnce(Pod bound, boolean running) {
         String uid = bound.getMetadata().getUid();
         String now = Instant.now().toString();
         try {
@@ -178,7 +196,7 @@ final class KubeletStandIn implements AutoCloseable {
                     });
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
-                LOG.warnf("stand-in: status of %s: %s", bound.getMetadata().getName(), e.getMessage());
+                throw e;
             }
         }
     }
