@@ -96,8 +96,34 @@ final class ControllerTestSupport {
         return gates(ns, name).contains(gate);
     }
 
+    /**
+     * The Events of {@code ns} once the controller's background Event writer has caught up: two reads
+     * {@link #EVENT_SETTLE} apart that agree (names and counts), so a test that saw a gate lifted also sees its Event.
+     */
     List<Event> events(String ns) {
-        return client.v1().events().inNamespace(ns).list().getItems();
+        List<Event> events = client.v1().events().inNamespace(ns).list().getItems();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(EVENT_SETTLE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            List<Event> again = client.v1().events().inNamespace(ns).list().getItems();
+            if (fingerprint(again).equals(fingerprint(events))) {
+                return again;
+            }
+            events = again;
+        }
+        return events;
+    }
+
+    /** How long the Event list must stay the same to count as settled. */
+    static final Duration EVENT_SETTLE = Duration.ofMillis(200);
+
+    private static List<String> fingerprint(List<Event> events) {
+        return events.stream().map(e -> e.getMetadata().getName() + "/" + e.getCount()).sorted().toList();
     }
 
     /** Events with {@code reason} about object {@code name} in {@code ns}. */
