@@ -19,7 +19,7 @@ class IndexReservations implements OrdinalReservations {
     MeterRegistry registry;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Inject
     OrdinalConfig config;
@@ -36,7 +36,7 @@ class IndexReservations implements OrdinalReservations {
 
     @Override
     public Reservation reserve(SetKey key, int start, boolean dryRun) {
-        Ordinals.Assignment assignment = view.index().assign(key, start, !dryRun, clock.instant(),
+        Ordinals.Assignment assignment = caches.index().assign(key, start, !dryRun, clock.instant(),
                 config.admission().reservationTtl());
         boolean held = !dryRun && assignment instanceof Ordinals.Assignment.Assigned;
         return new Reservation(key, assignment, held ? Reservation.Hold.TAKEN : Reservation.Hold.NONE);
@@ -52,7 +52,7 @@ class IndexReservations implements OrdinalReservations {
     @Override
     public void release(Reservation reservation) {
         if (reservation.hold() != Reservation.Hold.NONE && reservation.ordinal() >= 0) {
-            view.index().release(reservation.key(), reservation.ordinal());
+            caches.index().release(reservation.key(), reservation.ordinal());
         }
     }
 }

@@ -9,6 +9,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.config.OrdinalConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,6 +31,9 @@ public class ControllerLifecycle {
     KubernetesClient client;
 
     @Inject
+    ClusterCaches caches;
+
+    @Inject
     ClusterView view;
 
     @Inject
@@ -45,7 +49,7 @@ public class ControllerLifecycle {
             LOG.info("controller disabled (ordinal.controller.enabled=false); serving admission only");
             return;
         }
-        OrdinalController c = new OrdinalController(client, ClusterReader.of(view),
+        OrdinalController c = new OrdinalController(client, ClusterReader.of(caches, view),
                 ControllerSettings.from(config), registry, Clock.systemUTC());
         c.start();
         controller = c;

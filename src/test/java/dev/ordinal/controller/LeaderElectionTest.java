@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.DualLeadershipWatch;
@@ -37,6 +38,11 @@ class LeaderElectionTest {
     KubernetesServer server;
 
     @Inject
+
+    ClusterCaches caches;
+
+
+    @Inject
     ClusterView view;
 
     static ControllerSettings settings(String ns) {
@@ -49,7 +55,7 @@ class LeaderElectionTest {
     void twoControllersNeverBothActAndTheSecondTakesOverWhenTheLeaderStops() throws Exception {
         String ns = ControllerTestSupport.namespace();
         ControllerTestSupport cluster = new ControllerTestSupport(server.getClient());
-        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(view), ns);
+        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(caches, view), ns);
         SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
         SimpleMeterRegistry metricsB = new SimpleMeterRegistry();
         OrdinalController a = new OrdinalController(server.getClient(), reader,

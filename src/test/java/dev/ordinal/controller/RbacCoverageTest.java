@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.deploy.ExpectedRbac;
 import dev.ordinal.deploy.ExpectedRbac.Permission;
@@ -49,6 +50,11 @@ class RbacCoverageTest {
     KubernetesServer server;
 
     @Inject
+
+    ClusterCaches caches;
+
+
+    @Inject
     ClusterView view;
 
     @Test
@@ -75,7 +81,7 @@ class RbacCoverageTest {
         cluster.create(ns, PodFixtures.stored("db", 2).gate(OrdinalKeys.ORDERED_GATE).ownedBy("ReplicaSet", "db-rs")
                 .pending().build());
         try (OrdinalController healer = new OrdinalController(server.getClient(),
-                ControllerTestSupport.scoped(ClusterReader.of(view), ns),
+                ControllerTestSupport.scoped(ClusterReader.of(caches, view), ns),
                 LeaderElectionTest.settings(ns).withIdentity("rbac-gap").withReservationTtl(Duration.ZERO),
                 new SimpleMeterRegistry(), Clock.systemUTC())) {
             healer.start();

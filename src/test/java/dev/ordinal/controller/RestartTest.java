@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.plan.ControllerEvent;
@@ -33,13 +34,18 @@ class RestartTest {
     KubernetesServer server;
 
     @Inject
+
+    ClusterCaches caches;
+
+
+    @Inject
     ClusterView view;
 
     @Test
     void aRestartedControllerFinishesWorkLeftHalfDone() throws InterruptedException {
         String ns = ControllerTestSupport.namespace();
         ControllerTestSupport cluster = new ControllerTestSupport(server.getClient());
-        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(view), ns);
+        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(caches, view), ns);
         ControllerSettings settings = LeaderElectionTest.settings(ns);
         // The first controller's gate patches fail (an API server error), so it stops after creating the PVC.
         server.expect().patch().withPath("/api/v1/namespaces/" + ns + "/pods/web-0")

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.OrdinalKeys;
@@ -61,6 +62,11 @@ class WriteFailureBackoffTest {
     KubernetesServer server;
 
     @Inject
+
+    ClusterCaches caches;
+
+
+    @Inject
     ClusterView view;
 
     ControllerTestSupport cluster;
@@ -87,7 +93,7 @@ class WriteFailureBackoffTest {
     }
 
     private void startController() {
-        controller = new OrdinalController(server.getClient(), ControllerTestSupport.scoped(ClusterReader.of(view), ns),
+        controller = new OrdinalController(server.getClient(), ControllerTestSupport.scoped(ClusterReader.of(caches, view), ns),
                 LeaderElectionTest.settings(ns).withIdentity("backoff-test"), metrics, Clock.systemUTC());
         controller.start();
         await().atMost(ControllerTestSupport.TIMEOUT).until(controller::isLeader);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
@@ -53,6 +54,11 @@ class AdmittedButNotStoredTest {
     static final int REPLICAS = 3;
 
     @Inject
+
+    ClusterCaches caches;
+
+
+    @Inject
     ClusterView view;
 
     @Inject
@@ -65,7 +71,7 @@ class AdmittedButNotStoredTest {
     void setUp() {
         server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         cluster = new Cluster(server.client());
     }
 
@@ -74,7 +80,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(view), ns), Controllers.settings(ns, "gap-test"), metrics,
+                Controllers.scoped(ClusterReader.of(caches, view), ns), Controllers.settings(ns, "gap-test"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
@@ -128,7 +134,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(view), ns), Controllers.settings(ns, "gap-bare"), metrics,
+                Controllers.scoped(ClusterReader.of(caches, view), ns), Controllers.settings(ns, "gap-bare"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
