@@ -77,7 +77,9 @@ public class ClusterCaches {
         if (pods != null) {
             return;
         }
-        pods = client.pods().inAnyNamespace().withLabel(OrdinalKeys.SET_LABEL).runnableInformer(0);
+        // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
+        pods = client.pods().inAnyNamespace().withLabel(OrdinalKeys.SET_LABEL).runnableInformer(0)
+                .itemStore(CachedFields.podStore(client.getKubernetesSerialization()));
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
