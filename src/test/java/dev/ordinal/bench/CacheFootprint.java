@@ -6,7 +6,10 @@ import java.util.function.Function;
 
 import dev.ordinal.cluster.CachedFields;
 import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
@@ -29,6 +32,30 @@ public final class CacheFootprint {
         long reduced = perPod("reduced (CachedFields.POD)", n, CachedFields::podStore, serialization);
         System.out.printf("saving: %d bytes per pod (%.0f%%); %.1f MiB for %d pods%n", full - reduced,
                 100.0 * (full - reduced) / full, (full - reduced) * (double) n / (1 << 20), n);
+        // PVCs and Services are kept whole: at most one PVC per claim template and pod, one Service per set.
+        whole("PVC (whole, as cached)", n, "/cache/realistic-pvc.json", PersistentVolumeClaim.class, serialization);
+        whole("Service (whole, as cached)", n, "/cache/realistic-service.json", Service.class, serialization);
+    }
+
+    private static <T extends HasMetadata> void whole(String label, int n, String resource, Class<T> type,
+            KubernetesSerialization serialization) {
+        String json;
+        try (java.io.InputStream in = CacheFootprint.class.getResourceAsStream(resource)) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        long before = usedAfterGc();
+        ItemStore<T> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
+        for (int i = 0; i < n; i++) {
+            T item = serialization.unmarshal(json.replace("SET", "set-" + (i / 100)).replace("ORD",
+                    Integer.toString(i % 100)).replace("NS", "ns-" + (i % 50)).replace("UID", "uid-" + i)
+                    .replace("RV", Integer.toString(i)), type);
+            store.put(store.getKey(item), item);
+        }
+        long after = usedAfterGc();
+        System.out.printf("%-34s %,d objects: %,d bytes per object%n", label, store.size(),
+                (after - before) / store.size());
     }
 
     private static long perPod(String label, int n, Function<KubernetesSerialization, ItemStore<Pod>> make,
