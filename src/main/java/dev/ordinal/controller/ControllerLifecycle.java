@@ -5,7 +5,9 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
@@ -49,7 +51,7 @@ public class ControllerLifecycle {
             LOG.info("controller disabled (ordinal.controller.enabled=false); serving admission only");
             return;
         }
-        OrdinalController c = new OrdinalController(client, ClusterReader.of(caches, view),
+        OrdinalController c = new OrdinalController(client, reader(),
                 ControllerSettings.from(config), registry, Clock.systemUTC());
         c.start();
         controller = c;
@@ -60,6 +62,13 @@ public class ControllerLifecycle {
         if (c != null) {
             c.close();
         }
+    }
+
+    /** What the controller reads: the application's caches (tests inject it to run controllers of their own). */
+    @Produces
+    @Singleton
+    ClusterReader reader() {
+        return ClusterReader.of(caches, view);
     }
 
     /** The running controller; empty when disabled. */

@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.ordinal.cluster.ClusterCaches;
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.Member;
@@ -54,12 +53,10 @@ class AdmittedButNotStoredTest {
     static final int REPLICAS = 3;
 
     @Inject
-
-    ClusterCaches caches;
-
+    ClusterReader cacheReader;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Inject
     KubernetesClient appClient;
@@ -80,7 +77,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(caches, view), ns), Controllers.settings(ns, "gap-test"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "gap-test"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
@@ -134,7 +131,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(caches, view), ns), Controllers.settings(ns, "gap-bare"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "gap-bare"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);

@@ -47,9 +47,7 @@ class ApiServerLostTest {
     static final Duration OUTAGE = BOUND.plusSeconds(4);
 
     @Inject
-
     ClusterCaches caches;
-
 
     @Inject
     ClusterView view;

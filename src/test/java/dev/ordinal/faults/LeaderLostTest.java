@@ -17,7 +17,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterCaches;
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.ClaimTemplates;
@@ -57,12 +56,10 @@ class LeaderLostTest {
     static final String CLAIM_IN_FLIGHT = "data-web-1";
 
     @Inject
-
-    ClusterCaches caches;
-
+    ClusterReader cacheReader;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Test
     void anotherReplicaTakesOverWithinTheLeaseDurationAndFinishesWithoutCreatingAClaimTwice() throws Exception {
@@ -71,7 +68,7 @@ class LeaderLostTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         String ns = Cluster.namespace();
         Cluster cluster = new Cluster(server.client());
-        ClusterReader reader = Controllers.scoped(ClusterReader.of(caches, view), ns);
+        ClusterReader reader = Controllers.scoped(cacheReader, ns);
         String claims = "/api/v1/namespaces/" + ns + "/persistentvolumeclaims";
         server.delayAnswers(a -> "POST".equals(a.method()) && a.path().equals(claims)
                 && CLAIM_IN_FLIGHT.equals(a.name()), Duration.ofSeconds(5));

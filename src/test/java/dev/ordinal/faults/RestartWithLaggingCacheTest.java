@@ -16,7 +16,6 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import dev.ordinal.cluster.ClusterCaches;
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
@@ -46,12 +45,10 @@ import io.quarkus.test.junit.TestProfile;
 class RestartWithLaggingCacheTest {
 
     @Inject
-
-    ClusterCaches caches;
-
+    ClusterReader cacheReader;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Test
     void aRestartedControllerWhoseCacheLacksTheClaimGetsAlreadyExistsAndStillLiftsTheGate() {
@@ -78,7 +75,7 @@ class RestartWithLaggingCacheTest {
         int byTheTest = server.answered(createsOfTheClaim).size();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController restarted = new OrdinalController(server.client(),
-                withoutClaims(Controllers.scoped(ClusterReader.of(caches, view), ns)), Controllers.settings(ns, "restarted"),
+                withoutClaims(Controllers.scoped(cacheReader, ns)), Controllers.settings(ns, "restarted"),
                 metrics, Clock.systemUTC())) {
             restarted.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> !Cluster.gates(cluster.pod(ns, "web-0"))

@@ -28,7 +28,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.ordinal.cluster.ClusterCaches;
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.Member;
@@ -65,12 +64,10 @@ class WatchResetTest {
     static final Duration PACE = Duration.ofMillis(1200);
 
     @Inject
-
-    ClusterCaches caches;
-
+    ClusterReader cacheReader;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Inject
     KubernetesClient appClient;
@@ -94,7 +91,7 @@ class WatchResetTest {
 
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(caches, view), ns), Controllers.settings(ns, "reset-test"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "reset-test"), metrics,
                 Clock.systemUTC());
         long started = System.nanoTime();
         CompletableFuture<Void> creator = null;
