@@ -51,8 +51,9 @@ public final class E2eCluster implements AfterEachCallback {
         if (cluster != null) {
             throw new IllegalStateException("this test's cluster already exists");
         }
-        AdmissionChain chain = SimulatedCluster.ordinalChain(store.get(), TEST_CA, List.of(webhook()), before, after);
-        cluster = new SimulatedCluster(store.get(), chain, namespace(), KubeletSim.Timing.fast());
+        KubernetesClient client = store.get(); // one client for the chain and the cluster, as before
+        AdmissionChain chain = SimulatedCluster.ordinalChain(client, TEST_CA, List.of(webhook()), before, after);
+        cluster = new SimulatedCluster(client, chain, namespace(), KubeletSim.Timing.fast());
         return cluster;
     }
 
