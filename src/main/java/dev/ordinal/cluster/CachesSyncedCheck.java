@@ -22,11 +22,11 @@ import dev.ordinal.identity.CacheHealth;
 public class CachesSyncedCheck implements HealthCheck {
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Override
     public HealthCheckResponse call() {
-        CacheHealth health = view.health();
+        CacheHealth health = caches.health();
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("ordinal-caches").status(health.ready());
         if (!health.synced()) {
             return builder.withData("waitingFor", String.join(",", health.unsynced())).build();

@@ -20,7 +20,7 @@ class IndexReservations implements OrdinalReservations {
     MeterRegistry registry;
 
     @Inject
-    ClusterView view;
+    ClusterCaches caches;
 
     @Inject
     OrdinalConfig config;
@@ -37,7 +37,7 @@ class IndexReservations implements OrdinalReservations {
 
     @Override
     public Reservation reserve(SetKey key, int start, OrdinalSet skipped, boolean dryRun) {
-        Ordinals.Assignment assignment = view.index().assign(key, start, skipped, !dryRun, clock.instant(),
+        Ordinals.Assignment assignment = caches.index().assign(key, start, skipped, !dryRun, clock.instant(),
                 config.admission().reservationTtl());
         boolean held = !dryRun && assignment instanceof Ordinals.Assignment.Assigned;
         return new Reservation(key, assignment, held ? Reservation.Hold.TAKEN : Reservation.Hold.NONE);
@@ -53,7 +53,7 @@ class IndexReservations implements OrdinalReservations {
     @Override
     public void release(Reservation reservation) {
         if (reservation.hold() != Reservation.Hold.NONE && reservation.ordinal() >= 0) {
-            view.index().release(reservation.key(), reservation.ordinal());
+            caches.index().release(reservation.key(), reservation.ordinal());
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.SetKey;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -47,12 +48,12 @@ public interface ClusterReader {
     /** Calls {@code listener} whenever a pod, PVC or Service of a set changes. */
     void onSetChange(Consumer<SetKey> listener);
 
-    /** The reader backed by the application's {@link ClusterView}. */
-    static ClusterReader of(ClusterView view) {
+    /** The reader backed by the application's caches: lookups from {@code view}, sync and changes from {@code caches}. */
+    static ClusterReader of(ClusterCaches caches, ClusterView view) {
         return new ClusterReader() {
             @Override
             public boolean synced() {
-                return view.synced();
+                return caches.synced();
             }
 
             @Override
@@ -87,7 +88,7 @@ public interface ClusterReader {
 
             @Override
             public void onSetChange(Consumer<SetKey> listener) {
-                view.onSetChange(listener);
+                caches.onSetChange(listener);
             }
         };
     }

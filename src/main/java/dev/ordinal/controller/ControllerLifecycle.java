@@ -5,10 +5,13 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.config.OrdinalConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,6 +33,9 @@ public class ControllerLifecycle {
     KubernetesClient client;
 
     @Inject
+    ClusterCaches caches;
+
+    @Inject
     ClusterView view;
 
     @Inject
@@ -45,7 +51,7 @@ public class ControllerLifecycle {
             LOG.info("controller disabled (ordinal.controller.enabled=false); serving admission only");
             return;
         }
-        OrdinalController c = new OrdinalController(client, ClusterReader.of(view),
+        OrdinalController c = new OrdinalController(client, reader(),
                 ControllerSettings.from(config), registry, Clock.systemUTC());
         c.start();
         controller = c;
@@ -56,6 +62,13 @@ public class ControllerLifecycle {
         if (c != null) {
             c.close();
         }
+    }
+
+    /** What the controller reads: the application's caches (tests inject it to run controllers of their own). */
+    @Produces
+    @Singleton
+    ClusterReader reader() {
+        return ClusterReader.of(caches, view);
     }
 
     /** The running controller; empty when disabled. */

@@ -12,7 +12,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.DualLeadershipWatch;
 import dev.ordinal.support.PodFixtures;
@@ -37,7 +36,7 @@ class LeaderElectionTest {
     KubernetesServer server;
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
 
     static ControllerSettings settings(String ns) {
         return new ControllerSettings(ns, "ordinal-controller", "unset", Duration.ofSeconds(4), Duration.ofSeconds(3),
@@ -49,7 +48,7 @@ class LeaderElectionTest {
     void twoControllersNeverBothActAndTheSecondTakesOverWhenTheLeaderStops() throws Exception {
         String ns = ControllerTestSupport.namespace();
         ControllerTestSupport cluster = new ControllerTestSupport(server.getClient());
-        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(view), ns);
+        ClusterReader reader = ControllerTestSupport.scoped(cacheReader, ns);
         SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
         SimpleMeterRegistry metricsB = new SimpleMeterRegistry();
         OrdinalController a = new OrdinalController(server.getClient(), reader,

@@ -15,7 +15,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.deploy.ExpectedRbac;
 import dev.ordinal.deploy.ExpectedRbac.Permission;
 import dev.ordinal.identity.OrdinalKeys;
@@ -50,7 +49,7 @@ class RbacCoverageTest {
     KubernetesServer server;
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
 
     @Test
     void theAppUsesExactlyThePermissionsDeployGrants() throws Exception {
@@ -76,7 +75,7 @@ class RbacCoverageTest {
         cluster.create(ns, PodFixtures.stored("db", 2).gate(OrdinalKeys.ORDERED_GATE).ownedBy("ReplicaSet", "db-rs")
                 .pending().build());
         try (OrdinalController healer = new OrdinalController(server.getClient(),
-                ControllerTestSupport.scoped(ClusterReader.of(view), ns),
+                ControllerTestSupport.scoped(cacheReader, ns),
                 LeaderElectionTest.settings(ns).withIdentity("rbac-gap").withReservationTtl(Duration.ZERO),
                 new SimpleMeterRegistry(), Clock.systemUTC())) {
             healer.start();

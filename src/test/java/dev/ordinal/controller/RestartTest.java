@@ -11,7 +11,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
@@ -33,13 +32,13 @@ class RestartTest {
     KubernetesServer server;
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
 
     @Test
     void aRestartedControllerFinishesWorkLeftHalfDone() throws InterruptedException {
         String ns = ControllerTestSupport.namespace();
         ControllerTestSupport cluster = new ControllerTestSupport(server.getClient());
-        ClusterReader reader = ControllerTestSupport.scoped(ClusterReader.of(view), ns);
+        ClusterReader reader = ControllerTestSupport.scoped(cacheReader, ns);
         ControllerSettings settings = LeaderElectionTest.settings(ns);
         // The first controller's gate patches fail (an API server error), so it stops after creating the PVC.
         server.expect().patch().withPath("/api/v1/namespaces/" + ns + "/pods/web-0")

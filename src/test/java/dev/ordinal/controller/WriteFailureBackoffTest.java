@@ -21,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.UpdateRules;
@@ -61,7 +60,7 @@ class WriteFailureBackoffTest {
     KubernetesServer server;
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
 
     ControllerTestSupport cluster;
     String ns;
@@ -87,7 +86,7 @@ class WriteFailureBackoffTest {
     }
 
     private void startController() {
-        controller = new OrdinalController(server.getClient(), ControllerTestSupport.scoped(ClusterReader.of(view), ns),
+        controller = new OrdinalController(server.getClient(), ControllerTestSupport.scoped(cacheReader, ns),
                 LeaderElectionTest.settings(ns).withIdentity("backoff-test"), metrics, Clock.systemUTC());
         controller.start();
         await().atMost(ControllerTestSupport.TIMEOUT).until(controller::isLeader);

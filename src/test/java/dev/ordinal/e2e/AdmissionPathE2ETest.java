@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -24,6 +24,7 @@ import dev.ordinal.sim.PodTemplates;
 import dev.ordinal.sim.Requester;
 import dev.ordinal.sim.SetInvariants;
 import dev.ordinal.sim.SimulatedCluster;
+import dev.ordinal.support.E2eCluster;
 import dev.ordinal.sim.WebhookRegistration;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -47,18 +48,12 @@ class AdmissionPathE2ETest {
     @KubernetesTestServer
     KubernetesServer server;
 
-    SimulatedCluster cluster;
-
-    @AfterEach
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    final E2eCluster e2e = new E2eCluster(() -> server.getClient());
 
     @Test
     void dryRunAnswersWithTheIdentityAndCreatesNothing() {
-        cluster = E2e.cluster(server.getClient());
+        SimulatedCluster cluster = e2e.cluster();
         String ns = cluster.namespace();
         Pod answered = cluster.chain().create(ns, PodTemplates.member("web", Map.of()), Requester.ADMIN, true).pod();
         assertThat(answered.getMetadata().getName()).isEqualTo("web-0");
@@ -81,7 +76,7 @@ class AdmissionPathE2ETest {
     @Test
     void ordinalIsReinvokedWhenALaterWebhookAddsAnEphemeralVolume() {
         InProcessWebhook injector = InProcessWebhook.mutating(AdmissionPathE2ETest::addCacheVolume);
-        cluster = E2e.cluster(server.getClient(), List.of(),
+        SimulatedCluster cluster = e2e.withWebhooks(List.of(),
                 List.of(WebhookRegistration.otherMutating("inject.sidecar.example.com", injector, false)));
         cluster.replicaSet("web-5d8f9c7b6", PodTemplates.member("web", Map.of()), 1);
         cluster.observer().await("web-0 Running and Ready", TIMEOUT, o -> o.readyExactly("web", 1));
@@ -97,7 +92,7 @@ class AdmissionPathE2ETest {
 
     @Test
     void aUserCannotLiftTheOrderedGateButTheControllerDoes() {
-        cluster = E2e.cluster(server.getClient());
+        SimulatedCluster cluster = e2e.cluster();
         String ns = cluster.namespace();
         cluster.kubelet().failReadiness("web-0");
         cluster.replicaSet("web-5d8f9c7b6", PodTemplates.member("web", Map.of()), 2);
@@ -132,9 +127,9 @@ class AdmissionPathE2ETest {
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        AdmissionChain down = SimulatedCluster.ordinalChain(server.getClient(), E2e.TEST_CA,
+        AdmissionChain down = SimulatedCluster.ordinalChain(server.getClient(), E2eCluster.TEST_CA,
                 List.of(URI.create("https://localhost:" + dead)), List.of(), List.of());
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         ApiException e = catchThrowableOfType(ApiException.class,
                 () -> down.create(ns, PodTemplates.member("web", Map.of()), Requester.ADMIN, false));
         assertThat(e.code()).isEqualTo(500);

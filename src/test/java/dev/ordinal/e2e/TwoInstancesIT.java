@@ -36,6 +36,7 @@ import dev.ordinal.sim.Requester;
 import dev.ordinal.sim.SetInvariants;
 import dev.ordinal.sim.SimApiServer;
 import dev.ordinal.sim.SimulatedCluster;
+import dev.ordinal.support.E2eCluster;
 import dev.ordinal.support.PackagedApp;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -81,7 +82,7 @@ class TwoInstancesIT {
 
     @Test
     void simultaneousRequestsToBothReplicasNeverShareAnOrdinal() throws Exception {
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         AdmissionChain viaA = chain(a);
         AdmissionChain viaB = chain(b);
         Pod template = parallelWithoutVolumes("race");
@@ -126,7 +127,7 @@ class TwoInstancesIT {
 
     @Test
     void manyCreatorsSpreadOverBothReplicasGetDistinctOrdinals() throws Exception {
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         AdmissionChain both = SimulatedCluster.ordinalChain(api.client(), TEST_TLS.resolve("tls.crt"),
                 List.of(URI.create(a.webhookUrl()), URI.create(b.webhookUrl())), List.of(), List.of());
         Pod template = parallelWithoutVolumes("load");
@@ -165,7 +166,7 @@ class TwoInstancesIT {
 
     @Test
     void orderedStartThroughBothReplicasWithTheLeaderElectedController() {
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         AdmissionChain both = SimulatedCluster.ordinalChain(api.client(), TEST_TLS.resolve("tls.crt"),
                 List.of(URI.create(a.webhookUrl()), URI.create(b.webhookUrl())), List.of(), List.of());
         try (SimulatedCluster cluster = new SimulatedCluster(api.client(), both, ns, KubeletSim.Timing.fast())) {
@@ -187,7 +188,7 @@ class TwoInstancesIT {
     /** Last: it stops the leader. The survivor takes the Lease and finishes what the set needs. */
     @Test
     void manySetsCreatedAtOnceEachEndWithDistinctOrdinalsAndOneClaimPerOrdinal() throws Exception {
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         int sets = 6;
         int perSet = 6;
         AdmissionChain both = SimulatedCluster.ordinalChain(api.client(), TEST_TLS.resolve("tls.crt"),
@@ -274,7 +275,7 @@ class TwoInstancesIT {
         leader.close();
         // The Service no longer routes to the stopped replica.
         AdmissionChain viaSurvivor = chain(survivor);
-        String ns = E2e.namespace();
+        String ns = E2eCluster.namespace();
         try (SimulatedCluster cluster = new SimulatedCluster(api.client(), viaSurvivor, ns, KubeletSim.Timing.fast())) {
             cluster.replicaSet("db-7c9d8b5f4", PodTemplates.member("db", Map.of()), 3);
             cluster.observer().await("db-0…db-2 Running and Ready", TIMEOUT, o -> o.readyExactly("db", 3));
@@ -329,7 +330,5 @@ class TwoInstancesIT {
                     + Files.readString(logs.resolve(name + ".log")), e);
         }
     }
-
-
 
 }

@@ -7,9 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.sim.AdmissionChain;
@@ -20,6 +19,7 @@ import dev.ordinal.sim.PodTemplates;
 import dev.ordinal.sim.Requester;
 import dev.ordinal.sim.SetInvariants;
 import dev.ordinal.sim.SimulatedCluster;
+import dev.ordinal.support.E2eCluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -38,46 +38,37 @@ class WorkloadKindsE2ETest {
     @KubernetesTestServer
     KubernetesServer server;
 
-    SimulatedCluster cluster;
-
-    @BeforeEach
-    void startCluster() {
-        cluster = E2e.cluster(server.getClient());
-    }
-
-    @AfterEach
-    void stopCluster() {
-        cluster.close();
-    }
+    @RegisterExtension
+    final E2eCluster e2e = new E2eCluster(() -> server.getClient());
 
     @Test
     void aJobsPodsGetOrdinalsAndClaimsAndRunToCompletion() {
-        JobSim job = cluster.job("shard", PodTemplates.member("shard", Map.of(OrdinalKeys.POLICY_ANNOTATION,
+        JobSim job = e2e.cluster().job("shard", PodTemplates.member("shard", Map.of(OrdinalKeys.POLICY_ANNOTATION,
                 "Parallel")), 3, 3);
-        cluster.observer().await("the Job complete", TIMEOUT, o -> job.complete());
+        e2e.cluster().observer().await("the Job complete", TIMEOUT, o -> job.complete());
         assertThat(job.succeededPods()).containsExactlyInAnyOrder("shard-0", "shard-1", "shard-2");
-        for (Pod pod : cluster.observer().pods().values()) {
+        for (Pod pod : e2e.cluster().observer().pods().values()) {
             assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
             assertThat(pod.getMetadata().getFinalizers()).as("job-tracking finalizer removed through the chain")
                     .doesNotContain(JobSim.TRACKING_FINALIZER);
             assertThat(KubeletSim.claimNames(pod)).containsExactly("data-" + pod.getMetadata().getName());
         }
-        assertThat(cluster.observer().claims()).containsOnlyKeys("data-shard-0", "data-shard-1", "data-shard-2");
-        assertThat(cluster.observer().violations()).isEmpty();
+        assertThat(e2e.cluster().observer().claims()).containsOnlyKeys("data-shard-0", "data-shard-1", "data-shard-2");
+        assertThat(e2e.cluster().observer().violations()).isEmpty();
     }
 
     @Test
     void barePodsAppliedWithExplicitNamesStartInOrder() {
-        AdmissionChain chain = cluster.chain();
-        String ns = cluster.namespace();
+        AdmissionChain chain = e2e.cluster().chain();
+        String ns = e2e.cluster().namespace();
         Pod last = null;
         for (int n = 0; n < 3; n++) {
             last = chain.create(ns, PodTemplates.named("db", "db-" + n, Map.of()), Requester.ADMIN, false).pod();
         }
         assertThat(SetInvariants.gates(last)).as("db-2 waits for db-0 and db-1").contains(OrdinalKeys.ORDERED_GATE);
-        cluster.observer().await("db-0…db-2 Running and Ready", TIMEOUT, o -> o.readyExactly("db", 3));
-        assertThat(cluster.observer().readyOrder()).containsExactly("db-0", "db-1", "db-2");
-        assertThat(cluster.observer().maxStartingAtOnce("db")).isEqualTo(1);
+        e2e.cluster().observer().await("db-0…db-2 Running and Ready", TIMEOUT, o -> o.readyExactly("db", 3));
+        assertThat(e2e.cluster().observer().readyOrder()).containsExactly("db-0", "db-1", "db-2");
+        assertThat(e2e.cluster().observer().maxStartingAtOnce("db")).isEqualTo(1);
 
         ApiException again = catchThrowableOfType(ApiException.class,
                 () -> chain.create(ns, PodTemplates.named("db", "db-1", Map.of()), Requester.ADMIN, false));
@@ -88,6 +79,6 @@ class WorkloadKindsE2ETest {
         List<String> warnings = chain.create(ns, PodTemplates.named("db", "db-5", Map.of()), Requester.ADMIN, false)
                 .warnings();
         assertThat(warnings).as("kubectl prints these").anySatisfy(w -> assertThat(w).contains("has 2 ordinal(s) below 5"));
-        assertThat(cluster.observer().violations()).isEmpty();
+        assertThat(e2e.cluster().observer().violations()).isEmpty();
     }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.Member;
@@ -53,7 +53,10 @@ class AdmittedButNotStoredTest {
     static final int REPLICAS = 3;
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
+
+    @Inject
+    ClusterCaches caches;
 
     @Inject
     KubernetesClient appClient;
@@ -65,7 +68,7 @@ class AdmittedButNotStoredTest {
     void setUp() {
         server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         cluster = new Cluster(server.client());
     }
 
@@ -74,7 +77,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(view), ns), Controllers.settings(ns, "gap-test"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "gap-test"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
@@ -128,7 +131,7 @@ class AdmittedButNotStoredTest {
         String ns = Cluster.namespace();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(view), ns), Controllers.settings(ns, "gap-bare"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "gap-bare"), metrics,
                 Clock.systemUTC())) {
             controller.start();
             await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.OrdinalKeys;
@@ -46,13 +47,16 @@ class ApiServerLostTest {
     static final Duration OUTAGE = BOUND.plusSeconds(4);
 
     @Inject
+    ClusterCaches caches;
+
+    @Inject
     ClusterView view;
 
     @Test
     void answersFromTheCacheWithinTheStalenessBoundThenDeniesRetryablyUntilTheWatchIsBack() throws Exception {
         FaultyApiServer server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         Cluster cluster = new Cluster(server.client());
         String ns = Cluster.namespace();
         cluster.create(ns, PodFixtures.stored("web", 0).ready().build());

@@ -16,7 +16,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.ClaimTemplates;
@@ -56,16 +56,19 @@ class LeaderLostTest {
     static final String CLAIM_IN_FLIGHT = "data-web-1";
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
+
+    @Inject
+    ClusterCaches caches;
 
     @Test
     void anotherReplicaTakesOverWithinTheLeaseDurationAndFinishesWithoutCreatingAClaimTwice() throws Exception {
         FaultyApiServer server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         String ns = Cluster.namespace();
         Cluster cluster = new Cluster(server.client());
-        ClusterReader reader = Controllers.scoped(ClusterReader.of(view), ns);
+        ClusterReader reader = Controllers.scoped(cacheReader, ns);
         String claims = "/api/v1/namespaces/" + ns + "/persistentvolumeclaims";
         server.delayAnswers(a -> "POST".equals(a.method()) && a.path().equals(claims)
                 && CLAIM_IN_FLIGHT.equals(a.name()), Duration.ofSeconds(5));

@@ -15,7 +15,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
@@ -45,13 +45,16 @@ import io.quarkus.test.junit.TestProfile;
 class RestartWithLaggingCacheTest {
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
+
+    @Inject
+    ClusterCaches caches;
 
     @Test
     void aRestartedControllerWhoseCacheLacksTheClaimGetsAlreadyExistsAndStillLiftsTheGate() {
         FaultyApiServer server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         String ns = Cluster.namespace();
         Cluster cluster = new Cluster(server.client());
         // What the controller that died left behind: the claim exists, the pod still has the claims gate.
@@ -72,7 +75,7 @@ class RestartWithLaggingCacheTest {
         int byTheTest = server.answered(createsOfTheClaim).size();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         try (OrdinalController restarted = new OrdinalController(server.client(),
-                withoutClaims(Controllers.scoped(ClusterReader.of(view), ns)), Controllers.settings(ns, "restarted"),
+                withoutClaims(Controllers.scoped(cacheReader, ns)), Controllers.settings(ns, "restarted"),
                 metrics, Clock.systemUTC())) {
             restarted.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> !Cluster.gates(cluster.pod(ns, "web-0"))

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
 import dev.ordinal.identity.Member;
@@ -64,7 +64,10 @@ class WatchResetTest {
     static final Duration PACE = Duration.ofMillis(1200);
 
     @Inject
-    ClusterView view;
+    ClusterReader cacheReader;
+
+    @Inject
+    ClusterCaches caches;
 
     @Inject
     KubernetesClient appClient;
@@ -80,7 +83,7 @@ class WatchResetTest {
     void noSharedOrdinalAndNoLostGateReleaseAcrossApiServerRestarts() throws Exception {
         FaultyApiServer server = FaultyApiServerResource.server();
         server.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.synced() && view.staleness().disconnected().isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> caches.synced() && caches.staleness().disconnected().isEmpty());
         String ns = Cluster.namespace();
         Cluster cluster = new Cluster(server.client());
         // Warm the HTTPS client up: the first request of a run can take seconds.
@@ -88,7 +91,7 @@ class WatchResetTest {
 
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         OrdinalController controller = new OrdinalController(appClient,
-                Controllers.scoped(ClusterReader.of(view), ns), Controllers.settings(ns, "reset-test"), metrics,
+                Controllers.scoped(cacheReader, ns), Controllers.settings(ns, "reset-test"), metrics,
                 Clock.systemUTC());
         long started = System.nanoTime();
         CompletableFuture<Void> creator = null;
@@ -138,7 +141,7 @@ class WatchResetTest {
                 }
                 long back = System.nanoTime();
                 await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(50))
-                        .until(() -> view.staleness().disconnected().isEmpty());
+                        .until(() -> caches.staleness().disconnected().isEmpty());
                 catchUp.add(Figures.since(back));
                 Thread.sleep(1500);
             }

@@ -93,6 +93,43 @@ public final class PackagedApp implements AutoCloseable {
     }
 
     /**
+     * Runs the packaged application with exactly {@code options} (system properties; no TLS or client defaults) and
+     * {@code environment} added, and returns its output lines once it has exited; null when it still runs after
+     * {@code timeout} (it is then killed). For start-up failures, as a new user meets them.
+     */
+    public static Exit runUntilExit(List<String> options, Map<String, String> environment, Duration timeout,
+            Path log) throws IOException, InterruptedException {
+        Path nativeRunner = nativeRunner();
+        List<String> command = new ArrayList<>();
+        command.add(nativeRunner != null ? nativeRunner.toAbsolutePath().toString()
+                : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dquarkus.http.ssl-port=" + freePort());
+        command.add("-Dquarkus.http.host=127.0.0.1");
+        command.add("-Dquarkus.management.port=" + freePort());
+        command.add("-Dquarkus.management.host=127.0.0.1");
+        command.addAll(options);
+        if (nativeRunner == null) {
+            command.add("-jar");
+            command.add(JAR.toString());
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().remove("KUBECONFIG");
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
+            return null;
+        }
+        return new Exit(process.exitValue(), Files.readAllLines(log));
+    }
+
+    /** How a process ended: its exit status and every line it printed (stdout and stderr). */
+    public record Exit(int status, List<String> lines) {
+    }
+
+    /**
      * The native executable when the tests run against it ({@code ordinal.packaged=native}, set by failsafe in a
      * {@code -Dnative} build, or by the caller), else null: the JVM jar. A native run without a runner is an error,
      * never a silent fall-back to the jar.

@@ -26,6 +26,26 @@ public final class PodFixtures {
                 .withContainerPort(80).withName("http").endPort().endContainer().endSpec());
     }
 
+    /**
+     * The pod {@code set-n} as the API server returns it once running: managed fields, statuses, probes, a claim and
+     * a projected token volume, a deletion timestamp (resources/cache/realistic-pod.json). Parsed from JSON, as the
+     * informer receives it, so no two pods share strings.
+     */
+    public static Pod realistic(String namespace, String set, int n) {
+        try (java.io.InputStream in = PodFixtures.class.getResourceAsStream("/cache/realistic-pod.json")) {
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("SET", set)
+                    .replace("ORD", Integer.toString(n)).replace("NS", namespace)
+                    .replace("OWNERUID", "owner-" + set).replace("UID", "uid-" + set + "-" + n)
+                    .replace("RV", Integer.toString(1000 + n));
+            return SERIALIZATION.unmarshal(json, Pod.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final io.fabric8.kubernetes.client.utils.KubernetesSerialization SERIALIZATION =
+            new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+
     /** A pod of set {@code set} named {@code set-n}, as stored after admission. */
     public static PodFixtures stored(String set, int n) {
         return member(set).named(set + "-" + n).label(OrdinalKeys.POD_INDEX_LABEL, Integer.toString(n))

@@ -1,0 +1,349 @@
+package dev.ordinal.cluster;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.CacheHealth;
+import dev.ordinal.identity.OrdinalKeys;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * The informers and their health: member pods (label {@code ordinal.dev/set}), PVCs and Services, started at startup
+ * (never lazily), kept in the pods-by-set index, and watched: whether each has synced, how long each watch has been
+ * disconnected from the API server ({@link #staleness()}), and the {@link CacheHealth} measured from both. Reading
+ * happens in {@link ClusterView}; nothing here hands objects out.
+ */
+@ApplicationScoped
+public class ClusterCaches {
+
+    private static final Logger LOG = Logger.getLogger(ClusterCaches.class);
+    /** How often the watch state of every informer is sampled. */
+    static final Duration WATCH_CHECK_PERIOD = Duration.ofSeconds(1);
+    /** While an informer keeps failing, at most one WARN line per informer per this period; the rest go to DEBUG. */
+    static final Duration FAILURE_LOG_PERIOD = Duration.ofSeconds(30);
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    OrdinalConfig config;
+
+    Clock clock = Clock.systemUTC();
+
+    private final SetIndex index = new SetIndex();
+    private final List<Consumer<SetKey>> setListeners = new CopyOnWriteArrayList<>();
+    private SharedIndexInformer<Pod> pods;
+    private SharedIndexInformer<PersistentVolumeClaim> claims;
+    private SharedIndexInformer<Service> services;
+    /** Informer name to the last instant its watch was seen connected (only for synced informers). */
+    private final Map<String, Instant> lastWatching = new ConcurrentHashMap<>();
+    /** Informer name to when it was first seen disconnected beyond the staleness bound (one WARN per outage). */
+    private final Map<String, Instant> reportedStale = new ConcurrentHashMap<>();
+    private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
+    private ScheduledExecutorService watchdog;
+
+    void onStart(@Observes StartupEvent event) {
+        start();
+    }
+
+    /** Starts the informers without waiting for them to sync; readiness reports when they have. */
+    synchronized void start() {
+        if (pods != null) {
+            return;
+        }
+        // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
+        pods = client.pods().inAnyNamespace().withLabel(OrdinalKeys.SET_LABEL).runnableInformer(0)
+                .itemStore(CachedFields.podStore(client.getKubernetesSerialization()));
+        pods.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                index.upsert(pod);
+                notifySet(SetIndex.keyOf(pod));
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod after) {
+                SetKey was = SetIndex.keyOf(before);
+                SetKey is = SetIndex.keyOf(after);
+                if (was != null && !was.equals(is)) {
+                    index.remove(before);
+                    notifySet(was);
+                }
+                index.upsert(after);
+                notifySet(is);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                index.remove(pod);
+                notifySet(SetIndex.keyOf(pod));
+            }
+        });
+        claims = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0);
+        claims.addEventHandler(setsOf(this::claimOwner));
+        services = client.services().inAnyNamespace().runnableInformer(0);
+        services.addEventHandler(setsOf(this::serviceOwner));
+        for (Map.Entry<String, SharedIndexInformer<?>> e : informers().entrySet()) {
+            SharedIndexInformer<?> informer = e.getValue();
+            // Keep retrying the initial list and any watch failure: an API server that is down at start makes
+            // Ordinal unready, not crash-looping (fabric8's default gives up on a failed first list).
+            // fabric8 already backs off between attempts (each list or watch request is retried with exponential
+            // backoff inside the HTTP client, then the informer waits 1 s, 2 s, ... 32 s before the next cycle), so
+            // there is no retry storm; but it logs every failed cycle with a stack trace. Ordinal's own line is
+            // rate-limited to one WARN per informer per FAILURE_LOG_PERIOD, with the count of failures since.
+            FailureLog failures = failureLogs.computeIfAbsent(e.getKey(), k -> new FailureLog());
+            informer.exceptionHandler((started, t) -> {
+                failures.failed(e.getKey(), started, t, clock.instant());
+                return true;
+            });
+            informer.start().whenComplete((ok, t) -> {
+                if (t == null) {
+                    lastWatching.put(e.getKey(), clock.instant());
+                    LOG.infof("%s informer synced%s", e.getKey(), failures.summary());
+                }
+            });
+        }
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ordinal-cache-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = WATCH_CHECK_PERIOD.toMillis();
+        watchdog.scheduleWithFixedDelay(this::checkWatches, period, period, TimeUnit.MILLISECONDS);
+        // Expired reservations of sets nobody reviews again, and the entries they kept alive, go away too.
+        watchdog.scheduleWithFixedDelay(() -> index.sweep(clock.instant()), 5, 5, TimeUnit.SECONDS);
+    }
+
+    @PreDestroy
+    void stop() {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
+        informers().values().forEach(SharedIndexInformer::stop);
+    }
+
+    /**
+     * Samples every synced informer's watch: remembers when it was last connected, and logs once per outage when a
+     * decision cache has been disconnected for longer than {@code ordinal.admission.max-cache-staleness} and when it
+     * is back.
+     */
+    private void checkWatches() {
+        try {
+            Instant now = clock.instant();
+            Duration bound = config.admission().maxCacheStaleness();
+            for (Map.Entry<String, Duration> e : observe(now).entrySet()) {
+                String name = e.getKey();
+                if (e.getValue().isZero()) {
+                    Instant since = reportedStale.remove(name);
+                    if (since != null) {
+                        LOG.infof("%s watch reconnected; the cache was stale for %d s", name,
+                                Duration.between(since, now).toSeconds());
+                    }
+                } else if (CacheHealth.DECISION_CACHES.contains(name) && CacheHealth.tooStale(e.getValue(), bound)
+                        && reportedStale.putIfAbsent(name, now.minus(e.getValue())) == null) {
+                    LOG.warnf("%s watch disconnected from the API server for %d s (more than "
+                            + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
+                            + "with a retryable error and reporting not ready until it reconnects",
+                            name, CacheHealth.ceilSeconds(e.getValue()), bound.toSeconds());
+                }
+            }
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again: log it and keep sampling.
+            LOG.errorf(e, "cannot check the informers' watches");
+        }
+    }
+
+    /**
+     * Per synced informer, how long its watch has been disconnected at {@code now} (zero while watching). Measured
+     * from the last instant it was seen watching, so the figure errs on the stale side by at most one sample period.
+     */
+    private Map<String, Duration> observe(Instant now) {
+        Map<String, Duration> result = new LinkedHashMap<>();
+        informers().forEach((name, informer) -> {
+            if (!informer.hasSynced()) {
+                return;
+            }
+            if (informer.isWatching()) {
+                lastWatching.put(name, now);
+                result.put(name, Duration.ZERO);
+            } else {
+                Instant last = lastWatching.computeIfAbsent(name, n -> now);
+                Duration d = Duration.between(last, now);
+                result.put(name, d.isNegative() ? Duration.ZERO : d);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * How stale the caches admission decides from (pods, PVCs) are now: the longest time one of their watches has
+     * been disconnected from the API server. {@link CacheHealth.Staleness#age()} is zero while every watch is
+     * connected and before the first sync (readiness and admission handle that case on their own).
+     */
+    public CacheHealth.Staleness staleness() {
+        Map<String, Duration> disconnected = new LinkedHashMap<>();
+        observe(clock.instant()).forEach((name, d) -> {
+            if (!d.isZero()) {
+                disconnected.put(name, d);
+            }
+        });
+        Duration age = Duration.ZERO;
+        for (String name : CacheHealth.DECISION_CACHES) {
+            Duration d = disconnected.getOrDefault(name, Duration.ZERO);
+            age = d.compareTo(age) > 0 ? d : age;
+        }
+        return new CacheHealth.Staleness(age, Map.copyOf(disconnected));
+    }
+
+    /** Rate-limits the WARN lines of one failing informer; counts the failures in between. */
+    private static final class FailureLog {
+        private final AtomicLong failures = new AtomicLong();
+        private final AtomicLong suppressed = new AtomicLong();
+        private volatile Instant lastWarn;
+
+        void failed(String name, boolean started, Throwable t, Instant now) {
+            long n = failures.incrementAndGet();
+            Instant last = lastWarn;
+            if (last == null || !now.isBefore(last.plus(FAILURE_LOG_PERIOD))) {
+                lastWarn = now;
+                long skipped = suppressed.getAndSet(0);
+                LOG.warnf("%s informer %s failed (%d failure(s) so far%s): %s; retrying with backoff", name,
+                        started ? "relist or watch" : "initial list", n,
+                        skipped == 0 ? "" : ", " + skipped + " not logged", t.getMessage());
+            } else {
+                suppressed.incrementAndGet();
+                LOG.debugf("%s informer failed again: %s", name, t.getMessage());
+            }
+        }
+
+        String summary() {
+            long n = failures.get();
+            return n == 0 ? "" : " after " + n + " failed attempt(s)";
+        }
+    }
+
+    private Map<String, SharedIndexInformer<?>> informers() {
+        Map<String, SharedIndexInformer<?>> all = new LinkedHashMap<>();
+        if (pods != null) {
+            all.put("pods", pods);
+            all.put("persistentvolumeclaims", claims);
+            all.put("services", services);
+        }
+        return all;
+    }
+
+    /** Names of the caches that have not completed their first list yet; empty when all are synced. */
+    public List<String> unsyncedCaches() {
+        List<String> lagging = new ArrayList<>();
+        if (pods == null) {
+            return List.of("pods", "persistentvolumeclaims", "services");
+        }
+        informers().forEach((name, informer) -> {
+            if (!informer.hasSynced()) {
+                lagging.add(name);
+            }
+        });
+        return lagging;
+    }
+
+    /** True when every cache has completed its first list. */
+    public boolean synced() {
+        return unsyncedCaches().isEmpty();
+    }
+
+    /** Whether decisions may be taken from the caches now: synced, and not stale beyond the configured bound. */
+    public CacheHealth health() {
+        return new CacheHealth(unsyncedCaches(), staleness(), config.admission().maxCacheStaleness());
+    }
+
+    /**
+     * The pods-by-set index, for {@link ClusterView} (reading) and {@link IndexReservations} (its reservations,
+     * reached through {@link OrdinalReservations}). A method, not a field, so the call goes through the CDI proxy.
+     */
+    SetIndex index() {
+        return index;
+    }
+
+    /** The cached member pod {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
+    Pod cachedPod(String namespace, String name) {
+        return pods == null ? null : pods.getStore().getByKey(namespace + "/" + name);
+    }
+
+    /** The cached PVC {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
+    PersistentVolumeClaim cachedClaim(String namespace, String name) {
+        return claims == null ? null : claims.getStore().getByKey(namespace + "/" + name);
+    }
+
+    /** The cached Service {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
+    Service cachedService(String namespace, String name) {
+        return services == null ? null : services.getStore().getByKey(namespace + "/" + name);
+    }
+
+    /** Calls {@code listener} with the set whenever one of its pods, PVCs or its Service changes. */
+    public void onSetChange(Consumer<SetKey> listener) {
+        setListeners.add(listener);
+    }
+
+    private void notifySet(SetKey key) {
+        if (key != null) {
+            setListeners.forEach(l -> l.accept(key));
+        }
+    }
+
+    private SetKey claimOwner(PersistentVolumeClaim pvc) {
+        String set = pvc.getMetadata().getLabels() == null ? null
+                : pvc.getMetadata().getLabels().get(OrdinalKeys.SET_LABEL);
+        return set == null ? null : new SetKey(pvc.getMetadata().getNamespace(), set);
+    }
+
+    private SetKey serviceOwner(Service svc) {
+        String set = svc.getSpec() == null || svc.getSpec().getSelector() == null ? null
+                : svc.getSpec().getSelector().get(OrdinalKeys.SET_LABEL);
+        return set == null ? null : new SetKey(svc.getMetadata().getNamespace(), set);
+    }
+
+    private <T> ResourceEventHandler<T> setsOf(java.util.function.Function<T, SetKey> owner) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                notifySet(owner.apply(obj));
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                notifySet(owner.apply(after));
+            }
+
+            @Override
+            public void onDelete(T obj, boolean finalStateUnknown) {
+                notifySet(owner.apply(obj));
+            }
+        };
+    }
+}
