@@ -573,7 +573,8 @@ public final class Bench {
         md.append("## Saturating throughput and latency\n\n");
         md.append("`vs no-op` divides by the no-op endpoint's throughput of the same mode and placement.\n\n");
         md.append("`app CPU µs/req` is the app process's CPU time (user + system, /proc) during the run divided by the"
-                + " requests served: it depends less than req/s on what else the machine runs (a JIT still compiling adds to it).\n\n");
+                + " requests served: it depends less than req/s on what else the machine runs (a JIT still compiling"
+                + " adds to it).\n\n");
         md.append("| mode | placement | endpoint | scenario | set size | req/s | p50 ms | p99 ms | p99.9 ms | errors"
                 + " | app CPU µs/req | vs no-op |\n");
         md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
