@@ -36,10 +36,19 @@ run: build
 demo: target/classpath.stamp
 	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $(TEST_CP) dev.ordinal.demo.Demo
 
-## bench: measured admission latency/throughput/memory (wrk over TLS on 127.0.0.1); writes docs/benchmarks.md
-bench: target/classpath.stamp
+## bench: admission latency/throughput/memory of the JVM jar and the native executable in one run (wrk over TLS on
+##        127.0.0.1; pinned with taskset and shared); writes docs/benchmarks.md and docs/bench/*.svg (~12 min on 2
+##        cores). Builds the native executable first when it is missing or stale (make native, ~12 min more).
+NATIVE_RUNNER = target/ordinal-0.1.0-SNAPSHOT-runner
+bench: $(NATIVE_RUNNER) target/classpath.stamp
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
 	java -cp $(TEST_CP) dev.ordinal.bench.Bench
+
+# The native executable, rebuilt when it is missing or older than a main source or the pom. Built before the jar: a native
+# build packages without the jar, so the stamp is dropped and the jar, test classes and classpath are rebuilt.
+$(NATIVE_RUNNER): pom.xml $(shell find src/main -type f 2>/dev/null)
+	$(MAKE) native
+	rm -f target/classpath.stamp
 
 ## bench-rollout: rollouts on the real control plane, Ordinal (two replicas) vs StatefulSet: 20 pods OrderedReady,
 ##                100 pods Parallel with a claim each, scale-down, re-creation; writes target/bench/rollouts.md and
@@ -83,9 +92,10 @@ image:
 	$(MVN) -DskipTests package
 	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
 
-## image-native: native container image around the executable `make native` builds here
+## image-native: native container image around the executable `make native` builds here (deploy/overlays/native)
+IMAGE_NATIVE ?= ordinal/ordinal-native:0.1.0
 image-native: native
-	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.native -t $(IMAGE) .
+	$(CONTAINER_TOOL) build -f src/main/docker/Dockerfile.native -t $(IMAGE_NATIVE) .
 
 ## native: native executable target/*-runner built on this machine without a GraalVM distribution: the GraalVM
 ##         25.0.2 builder jars (Maven Central), Debian's static JDK libraries and our SubstrateVM C libraries,

@@ -44,17 +44,20 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 
 /**
- * {@code make bench}: the packaged app over keep-alive TLS from 127.0.0.1, driven by wrk, against an embedded mock
- * API server pre-loaded with sets of 10, 1,000 and 10,000 pods. Writes {@code docs/benchmarks.md}.
+ * {@code make bench}: the packaged app, the JVM jar and the native executable in one run, over keep-alive TLS from
+ * 127.0.0.1, driven by wrk, against an embedded mock API server pre-loaded with sets of 10, 1,000 and 10,000 pods;
+ * each mode measured with wrk pinned to core 0 and the app and mock API server to core 1, and with all of them
+ * sharing both cores. Writes {@code docs/benchmarks.md} and the charts in {@code docs/bench/}.
  */
 public final class Bench {
 
-    static final int[] SIZES = java.util.Arrays.stream(System.getProperty("bench.sizes", "10,1000,10000").split(","))
-            .mapToInt(Integer::parseInt).toArray();
+    /** The sets seeded into the mock API server (all cached by the app) and the ones the throughput runs use. */
+    static final int[] SEEDED = ints(System.getProperty("bench.seed", "10,1000,10000"));
+    static final int[] SIZES = ints(System.getProperty("bench.sizes", "10,10000"));
     static final Path OUT = Path.of("target/bench");
     static final Path CERTS = Path.of("src/test/resources/tls");
 
-    final int seconds = Integer.getInteger("bench.seconds", 4);
+    final int seconds = Integer.getInteger("bench.seconds", 3);
     final int connections = Integer.getInteger("bench.connections", 32);
     final List<Row> rows = new ArrayList<>();
     final List<Row> halfRate = new ArrayList<>();
@@ -62,9 +65,31 @@ public final class Bench {
     PackagedApp app;
 
     /** One measured run. */
-    record Row(String endpoint, String scenario, int setSize, double rps, double p50Ms, double p99Ms, double p999Ms,
-            long errors, long requests) {
+    record Row(String mode, String placement, String endpoint, String scenario, int setSize, double rps, double p50Ms,
+            double p99Ms, double p999Ms, long errors, long requests, double cpuUsPerRequest) {
     }
+
+    /** How the app runs: the jar with the image's JVM options, or the native executable. */
+    record Mode(String name, Path nativeRunner) {
+    }
+
+    /** Which cores the app (with the mock API server, this JVM) and wrk may use. */
+    record Placement(String name, String appCpus, String wrkCpus, String description) {
+    }
+
+    static final Placement PINNED = new Placement("pinned", "1", "0",
+            "wrk on core 0; the app and the mock API server on core 1 (taskset)");
+    static final Placement SHARED = new Placement("shared", "0,1", "0,1", "wrk, the app and the mock API server"
+            + " sharing both cores");
+
+    /** Per mode: start-up, memory and heap figures. */
+    record ModeFigures(Duration startup, long rssWarmKiB, long rssAfterKiB, long heapPerPodBytes, String heapNote) {
+    }
+
+    final Map<String, ModeFigures> figures = new LinkedHashMap<>();
+    final Map<String, Row> noops = new LinkedHashMap<>();
+    final boolean plainHttp = Boolean.getBoolean("bench.http");
+    String baseUrl;
 
     /** A benchmark case: the review to post for a set of a given size. */
     record Case(String scenario, String path, Function<Integer, ObjectNode> review, boolean expectPatch,
@@ -90,59 +115,65 @@ public final class Bench {
 
     final List<String> jvmOptions = List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
 
+    static int[] ints(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    List<Mode> modes() {
+        List<Mode> modes = new ArrayList<>();
+        for (String m : System.getProperty("bench.modes", "native,jvm").split(",")) {
+            switch (m) {
+                case "jvm" -> modes.add(new Mode("JVM", null));
+                case "native" -> {
+                    Path runner = Path.of(System.getProperty("native.image.path",
+                            "target/ordinal-0.1.0-SNAPSHOT-runner"));
+                    if (!Files.isExecutable(runner)) {
+                        throw new IllegalStateException(runner + " is missing: `make bench` builds it (make native)");
+                    }
+                    modes.add(new Mode("native", runner));
+                }
+                default -> throw new IllegalArgumentException("bench.modes: jvm or native, not " + m);
+            }
+        }
+        return modes;
+    }
+
+    List<Placement> placements() {
+        List<Placement> all = List.of(PINNED, SHARED);
+        String only = System.getProperty("bench.placements", "pinned,shared");
+        return all.stream().filter(p -> List.of(only.split(",")).contains(p.name())).toList();
+    }
+
     void run() throws Exception {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
         Files.createDirectories(OUT);
         ensureWrk();
+        if (!Files.isExecutable(Path.of("/usr/bin/taskset")) && placements().contains(PINNED)) {
+            throw new IllegalStateException("taskset (util-linux) is needed for the pinned runs");
+        }
         KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(), false);
         mock.init(InetAddress.getLoopbackAddress(), 0);
         client = mock.createClient();
         try {
-            log("seeding the mock API server with sets of %s pods", java.util.Arrays.toString(SIZES));
-            long total = java.util.Arrays.stream(SIZES).sum();
-            for (int size : SIZES) {
+            log("seeding the mock API server with sets of %s pods", java.util.Arrays.toString(SEEDED));
+            long total = java.util.Arrays.stream(SEEDED).sum();
+            for (int size : SEEDED) {
                 seed(size);
             }
-            Map<String, String> props = new LinkedHashMap<>();
-            props.put("ordinal.admission.noop-endpoint", "true");
-            props.put("ordinal.controller.enabled", "false");
-            for (String extra : System.getProperty("bench.props", "").split(",")) {
-                if (extra.contains("=")) {
-                    props.put(extra.substring(0, extra.indexOf('=')), extra.substring(extra.indexOf('=') + 1));
-                }
+            List<Mode> modes = modes();
+            for (Mode mode : modes) {
+                measure(mode, total, mode == modes.get(modes.size() - 1));
             }
-            app = PackagedApp.start(client.getMasterUrl().toString(), CERTS, props, jvmOptions, OUT.resolve("app.log"));
-            Duration startup = app.awaitReady(Duration.ofSeconds(180));
-            log("app ready in %d ms (caches synced with %d pods)", startup.toMillis(), total);
-
-            List<Case> cases = cases();
-            Case noopCase = new Case("no-op baseline", "/noop-review", this::newPod, false, true, false);
-            log("warm-up (every case, the baseline too, so the JIT has compiled each path before it is measured)");
-            for (Case c : cases) {
-                wrk(c, SIZES[0], 3, connections, 0, false);
-            }
-            wrk(noopCase, SIZES[0], 3, connections, 0, false);
-            long rssWarm = app.rssKiB();
-            Row noop = wrk(noopCase, SIZES[0], seconds, connections, 0, true);
-            for (Case c : cases) {
-                for (int size : SIZES) {
-                    rows.add(wrk(c, size, seconds, connections, 0, true));
-                }
-            }
-            int largest = SIZES[SIZES.length - 1];
-            for (Case c : cases) {
-                Row saturated = find(c.scenario(), largest);
-                double target = saturated.rps() / 2;
-                int conns = (int) Math.max(4, Math.min(200, Math.ceil(target / 100)));
-                int delayMs = (int) Math.round(conns * 1000.0 / target);
-                halfRate.add(wrk(c, largest, seconds, conns, delayMs, true));
-            }
-            long rssAfter = app.rssKiB();
-            String report = report(noop, startup, rssWarm, rssAfter);
-            Files.createDirectories(Path.of("docs"));
-            if (System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null) {
+            String report = report(total);
+            if (System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null
+                    && System.getProperty("bench.modes") == null && System.getProperty("bench.placements") == null
+                    && !plainHttp) {
+                Files.createDirectories(Path.of("docs"));
                 Files.writeString(Path.of("docs/benchmarks.md"), report);
+                charts(Path.of("docs/bench"));
+            } else {
+                charts(OUT);
             }
             System.out.println();
             System.out.println(report);
@@ -153,6 +184,162 @@ public final class Bench {
             client.close();
             mock.destroy();
         }
+    }
+
+    /** One mode: start, warm up, the runs in each placement, memory; the last mode also measures heap per pod. */
+    void measure(Mode mode, long cachedPods, boolean last) throws Exception {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("ordinal.admission.noop-endpoint", "true");
+        props.put("ordinal.controller.enabled", "false");
+        int httpPort = PackagedApp.freePort();
+        if (plainHttp) {
+            props.put("quarkus.http.insecure-requests", "enabled");
+            props.put("quarkus.http.port", Integer.toString(httpPort));
+        }
+        for (String extra : System.getProperty("bench.props", "").split(",")) {
+            if (extra.contains("=")) {
+                props.put(extra.substring(0, extra.indexOf('=')), extra.substring(extra.indexOf('=') + 1));
+            }
+        }
+        pin(ProcessHandle.current().pid(), "0,1");
+        app = PackagedApp.start(client.getMasterUrl().toString(), CERTS, props, jvmOptions,
+                OUT.resolve("app-" + mode.name().toLowerCase(Locale.ROOT) + ".log"), mode.nativeRunner());
+        try {
+            baseUrl = plainHttp ? "http://127.0.0.1:" + httpPort : app.webhookUrl();
+            Duration startup = app.awaitReady(Duration.ofSeconds(180));
+            log("%s: ready in %d ms (caches synced with %d pods)", mode.name(), startup.toMillis(), cachedPods);
+            List<Case> cases = cases();
+            Case noopCase = noopCase();
+            log("%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
+                    mode.name());
+            for (Case c : cases) {
+                wrk(mode, SHARED, c, SIZES[0], 3, connections, 0, false);
+            }
+            wrk(mode, SHARED, noopCase, SIZES[0], 3, connections, 0, false);
+            long rssWarm = app.rssKiB();
+            for (Placement placement : placements()) {
+                pin(ProcessHandle.current().pid(), placement.appCpus());
+                pin(app.pid(), placement.appCpus());
+                Row noop = wrk(mode, placement, noopCase, SIZES[0], seconds, connections, 0, true);
+                noops.put(mode.name() + "/" + placement.name(), noop);
+                for (Case c : cases) {
+                    for (int size : SIZES) {
+                        rows.add(wrk(mode, placement, c, size, seconds, connections, 0, true));
+                    }
+                }
+                int largest = SIZES[SIZES.length - 1];
+                for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
+                    Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
+                    double target = saturated.rps() / 2;
+                    int conns = (int) Math.max(4, Math.min(200, Math.ceil(target / 100)));
+                    int delayMs = (int) Math.round(conns * 1000.0 / target);
+                    halfRate.add(wrk(mode, placement, c, largest, seconds, conns, delayMs, true));
+                }
+            }
+            pin(ProcessHandle.current().pid(), "0,1");
+            long rssAfter = app.rssKiB();
+            long perPod = -1;
+            String heapNote;
+            if (mode.nativeRunner() != null) {
+                heapNote = "not measured: the native executable has no attach mechanism (jcmd) in this build and"
+                        + " its collections cannot be forced from outside";
+            } else if (last && SEEDED[SEEDED.length - 1] >= 1000) {
+                perPod = heapPerPod(SEEDED[SEEDED.length - 1]);
+                heapNote = "live heap (jcmd GC.class_histogram, after a full GC) with all pods cached, minus the same"
+                        + " after the " + String.format(Locale.ROOT, "%,d", SEEDED[SEEDED.length - 1])
+                        + "-pod set was deleted, divided by its size";
+            } else {
+                heapNote = "measured only when the JVM runs last (bench.modes ends with jvm)";
+            }
+            figures.put(mode.name(), new ModeFigures(startup, rssWarm, rssAfter, perPod, heapNote));
+        } finally {
+            pin(ProcessHandle.current().pid(), "0,1");
+            app.close();
+            app = null;
+        }
+    }
+
+    static List<Case> concat(Case first, List<Case> rest) {
+        List<Case> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
+    Case noopCase() {
+        return new Case("no-op baseline", "/noop-review", this::newPod, false, true, false);
+    }
+
+    /** Every thread of {@code pid} onto {@code cpus}; threads started later inherit it. */
+    static void pin(long pid, String cpus) throws Exception {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset failed for " + pid + ": " + out);
+        }
+    }
+
+    /**
+     * Bytes of live heap per cached pod: the JVM's live heap (a class histogram forces a full GC first) with every
+     * set cached, then again after the largest set was deleted from the API server and the informer dropped it.
+     */
+    long heapPerPod(int size) throws Exception {
+        long before = liveHeap();
+        log("deleting the %,d-pod set to measure the heap it held (live heap now %,d bytes)", size, before);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int n = 0; n < size; n++) {
+                String name = identity(PodFixtures.stored("web", n)).build().getMetadata().getName();
+                futures.add(pool.submit(() -> client.pods().inNamespace(namespace(size)).withName(name).delete()));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        long remaining = java.util.Arrays.stream(SEEDED).sum() - size;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long after;
+        long pods;
+        do {
+            Thread.sleep(1000);
+            String histogram = jcmd("GC.class_histogram");
+            after = histogramTotal(histogram);
+            pods = histogramInstances(histogram, "io.fabric8.kubernetes.api.model.Pod");
+        } while (pods > remaining + 100 && System.nanoTime() < deadline);
+        if (pods > remaining + 100) {
+            throw new IllegalStateException("the informer still holds " + pods + " pods a minute after the deletion");
+        }
+        log("live heap after the deletion: %,d bytes (%d Pod objects left)", after, pods);
+        return (before - after) / size;
+    }
+
+    long liveHeap() throws Exception {
+        return histogramTotal(jcmd("GC.class_histogram"));
+    }
+
+    String jcmd(String command) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(app.pid()), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + command + " failed: " + out);
+        }
+        return out;
+    }
+
+    static long histogramTotal(String histogram) {
+        return histogram.lines().filter(l -> l.startsWith("Total")).map(l -> l.trim().split("\\s+"))
+                .mapToLong(f -> Long.parseLong(f[2])).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no Total in the class histogram"));
+    }
+
+    static long histogramInstances(String histogram, String className) {
+        return histogram.lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length >= 4 && f[3].equals(className))
+                .mapToLong(f -> Long.parseLong(f[1])).sum();
     }
 
     List<Case> cases() {
@@ -213,7 +400,17 @@ public final class Bench {
                 futures.add(pool.submit(() -> {
                     Pod pod = identity(PodFixtures.stored("web", ordinal)).ready().build();
                     pod.getMetadata().setNamespace(namespace(size));
-                    client.pods().inNamespace(namespace(size)).resource(pod).create();
+                    for (int attempt = 1;; attempt++) {
+                        try {
+                            client.pods().inNamespace(namespace(size)).resource(pod).createOr(p -> p.update());
+                            return;
+                        } catch (RuntimeException e) {
+                            // a busy machine: the client's request timeout is shorter than the mock's answer
+                            if (attempt == 5) {
+                                throw e;
+                            }
+                        }
+                    }
                 }));
             }
             for (Future<?> f : futures) {
@@ -224,7 +421,8 @@ public final class Bench {
         }
     }
 
-    Row wrk(Case c, int size, int runSeconds, int conns, int delayMs, boolean record) throws Exception {
+    Row wrk(Mode mode, Placement placement, Case c, int size, int runSeconds, int conns, int delayMs, boolean record)
+            throws Exception {
         ObjectNode review = c.review().apply(size);
         check(c, review);
         Path script = OUT.resolve("post.lua");
@@ -249,10 +447,12 @@ public final class Bench {
         if (c.concurrentWrites()) {
             writer.start();
         }
-        Process wrk = new ProcessBuilder("wrk", "-t1", "-c" + conns, "-d" + runSeconds + "s", "-s", script.toString(),
-                app.webhookUrl() + c.path()).redirectErrorStream(true).start();
+        long cpuBefore = app.cpuNanos();
+        Process wrk = new ProcessBuilder("taskset", "-c", placement.wrkCpus(), "wrk", "-t1", "-c" + conns,
+                "-d" + runSeconds + "s", "-s", script.toString(), baseUrl + c.path()).redirectErrorStream(true).start();
         String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         wrk.waitFor();
+        long cpuNanos = app.cpuNanos() - cpuBefore;
         writing.set(false);
         if (c.concurrentWrites()) {
             writer.join();
@@ -263,11 +463,13 @@ public final class Bench {
         long requests = Long.parseLong(f[1]);
         double durationS = Long.parseLong(f[2]) / 1e6;
         long errors = Long.parseLong(f[3]) + Long.parseLong(f[4]);
-        Row row = new Row(c.path(), c.scenario(), size, requests / durationS, Long.parseLong(f[5]) / 1000.0,
-                Long.parseLong(f[6]) / 1000.0, Long.parseLong(f[7]) / 1000.0, errors, requests);
+        Row row = new Row(mode.name(), placement.name(), c.path(), c.scenario(), size, requests / durationS, Long.parseLong(f[5]) / 1000.0,
+                Long.parseLong(f[6]) / 1000.0, Long.parseLong(f[7]) / 1000.0, errors, requests,
+                requests == 0 ? 0 : cpuNanos / 1000.0 / requests);
         if (record) {
-            log("%-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  errors %d%s", c.scenario(), size,
-                    delayMs > 0 ? "(paced) " : "", row.rps(), row.p50Ms(), row.p99Ms(), row.p999Ms(), errors,
+            log("%-6s %-6s %-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  app CPU %.0f µs/req"
+                    + "  errors %d%s", mode.name(), placement.name(), c.scenario(), size,
+                    delayMs > 0 ? "(paced) " : "", row.rps(), row.p50Ms(), row.p99Ms(), row.p999Ms(), row.cpuUsPerRequest(), errors,
                     c.concurrentWrites() ? "  (" + writes.get() + " pod writes during the run)" : "");
         }
         return row;
@@ -295,7 +497,7 @@ public final class Bench {
 
     /** One request through Java's client first: the case must be answered as expected, or its numbers mean nothing. */
     void check(Case c, ObjectNode review) throws Exception {
-        HttpResponse<String> response = https().send(HttpRequest.newBuilder(URI.create(app.webhookUrl() + c.path()))
+        HttpResponse<String> response = https().send(HttpRequest.newBuilder(URI.create(baseUrl + c.path()))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(review.toString()))
                 .build(), HttpResponse.BodyHandlers.ofString());
         JsonNode answer = AdmissionClient.read(response.body()).path("response");
@@ -323,7 +525,10 @@ public final class Bench {
         return https;
     }
 
-    String report(Row noop, Duration startup, long rssWarmKiB, long rssAfterKiB) throws IOException {
+    String report(long cachedPods) throws IOException {
+        String pods = String.format(Locale.ROOT, "%,d", cachedPods);
+        String sizes = java.util.Arrays.stream(SEEDED).mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
+                .collect(java.util.stream.Collectors.joining(", "));
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
         md.append("Produced by `make bench` (`dev.ordinal.bench.Bench`) on ").append(Instant.now()).append(".\n\n");
@@ -331,53 +536,137 @@ public final class Bench {
                 .append(cpuModel()).append("), load generator (wrk, 1 thread) on the same machine, 127.0.0.1 only\n");
         md.append("- App: packaged JVM jar (`target/quarkus-app/quarkus-run.jar`), Java ")
                 .append(System.getProperty("java.version")).append(", JVM options `").append(String.join(" ", jvmOptions))
-                .append("` (as the container image), HTTPS (TLS) with"
-                        + " keep-alive, controller off, informers fed by an embedded fabric8 mock API server holding"
-                        + " sets of 10, 1,000 and 10,000 pods (11,010 pods cached)\n");
-        md.append("- Each run: ").append(seconds).append(" s, ").append(connections).append(" connections; latency"
-                + " is wrk's (request sent to response read)\n\n");
+                .append("` (as the container image), and the native executable (`target/*-runner`, `make native`) with")
+                .append(" the heap options among them (").append(jvmOptions.stream().filter(o -> o.startsWith("-X")
+                        && !o.startsWith("-XX")).filter(o -> !o.startsWith("-Xss")).collect(
+                                java.util.stream.Collectors.joining(" "))).append("), ")
+                .append(plainHttp ? "plain HTTP (a diagnostic run)" : "HTTPS (TLS) with keep-alive")
+                .append(", controller off, informers fed by an embedded fabric8 mock API server holding sets of ")
+                .append(sizes).append(" pods (").append(pods).append(" pods cached)\n");
+        md.append("- Both modes in the same run, one after the other, each in two placements: **pinned** (")
+                .append(PINNED.description()).append(") and **shared** (").append(SHARED.description()).append(")\n");
+        md.append("- Each run: ").append(seconds).append(" s, ").append(connections).append(" connections, sets of ")
+                .append(java.util.Arrays.stream(SIZES).mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
+                        .collect(java.util.stream.Collectors.joining(" and ")))
+                .append(" pods (kept short so `make bench` stays under 15 minutes on 2 cores); latency is wrk's"
+                        + " (request sent to response read)\n\n");
+        md.append("Charts: [throughput vs the no-op baseline](bench/throughput.svg),"
+                + " [latency percentiles at half the saturating rate](bench/latency.svg).\n\n");
+        md.append("![throughput](bench/throughput.svg)\n\n");
+
+        md.append("## Memory and start-up\n\n");
+        for (Map.Entry<String, ModeFigures> e : figures.entrySet()) {
+            ModeFigures f = e.getValue();
+            boolean jvm = e.getKey().equals("JVM");
+            md.append("### ").append(jvm ? "JVM jar" : "Native executable").append("\n\n");
+            md.append(String.format(Locale.ROOT, "- Start-up to ready (process start until `/q/health/ready` is 200,"
+                    + " caches synced with %s pods): **%d ms**%n", pods, f.startup().toMillis()));
+            md.append(String.format(Locale.ROOT, jvm
+                    ? "- Resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n"
+                    : "- Native executable, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
+                    f.rssWarmKiB() / 1024, f.rssAfterKiB() / 1024));
+            md.append("- Heap bytes per cached pod: ").append(f.heapPerPodBytes() >= 0
+                    ? String.format(Locale.ROOT, "**%,d**", f.heapPerPodBytes()) : "–").append(" (")
+                    .append(f.heapNote()).append(")\n\n");
+        }
+
         md.append("## Saturating throughput and latency\n\n");
-        md.append("| endpoint | scenario | set size | req/s | p50 ms | p99 ms | p99.9 ms | errors | vs no-op |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        md.append(row(noop, noop));
-        for (Row r : rows) {
-            md.append(row(r, noop));
+        md.append("`vs no-op` divides by the no-op endpoint's throughput of the same mode and placement.\n\n");
+        md.append("`app CPU µs/req` is the app process's CPU time (user + system, /proc) during the run divided by the"
+                + " requests served: it depends less than req/s on what else the machine runs (a JIT still compiling"
+                + " adds to it).\n\n");
+        md.append("| mode | placement | endpoint | scenario | set size | req/s | p50 ms | p99 ms | p99.9 ms | errors"
+                + " | app CPU µs/req | vs no-op |\n");
+        md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Row> e : noops.entrySet()) {
+            md.append(row(e.getValue(), e.getValue()));
+            for (Row r : rows) {
+                if ((r.mode() + "/" + r.placement()).equals(e.getKey())) {
+                    md.append(row(r, e.getValue()));
+                }
+            }
         }
-        md.append("\n## Latency at half the saturating rate (10,000-pod set)\n\n");
+        md.append("\n## Latency at half the saturating rate (").append(String.format(Locale.ROOT, "%,d",
+                SIZES[SIZES.length - 1])).append("-pod set)\n\n");
         md.append("Paced with wrk's `delay()` hook: many connections, each waiting a random 0–2× mean delay between"
-                + " requests, so the offered rate is about half of the saturating one.\n\n");
-        md.append("| endpoint | scenario | req/s achieved | p50 ms | p99 ms | p99.9 ms | errors |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|\n");
+                + " requests, so the offered rate is about half of the saturating one of the same mode and placement.\n\n");
+        md.append("![latency](bench/latency.svg)\n\n");
+        md.append("| mode | placement | endpoint | scenario | req/s achieved | p50 ms | p99 ms | p99.9 ms | errors |\n");
+        md.append("|---|---|---|---|---:|---:|---:|---:|---:|\n");
         for (Row r : halfRate) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d |%n", r.endpoint(),
-                    r.scenario(), r.rps(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.errors()));
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d |%n", r.mode(),
+                    r.placement(), r.endpoint(), r.scenario(), r.rps(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.errors()));
         }
-        md.append("\n## Flatness in set size (10,000-pod set vs 10-pod set, throughput)\n\n");
-        md.append("| scenario | req/s at 10 | req/s at 10,000 | cost ratio (10 / 10,000) |\n|---|---:|---:|---:|\n");
-        for (Case c : cases()) {
-            Row small = find(c.scenario(), SIZES[0]);
-            Row large = find(c.scenario(), SIZES[SIZES.length - 1]);
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f |%n", c.scenario(), small.rps(),
-                    large.rps(), small.rps() / large.rps()));
+        if (SIZES.length > 1) {
+            md.append("\n## Flatness in set size (throughput, shared placement)\n\n");
+            md.append("| mode | scenario | req/s at ").append(SIZES[0]).append(" | req/s at ")
+                    .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
+                    .append(" | cost ratio (small / large) |\n|---|---|---:|---:|---:|\n");
+            for (String mode : figures.keySet()) {
+                String placement = placements().get(placements().size() - 1).name();
+                for (Case c : cases()) {
+                    Row small = find(mode, placement, c.scenario(), SIZES[0]);
+                    Row large = find(mode, placement, c.scenario(), SIZES[SIZES.length - 1]);
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", mode, c.scenario(),
+                            small.rps(), large.rps(), small.rps() / large.rps()));
+                }
+            }
         }
-        md.append("\n## Memory and start-up\n\n");
-        md.append(String.format(Locale.ROOT, "- Start-up to ready (process start until `/q/health/ready` is 200, caches"
-                + " synced with 11,010 pods): **%d ms**%n", startup.toMillis()));
-        md.append(String.format(Locale.ROOT, "- Resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
-                rssWarmKiB / 1024, rssAfterKiB / 1024));
         md.append("\n");
+        Path notes = Path.of("docs/benchmarks-notes.md");
+        if (Files.exists(notes)) {
+            md.append(Files.readString(notes));
+        }
         return md.toString();
     }
 
-    Row find(String scenario, int size) {
-        return rows.stream().filter(r -> r.scenario().equals(scenario) && r.setSize() == size).findFirst()
-                .orElseThrow();
+    /** Throughput of every scenario relative to the no-op baseline, and latency percentiles at half rate. */
+    void charts(Path dir) throws IOException {
+        List<Charts.Series> ratios = new ArrayList<>();
+        for (Map.Entry<String, Row> e : noops.entrySet()) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            values.put("no-op baseline", 1.0);
+            for (Row r : rows) {
+                if ((r.mode() + "/" + r.placement()).equals(e.getKey()) && r.setSize() == SIZES[SIZES.length - 1]) {
+                    values.put(r.scenario(), r.rps() / e.getValue().rps());
+                }
+            }
+            ratios.add(new Charts.Series(e.getKey() + String.format(Locale.ROOT, " (no-op %.0f req/s)",
+                    e.getValue().rps()), values));
+        }
+        Charts.write(dir.resolve("throughput.svg"), Charts.bars("Throughput vs the no-op endpoint of the same mode"
+                + " and placement (" + String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]) + "-pod set)",
+                "scenario", "× no-op req/s", ratios, false, 1000, 560));
+        List<Charts.Series> latency = new ArrayList<>();
+        for (String key : noops.keySet()) {
+            for (String pct : List.of("p50", "p99", "p99.9")) {
+                Map<String, Double> values = new LinkedHashMap<>();
+                for (Row r : halfRate) {
+                    if ((r.mode() + "/" + r.placement()).equals(key)) {
+                        values.put(r.scenario(), switch (pct) {
+                            case "p50" -> r.p50Ms();
+                            case "p99" -> r.p99Ms();
+                            default -> r.p999Ms();
+                        });
+                    }
+                }
+                latency.add(new Charts.Series(key + " " + pct, values));
+            }
+        }
+        Charts.write(dir.resolve("latency.svg"), Charts.bars("Latency at half the saturating rate (ms, log scale)",
+                "scenario", "ms", latency, true, 1000, 560));
+    }
+
+    Row find(String mode, String placement, String scenario, int size) {
+        return rows.stream().filter(r -> r.mode().equals(mode) && r.placement().equals(placement)
+                && r.scenario().equals(scenario) && r.setSize() == size).findFirst().orElseThrow();
     }
 
     static String row(Row r, Row noop) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.2f× |%n", r.endpoint(),
-                r.scenario(), r == noop ? "–" : String.format(Locale.ROOT, "%,d", r.setSize()), r.rps(), r.p50Ms(),
-                r.p99Ms(), r.p999Ms(), r.errors(), r.rps() / noop.rps());
+        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× |%n",
+                r.mode(), r.placement(), r.endpoint(), r.scenario(), r == noop ? "–" : String.format(Locale.ROOT,
+                        "%,d", r.setSize()), r.rps(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.errors(),
+                r.cpuUsPerRequest(), r.rps() / noop.rps());
     }
 
     static String cpuModel() throws IOException {

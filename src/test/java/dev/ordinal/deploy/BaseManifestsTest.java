@@ -323,6 +323,40 @@ class BaseManifestsTest {
     }
 
     @Test
+    void nativeOverlayRunsTheNativeImageWithMemoryCoveringTheMeasuredNativeResidentMemory() throws Exception {
+        // Issue 12: the native image's resources follow the native figures of the same make bench run, measured with
+        // the heap option Dockerfile.native's ENTRYPOINT passes.
+        String bench = Files.readString(Manifests.ROOT.resolve("docs/benchmarks.md"));
+        Matcher rss = Pattern.compile("Native executable, resident memory after warm-up: \\*\\*(\\d+) MiB\\*\\*; after"
+                + " all runs: \\*\\*(\\d+) MiB\\*\\*").matcher(bench);
+        assertThat(rss.find()).as("docs/benchmarks.md states the native executable's measured RSS").isTrue();
+        long peakMiB = Math.max(Long.parseLong(rss.group(1)), Long.parseLong(rss.group(2)));
+        Matcher heap = Pattern.compile("the heap options among them \\(([^)]*)\\)").matcher(bench);
+        assertThat(heap.find()).as("docs/benchmarks.md states the native executable's heap options").isTrue();
+        String dockerfile = Files.readString(Manifests.ROOT.resolve("src/main/docker/Dockerfile.native"));
+        Matcher entrypoint = Pattern.compile("ENTRYPOINT \\[([^]]*)]").matcher(dockerfile);
+        assertThat(entrypoint.find()).as("Dockerfile.native has an ENTRYPOINT").isTrue();
+        for (String option : heap.group(1).split(" ")) {
+            assertThat(entrypoint.group(1)).as("the native image runs the heap option that was measured")
+                    .contains("\"" + option + "\"");
+        }
+
+        Container nativeContainer = Manifests.one(Manifests.render(Manifests.DEPLOY.resolve("overlays/native")),
+                Deployment.class, "ordinal").getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(nativeContainer.getImage()).isEqualTo("ordinal/ordinal-native:0.1.0");
+        var resources = nativeContainer.getResources();
+        long mib = 1024 * 1024;
+        long request = resources.getRequests().get("memory").getNumericalAmount().longValueExact() / mib;
+        long limit = resources.getLimits().get("memory").getNumericalAmount().longValueExact() / mib;
+        assertThat(request).as("native memory request (MiB) vs measured peak RSS %d MiB", peakMiB)
+                .isGreaterThanOrEqualTo(peakMiB);
+        assertThat(limit).as("native memory limit (MiB) vs 1.4x the measured peak RSS %d MiB", peakMiB)
+                .isGreaterThanOrEqualTo(peakMiB * 14 / 10);
+        assertThat(limit).as("the native limit is below the JVM image's").isLessThan(
+                container().getResources().getLimits().get("memory").getNumericalAmount().longValueExact() / mib);
+    }
+
+    @Test
     void replicasPreferDifferentNodes() {
         var antiAffinity = podSpec().getAffinity().getPodAntiAffinity();
         assertThat(antiAffinity.getRequiredDuringSchedulingIgnoredDuringExecution()).isEmpty();

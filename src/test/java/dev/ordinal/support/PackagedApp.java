@@ -41,7 +41,18 @@ public final class PackagedApp implements AutoCloseable {
             List<String> jvmOptions, Path log) throws IOException {
         List<String> client = List.of("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
                 "-Dquarkus.kubernetes-client.trust-certs=true", "-Dquarkus.kubernetes-client.namespace=default");
-        return launch(client, Map.of(), certDir, properties, jvmOptions, log);
+        return launch(client, Map.of(), certDir, properties, jvmOptions, log, nativeRunner());
+    }
+
+    /**
+     * As {@link #start(String, Path, Map, List, Path)}, but the native executable {@code nativeRunner} when it is not
+     * null, else the jar, whatever {@code ordinal.packaged} says: for the benchmark, which measures both in one run.
+     */
+    public static PackagedApp start(String apiServerUrl, Path certDir, Map<String, String> properties,
+            List<String> jvmOptions, Path log, Path nativeRunner) throws IOException {
+        List<String> client = List.of("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
+                "-Dquarkus.kubernetes-client.trust-certs=true", "-Dquarkus.kubernetes-client.namespace=default");
+        return launch(client, Map.of(), certDir, properties, jvmOptions, log, nativeRunner);
     }
 
     /**
@@ -53,12 +64,11 @@ public final class PackagedApp implements AutoCloseable {
             Path log) throws IOException {
         Map<String, String> env = new java.util.HashMap<>(environment);
         env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-        return launch(List.of(), env, certDir, Map.of(), List.of("-Xmx256m"), log);
+        return launch(List.of(), env, certDir, Map.of(), List.of("-Xmx256m"), log, nativeRunner());
     }
 
     private static PackagedApp launch(List<String> clientOptions, Map<String, String> environment, Path certDir,
-            Map<String, String> properties, List<String> jvmOptions, Path log) throws IOException {
-        Path nativeRunner = nativeRunner();
+            Map<String, String> properties, List<String> jvmOptions, Path log, Path nativeRunner) throws IOException {
         if (nativeRunner == null && !Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn -DskipTests package` first");
         }
@@ -67,9 +77,11 @@ public final class PackagedApp implements AutoCloseable {
         List<String> command = new ArrayList<>();
         if (nativeRunner != null) {
             command.add(nativeRunner.toAbsolutePath().toString());
-            // The native runner takes the heap options; JIT and GC selection flags mean nothing to it.
+            // The native runner takes the heap options and SubstrateVM's own -XX: options (e.g.
+            // MaximumYoungGenerationSizePercent); HotSpot's JIT and GC selection flags mean nothing to it.
             jvmOptions.stream().filter(o -> o.startsWith("-Xmx") || o.startsWith("-Xms") || o.startsWith("-Xmn")
-                    || o.startsWith("-D")).forEach(command::add);
+                    || o.startsWith("-D") || o.startsWith("-XX:MaximumYoungGenerationSizePercent")
+                    || o.startsWith("-XX:+PrintGC") || o.startsWith("-XX:+VerboseGC")).forEach(command::add);
         } else {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
@@ -176,6 +188,14 @@ public final class PackagedApp implements AutoCloseable {
             }
         }
         return -1;
+    }
+
+    /** CPU time the process has used so far (user + system, all threads), from /proc (Linux, 100 Hz ticks). */
+    public long cpuNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14 and 15 of stat(5), counted after "pid (comm) ": utime, stime
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
     public int httpsPort() {
