@@ -37,12 +37,13 @@ demo: target/classpath.stamp
 	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $(TEST_CP) dev.ordinal.demo.Demo
 
 ## bench: admission latency/throughput/memory of the JVM jar and the native executable in one run (wrk over TLS on
-##        127.0.0.1; pinned with taskset and shared); writes docs/benchmarks.md and docs/bench/*.svg (~12 min on 2
+##        127.0.0.1; pinned with taskset and shared), ordered-start release latency for 10/100/1,000-pod sets, and
+##        the real-control-plane rollouts (bench-rollout); writes docs/benchmarks.md and docs/bench/*.svg (~20 min on 2
 ##        cores). Builds the native executable first when it is missing or stale (make native, ~12 min more).
 NATIVE_RUNNER = target/ordinal-0.1.0-SNAPSHOT-runner
-bench: $(NATIVE_RUNNER) target/classpath.stamp
+bench: $(NATIVE_RUNNER) target/classpath.stamp bench-rollout
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
-	java -cp $(TEST_CP) dev.ordinal.bench.Bench
+	java -Dbench.rollouts=target/bench -cp $(TEST_CP) dev.ordinal.bench.Bench
 
 # The native executable, rebuilt when it is missing or older than a main source or the pom. Built before the jar: a native
 # build packages without the jar, so the stamp is dropped and the jar, test classes and classpath are rebuilt.

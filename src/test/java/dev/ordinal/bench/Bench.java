@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -116,7 +117,29 @@ public final class Bench {
     final List<String> jvmOptions = List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
 
     static int[] ints(String csv) {
-        return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+        return java.util.Arrays.stream(csv.split(",")).filter(v -> !v.isBlank()).mapToInt(Integer::parseInt)
+                .toArray();
+    }
+
+    /** Gate release latency and Events of ordered start ({@link ReleaseLatency}), when measured. */
+    List<ReleaseLatency.Row> release = List.of();
+
+    /**
+     * The real-control-plane rollouts (RolloutBench, run by `make bench` before this): its markdown and per-pod
+     * timelines. Given with -Dbench.rollouts=target/bench; then both files must be there.
+     */
+    static Optional<Path> rollouts() {
+        String dir = System.getProperty("bench.rollouts");
+        if (dir == null || dir.isBlank()) {
+            return Optional.empty();
+        }
+        Path path = Path.of(dir);
+        for (String file : List.of("rollouts.md", "rollout-timelines.csv")) {
+            if (!Files.isRegularFile(path.resolve(file))) {
+                throw new IllegalStateException(path.resolve(file) + " is missing: `make bench-rollout` writes it");
+            }
+        }
+        return Optional.of(path);
     }
 
     List<Mode> modes() {
@@ -165,10 +188,17 @@ public final class Bench {
             for (Mode mode : modes) {
                 measure(mode, total, mode == modes.get(modes.size() - 1));
             }
-            String report = report(total);
-            if (System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null
+            boolean complete = System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null
                     && System.getProperty("bench.modes") == null && System.getProperty("bench.placements") == null
-                    && !plainHttp) {
+                    && !plainHttp;
+            int[] releaseSizes = ints(System.getProperty("bench.release-sizes", complete ? "10,100,1000" : ""));
+            if (releaseSizes.length > 0) {
+                log("ordered start: gate release latency and Events for sets of %s pods (JVM)",
+                        java.util.Arrays.toString(releaseSizes));
+                release = ReleaseLatency.measure(releaseSizes, jvmOptions, OUT.resolve("release-app.log"));
+            }
+            String report = report(total);
+            if (complete) {
                 Files.createDirectories(Path.of("docs"));
                 Files.writeString(Path.of("docs/benchmarks.md"), report);
                 charts(Path.of("docs/bench"));
@@ -612,6 +642,18 @@ public final class Bench {
                 }
             }
         }
+        if (!release.isEmpty()) {
+            md.append("\n## Ordered start: gate release latency and Events (JVM, mock API server)\n\n");
+            md.append("An OrderedReady set of N gated pods; each pod is made Ready as soon as its gate is gone; latency"
+                    + " from the predecessor's Ready status stored to the successor's gate removal seen on a watch"
+                    + " (`dev.ordinal.bench.ReleaseLatency`).\n\n");
+            md.append(ReleaseLatency.markdown(release));
+        }
+        Optional<Path> rollouts = rollouts();
+        if (rollouts.isPresent()) {
+            md.append("\n").append(Files.readString(rollouts.get().resolve("rollouts.md")).strip()).append("\n\n");
+            md.append("![Rollout timelines](bench/rollouts.svg)\n");
+        }
         md.append("\n");
         Path notes = Path.of("docs/benchmarks-notes.md");
         if (Files.exists(notes)) {
@@ -620,8 +662,35 @@ public final class Bench {
         return md.toString();
     }
 
+    /** Pods Ready against seconds since the apply, one line per scenario and implementation (RolloutBench's CSV). */
+    static void rolloutChart(Path csv, Path svg) throws IOException {
+        Map<String, List<Double>> readyTimes = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(csv).stream().skip(1).toList()) {
+            String[] f = line.split(",");
+            if (f.length >= 6 && !f[5].isBlank()) {
+                readyTimes.computeIfAbsent(f[0] + " " + f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[5]));
+            }
+        }
+        List<Charts.Line> lines = new ArrayList<>();
+        readyTimes.forEach((name, times) -> {
+            List<double[]> points = new ArrayList<>();
+            points.add(new double[] {0, 0});
+            List<Double> sorted = times.stream().sorted().toList();
+            for (int i = 0; i < sorted.size(); i++) {
+                points.add(new double[] {sorted.get(i), i + 1});
+            }
+            lines.add(new Charts.Line(name, points));
+        });
+        Charts.write(svg, Charts.timeline("Rollouts on the real control plane: Ordinal vs StatefulSet",
+                "seconds since kubectl apply", "pods Ready", lines, 900, 500));
+    }
+
     /** Throughput of every scenario relative to the no-op baseline, and latency percentiles at half rate. */
     void charts(Path dir) throws IOException {
+        Optional<Path> rollouts = rollouts();
+        if (rollouts.isPresent()) {
+            rolloutChart(rollouts.get().resolve("rollout-timelines.csv"), dir.resolve("rollouts.svg"));
+        }
         List<Charts.Series> ratios = new ArrayList<>();
         for (Map.Entry<String, Row> e : noops.entrySet()) {
             Map<String, Double> values = new LinkedHashMap<>();
