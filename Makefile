@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: test build run demo bench bench-rollout clean kube e2e-cluster demo-cluster
+.PHONY: test build run demo bench bench-rollout format clean kube e2e-cluster demo-cluster
 
 ## test: unit, @QuarkusTest, end-to-end, packaged-jar and real-control-plane tests (builds the control plane once
 ##       per machine: see kube), then the native runner and the packaged-app suites against it (see native-test)
@@ -64,6 +64,10 @@ target/classpath.stamp: pom.xml $(shell find src -type f 2>/dev/null)
 	$(MVN) -q -DskipTests package
 	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
 	@touch $@
+
+## format: apply the project's Java format (palantir-java-format via spotless; make test checks it)
+format:
+	$(MVN) spotless:apply
 
 clean:
 	$(MVN) clean
