@@ -47,7 +47,8 @@ public class NativeImage {
         if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-version"))) {
             // The shape Quarkus' GraalVM.Version parser expects (first line "native-image <version> <date>").
             System.out.println("native-image " + VERSION + " 2026-01-20");
-            System.out.println("GraalVM Runtime Environment " + VENDOR_VERSION + " (build " + VERSION + "+10-jvmci-b01)");
+            System.out.println(
+                    "GraalVM Runtime Environment " + VENDOR_VERSION + " (build " + VERSION + "+10-jvmci-b01)");
             System.out.println("Substrate VM " + VENDOR_VERSION + " (build " + VERSION + "+10, serial gc)");
             return;
         }
@@ -79,8 +80,11 @@ public class NativeImage {
         try (Stream<Path> s = Files.list(jars)) {
             modules = s.filter(p -> p.toString().endsWith(".jar")).sorted().collect(Collectors.toList());
         }
-        List<Path> upgrade = modules.stream().filter(p -> p.getFileName().toString().startsWith("compiler-")).toList();
-        List<Path> modulePath = modules.stream().filter(p -> !upgrade.contains(p)).toList();
+        List<Path> upgrade = modules.stream()
+                .filter(p -> p.getFileName().toString().startsWith("compiler-"))
+                .toList();
+        List<Path> modulePath =
+                modules.stream().filter(p -> !upgrade.contains(p)).toList();
         Set<String> builderModules = new TreeSet<>();
         for (ModuleReference ref : ModuleFinder.of(modules.toArray(Path[]::new)).findAll()) {
             builderModules.add(ref.descriptor().name());
@@ -90,8 +94,12 @@ public class NativeImage {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("ordinal.ni.java"));
         List<String> j = new ArrayList<>(List.of(
-                "-XX:+UseParallelGC", "-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI", "-XX:-UseJVMCICompiler",
-                "-Xss10m", "-XX:MaxRAMPercentage=60",
+                "-XX:+UseParallelGC",
+                "-XX:+UnlockExperimentalVMOptions",
+                "-XX:+EnableJVMCI",
+                "-XX:-UseJVMCICompiler",
+                "-Xss10m",
+                "-XX:MaxRAMPercentage=60",
                 "-Djava.awt.headless=true",
                 "-Djava.system.class.loader=com.oracle.svm.hosted.NativeImageSystemClassLoader",
                 "-Dorg.graalvm.nativeimage.imagecode=buildtime",
@@ -109,16 +117,24 @@ public class NativeImage {
         // Every package of the JDK that is not exported to everyone: exported and opened to the builder.
         for (ModuleReference ref : ModuleFinder.ofSystem().findAll()) {
             var d = ref.descriptor();
-            Set<String> exported = d.exports().stream().filter(e -> !e.isQualified()).map(e -> e.source()).collect(Collectors.toSet());
-            Set<String> open = d.opens().stream().filter(o -> !o.isQualified()).map(o -> o.source()).collect(Collectors.toSet());
+            Set<String> exported = d.exports().stream()
+                    .filter(e -> !e.isQualified())
+                    .map(e -> e.source())
+                    .collect(Collectors.toSet());
+            Set<String> open = d.opens().stream()
+                    .filter(o -> !o.isQualified())
+                    .map(o -> o.source())
+                    .collect(Collectors.toSet());
             for (String p : new TreeSet<>(d.packages())) {
                 if (!exported.contains(p)) j.add("--add-exports=" + d.name() + "/" + p + "=" + targets);
                 if (!d.isOpen() && !open.contains(p)) j.add("--add-opens=" + d.name() + "/" + p + "=" + targets);
             }
         }
         j.addAll(jvm);
-        j.add("--upgrade-module-path=" + upgrade.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
-        j.add("--module-path=" + modulePath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
+        j.add("--upgrade-module-path="
+                + upgrade.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
+        j.add("--module-path="
+                + modulePath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)));
         j.add("--add-modules=ALL-SYSTEM,ALL-MODULE-PATH");
         j.add("--module=org.graalvm.nativeimage.builder/com.oracle.svm.hosted.NativeImageGeneratorRunner");
 
@@ -175,15 +191,18 @@ public class NativeImage {
                 case "--enable-url-protocols" -> builder.add("-H:EnableURLProtocols=" + value);
                 case "--enable-http" -> builder.add("-H:EnableURLProtocols=http");
                 case "--enable-https" -> builder.add("-H:EnableURLProtocols=https");
-                case "--enable-monitoring" -> builder.add("-H:EnableMonitoringFeatures=" + (value == null ? "all" : value));
-                case "--enable-native-access" -> builder.add("-H:EnableNativeAccess=" + (value != null ? value : a.poll()));
+                case "--enable-monitoring" ->
+                    builder.add("-H:EnableMonitoringFeatures=" + (value == null ? "all" : value));
+                case "--enable-native-access" ->
+                    builder.add("-H:EnableNativeAccess=" + (value != null ? value : a.poll()));
                 case "--initialize-at-run-time" -> builder.add("-H:ClassInitialization=" + init(value, "run_time"));
                 case "--initialize-at-build-time" -> builder.add("-H:ClassInitialization=" + init(value, "build_time"));
                 case "--add-exports" -> builder.add("-H:AddExports=" + (value != null ? value : a.poll()));
                 case "--add-opens" -> builder.add("-H:AddOpens=" + (value != null ? value : a.poll()));
                 case "--add-reads" -> builder.add("-H:AddReads=" + (value != null ? value : a.poll()));
                 case "--exclude-config" -> excludeConfig.add(new String[] {a.poll(), a.poll()});
-                case "--report-unsupported-elements-at-runtime" -> builder.add("-H:+ReportUnsupportedElementsAtRuntime");
+                case "--report-unsupported-elements-at-runtime" ->
+                    builder.add("-H:+ReportUnsupportedElementsAtRuntime");
                 case "--install-exit-handlers" -> builder.add("-H:+InstallExitHandlers");
                 case "--native-image-info" -> builder.add("-H:+DumpTargetInfo");
                 case "--static" -> builder.add("-H:+StaticExecutable");
@@ -197,11 +216,13 @@ public class NativeImage {
                 case "--native-compiler-path" -> builder.add("-H:CCompilerPath=" + value);
                 case "--native-compiler-options" -> builder.add("-H:CCompilerOption=" + value);
                 case "--trace-object-instantiation" -> builder.add("-H:TraceObjectInstantiation=" + value);
-                case "--strict-image-heap", "--enable-all-security-services", "--allow-incomplete-classpath",
-                        "--configure-reflection-metadata" -> { } // deprecated no-ops in 25
+                case "--strict-image-heap",
+                        "--enable-all-security-services",
+                        "--allow-incomplete-classpath",
+                        "--configure-reflection-metadata" -> {} // deprecated no-ops in 25
                 case "--silent" -> builder.add("-H:+BuildOutputSilent");
                 case "-g" -> builder.add("-H:GenerateDebugInfo=2");
-                case "--" -> { }
+                case "--" -> {}
                 default -> {
                     if (o.startsWith("-J")) jvm.add(o.substring(2));
                     else if (o.startsWith("-H:") || o.startsWith("-R:")) builder.add(o);
@@ -242,7 +263,9 @@ public class NativeImage {
             if (cp != null) {
                 for (String e : cp.trim().split("\\s+")) {
                     if (e.isEmpty()) continue;
-                    Path p = jar.getParent().resolve(java.net.URLDecoder.decode(e, "UTF-8")).normalize();
+                    Path p = jar.getParent()
+                            .resolve(java.net.URLDecoder.decode(e, "UTF-8"))
+                            .normalize();
                     classpath.add(p.toString());
                 }
             }
@@ -258,13 +281,19 @@ public class NativeImage {
 
     boolean excluded(String entry, String resource) {
         for (String[] e : excludeConfig) {
-            if (Pattern.compile(e[0]).matcher(entry).find() && Pattern.compile(e[1]).matcher(resource).find()) return true;
+            if (Pattern.compile(e[0]).matcher(entry).find()
+                    && Pattern.compile(e[1]).matcher(resource).find()) return true;
         }
         return false;
     }
 
-    static final Set<String> CONFIG_FILES = Set.of("reflect-config.json", "resource-config.json", "jni-config.json",
-            "proxy-config.json", "serialization-config.json", "predefined-classes-config.json",
+    static final Set<String> CONFIG_FILES = Set.of(
+            "reflect-config.json",
+            "resource-config.json",
+            "jni-config.json",
+            "proxy-config.json",
+            "serialization-config.json",
+            "predefined-classes-config.json",
             "reachability-metadata.json");
 
     /** META-INF/native-image of every class path entry (jars and directories). */
@@ -308,7 +337,8 @@ public class NativeImage {
                         parse(new ArrayDeque<>(Arrays.asList(args.trim().split("\\s+"))), Path.of(entry + "!/" + res));
                     }
                     String javaArgs = props.getProperty("JavaArgs");
-                    if (javaArgs != null) jvm.addAll(Arrays.asList(javaArgs.trim().split("\\s+")));
+                    if (javaArgs != null)
+                        jvm.addAll(Arrays.asList(javaArgs.trim().split("\\s+")));
                     String name = props.getProperty("ImageName");
                     if (name != null && imageName == null) imageName = name;
                 } else if (CONFIG_FILES.contains(file)) {

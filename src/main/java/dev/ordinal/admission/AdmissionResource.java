@@ -1,7 +1,8 @@
 package dev.ordinal.admission;
 
-import java.util.function.Function;
-
+import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.Decision;
+import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -12,10 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import dev.ordinal.config.OrdinalConfig;
-import dev.ordinal.identity.Decision;
-import io.smallrye.common.annotation.NonBlocking;
+import java.util.function.Function;
 
 /**
  * The webhook endpoints: {@code POST /mutate-pods} and {@code POST /validate-pods}. Decode ({@link ReviewCodec}),
@@ -72,11 +70,13 @@ public class AdmissionResource {
     }
 
     /** Decodes, reviews with {@code rule}, returns what {@link ReviewFinisher} made of it. */
-    private Response handle(String webhook, byte[] body, String contentType,
-            Function<ReviewRequest, Decision> rule) {
+    private Response handle(String webhook, byte[] body, String contentType, Function<ReviewRequest, Decision> rule) {
         long started = System.nanoTime();
         ReviewCodec.Decoded decoded = codec.decode(body, contentType);
         ReviewFinisher.Answer answer = finisher.finish(webhook, decoded, rule, started);
-        return Response.status(answer.status()).type(MediaType.APPLICATION_JSON).entity(answer.body()).build();
+        return Response.status(answer.status())
+                .type(MediaType.APPLICATION_JSON)
+                .entity(answer.body())
+                .build();
     }
 }

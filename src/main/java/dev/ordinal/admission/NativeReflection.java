@@ -12,10 +12,15 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
  * kubernetes-client extension registers most fabric8 models already; naming these keeps the hot path independent of
  * that detail (see https://quarkus.io/guides/writing-native-applications-tips#registering-for-reflection).
  */
-@RegisterForReflection(targets = { AdmissionReview.class, AdmissionRequest.class, AdmissionResponse.class,
-        Status.class, StatusDetails.class })
+@RegisterForReflection(
+        targets = {
+            AdmissionReview.class,
+            AdmissionRequest.class,
+            AdmissionResponse.class,
+            Status.class,
+            StatusDetails.class
+        })
 final class NativeReflection {
 
-    private NativeReflection() {
-    }
+    private NativeReflection() {}
 }

@@ -4,7 +4,10 @@ import java.util.Optional;
 
 /** The operation an AdmissionReview asks about, as {@code request.operation} spells it. */
 public enum Operation {
-    CREATE, UPDATE, DELETE, CONNECT;
+    CREATE,
+    UPDATE,
+    DELETE,
+    CONNECT;
 
     /** The operation spelled {@code name}, or empty when the API server sends no such operation. */
     static Optional<Operation> of(String name) {

@@ -1,19 +1,17 @@
 package dev.ordinal.admission;
 
-import java.util.EnumSet;
-import java.util.Map;
-import java.util.Objects;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * RFC 6902 patch from the pod as received to the pod as Ordinal wants it. Both sides go through the same mapper
@@ -30,11 +28,10 @@ import io.fabric8.zjsonpatch.JsonDiff;
 final class PatchDiff {
 
     // Plain add/remove/replace ops are easier to read in audit logs than move/copy.
-    private static final EnumSet<DiffFlags> FLAGS = EnumSet.of(DiffFlags.OMIT_MOVE_OPERATION,
-            DiffFlags.OMIT_COPY_OPERATION);
+    private static final EnumSet<DiffFlags> FLAGS =
+            EnumSet.of(DiffFlags.OMIT_MOVE_OPERATION, DiffFlags.OMIT_COPY_OPERATION);
 
-    private PatchDiff() {
-    }
+    private PatchDiff() {}
 
     /** The patch taking {@code original} to {@code mutated}; empty when they serialize the same. */
     static ArrayNode diff(ObjectMapper mapper, Pod original, Pod mutated) {

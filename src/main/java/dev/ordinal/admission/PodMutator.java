@@ -1,10 +1,5 @@
 package dev.ordinal.admission;
 
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.OrdinalReservations;
 import dev.ordinal.cluster.Reservation;
@@ -12,6 +7,9 @@ import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.SetView;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
 
 /**
  * The mutating webhook's adapter (SPEC §3.1): reserve, read once, decide purely, settle. The reservation keeps two
@@ -39,12 +37,15 @@ public class PodMutator {
         SetKey key = new SetKey(request.namespace(), member.set());
         // The choice of a free ordinal and its hold are one atomic step of the reservation owner; it comes before
         // the read, so the snapshot the rule sees is at least as new as the one the ordinal was chosen from.
-        Reservation reservation = member.named() ? Reservation.named(key, member.ordinal())
-                : reservations.reserve(key, member.settings().startOrdinal(),
-                        member.settings().reservedOrdinals(), request.dryRun());
+        Reservation reservation = member.named()
+                ? Reservation.named(key, member.ordinal())
+                : reservations.reserve(
+                        key, member.settings().startOrdinal(), member.settings().reservedOrdinals(), request.dryRun());
         boolean admitted = false;
         try {
-            SetView set = view.read(key, member.settings().service(),
+            SetView set = view.read(
+                    key,
+                    member.settings().service(),
                     reservation.ordinal() < 0 ? List.of() : member.claimNames(reservation.ordinal()));
             Decision decision = CreateRules.mutate(request.pod(), member, reservation.assignment(), set);
             admitted = decision instanceof Decision.Allow;

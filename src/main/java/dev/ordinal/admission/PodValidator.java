@@ -1,10 +1,5 @@
 package dev.ordinal.admission;
 
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.OrdinalReservations;
 import dev.ordinal.cluster.Reservation;
@@ -13,6 +8,9 @@ import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.UpdateRules;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
 
 /**
  * The validating webhook's adapter (SPEC §3.2): read once, then the pure CREATE or UPDATE rule. It writes nothing
@@ -35,8 +33,8 @@ public class PodValidator {
     public Decision review(ReviewRequest request) {
         return switch (request.operation()) {
             case CREATE -> validateCreate(request);
-            case UPDATE -> UpdateRules.validate(request.oldPod(), request.pod(), request.username(),
-                    config.controllerUsers());
+            case UPDATE ->
+                UpdateRules.validate(request.oldPod(), request.pod(), request.username(), config.controllerUsers());
             default -> Decision.Allow.unchanged();
         };
     }
@@ -49,14 +47,14 @@ public class PodValidator {
         SetKey key = new SetKey(request.namespace(), member.set());
         if (!member.named()) {
             // The mutating webhook names every member; without a name there is no ordinal anyone holds.
-            return CreateRules.validate(request.pod(), member, view.read(key, member.settings().service(),
-                    List.of()));
+            return CreateRules.validate(
+                    request.pod(), member, view.read(key, member.settings().service(), List.of()));
         }
         Reservation reservation = Reservation.mutatedEarlier(key, member.ordinal(), request.dryRun());
         boolean admitted = false;
         try {
-            Decision decision = CreateRules.validate(request.pod(), member,
-                    view.read(key, member.settings().service(), List.of()));
+            Decision decision = CreateRules.validate(
+                    request.pod(), member, view.read(key, member.settings().service(), List.of()));
             admitted = decision instanceof Decision.Allow;
             return decision;
         } finally {

@@ -1,18 +1,15 @@
 package dev.ordinal.admission;
 
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.ordinal.config.OrdinalConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.jboss.logging.Logger;
 
 /**
  * Ends every request that is not answered within {@code ordinal.admission.request-deadline} of its headers. The idle
@@ -56,9 +53,10 @@ public class RequestDeadline {
             return;
         }
         metrics.deadlineExceeded();
-        LOG.infof("request from %s not answered within %s of its headers (ordinal.admission.request-deadline):"
-                + " closing it; a client sending its body too slowly, or a review that stalled", rc.request()
-                .remoteAddress(), deadline);
+        LOG.infof(
+                "request from %s not answered within %s of its headers (ordinal.admission.request-deadline):"
+                        + " closing it; a client sending its body too slowly, or a review that stalled",
+                rc.request().remoteAddress(), deadline);
         // HTTP/2: resets only this stream, the API server's other requests on the connection go on;
         // HTTP/1.x: closes the connection, the only way to stop a request whose body is still arriving.
         response.reset();

@@ -1,12 +1,5 @@
 package dev.ordinal.admission;
 
-import java.io.IOException;
-import java.util.List;
-import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -16,11 +9,15 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.Pod;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * AdmissionReview decoding: raw bytes in, {@link ReviewRequest} or a reason out ({@link ReviewFinisher} writes the
@@ -40,16 +37,13 @@ public class ReviewCodec {
     /** Result of decoding a body. */
     public sealed interface Decoded {
         /** A reviewable Pod request. */
-        record Ok(ReviewRequest request) implements Decoded {
-        }
+        record Ok(ReviewRequest request) implements Decoded {}
 
         /** An AdmissionReview with a uid that Ordinal cannot review: answered HTTP 200, allowed false. */
-        record Refused(String uid, String apiVersion, Decision.Deny deny) implements Decoded {
-        }
+        record Refused(String uid, String apiVersion, Decision.Deny deny) implements Decoded {}
 
         /** Not an AdmissionReview at all (or no uid to echo): answered HTTP 400. */
-        record NotAReview(String message) implements Decoded {
-        }
+        record NotAReview(String message) implements Decoded {}
     }
 
     /** Decodes {@code body}; never throws. */
@@ -66,9 +60,10 @@ public class ReviewCodec {
             String uid = reviewUidOf(body);
             String message = "AdmissionReview of " + body.length + " bytes is over Ordinal's limit of " + cap
                     + " bytes (ordinal.admission.max-review-bytes)";
-            return uid == null ? new Decoded.NotAReview(message)
-                    : new Decoded.Refused(uid, API_VERSION, new Decision.Deny(413, "RequestEntityTooLarge", message,
-                            List.of()));
+            return uid == null
+                    ? new Decoded.NotAReview(message)
+                    : new Decoded.Refused(
+                            uid, API_VERSION, new Decision.Deny(413, "RequestEntityTooLarge", message, List.of()));
         }
         JsonNode root;
         try {
@@ -92,33 +87,51 @@ public class ReviewCodec {
         }
         String uid = uidNode.asText();
         JsonNode apiVersionNode = root.get("apiVersion");
-        String apiVersion = apiVersionNode != null && apiVersionNode.isTextual() ? apiVersionNode.asText() : API_VERSION;
+        String apiVersion =
+                apiVersionNode != null && apiVersionNode.isTextual() ? apiVersionNode.asText() : API_VERSION;
         if (!API_VERSION.equals(apiVersion)) {
-            return refused(uid, apiVersion, "apiVersion " + describe(apiVersionNode)
-                    + " is not supported; allowed: " + API_VERSION + " (set admissionReviewVersions: [\"v1\"])");
+            return refused(
+                    uid,
+                    apiVersion,
+                    "apiVersion " + describe(apiVersionNode) + " is not supported; allowed: " + API_VERSION
+                            + " (set admissionReviewVersions: [\"v1\"])");
         }
         JsonNode kind = request.get("kind");
-        if (kind == null || !"".equals(kind.path("group").asText(null)) || !"v1".equals(kind.path("version").asText(null))
+        if (kind == null
+                || !"".equals(kind.path("group").asText(null))
+                || !"v1".equals(kind.path("version").asText(null))
                 || !"Pod".equals(kind.path("kind").asText(null))) {
-            return refused(uid, apiVersion, "request.kind " + describe(kind)
-                    + " is not reviewed by Ordinal; allowed: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
-                    + " (check the rules of Ordinal's webhook configurations)");
+            return refused(
+                    uid,
+                    apiVersion,
+                    "request.kind " + describe(kind)
+                            + " is not reviewed by Ordinal; allowed: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
+                            + " (check the rules of Ordinal's webhook configurations)");
         }
         JsonNode operationNode = request.get("operation");
-        Optional<Operation> parsedOperation = operationNode == null || !operationNode.isTextual() ? Optional.empty()
+        Optional<Operation> parsedOperation = operationNode == null || !operationNode.isTextual()
+                ? Optional.empty()
                 : Operation.of(operationNode.asText());
         if (parsedOperation.isEmpty()) {
-            return refused(uid, apiVersion, "request.operation " + describe(operationNode)
-                    + " is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
+            return refused(
+                    uid,
+                    apiVersion,
+                    "request.operation " + describe(operationNode)
+                            + " is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
         }
         JsonNode namespaceNode = request.get("namespace");
-        if (namespaceNode == null || !namespaceNode.isTextual() || namespaceNode.asText().isEmpty()) {
+        if (namespaceNode == null
+                || !namespaceNode.isTextual()
+                || namespaceNode.asText().isEmpty()) {
             return refused(uid, apiVersion, "request.namespace is required for a Pod, got " + describe(namespaceNode));
         }
         // The namespace keys Ordinal's per-set state and is logged, so only what the API server can send gets in.
         if (!PodNames.isDnsLabel(namespaceNode.asText())) {
-            return refused(uid, apiVersion, "request.namespace " + describe(namespaceNode)
-                    + " is not a namespace name; allowed: a DNS-1123 label");
+            return refused(
+                    uid,
+                    apiVersion,
+                    "request.namespace " + describe(namespaceNode)
+                            + " is not a namespace name; allowed: a DNS-1123 label");
         }
         JsonNode dryRunNode = request.get("dryRun");
         if (dryRunNode != null && !dryRunNode.isBoolean() && !dryRunNode.isNull()) {
@@ -145,12 +158,19 @@ public class ReviewCodec {
             }
             oldPod = parsed.pod();
         }
-        return new Decoded.Ok(new ReviewRequest(uid, apiVersion, operation, namespaceNode.asText(), username,
-                dryRunNode != null && dryRunNode.asBoolean(), object, pod, oldPod));
+        return new Decoded.Ok(new ReviewRequest(
+                uid,
+                apiVersion,
+                operation,
+                namespaceNode.asText(),
+                username,
+                dryRunNode != null && dryRunNode.asBoolean(),
+                object,
+                pod,
+                oldPod));
     }
 
-    private record PodOrProblem(Pod pod, String problem) {
-    }
+    private record PodOrProblem(Pod pod, String problem) {}
 
     private PodOrProblem pod(JsonNode node, String field, Operation operation) {
         if (node == null || node.isNull()) {
@@ -165,8 +185,10 @@ public class ReviewCodec {
         }
         String nullAt = nullElement(node, field);
         if (nullAt != null) {
-            return new PodOrProblem(null, truncate(nullAt) + " is null; allowed: an object or a value (the API server"
-                    + " never sends null in a list)");
+            return new PodOrProblem(
+                    null,
+                    truncate(nullAt) + " is null; allowed: an object or a value (the API server"
+                            + " never sends null in a list)");
         }
         Pod pod;
         try {
@@ -195,9 +217,9 @@ public class ReviewCodec {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
-            String[] kind = { null };
-            String[] uid = { null };
-            boolean[] request = { false };
+            String[] kind = {null};
+            String[] uid = {null};
+            boolean[] request = {false};
             readFields(p, (field, value) -> {
                 if ("kind".equals(field)) {
                     kind[0] = value == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -206,7 +228,8 @@ public class ReviewCodec {
                     uid[0] = request[0] ? requestUid(p) : null;
                 }
             });
-            return "AdmissionReview".equals(kind[0]) && request[0] && uid[0] != null && !uid[0].isBlank() ? uid[0]
+            return "AdmissionReview".equals(kind[0]) && request[0] && uid[0] != null && !uid[0].isBlank()
+                    ? uid[0]
                     : null;
         } catch (IOException | RuntimeException e) {
             return null;
@@ -215,7 +238,7 @@ public class ReviewCodec {
 
     /** Reads the request object the parser is at to its end; its last string {@code uid}, or null. */
     private static String requestUid(JsonParser p) throws IOException {
-        String[] uid = { null };
+        String[] uid = {null};
         readFields(p, (field, value) -> {
             if ("uid".equals(field)) {
                 uid[0] = value == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -295,7 +318,9 @@ public class ReviewCodec {
             JsonLocation at = jpe.getLocation();
             String where = "at line " + at.getLineNr() + ", column " + at.getColumnNr();
             return (jpe.getOriginalMessage() != null && jpe.getOriginalMessage().startsWith("Invalid UTF-8")
-                    ? "invalid UTF-8 " : "syntax error ") + where;
+                            ? "invalid UTF-8 "
+                            : "syntax error ")
+                    + where;
         }
         return e.getClass().getSimpleName();
     }
@@ -317,10 +342,11 @@ public class ReviewCodec {
                 path.append('[').append(ref.getIndex()).append(']');
             }
         }
-        Class<?> type = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType()
+        Class<?> type = e instanceof MismatchedInputException mismatch
+                ? mismatch.getTargetType()
                 : thrownByQuantity(e.getCause()) ? io.fabric8.kubernetes.api.model.Quantity.class : null;
-        return truncate(path.toString()) + " has the wrong type or value" + (type == null ? "" : "; allowed: "
-                + expected(type));
+        return truncate(path.toString()) + " has the wrong type or value"
+                + (type == null ? "" : "; allowed: " + expected(type));
     }
 
     /**

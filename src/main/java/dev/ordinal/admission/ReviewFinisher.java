@@ -1,19 +1,7 @@
 package dev.ordinal.admission;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.List;
-import java.util.function.Function;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.Member;
 import io.fabric8.kubernetes.api.model.Status;
@@ -21,6 +9,14 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * Turns what a review came to into the HTTP answer, in one place (as controller-runtime's {@code Complete} and
@@ -46,8 +42,7 @@ class ReviewFinisher {
     ObjectMapper mapper;
 
     /** The HTTP status and body to send. */
-    record Answer(int status, Object body) {
-    }
+    record Answer(int status, Object body) {}
 
     /**
      * Answers {@code decoded} for {@code webhook}, deciding an AdmissionReview with {@code rule}; never throws.
@@ -57,14 +52,22 @@ class ReviewFinisher {
         if (decoded instanceof ReviewCodec.Decoded.NotAReview bad) {
             metrics.rejectedBody(webhook);
             LOG.infof("review webhook=%s rejected body: %s", webhook, forLog(bad.message(), MESSAGE_CHARS));
-            Status status = new StatusBuilder().withStatus("Failure").withCode(400).withReason("BadRequest")
-                    .withMessage(bad.message()).build();
+            Status status = new StatusBuilder()
+                    .withStatus("Failure")
+                    .withCode(400)
+                    .withReason("BadRequest")
+                    .withMessage(bad.message())
+                    .build();
             return new Answer(400, status);
         }
         if (decoded instanceof ReviewCodec.Decoded.Refused refused) {
             metrics.reviewed(webhook, "unknown", refused.deny(), false, Duration.ofNanos(System.nanoTime() - started));
-            LOG.infof("review uid=%s webhook=%s decision=denied code=%d message=%s", forLog(refused.uid(), ID_CHARS),
-                    webhook, refused.deny().code(), forLog(refused.deny().message(), MESSAGE_CHARS));
+            LOG.infof(
+                    "review uid=%s webhook=%s decision=denied code=%d message=%s",
+                    forLog(refused.uid(), ID_CHARS),
+                    webhook,
+                    refused.deny().code(),
+                    forLog(refused.deny().message(), MESSAGE_CHARS));
             return new Answer(200, review(refused.uid(), refused.apiVersion(), refused.deny(), null));
         }
         ReviewRequest request = ((ReviewCodec.Decoded.Ok) decoded).request();
@@ -76,10 +79,17 @@ class ReviewFinisher {
                 patch = PatchDiff.diff(mapper, request.pod(), allow.mutated());
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "review uid=%s webhook=%s pod=%s failed", forLog(request.uid(), ID_CHARS), webhook,
+            LOG.errorf(
+                    e,
+                    "review uid=%s webhook=%s pod=%s failed",
+                    forLog(request.uid(), ID_CHARS),
+                    webhook,
                     forLog(request.describePod(), ID_CHARS));
-            decision = new Decision.Deny(500, "InternalError", "Ordinal failed to review this pod (uid "
-                    + request.uid() + "); see the Ordinal logs", List.of());
+            decision = new Decision.Deny(
+                    500,
+                    "InternalError",
+                    "Ordinal failed to review this pod (uid " + request.uid() + "); see the Ordinal logs",
+                    List.of());
             patch = null;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -96,20 +106,29 @@ class ReviewFinisher {
     private static AdmissionReview review(String uid, String apiVersion, Decision decision, ArrayNode patch) {
         AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid);
         if (decision instanceof Decision.Deny deny) {
-            response.withAllowed(false).withStatus(new StatusBuilder().withStatus("Failure").withCode(deny.code())
-                    .withReason(deny.reason()).withMessage(deny.message()).build());
+            response.withAllowed(false)
+                    .withStatus(new StatusBuilder()
+                            .withStatus("Failure")
+                            .withCode(deny.code())
+                            .withReason(deny.reason())
+                            .withMessage(deny.message())
+                            .build());
         } else {
             response.withAllowed(true);
             if (patch != null) {
-                response.withPatchType("JSONPatch").withPatch(Base64.getEncoder().encodeToString(
-                        patch.toString().getBytes(StandardCharsets.UTF_8)));
+                response.withPatchType("JSONPatch")
+                        .withPatch(Base64.getEncoder()
+                                .encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
             }
         }
         if (!decision.warnings().isEmpty()) {
             response.withWarnings(decision.warnings());
         }
-        return new AdmissionReviewBuilder().withApiVersion(apiVersion).withKind("AdmissionReview")
-                .withResponse(response.build()).build();
+        return new AdmissionReviewBuilder()
+                .withApiVersion(apiVersion)
+                .withKind("AdmissionReview")
+                .withResponse(response.build())
+                .build();
     }
 
     private static void log(String webhook, ReviewRequest request, Decision decision, int patchOps, Duration took) {
@@ -119,19 +138,42 @@ class ReviewFinisher {
         String set = request.pod() == null ? null : forLog(Member.setOf(request.pod()), ID_CHARS);
         String uid = forLog(request.uid(), ID_CHARS);
         if (decision instanceof Decision.Deny deny) {
-            LOG.infof("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=denied code=%d tookMicros=%d"
-                    + " message=%s", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS), set,
-                    request.dryRun(), deny.code(), took.toNanos() / 1000, forLog(deny.message(), MESSAGE_CHARS));
+            LOG.infof(
+                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=denied code=%d tookMicros=%d"
+                            + " message=%s",
+                    uid,
+                    webhook,
+                    request.operation(),
+                    forLog(request.describePod(), ID_CHARS),
+                    set,
+                    request.dryRun(),
+                    deny.code(),
+                    took.toNanos() / 1000,
+                    forLog(deny.message(), MESSAGE_CHARS));
         } else if (patchOps > 0) {
-            String pod = forLog(request.namespace() + "/" + ((Decision.Allow) decision).mutated().getMetadata()
-                    .getName(), ID_CHARS);
-            LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
-                    + " tookMicros=%d", uid, webhook, request.operation(), pod, set,
-                    request.dryRun(), patchOps, took.toNanos() / 1000);
+            String pod = forLog(
+                    request.namespace() + "/"
+                            + ((Decision.Allow) decision)
+                                    .mutated()
+                                    .getMetadata()
+                                    .getName(),
+                    ID_CHARS);
+            LOG.debugf(
+                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
+                            + " tookMicros=%d",
+                    uid, webhook, request.operation(), pod, set, request.dryRun(), patchOps, took.toNanos() / 1000);
         } else {
-            LOG.debugf("review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
-                    + " tookMicros=%d", uid, webhook, request.operation(), forLog(request.describePod(), ID_CHARS),
-                    set, request.dryRun(), decision.warnings().size(), took.toNanos() / 1000);
+            LOG.debugf(
+                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
+                            + " tookMicros=%d",
+                    uid,
+                    webhook,
+                    request.operation(),
+                    forLog(request.describePod(), ID_CHARS),
+                    set,
+                    request.dryRun(),
+                    decision.warnings().size(),
+                    took.toNanos() / 1000);
         }
     }
 

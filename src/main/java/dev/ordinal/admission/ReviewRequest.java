@@ -1,7 +1,6 @@
 package dev.ordinal.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.fabric8.kubernetes.api.model.Pod;
 
 /**

@@ -1,11 +1,10 @@
 package dev.ordinal.cluster;
 
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.List;
 
 /**
  * What the pod cache keeps of each member pod: only the fields Ordinal reads from cached pods (the controller
@@ -31,12 +30,11 @@ public final class CachedFields {
             "status.phase", // Running and Ready
             "status.conditions"); // Ready and since when
 
-    private CachedFields() {
-    }
+    private CachedFields() {}
 
     /** The item store for the member-pod informer. */
     public static ItemStore<Pod> podStore(KubernetesSerialization serialization) {
-        return new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization,
-                POD.toArray(String[]::new));
+        return new ReducedStateItemStore<>(
+                ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization, POD.toArray(String[]::new));
     }
 }

@@ -1,14 +1,12 @@
 package dev.ordinal.cluster;
 
+import dev.ordinal.identity.CacheHealth;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
-
-import dev.ordinal.identity.CacheHealth;
 
 /**
  * Readiness is DOWN until every informer cache has synced, and names the ones that lag. It is DOWN again while a
@@ -27,9 +25,11 @@ public class CachesSyncedCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         CacheHealth health = caches.health();
-        HealthCheckResponseBuilder builder = HealthCheckResponse.named("ordinal-caches").status(health.ready());
+        HealthCheckResponseBuilder builder =
+                HealthCheckResponse.named("ordinal-caches").status(health.ready());
         if (!health.synced()) {
-            return builder.withData("waitingFor", String.join(",", health.unsynced())).build();
+            return builder.withData("waitingFor", String.join(",", health.unsynced()))
+                    .build();
         }
         CacheHealth.Staleness stale = health.staleness();
         if (!stale.disconnected().isEmpty()) {

@@ -1,5 +1,20 @@
 package dev.ordinal.cluster;
 
+import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.CacheHealth;
+import dev.ordinal.identity.OrdinalKeys;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,24 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.ordinal.config.OrdinalConfig;
-import dev.ordinal.identity.CacheHealth;
-import dev.ordinal.identity.OrdinalKeys;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * The informers and their health: member pods (label {@code ordinal.dev/set}), PVCs and Services, started at startup
@@ -65,6 +63,7 @@ public class ClusterCaches {
     private final Map<String, Instant> lastWatching = new ConcurrentHashMap<>();
     /** Informer name to when it was first seen disconnected beyond the staleness bound (one WARN per outage). */
     private final Map<String, Instant> reportedStale = new ConcurrentHashMap<>();
+
     private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
     private ScheduledExecutorService watchdog;
 
@@ -78,7 +77,10 @@ public class ClusterCaches {
             return;
         }
         // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
-        pods = client.pods().inAnyNamespace().withLabel(OrdinalKeys.SET_LABEL).runnableInformer(0)
+        pods = client.pods()
+                .inAnyNamespace()
+                .withLabel(OrdinalKeys.SET_LABEL)
+                .runnableInformer(0)
                 .itemStore(CachedFields.podStore(client.getKubernetesSerialization()));
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -162,14 +164,17 @@ public class ClusterCaches {
                 if (e.getValue().isZero()) {
                     Instant since = reportedStale.remove(name);
                     if (since != null) {
-                        LOG.infof("%s watch reconnected; the cache was stale for %d s", name,
-                                Duration.between(since, now).toSeconds());
+                        LOG.infof(
+                                "%s watch reconnected; the cache was stale for %d s",
+                                name, Duration.between(since, now).toSeconds());
                     }
-                } else if (CacheHealth.DECISION_CACHES.contains(name) && CacheHealth.tooStale(e.getValue(), bound)
+                } else if (CacheHealth.DECISION_CACHES.contains(name)
+                        && CacheHealth.tooStale(e.getValue(), bound)
                         && reportedStale.putIfAbsent(name, now.minus(e.getValue())) == null) {
-                    LOG.warnf("%s watch disconnected from the API server for %d s (more than "
-                            + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
-                            + "with a retryable error and reporting not ready until it reconnects",
+                    LOG.warnf(
+                            "%s watch disconnected from the API server for %d s (more than "
+                                    + "ordinal.admission.max-cache-staleness %d s): denying pod creations of ordinal sets "
+                                    + "with a retryable error and reporting not ready until it reconnects",
                             name, CacheHealth.ceilSeconds(e.getValue()), bound.toSeconds());
                 }
             }
@@ -233,9 +238,13 @@ public class ClusterCaches {
             if (last == null || !now.isBefore(last.plus(FAILURE_LOG_PERIOD))) {
                 lastWarn = now;
                 long skipped = suppressed.getAndSet(0);
-                LOG.warnf("%s informer %s failed (%d failure(s) so far%s): %s; retrying with backoff", name,
-                        started ? "relist or watch" : "initial list", n,
-                        skipped == 0 ? "" : ", " + skipped + " not logged", t.getMessage());
+                LOG.warnf(
+                        "%s informer %s failed (%d failure(s) so far%s): %s; retrying with backoff",
+                        name,
+                        started ? "relist or watch" : "initial list",
+                        n,
+                        skipped == 0 ? "" : ", " + skipped + " not logged",
+                        t.getMessage());
             } else {
                 suppressed.incrementAndGet();
                 LOG.debugf("%s informer failed again: %s", name, t.getMessage());
@@ -300,6 +309,11 @@ public class ClusterCaches {
         return claims == null ? null : claims.getStore().getByKey(namespace + "/" + name);
     }
 
+    /** The cached PVCs of {@code namespace} themselves (not copies), from the informer's namespace index. */
+    List<PersistentVolumeClaim> cachedClaims(String namespace) {
+        return claims == null ? List.of() : claims.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
+    }
+
     /** The cached Service {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
     Service cachedService(String namespace, String name) {
         return services == null ? null : services.getStore().getByKey(namespace + "/" + name);
@@ -317,13 +331,15 @@ public class ClusterCaches {
     }
 
     private SetKey claimOwner(PersistentVolumeClaim pvc) {
-        String set = pvc.getMetadata().getLabels() == null ? null
+        String set = pvc.getMetadata().getLabels() == null
+                ? null
                 : pvc.getMetadata().getLabels().get(OrdinalKeys.SET_LABEL);
         return set == null ? null : new SetKey(pvc.getMetadata().getNamespace(), set);
     }
 
     private SetKey serviceOwner(Service svc) {
-        String set = svc.getSpec() == null || svc.getSpec().getSelector() == null ? null
+        String set = svc.getSpec() == null || svc.getSpec().getSelector() == null
+                ? null
                 : svc.getSpec().getSelector().get(OrdinalKeys.SET_LABEL);
         return set == null ? null : new SetKey(svc.getMetadata().getNamespace(), set);
     }

@@ -1,16 +1,5 @@
 package dev.ordinal.cluster;
 
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.ordinal.identity.ServiceFacts;
 import dev.ordinal.identity.SetSnapshot;
 import dev.ordinal.identity.SetView;
@@ -20,6 +9,15 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The read side of the cluster: what admission ({@link #read}) and the controller (through
@@ -60,7 +58,10 @@ public class ClusterView {
                 existing.add(claim);
             }
         }
-        return new SetView(caches.index().snapshot(key), existing, serviceFacts(key.namespace(), service, key.set()),
+        return new SetView(
+                caches.index().snapshot(key),
+                existing,
+                serviceFacts(key.namespace(), service, key.set()),
                 caches.health());
     }
 
@@ -71,11 +72,9 @@ public class ClusterView {
 
     /** Copies of the cached PVCs of {@code namespace}, from the informer's namespace index. */
     public List<PersistentVolumeClaim> claims(String namespace) {
-        if (claims == null) {
-            return List.of();
-        }
-        return claims.getIndexer().byIndex(io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX,
-                namespace).stream().map(p -> new PersistentVolumeClaimBuilder(p).build()).toList();
+        return caches.cachedClaims(namespace).stream()
+                .map(p -> new PersistentVolumeClaimBuilder(p).build())
+                .toList();
     }
 
     /** A copy of the cached PVC {@code namespace/name}. */

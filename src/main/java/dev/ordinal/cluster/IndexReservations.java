@@ -1,16 +1,14 @@
 package dev.ordinal.cluster;
 
-import java.time.Clock;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.OrdinalSet;
 import dev.ordinal.identity.Ordinals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
 
 /** {@link OrdinalReservations} kept in the pods-by-set index, where the informer drops a hold once it sees the pod. */
 @ApplicationScoped
@@ -32,13 +30,20 @@ class IndexReservations implements OrdinalReservations {
     @PostConstruct
     void init() {
         ordinalsAssigned = Counter.builder("ordinal.ordinals.assigned")
-                .description("Ordinals handed out to generateName pods (not counting dryRun)").register(registry);
+                .description("Ordinals handed out to generateName pods (not counting dryRun)")
+                .register(registry);
     }
 
     @Override
     public Reservation reserve(SetKey key, int start, OrdinalSet skipped, boolean dryRun) {
-        Ordinals.Assignment assignment = caches.index().assign(key, start, skipped, !dryRun, clock.instant(),
-                config.admission().reservationTtl());
+        Ordinals.Assignment assignment = caches.index()
+                .assign(
+                        key,
+                        start,
+                        skipped,
+                        !dryRun,
+                        clock.instant(),
+                        config.admission().reservationTtl());
         boolean held = !dryRun && assignment instanceof Ordinals.Assignment.Assigned;
         return new Reservation(key, assignment, held ? Reservation.Hold.TAKEN : Reservation.Hold.NONE);
     }

@@ -1,9 +1,8 @@
 package dev.ordinal.cluster;
 
+import dev.ordinal.identity.OrdinalSet;
 import java.util.Map;
 import java.util.TreeMap;
-
-import dev.ordinal.identity.OrdinalSet;
 
 /**
  * A mutable set of ordinals stored as disjoint runs {@code [start, end]}, so "first ordinal not in the set from x"

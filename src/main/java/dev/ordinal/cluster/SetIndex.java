@@ -1,22 +1,21 @@
 package dev.ordinal.cluster;
 
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalSet;
 import dev.ordinal.identity.Ordinals;
 import dev.ordinal.identity.ReservedOrdinals;
 import dev.ordinal.identity.SetSnapshot;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Pods indexed by set, kept as immutable {@link Member} summaries, plus this replica's ordinal reservations. Fed by
@@ -100,11 +99,12 @@ final class SetIndex {
     }
 
     /** As {@link #assign(SetKey, int, boolean, Instant, Duration)}, never choosing an ordinal in {@code skipped}. */
-    public Ordinals.Assignment assign(SetKey key, int start, OrdinalSet skipped, boolean reserve, Instant now,
-            Duration ttl) {
+    public Ordinals.Assignment assign(
+            SetKey key, int start, OrdinalSet skipped, boolean reserve, Instant now, Duration ttl) {
         return update(key, state -> {
             state.expire(now);
-            OrdinalSet unavailable = skipped instanceof ReservedOrdinals r && r.isEmpty() ? state.reserved
+            OrdinalSet unavailable = skipped instanceof ReservedOrdinals r && r.isEmpty()
+                    ? state.reserved
                     : OrdinalSet.union(state.reserved, skipped);
             Ordinals.Assignment assignment = Ordinals.assign(state.snapshot(key), start, unavailable);
             if (reserve && assignment instanceof Ordinals.Assignment.Assigned assigned) {
@@ -187,8 +187,7 @@ final class SetIndex {
         return set == null ? null : new SetKey(pod.getMetadata().getNamespace(), set);
     }
 
-    private record Expiry(int ordinal, Instant at) {
-    }
+    private record Expiry(int ordinal, Instant at) {}
 
     private static final class SetState {
         final Map<String, Member> members = new HashMap<>();
@@ -196,6 +195,7 @@ final class SetIndex {
         final OrdinalIntervals reserved = new OrdinalIntervals();
         /** Ordinal to its expiry; the queue holds the same in expiry order (the TTL is constant). */
         final Map<Integer, Instant> expiries = new HashMap<>();
+
         final ArrayDeque<Expiry> expiryQueue = new ArrayDeque<>();
         SetSnapshot snapshot;
 

@@ -1,11 +1,10 @@
 package dev.ordinal.config;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Runtime configuration of Ordinal, under the prefix {@code ordinal}. Environment: {@code ORDINAL_...}. */
 @ConfigMapping(prefix = "ordinal")

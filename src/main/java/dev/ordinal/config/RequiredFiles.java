@@ -17,8 +17,7 @@ public final class RequiredFiles {
     public static final String CERT_SETTING = "quarkus.tls.webhook.key-store.pem.0.cert";
     public static final String KEY_SETTING = "quarkus.tls.webhook.key-store.pem.0.key";
 
-    private RequiredFiles() {
-    }
+    private RequiredFiles() {}
 
     /**
      * The first problem with the files, as the one line the process ends with; empty when all can be read.
@@ -26,17 +25,29 @@ public final class RequiredFiles {
      */
     public static Optional<String> problem(String cert, String key, String kubeconfig) {
         List<String> problems = new ArrayList<>();
-        check(cert, "TLS certificate", CERT_SETTING + " (env ORDINAL_TLS_CERT)",
-                "`make certs` writes certs/out/tls.crt; start with ORDINAL_TLS_CERT=certs/out/tls.crt", true)
+        check(
+                        cert,
+                        "TLS certificate",
+                        CERT_SETTING + " (env ORDINAL_TLS_CERT)",
+                        "`make certs` writes certs/out/tls.crt; start with ORDINAL_TLS_CERT=certs/out/tls.crt",
+                        true)
                 .ifPresent(problems::add);
-        check(key, "TLS private key", KEY_SETTING + " (env ORDINAL_TLS_KEY)",
-                "`make certs` writes certs/out/tls.key; start with ORDINAL_TLS_KEY=certs/out/tls.key", true)
+        check(
+                        key,
+                        "TLS private key",
+                        KEY_SETTING + " (env ORDINAL_TLS_KEY)",
+                        "`make certs` writes certs/out/tls.key; start with ORDINAL_TLS_KEY=certs/out/tls.key",
+                        true)
                 .ifPresent(problems::add);
         if (kubeconfig != null && !kubeconfig.isBlank()) {
             for (String file : kubeconfig.split(java.io.File.pathSeparator)) {
                 if (!file.isBlank()) {
-                    check(file, "kubeconfig", "env KUBECONFIG", "create it as docs/deploy.md shows "
-                            + "(\"Running Ordinal outside the cluster\"), or unset KUBECONFIG inside a cluster")
+                    check(
+                                    file,
+                                    "kubeconfig",
+                                    "env KUBECONFIG",
+                                    "create it as docs/deploy.md shows "
+                                            + "(\"Running Ordinal outside the cluster\"), or unset KUBECONFIG inside a cluster")
                             .ifPresent(problems::add);
                 }
             }
@@ -65,8 +76,8 @@ public final class RequiredFiles {
         } else {
             return Optional.empty();
         }
-        return Optional.of(String.format("Ordinal cannot start: the %s file %s %s (%s); %s", what,
-                path.toAbsolutePath(), state, setting, fix));
+        return Optional.of(String.format(
+                "Ordinal cannot start: the %s file %s %s (%s); %s", what, path.toAbsolutePath(), state, setting, fix));
     }
 
     private static boolean holdsPem(Path path) {

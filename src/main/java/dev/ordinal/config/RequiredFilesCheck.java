@@ -23,12 +23,16 @@ public class RequiredFilesCheck implements ConfigSourceInterceptor {
     @Override
     public ConfigValue getValue(ConfigSourceInterceptorContext context, String name) {
         ConfigValue value = context.proceed(name);
-        if (!checked && RequiredFiles.CERT_SETTING.equals(name)
+        if (!checked
+                && RequiredFiles.CERT_SETTING.equals(name)
                 && ExecutionMode.current() == ExecutionMode.RUNTIME_INIT) {
             checked = true;
             ConfigValue key = context.proceed(RequiredFiles.KEY_SETTING);
-            RequiredFiles.problem(value == null ? null : value.getValue(), key == null ? null : key.getValue(),
-                    System.getenv("KUBECONFIG")).ifPresent(problem -> {
+            RequiredFiles.problem(
+                            value == null ? null : value.getValue(),
+                            key == null ? null : key.getValue(),
+                            System.getenv("KUBECONFIG"))
+                    .ifPresent(problem -> {
                         throw new MissingFile(problem);
                     });
         }

@@ -1,17 +1,16 @@
 package dev.ordinal.controller;
 
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Consumer;
-
 import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.cluster.SetKey;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * What the controller reads: the informer caches, never the API server. Every object handed out is a copy. Kept

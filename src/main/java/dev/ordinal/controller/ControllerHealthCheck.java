@@ -1,10 +1,8 @@
 package dev.ordinal.controller;
 
-import java.util.Optional;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
+import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
@@ -27,14 +25,20 @@ public class ControllerHealthCheck implements HealthCheck {
         Optional<OrdinalController> c = lifecycle.controller();
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("ordinal-controller");
         if (c.isEmpty()) {
-            return builder.up().withData("enabled", false).withData("leader", false).build();
+            return builder.up()
+                    .withData("enabled", false)
+                    .withData("leader", false)
+                    .build();
         }
         OrdinalController controller = c.get();
         return builder.status(controller.workerAlive())
                 .withData("enabled", true)
                 .withData("leader", controller.isLeader())
                 .withData("identity", controller.identity())
-                .withData("lease", controller.settings().leaseNamespace() + "/" + controller.settings().leaseName())
+                .withData(
+                        "lease",
+                        controller.settings().leaseNamespace() + "/"
+                                + controller.settings().leaseName())
                 .build();
     }
 }

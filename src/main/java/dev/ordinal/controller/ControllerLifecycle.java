@@ -1,16 +1,5 @@
 package dev.ordinal.controller;
 
-import java.time.Clock;
-import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-
-import org.jboss.logging.Logger;
-
 import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.cluster.ClusterView;
 import dev.ordinal.config.OrdinalConfig;
@@ -18,6 +7,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Runs the application's {@link OrdinalController} when {@code ordinal.controller.enabled}: started on
@@ -51,8 +48,8 @@ public class ControllerLifecycle {
             LOG.info("controller disabled (ordinal.controller.enabled=false); serving admission only");
             return;
         }
-        OrdinalController c = new OrdinalController(client, reader(),
-                ControllerSettings.from(config), registry, Clock.systemUTC());
+        OrdinalController c =
+                new OrdinalController(client, reader(), ControllerSettings.from(config), registry, Clock.systemUTC());
         c.start();
         controller = c;
     }

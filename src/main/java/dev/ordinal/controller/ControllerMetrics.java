@@ -1,12 +1,11 @@
 package dev.ordinal.controller;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 import dev.ordinal.plan.WriteFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The controller's Micrometer meters: gates released, claims and Services created, lost ordinals healed or warned
@@ -23,15 +22,21 @@ final class ControllerMetrics {
     ControllerMetrics(MeterRegistry registry, AtomicBoolean leader) {
         this.registry = registry;
         claimsCreated = Counter.builder("ordinal.controller.claims.created")
-                .description("PersistentVolumeClaims created from claim templates").register(registry);
+                .description("PersistentVolumeClaims created from claim templates")
+                .register(registry);
         servicesCreated = Counter.builder("ordinal.controller.services.created")
-                .description("Headless Services created").register(registry);
+                .description("Headless Services created")
+                .register(registry);
         reconcileErrors = Counter.builder("ordinal.controller.reconcile.errors")
-                .description("Reconciles of a set that failed and were retried with backoff").register(registry);
+                .description("Reconciles of a set that failed and were retried with backoff")
+                .register(registry);
         reconcileDuration = Timer.builder("ordinal.controller.reconcile.duration")
-                .description("Time to reconcile one set").publishPercentiles(0.5, 0.99).register(registry);
+                .description("Time to reconcile one set")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         Gauge.builder("ordinal.controller.leader", leader, l -> l.get() ? 1 : 0)
-                .description("1 when this replica holds the controller Lease and acts, else 0").register(registry);
+                .description("1 when this replica holds the controller Lease and acts, else 0")
+                .register(registry);
         gates("ordinal.dev/ordered");
         gates("ordinal.dev/claims");
         gaps("recycled");
@@ -39,7 +44,8 @@ final class ControllerMetrics {
     }
 
     private Counter gaps(String action) {
-        return Counter.builder("ordinal.controller.ordinal.gaps").tag("action", action)
+        return Counter.builder("ordinal.controller.ordinal.gaps")
+                .tag("action", action)
                 .description("Gated pods waiting above an ordinal admitted but never stored: recycled (deleted for"
                         + " their owner to re-create at the gap) or owner-missing (warned about, never deleted)")
                 .register(registry);
@@ -57,15 +63,20 @@ final class ControllerMetrics {
 
     /** One failed write, tagged by what was written and the HTTP code ({@code none}: no HTTP answer). */
     void writeFailed(WriteFailure f) {
-        Counter.builder("ordinal.controller.write.failures").tag("write", f.write().tag()).tag("code", f.codeTag())
+        Counter.builder("ordinal.controller.write.failures")
+                .tag("write", f.write().tag())
+                .tag("code", f.codeTag())
                 .description("Writes of the controller the API server refused or did not answer, by write and HTTP"
                         + " code; the set is retried with backoff")
-                .register(registry).increment();
+                .register(registry)
+                .increment();
     }
 
     private Counter gates(String gate) {
-        return Counter.builder("ordinal.controller.gates.released").tag("gate", gate)
-                .description("Scheduling gates removed by the controller").register(registry);
+        return Counter.builder("ordinal.controller.gates.released")
+                .tag("gate", gate)
+                .description("Scheduling gates removed by the controller")
+                .register(registry);
     }
 
     void gateReleased(String gate) {

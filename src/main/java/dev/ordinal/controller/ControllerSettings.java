@@ -1,5 +1,6 @@
 package dev.ordinal.controller;
 
+import dev.ordinal.config.OrdinalConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -7,8 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-
-import dev.ordinal.config.OrdinalConfig;
 
 /**
  * The values one controller instance runs with: lease, identity and timings. Built from {@link OrdinalConfig} in
@@ -39,34 +38,77 @@ public record ControllerSettings(
     /** Settings from the application's configuration; the identity falls back as {@link #identityFrom} says. */
     public static ControllerSettings from(OrdinalConfig config) {
         OrdinalConfig.Controller c = config.controller();
-        return new ControllerSettings(c.leaseNamespace(), c.leaseName(),
+        return new ControllerSettings(
+                c.leaseNamespace(),
+                c.leaseName(),
                 identityFrom(c.identity(), System.getenv(), ControllerSettings::hostname),
-                c.leaseDuration(), c.renewDeadline(), c.retryPeriod(), c.resyncPeriod(), DEFAULT_BACKOFF_INITIAL,
-                DEFAULT_BACKOFF_MAX, config.admission().reservationTtl());
+                c.leaseDuration(),
+                c.renewDeadline(),
+                c.retryPeriod(),
+                c.resyncPeriod(),
+                DEFAULT_BACKOFF_INITIAL,
+                DEFAULT_BACKOFF_MAX,
+                config.admission().reservationTtl());
     }
 
     /** A copy with identity {@code id}. */
     public ControllerSettings withIdentity(String id) {
-        return new ControllerSettings(leaseNamespace, leaseName, id, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, backoffInitial, backoffMax, reservationTtl);
+        return new ControllerSettings(
+                leaseNamespace,
+                leaseName,
+                id,
+                leaseDuration,
+                renewDeadline,
+                retryPeriod,
+                resyncPeriod,
+                backoffInitial,
+                backoffMax,
+                reservationTtl);
     }
 
     /** A copy using Lease {@code namespace/name}. */
     public ControllerSettings withLease(String namespace, String name) {
-        return new ControllerSettings(namespace, name, identity, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, backoffInitial, backoffMax, reservationTtl);
+        return new ControllerSettings(
+                namespace,
+                name,
+                identity,
+                leaseDuration,
+                renewDeadline,
+                retryPeriod,
+                resyncPeriod,
+                backoffInitial,
+                backoffMax,
+                reservationTtl);
     }
 
     /** A copy with retry delays from {@code initial} up to {@code max}. */
     public ControllerSettings withBackoff(Duration initial, Duration max) {
-        return new ControllerSettings(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, initial, max, reservationTtl);
+        return new ControllerSettings(
+                leaseNamespace,
+                leaseName,
+                identity,
+                leaseDuration,
+                renewDeadline,
+                retryPeriod,
+                resyncPeriod,
+                initial,
+                max,
+                reservationTtl);
     }
 
     /** A copy that counts reservations as expiring after {@code ttl} (the admission setting it runs beside). */
     public ControllerSettings withReservationTtl(Duration ttl) {
-        return new ControllerSettings(leaseNamespace, leaseName, identity, leaseDuration, renewDeadline, retryPeriod,
-                resyncPeriod, backoffInitial, backoffMax, ttl);
+        return new ControllerSettings(
+                leaseNamespace,
+                leaseName,
+                identity,
+                leaseDuration,
+                renewDeadline,
+                retryPeriod,
+                resyncPeriod,
+                backoffInitial,
+                backoffMax,
+                ttl);
     }
 
     /**

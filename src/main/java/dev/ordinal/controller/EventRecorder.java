@@ -1,5 +1,14 @@
 package dev.ordinal.controller;
 
+import dev.ordinal.plan.ControllerEvent;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,18 +22,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-
 import org.jboss.logging.Logger;
-
-import dev.ordinal.plan.ControllerEvent;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 /**
  * Records core v1 Events about pods and Services, as client-go's recorder does: a new Event gets a unique name
@@ -44,9 +42,11 @@ final class EventRecorder implements AutoCloseable {
     static final String REPORTING_COMPONENT = "ordinal.dev/controller";
     /** The API server rejects longer messages. */
     static final int MAX_MESSAGE = 1024;
+
     private static final int REMEMBERED = 1024;
     /** Events waiting to be written; more are dropped. */
     static final int QUEUE = 10_000;
+
     private static final Logger LOG = Logger.getLogger(EventRecorder.class);
 
     private final KubernetesClient client;
@@ -61,15 +61,14 @@ final class EventRecorder implements AutoCloseable {
     };
 
     private final AtomicLong dropped = new AtomicLong();
-    private final ExecutorService writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(QUEUE), r -> {
+    private final ExecutorService writer =
+            new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
                 Thread t = new Thread(r, "ordinal-controller-events");
                 t.setDaemon(true);
                 return t;
             });
 
-    private record Recorded(String namespace, String name, int count) {
-    }
+    private record Recorded(String namespace, String name, int count) {}
 
     EventRecorder(KubernetesClient client, String instance, Clock clock) {
         this.client = client;
@@ -89,9 +88,15 @@ final class EventRecorder implements AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            LOG.debugf("event %s on %s %s/%s dropped (%d so far): %d Events are waiting to be written, or the"
-                    + " controller stopped", event.reason(), involved.getKind(), involved.getMetadata().getNamespace(),
-                    involved.getMetadata().getName(), dropped.incrementAndGet(), QUEUE);
+            LOG.debugf(
+                    "event %s on %s %s/%s dropped (%d so far): %d Events are waiting to be written, or the"
+                            + " controller stopped",
+                    event.reason(),
+                    involved.getKind(),
+                    involved.getMetadata().getNamespace(),
+                    involved.getMetadata().getName(),
+                    dropped.incrementAndGet(),
+                    QUEUE);
         }
     }
 
@@ -104,9 +109,11 @@ final class EventRecorder implements AutoCloseable {
     /** Records {@code event} about {@code involved} (a Pod or Service read from the cache or the API). */
     void record(HasMetadata involved, ControllerEvent event) {
         String namespace = involved.getMetadata().getNamespace();
-        String message = event.message().length() > MAX_MESSAGE ? event.message().substring(0, MAX_MESSAGE - 1) + "…"
+        String message = event.message().length() > MAX_MESSAGE
+                ? event.message().substring(0, MAX_MESSAGE - 1) + "…"
                 : event.message();
-        String key = involved.getKind() + "/" + namespace + "/" + involved.getMetadata().getName() + "/"
+        String key = involved.getKind() + "/" + namespace + "/"
+                + involved.getMetadata().getName() + "/"
                 + involved.getMetadata().getUid() + "/" + event.reason() + "/" + message;
         String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
         try {
@@ -120,24 +127,40 @@ final class EventRecorder implements AutoCloseable {
                 }
                 return;
             }
-            Event created = client.v1().events().inNamespace(namespace).resource(build(involved, event, message, now))
+            Event created = client.v1()
+                    .events()
+                    .inNamespace(namespace)
+                    .resource(build(involved, event, message, now))
                     .create();
             synchronized (recent) {
                 recent.put(key, new Recorded(namespace, created.getMetadata().getName(), 1));
             }
         } catch (KubernetesClientException e) {
-            LOG.warnf("could not record event %s on %s %s/%s: %s", event.reason(), involved.getKind(), namespace,
-                    involved.getMetadata().getName(), e.getMessage());
+            LOG.warnf(
+                    "could not record event %s on %s %s/%s: %s",
+                    event.reason(),
+                    involved.getKind(),
+                    namespace,
+                    involved.getMetadata().getName(),
+                    e.getMessage());
         }
     }
 
     private boolean increment(Recorded seen, String now) {
         try {
             // resource(stub), not withName(name): fabric8 would GET the Event first (an extra call and RBAC verb).
-            Event stub = new EventBuilder().withNewMetadata().withName(seen.name()).withNamespace(seen.namespace())
-                    .endMetadata().build();
-            client.v1().events().inNamespace(seen.namespace()).resource(stub)
-                    .patch(PatchContext.of(PatchType.JSON_MERGE),
+            Event stub = new EventBuilder()
+                    .withNewMetadata()
+                    .withName(seen.name())
+                    .withNamespace(seen.namespace())
+                    .endMetadata()
+                    .build();
+            client.v1()
+                    .events()
+                    .inNamespace(seen.namespace())
+                    .resource(stub)
+                    .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
                             "{\"count\":" + (seen.count() + 1) + ",\"lastTimestamp\":\"" + now + "\"}");
             return true;
         } catch (KubernetesClientException e) {
@@ -150,10 +173,13 @@ final class EventRecorder implements AutoCloseable {
 
     private Event build(HasMetadata involved, ControllerEvent event, String message, String now) {
         Instant at = clock.instant();
-        String name = involved.getMetadata().getName() + "." + Long.toHexString(
-                at.getEpochSecond() * 1_000_000_000L + at.getNano() + sequence.incrementAndGet());
+        String name = involved.getMetadata().getName() + "."
+                + Long.toHexString(at.getEpochSecond() * 1_000_000_000L + at.getNano() + sequence.incrementAndGet());
         return new EventBuilder()
-                .withNewMetadata().withName(name).withNamespace(involved.getMetadata().getNamespace()).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(involved.getMetadata().getNamespace())
+                .endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder()
                         .withApiVersion(involved.getApiVersion() == null ? "v1" : involved.getApiVersion())
                         .withKind(involved.getKind())
@@ -164,7 +190,9 @@ final class EventRecorder implements AutoCloseable {
                 .withType(event.type().name())
                 .withReason(event.reason())
                 .withMessage(message)
-                .withNewSource().withComponent(SOURCE_COMPONENT).endSource()
+                .withNewSource()
+                .withComponent(SOURCE_COMPONENT)
+                .endSource()
                 .withReportingComponent(REPORTING_COMPONENT)
                 .withReportingInstance(instance)
                 .withFirstTimestamp(now)

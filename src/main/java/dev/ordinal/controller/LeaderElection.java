@@ -1,16 +1,14 @@
 package dev.ordinal.controller;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
-import org.jboss.logging.Logger;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Leader election over a {@code coordination.k8s.io} Lease with fabric8's {@code LeaderElector}, kept running for
@@ -30,8 +28,12 @@ final class LeaderElection implements AutoCloseable {
     private CompletableFuture<?> running;
     private boolean closed;
 
-    LeaderElection(KubernetesClient client, ControllerSettings settings, Runnable onStartLeading,
-            Runnable onStopLeading, ScheduledExecutorService scheduler) {
+    LeaderElection(
+            KubernetesClient client,
+            ControllerSettings settings,
+            Runnable onStartLeading,
+            Runnable onStopLeading,
+            ScheduledExecutorService scheduler) {
         this.client = client;
         this.settings = settings;
         this.onStartLeading = onStartLeading;
@@ -51,9 +53,11 @@ final class LeaderElection implements AutoCloseable {
                 .withRenewDeadline(settings.renewDeadline())
                 .withRetryPeriod(settings.retryPeriod())
                 .withReleaseOnCancel(true)
-                .withLeaderCallbacks(new LeaderCallbacks(onStartLeading, onStopLeading,
-                        leader -> LOG.infof("controller leader is now %s (this replica: %s)", leader,
-                                settings.identity())))
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        onStartLeading,
+                        onStopLeading,
+                        leader -> LOG.infof(
+                                "controller leader is now %s (this replica: %s)", leader, settings.identity())))
                 .build();
         CompletableFuture<?> future;
         try {
@@ -61,10 +65,13 @@ final class LeaderElection implements AutoCloseable {
         } catch (RuntimeException e) {
             // E.g. timings fabric8 rejects (it wants lease-duration > renew-deadline > 1.2 x retry-period). This runs
             // on a scheduler thread, which would swallow the exception: say it loudly, then stand again later.
-            LOG.errorf(e, "cannot run leader election on %s/%s; this replica will not act as controller",
-                    settings.leaseNamespace(), settings.leaseName());
-            scheduler.schedule(this::start, Math.max(1000, settings.retryPeriod().toMillis()),
-                    TimeUnit.MILLISECONDS);
+            LOG.errorf(
+                    e,
+                    "cannot run leader election on %s/%s; this replica will not act as controller",
+                    settings.leaseNamespace(),
+                    settings.leaseName());
+            scheduler.schedule(
+                    this::start, Math.max(1000, settings.retryPeriod().toMillis()), TimeUnit.MILLISECONDS);
             return;
         }
         running = future;
@@ -75,11 +82,13 @@ final class LeaderElection implements AutoCloseable {
                 }
             }
             if (failure != null) {
-                LOG.warnf("leader election %s/%s ended: %s; standing again", settings.leaseNamespace(),
-                        settings.leaseName(), failure.getMessage());
+                LOG.warnf(
+                        "leader election %s/%s ended: %s; standing again",
+                        settings.leaseNamespace(), settings.leaseName(), failure.getMessage());
             } else {
-                LOG.infof("lost the controller lease %s/%s; standing again", settings.leaseNamespace(),
-                        settings.leaseName());
+                LOG.infof(
+                        "lost the controller lease %s/%s; standing again",
+                        settings.leaseNamespace(), settings.leaseName());
             }
             scheduler.schedule(this::start, settings.retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
         });

@@ -1,5 +1,14 @@
 package dev.ordinal.controller;
 
+import dev.ordinal.cluster.SetKey;
+import dev.ordinal.plan.ControllerEvent;
+import dev.ordinal.plan.WriteFailure;
+import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,18 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.jboss.logging.Logger;
-
-import dev.ordinal.cluster.SetKey;
-import dev.ordinal.plan.ControllerEvent;
-import dev.ordinal.plan.WriteFailure;
-import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReview;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The Ordinal controller (SPEC §4): one worker thread draining a de-duplicating queue of sets, fed by cache
@@ -43,6 +41,7 @@ public final class OrdinalController implements AutoCloseable {
     static final int QUICK_CONFLICT_RETRIES = 3;
     /** While a set keeps failing, at most one WARN line per set per this period; the rest go to DEBUG. */
     static final Duration WARN_PERIOD = Duration.ofSeconds(30);
+
     private static final Duration SYNC_WAIT = Duration.ofSeconds(1);
 
     private final ClusterReader reader;
@@ -60,6 +59,7 @@ public final class OrdinalController implements AutoCloseable {
     private final Map<SetKey, WarnLog> warnLogs = new ConcurrentHashMap<>();
     /** The identity a SelfSubjectReview reported, once asked (see {@link #identityFor}). */
     private final AtomicReference<String> reviewedIdentity = new AtomicReference<>();
+
     private final EventRecorder events;
     private final Clock clock;
     private final ControllerMetrics metrics;
@@ -72,16 +72,20 @@ public final class OrdinalController implements AutoCloseable {
      * A controller writing to the API server {@code client} talks to, reading {@code reader}, with meters in
      * {@code registry}. Nothing runs until {@link #start()}.
      */
-    public OrdinalController(KubernetesClient client, ClusterReader reader, ControllerSettings settings,
-            MeterRegistry registry, Clock clock) {
+    public OrdinalController(
+            KubernetesClient client,
+            ClusterReader reader,
+            ControllerSettings settings,
+            MeterRegistry registry,
+            Clock clock) {
         this.reader = reader;
         this.settings = settings;
         this.writes = withoutRetries(client);
         this.metrics = new ControllerMetrics(registry, leader);
         this.clock = clock;
         this.events = new EventRecorder(writes, settings.identity(), clock);
-        this.reconciler = new SetReconciler(writes, reader, events, metrics, this::isLeader, clock,
-                settings.reservationTtl());
+        this.reconciler =
+                new SetReconciler(writes, reader, events, metrics, this::isLeader, clock, settings.reservationTtl());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ordinal-controller-timer"));
         this.election = new LeaderElection(writes, settings, this::startLeading, this::stopLeading, scheduler);
         this.worker = daemon(this::work, "ordinal-controller-worker");
@@ -97,7 +101,9 @@ public final class OrdinalController implements AutoCloseable {
      */
     static KubernetesClient withoutRetries(KubernetesClient client) {
         return new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build())
+                .withConfig(new ConfigBuilder(client.getConfiguration())
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
                 .withKubernetesSerialization(client.getKubernetesSerialization())
                 .build();
     }
@@ -116,8 +122,9 @@ public final class OrdinalController implements AutoCloseable {
         long resync = Math.max(1, settings.resyncPeriod().toMillis());
         scheduler.scheduleWithFixedDelay(this::resync, resync, resync, TimeUnit.MILLISECONDS);
         scheduler.execute(election::start);
-        LOG.infof("controller %s started; lease %s/%s", settings.identity(), settings.leaseNamespace(),
-                settings.leaseName());
+        LOG.infof(
+                "controller %s started; lease %s/%s",
+                settings.identity(), settings.leaseNamespace(), settings.leaseName());
     }
 
     /** Stops acting, releases the lease if held, and stops the threads. */
@@ -168,8 +175,9 @@ public final class OrdinalController implements AutoCloseable {
         if (!running.get()) {
             return;
         }
-        LOG.infof("controller %s is the leader of %s/%s", settings.identity(), settings.leaseNamespace(),
-                settings.leaseName());
+        LOG.infof(
+                "controller %s is the leader of %s/%s",
+                settings.identity(), settings.leaseNamespace(), settings.leaseName());
         leader.set(true);
         resync();
     }
@@ -242,8 +250,7 @@ public final class OrdinalController implements AutoCloseable {
                 Duration delay = backoff(n);
                 metrics.reconcileError();
                 if (warnLogs.computeIfAbsent(key, k -> new WarnLog()).due(clock.instant())) {
-                    LOG.errorf(e, "set %s: reconcile failed (attempt %d), retrying in %d ms", key, n,
-                            delay.toMillis());
+                    LOG.errorf(e, "set %s: reconcile failed (attempt %d), retrying in %d ms", key, n, delay.toMillis());
                 } else {
                     LOG.debugf("set %s: reconcile failed again (attempt %d): %s", key, n, e.getMessage());
                 }
@@ -272,7 +279,8 @@ public final class OrdinalController implements AutoCloseable {
         failed.forEach(f -> metrics.writeFailed(f.failure()));
         metrics.reconcileError();
         WriteFailure first = failed.get(0).failure();
-        if (n <= QUICK_CONFLICT_RETRIES && failed.stream().allMatch(f -> f.failure().conflict())) {
+        if (n <= QUICK_CONFLICT_RETRIES
+                && failed.stream().allMatch(f -> f.failure().conflict())) {
             LOG.debugf("set %s: %s: %s; reconciling again", key, first.action(), first.cause());
             retryAfter(key, CONFLICT_RETRY);
             return;
@@ -280,9 +288,14 @@ public final class OrdinalController implements AutoCloseable {
         Duration delay = backoff(n);
         WarnLog log = warnLogs.computeIfAbsent(key, k -> new WarnLog());
         if (log.due(clock.instant())) {
-            LOG.warnf("set %s: %s failed: %s: %s (attempt %d%s%s); retrying in %d ms", key, first.action(),
-                    first.cause(), first.message(), n, failed.size() > 1 ? ", " + (failed.size() - 1)
-                            + " other write(s) failed too" : "",
+            LOG.warnf(
+                    "set %s: %s failed: %s: %s (attempt %d%s%s); retrying in %d ms",
+                    key,
+                    first.action(),
+                    first.cause(),
+                    first.message(),
+                    n,
+                    failed.size() > 1 ? ", " + (failed.size() - 1) + " other write(s) failed too" : "",
                     log.suppressed == 0 ? "" : ", " + log.suppressed + " failure(s) not logged since the last WARN",
                     delay.toMillis());
             log.suppressed = 0;
@@ -297,8 +310,8 @@ public final class OrdinalController implements AutoCloseable {
             if (f.failure().code() <= 0) {
                 continue; // no HTTP answer: no API server to take the Event either (the WARN line covers it)
             }
-            Optional<String> identity = f.failure().code() == WriteFailure.FORBIDDEN ? identityFor(f.failure())
-                    : Optional.empty();
+            Optional<String> identity =
+                    f.failure().code() == WriteFailure.FORBIDDEN ? identityFor(f.failure()) : Optional.empty();
             events.submit(f.involved(), ControllerEvent.writeFailed(f.failure(), identity), this::isLeader);
         }
         retryAfter(key, delay);
@@ -322,9 +335,13 @@ public final class OrdinalController implements AutoCloseable {
             return Optional.of(known);
         }
         try {
-            SelfSubjectReview review = writes.authentication().v1().selfSubjectReviews().create(new SelfSubjectReview());
-            String user = review == null || review.getStatus() == null || review.getStatus().getUserInfo() == null
-                    ? null : review.getStatus().getUserInfo().getUsername();
+            SelfSubjectReview review =
+                    writes.authentication().v1().selfSubjectReviews().create(new SelfSubjectReview());
+            String user = review == null
+                            || review.getStatus() == null
+                            || review.getStatus().getUserInfo() == null
+                    ? null
+                    : review.getStatus().getUserInfo().getUsername();
             if (user != null && !user.isBlank()) {
                 reviewedIdentity.set(user);
                 return Optional.of(user);

@@ -1,5 +1,6 @@
 package dev.ordinal.controller;
 
+import dev.ordinal.cluster.SetKey;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -7,8 +8,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
-
-import dev.ordinal.cluster.SetKey;
 
 /**
  * A de-duplicating, delaying work queue of sets for one worker thread. A set is pending at most once, at its

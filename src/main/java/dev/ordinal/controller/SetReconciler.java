@@ -4,30 +4,6 @@ import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
 import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
-import java.net.HttpURLConnection;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-
-import org.jboss.logging.Logger;
-
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.ClaimRetention;
 import dev.ordinal.identity.ClaimTemplates;
@@ -49,15 +25,37 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * Reconciles one set (SPEC §4): headless Service, per-ordinal claims, then ordered start. Reads only the caches
@@ -79,6 +77,7 @@ final class SetReconciler {
     private static final Logger LOG = Logger.getLogger(SetReconciler.class);
     /** Markers for "the write failed" (identity-compared, never written or read). */
     private static final Pod FAILED = new Pod();
+
     private static final PersistentVolumeClaim FAILED_CLAIM = new PersistentVolumeClaim();
     private static final Service FAILED_SERVICE = new Service();
 
@@ -124,15 +123,12 @@ final class SetReconciler {
      */
     private final ThreadPoolExecutor claimWorkers;
 
-    private record Written(Set<String> staleVersions, Instant at) {
-    }
+    private record Written(Set<String> staleVersions, Instant at) {}
 
-    private record Created<T>(T object, Instant at) {
-    }
+    private record Created<T>(T object, Instant at) {}
 
     /** A failed write and the object its Warning Event goes on. */
-    record Failed(WriteFailure failure, HasMetadata involved) {
-    }
+    record Failed(WriteFailure failure, HasMetadata involved) {}
 
     /** A write's outcome: done (with the API's answer), not needed (gone, or already made by someone), or failed. */
     private enum Outcome {
@@ -149,8 +145,13 @@ final class SetReconciler {
         private final List<Failed> failures;
 
         WriteFailedException(List<Failed> failures) {
-            super(failures.size() + " write(s) failed, first: " + failures.get(0).failure().action() + ": "
-                    + failures.get(0).failure().cause(), null, false, false);
+            super(
+                    failures.size() + " write(s) failed, first: "
+                            + failures.get(0).failure().action() + ": "
+                            + failures.get(0).failure().cause(),
+                    null,
+                    false,
+                    false);
             this.failures = List.copyOf(failures);
         }
 
@@ -166,8 +167,14 @@ final class SetReconciler {
         }
     }
 
-    SetReconciler(KubernetesClient client, ClusterReader reader, EventRecorder events, ControllerMetrics metrics,
-            BooleanSupplier leading, Clock clock, Duration reservationTtl) {
+    SetReconciler(
+            KubernetesClient client,
+            ClusterReader reader,
+            EventRecorder events,
+            ControllerMetrics metrics,
+            BooleanSupplier leading,
+            Clock clock,
+            Duration reservationTtl) {
         this.reservationTtl = reservationTtl;
         this.client = client;
         this.owners = new OwnerResolver(client);
@@ -176,8 +183,8 @@ final class SetReconciler {
         this.metrics = metrics;
         this.leading = leading;
         this.clock = clock;
-        this.claimWorkers = new ThreadPoolExecutor(CLAIM_CONCURRENCY, CLAIM_CONCURRENCY, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
+        this.claimWorkers = new ThreadPoolExecutor(
+                CLAIM_CONCURRENCY, CLAIM_CONCURRENCY, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "ordinal-controller-claims");
                     t.setDaemon(true);
                     return t;
@@ -211,7 +218,9 @@ final class SetReconciler {
             return Optional.empty();
         }
         Map<String, Pod> pods = new LinkedHashMap<>();
-        cached.stream().sorted(Comparator.comparingInt(p -> PodNames.ordinalOf(key.set(), p.getMetadata().getName())))
+        cached.stream()
+                .sorted(Comparator.comparingInt(
+                        p -> PodNames.ordinalOf(key.set(), p.getMetadata().getName())))
                 .forEach(p -> pods.put(p.getMetadata().getName(), p));
         Set<String> uids = new HashSet<>();
         pods.values().forEach(p -> uids.add(uidOf(p)));
@@ -236,7 +245,8 @@ final class SetReconciler {
         }
         again = earliest(again, storageOfAll(key, pods, lagging));
 
-        List<Member> members = pods.values().stream().map(p -> Member.of(p, key.set())).toList();
+        List<Member> members =
+                pods.values().stream().map(p -> Member.of(p, key.set())).toList();
         SetSnapshot snapshot = SetSnapshot.of(key.namespace(), key.set(), members);
         for (Pod pod : List.copyOf(pods.values())) {
             if (!Member.isTerminating(pod)) {
@@ -274,9 +284,10 @@ final class SetReconciler {
      * {@link GapHealing} picks and warns once about those without a controller owner. Returns when a gap becomes lost.
      */
     private Optional<Duration> healGaps(SetKey key, SetSnapshot snapshot, Map<String, Pod> pods, Instant now) {
-        recycled.keySet().retainAll(pods.values().stream().map(SetReconciler::uidOf).toList());
-        GapHealing.Plan plan = GapHealing.plan(snapshot, reader.reserved(key),
-                gapFreeSince.getOrDefault(key, Map.of()), reservationTtl, now);
+        recycled.keySet()
+                .retainAll(pods.values().stream().map(SetReconciler::uidOf).toList());
+        GapHealing.Plan plan = GapHealing.plan(
+                snapshot, reader.reserved(key), gapFreeSince.getOrDefault(key, Map.of()), reservationTtl, now);
         if (plan.freeSince().isEmpty()) {
             gapFreeSince.remove(key);
         } else {
@@ -296,15 +307,19 @@ final class SetReconciler {
                     restartGapClock(key, r.gap(), now);
                     metrics.gapRecycled();
                     record(pod, ControllerEvent.gapRecycled(key.set(), key.namespace(), r));
-                    LOG.infof("set %s: deleted %s (owner %s re-creates it): ordinal %d below it has been free for"
-                            + " %d s", key, r.pod(), r.controller(), r.gap(), r.freeFor().toSeconds());
+                    LOG.infof(
+                            "set %s: deleted %s (owner %s re-creates it): ordinal %d below it has been free for"
+                                    + " %d s",
+                            key, r.pod(), r.controller(), r.gap(), r.freeFor().toSeconds());
                 }
             } else if (action instanceof GapHealing.OwnerMissing o
                     && announce(key, pod, "gap", Integer.toString(o.gap()))) {
                 metrics.gapOwnerMissing();
                 record(pod, ControllerEvent.gapStuck(key.set(), key.namespace(), o));
-                LOG.warnf("set %s: %s waits for lost ordinal %d and has no controller owner; delete it and create"
-                        + " it again (see its Warning Event)", key, o.pod(), o.gap());
+                LOG.warnf(
+                        "set %s: %s waits for lost ordinal %d and has no controller owner; delete it and create"
+                                + " it again (see its Warning Event)",
+                        key, o.pod(), o.gap());
             }
         }
         return plan.requeueAfter();
@@ -319,12 +334,15 @@ final class SetReconciler {
         String name = pod.getMetadata().getName();
         int n = PodNames.ordinalOf(key.set(), name);
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        if (n < 0 || annotations == null || !(ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
-                instanceof ClaimTemplates.Parsed.Valid valid)) {
+        if (n < 0
+                || annotations == null
+                || !(ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
+                        instanceof ClaimTemplates.Parsed.Valid valid)) {
             return Optional.empty();
         }
         Optional<Duration> again = Optional.empty();
-        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : valid.templates().entrySet()) {
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
+                valid.templates().entrySet()) {
             String claimName = PodNames.claimName(e.getKey(), key.set(), n);
             Optional<PersistentVolumeClaim> cached = reader.claim(ns, claimName);
             if (cached.isEmpty() || cached.get().getMetadata().getDeletionTimestamp() != null) {
@@ -335,24 +353,37 @@ final class SetReconciler {
                 again = Optional.of(CACHE_LAG_RECHECK);
                 continue;
             }
-            Quantity wanted = storageOf(e.getValue().getSpec() == null ? null : e.getValue().getSpec().getResources());
-            Quantity have = storageOf(claim.getSpec() == null ? null : claim.getSpec().getResources());
+            Quantity wanted = storageOf(
+                    e.getValue().getSpec() == null
+                            ? null
+                            : e.getValue().getSpec().getResources());
+            Quantity have =
+                    storageOf(claim.getSpec() == null ? null : claim.getSpec().getResources());
             switch (ClaimUpkeep.growth(wanted, have)) {
                 case SAME -> forget(key, pod, "grow:" + claimName);
                 case SMALLER -> {
                     if (announce(key, pod, "grow:" + claimName, "smaller:" + wanted)) {
-                        record(pod, ControllerEvent.claimShrinkRefused(name, claimName, have.toString(),
-                                wanted.toString()));
+                        record(
+                                pod,
+                                ControllerEvent.claimShrinkRefused(
+                                        name, claimName, have.toString(), wanted.toString()));
                     }
                 }
                 case GROW -> {
                     String storageClass = claim.getSpec().getStorageClassName();
-                    StorageClass sc = storageClass == null ? null
-                            : client.storage().v1().storageClasses().withName(storageClass).get();
+                    StorageClass sc = storageClass == null
+                            ? null
+                            : client.storage()
+                                    .v1()
+                                    .storageClasses()
+                                    .withName(storageClass)
+                                    .get();
                     if (sc == null || !Boolean.TRUE.equals(sc.getAllowVolumeExpansion())) {
                         if (announce(key, pod, "grow:" + claimName, "fixed:" + wanted)) {
-                            record(pod, ControllerEvent.claimNotExpandable(name, claimName, storageClass,
-                                    have.toString(), wanted.toString()));
+                            record(
+                                    pod,
+                                    ControllerEvent.claimNotExpandable(
+                                            name, claimName, storageClass, have.toString(), wanted.toString()));
                         }
                         continue;
                     }
@@ -360,8 +391,7 @@ final class SetReconciler {
                             + Serialization.asJson(claim.getMetadata().getResourceVersion())
                             + "},{\"op\":\"add\",\"path\":\"/spec/resources/requests/storage\",\"value\":"
                             + Serialization.asJson(wanted.toString()) + "}]";
-                    if (patchClaim(claim, patch, "storage request " + have + " to " + wanted, pod)
-                            == Outcome.DONE) {
+                    if (patchClaim(claim, patch, "storage request " + have + " to " + wanted, pod) == Outcome.DONE) {
                         forget(key, pod, "grow:" + claimName);
                         record(pod, ControllerEvent.claimResized(name, claimName, have.toString(), wanted.toString()));
                         LOG.infof("set %s: raised %s from %s to %s", key, claimName, have, wanted);
@@ -383,8 +413,9 @@ final class SetReconciler {
         Map<String, OwnerReference> controllers = new LinkedHashMap<>();
         for (Pod p : pods.values()) {
             Map<String, String> a = p.getMetadata().getAnnotations();
-            if (a != null && ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
-                    instanceof ClaimTemplates.Parsed.Valid valid) {
+            if (a != null
+                    && ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
+                            instanceof ClaimTemplates.Parsed.Valid valid) {
                 volumes.addAll(valid.templates().keySet());
             }
             if (!Member.isTerminating(p)) {
@@ -408,8 +439,9 @@ final class SetReconciler {
                 }
             }
         }
-        boolean anyOwnerRef = claims.stream().anyMatch(c -> c.claim().getMetadata().getOwnerReferences() != null
-                && !c.claim().getMetadata().getOwnerReferences().isEmpty());
+        boolean anyOwnerRef = claims.stream()
+                .anyMatch(c -> c.claim().getMetadata().getOwnerReferences() != null
+                        && !c.claim().getMetadata().getOwnerReferences().isEmpty());
         if (s.retention().equals(ClaimRetention.RETAIN) && !anyOwnerRef) {
             return Optional.empty();
         }
@@ -439,8 +471,10 @@ final class SetReconciler {
             if (!s.retention().equals(ClaimRetention.RETAIN)) {
                 for (Pod p : live) {
                     if (announce(key, p, "retention", problem)) {
-                        record(p, ControllerEvent.retentionWithoutOwner(p.getMetadata().getName(),
-                                s.retention().toString(), problem));
+                        record(
+                                p,
+                                ControllerEvent.retentionWithoutOwner(
+                                        p.getMetadata().getName(), s.retention().toString(), problem));
                     }
                 }
             }
@@ -451,9 +485,12 @@ final class SetReconciler {
         Pod about = live.get(0);
         for (ClaimUpkeep.Deletion d : plan.deletions()) {
             if (deleteClaim(key.namespace(), d, about) == Outcome.DONE) {
-                record(about, ControllerEvent.claimDeleted(d.claim(), d.ordinal(), owner.get().toString(),
-                        d.keepBelow()));
-                LOG.infof("set %s: deleted PersistentVolumeClaim %s (whenScaled=Delete, %s keeps ordinals below %d)",
+                record(
+                        about,
+                        ControllerEvent.claimDeleted(
+                                d.claim(), d.ordinal(), owner.get().toString(), d.keepBelow()));
+                LOG.infof(
+                        "set %s: deleted PersistentVolumeClaim %s (whenScaled=Delete, %s keeps ordinals below %d)",
                         key, d.claim(), owner.get(), d.keepBelow());
             }
         }
@@ -468,10 +505,19 @@ final class SetReconciler {
                     + "},{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":"
                     + Serialization.asJson(change.owners()) + "}]";
             if (patchClaim(claim, patch, "ownerReferences", about) == Outcome.DONE) {
-                record(about, ControllerEvent.claimRetentionUpdated(claim.getMetadata().getName(),
-                        s.retention().toString(), owner.get().toString(), change.added()));
-                LOG.infof("set %s: %s owner %s on PersistentVolumeClaim %s", key, change.added() ? "added" : "removed",
-                        owner.get(), claim.getMetadata().getName());
+                record(
+                        about,
+                        ControllerEvent.claimRetentionUpdated(
+                                claim.getMetadata().getName(),
+                                s.retention().toString(),
+                                owner.get().toString(),
+                                change.added()));
+                LOG.infof(
+                        "set %s: %s owner %s on PersistentVolumeClaim %s",
+                        key,
+                        change.added() ? "added" : "removed",
+                        owner.get(),
+                        claim.getMetadata().getName());
             }
         }
         return again;
@@ -479,7 +525,8 @@ final class SetReconciler {
 
     /** True while the cache still shows {@code claim} as it was before this replica's last patch of it. */
     private boolean cacheLags(PersistentVolumeClaim claim) {
-        String k = claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName();
+        String k =
+                claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName();
         Created<String> mine = patchedClaims.get(k);
         if (mine == null) {
             return false;
@@ -497,10 +544,12 @@ final class SetReconciler {
         String ns = claim.getMetadata().getNamespace();
         String name = claim.getMetadata().getName();
         try {
-            client.persistentVolumeClaims().inNamespace(ns).resource(claim).patch(PatchContext.of(PatchType.JSON),
-                    patch);
-            patchedClaims.put(ns + "/" + name, new Created<>(claim.getMetadata().getResourceVersion(),
-                    clock.instant()));
+            client.persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .resource(claim)
+                    .patch(PatchContext.of(PatchType.JSON), patch);
+            patchedClaims.put(
+                    ns + "/" + name, new Created<>(claim.getMetadata().getResourceVersion(), clock.instant()));
             return Outcome.DONE;
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
@@ -514,11 +563,16 @@ final class SetReconciler {
     /** Deletes claim {@code d} on condition that it still has its uid; 404 and 409 mean nothing to delete. */
     private Outcome deleteClaim(String ns, ClaimUpkeep.Deletion d, Pod about) {
         ensureLeading();
-        DeleteOptions options = new DeleteOptionsBuilder().withApiVersion("v1").withKind("DeleteOptions")
-                .withNewPreconditions().withUid(d.uid()).endPreconditions().build();
+        DeleteOptions options = new DeleteOptionsBuilder()
+                .withApiVersion("v1")
+                .withKind("DeleteOptions")
+                .withNewPreconditions()
+                .withUid(d.uid())
+                .endPreconditions()
+                .build();
         try {
-            String answer = client.raw("/api/v1/namespaces/" + ns + "/persistentvolumeclaims/" + d.claim(), "DELETE",
-                    options);
+            String answer =
+                    client.raw("/api/v1/namespaces/" + ns + "/persistentvolumeclaims/" + d.claim(), "DELETE", options);
             return answer == null ? Outcome.NOT_NEEDED : Outcome.DONE;
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
@@ -530,7 +584,9 @@ final class SetReconciler {
     }
 
     private static Quantity storageOf(io.fabric8.kubernetes.api.model.VolumeResourceRequirements resources) {
-        return resources == null || resources.getRequests() == null ? null : resources.getRequests().get("storage");
+        return resources == null || resources.getRequests() == null
+                ? null
+                : resources.getRequests().get("storage");
     }
 
     /** Creates the set's headless Service when missing and allowed; warns on the pods when it is unusable. */
@@ -550,8 +606,14 @@ final class SetReconciler {
             Service created = create(check.create().get(), live.get(0));
             if (created != null && created != FAILED_SERVICE) {
                 metrics.serviceCreated();
-                record(created, ControllerEvent.serviceCreated(s.service(), s.set(),
-                        created.getSpec().getPorts() == null ? 0 : created.getSpec().getPorts().size()));
+                record(
+                        created,
+                        ControllerEvent.serviceCreated(
+                                s.service(),
+                                s.set(),
+                                created.getSpec().getPorts() == null
+                                        ? 0
+                                        : created.getSpec().getPorts().size()));
                 LOG.infof("set %s: created headless Service %s", key, s.service());
             }
             return;
@@ -567,10 +629,15 @@ final class SetReconciler {
                     continue;
                 }
                 Service svc = existing.get();
-                record(pod, problem == HeadlessService.Problem.NOT_HEADLESS
-                        ? ControllerEvent.serviceNotHeadless(s.service(), svc.getSpec().getClusterIP(),
-                                pod.getMetadata().getName())
-                        : ControllerEvent.serviceSelectorMismatch(s.service(), s.set(), svc.getSpec().getSelector()));
+                record(
+                        pod,
+                        problem == HeadlessService.Problem.NOT_HEADLESS
+                                ? ControllerEvent.serviceNotHeadless(
+                                        s.service(),
+                                        svc.getSpec().getClusterIP(),
+                                        pod.getMetadata().getName())
+                                : ControllerEvent.serviceSelectorMismatch(
+                                        s.service(), s.set(), svc.getSpec().getSelector()));
             }
         }
     }
@@ -601,7 +668,8 @@ final class SetReconciler {
         }
         Map<String, Pod> shared = Collections.synchronizedMap(pods);
         List<CompletableFuture<Optional<Duration>>> work = gated.stream()
-                .map(pod -> CompletableFuture.supplyAsync(() -> storage(key, pod, shared), claimWorkers)).toList();
+                .map(pod -> CompletableFuture.supplyAsync(() -> storage(key, pod, shared), claimWorkers))
+                .toList();
         RuntimeException first = null;
         for (CompletableFuture<Optional<Duration>> w : work) {
             try {
@@ -684,8 +752,11 @@ final class SetReconciler {
         if (updated != null) {
             pods.put(name, updated);
             metrics.gateReleased(CLAIMS_GATE);
-            record(updated, ControllerEvent.claimsGateReleased(name,
-                    claims.claims().stream().map(ClaimPlan.Claim::name).toList()));
+            record(
+                    updated,
+                    ControllerEvent.claimsGateReleased(
+                            name,
+                            claims.claims().stream().map(ClaimPlan.Claim::name).toList()));
             LOG.infof("set %s: released %s of %s", key, CLAIMS_GATE, name);
         } else {
             pods.remove(name);
@@ -718,8 +789,8 @@ final class SetReconciler {
         String name = pod.getMetadata().getName();
         try {
             // resource(pod), not withName(name): fabric8 would GET the pod first (an extra call and RBAC verb).
-            Pod updated = client.pods().inNamespace(ns).resource(pod).patch(PatchContext.of(PatchType.JSON),
-                    patch.get());
+            Pod updated =
+                    client.pods().inNamespace(ns).resource(pod).patch(PatchContext.of(PatchType.JSON), patch.get());
             String stale = String.valueOf(pod.getMetadata().getResourceVersion());
             patchedPods.merge(uidOf(pod), new Written(Set.of(stale), clock.instant()), (old, neu) -> {
                 Set<String> both = new HashSet<>(old.staleVersions());
@@ -760,8 +831,13 @@ final class SetReconciler {
                 return null;
             }
             boolean claim = object instanceof PersistentVolumeClaim;
-            fail(claim ? WriteFailure.Write.CREATE_CLAIM : WriteFailure.Write.CREATE_SERVICE,
-                    object.getMetadata().getName(), claim ? about.getMetadata().getName() : null, null, e, about);
+            fail(
+                    claim ? WriteFailure.Write.CREATE_CLAIM : WriteFailure.Write.CREATE_SERVICE,
+                    object.getMetadata().getName(),
+                    claim ? about.getMetadata().getName() : null,
+                    null,
+                    e,
+                    about);
             return (T) (claim ? FAILED_CLAIM : FAILED_SERVICE);
         }
     }
@@ -777,8 +853,13 @@ final class SetReconciler {
         ensureLeading();
         String ns = pod.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
-        DeleteOptions options = new DeleteOptionsBuilder().withApiVersion("v1").withKind("DeleteOptions")
-                .withNewPreconditions().withUid(pod.getMetadata().getUid()).endPreconditions().build();
+        DeleteOptions options = new DeleteOptionsBuilder()
+                .withApiVersion("v1")
+                .withKind("DeleteOptions")
+                .withNewPreconditions()
+                .withUid(pod.getMetadata().getUid())
+                .endPreconditions()
+                .build();
         try {
             String answer = client.raw("/api/v1/namespaces/" + ns + "/pods/" + name, "DELETE", options);
             return answer == null ? Outcome.NOT_NEEDED : Outcome.DONE;
@@ -791,10 +872,16 @@ final class SetReconciler {
         }
     }
 
-    private void fail(WriteFailure.Write write, String object, String pod, String detail, KubernetesClientException e,
+    private void fail(
+            WriteFailure.Write write,
+            String object,
+            String pod,
+            String detail,
+            KubernetesClientException e,
             HasMetadata involved) {
         String status = e.getStatus() == null ? null : e.getStatus().getReason();
-        String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+        String message = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
                 : e.getMessage();
         failed.add(new Failed(new WriteFailure(write, object, pod, detail, e.getCode(), status, message), involved));
     }
@@ -816,7 +903,8 @@ final class SetReconciler {
 
     /** True (and remembered) when {@code value} is new for {@code topic} of {@code pod}: announce it. */
     private boolean announce(SetKey key, Pod pod, String topic, String value) {
-        Map<String, String> topics = announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+        Map<String, String> topics = announced
+                .computeIfAbsent(key, k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(uidOf(pod), u -> new ConcurrentHashMap<>());
         return !value.equals(topics.put(topic, value));
     }
@@ -828,7 +916,8 @@ final class SetReconciler {
      * announced again: every waiting pod re-announced at every step made Events grow with the square of the set.
      */
     private boolean announceWait(SetKey key, Pod pod, OrderedStart.Wait w) {
-        Map<String, String> topics = announced.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+        Map<String, String> topics = announced
+                .computeIfAbsent(key, k -> new ConcurrentHashMap<>())
                 .computeIfAbsent(uidOf(pod), u -> new ConcurrentHashMap<>());
         String kind = switch (w.blocker()) {
             case MISSING -> "missing";
@@ -875,7 +964,9 @@ final class SetReconciler {
 
     private static String uidOf(Pod pod) {
         String uid = pod.getMetadata().getUid();
-        return uid == null ? pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName() : uid;
+        return uid == null
+                ? pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName()
+                : uid;
     }
 
     private static Optional<Duration> earliest(Optional<Duration> a, Optional<Duration> b) {

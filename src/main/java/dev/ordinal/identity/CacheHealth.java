@@ -96,9 +96,11 @@ public record CacheHealth(List<String> unsynced, Staleness staleness, Duration m
 
         /** The disconnected informers as {@code pods=75s,persistentvolumeclaims=75s}, sorted by name. */
         public String disconnectedList() {
-            return disconnected.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            return disconnected.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
                     .map(e -> e.getKey() + "=" + ceilSeconds(e.getValue()) + "s")
-                    .reduce((a, b) -> a + "," + b).orElse("");
+                    .reduce((a, b) -> a + "," + b)
+                    .orElse("");
         }
     }
 }

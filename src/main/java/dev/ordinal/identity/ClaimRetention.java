@@ -21,12 +21,10 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
 
     /** Outcome of {@link #parse}. */
     public sealed interface Parsed {
-        record Valid(ClaimRetention retention) implements Parsed {
-        }
+        record Valid(ClaimRetention retention) implements Parsed {}
 
         /** {@code reason} says what is wrong and what is allowed, without the annotation's name. */
-        record Invalid(String reason) implements Parsed {
-        }
+        record Invalid(String reason) implements Parsed {}
     }
 
     /** Parses {@code "whenDeleted=Delete,whenScaled=Retain"}; blank means {@link #RETAIN}. */
@@ -44,7 +42,10 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
             int eq = entry.indexOf('=');
             String key = eq < 0 ? entry : entry.substring(0, eq).trim();
             String value = eq < 0 ? "" : entry.substring(eq + 1).trim();
-            Policy policy = Arrays.stream(Policy.values()).filter(p -> p.name().equals(value)).findFirst().orElse(null);
+            Policy policy = Arrays.stream(Policy.values())
+                    .filter(p -> p.name().equals(value))
+                    .findFirst()
+                    .orElse(null);
             if (policy == null || !(key.equals("whenDeleted") || key.equals("whenScaled"))) {
                 return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " is not allowed" + allowed);
             }
@@ -60,8 +61,8 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
                 scaled = policy;
             }
         }
-        return new Parsed.Valid(new ClaimRetention(deleted == null ? Policy.Retain : deleted,
-                scaled == null ? Policy.Retain : scaled));
+        return new Parsed.Valid(
+                new ClaimRetention(deleted == null ? Policy.Retain : deleted, scaled == null ? Policy.Retain : scaled));
     }
 
     public boolean deleteWithOwner() {

@@ -2,6 +2,14 @@ package dev.ordinal.identity;
 
 import static dev.ordinal.identity.SettingsParser.quote;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TypedLocalObjectReference;
+import io.fabric8.kubernetes.api.model.TypedObjectReference;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,15 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.TypedLocalObjectReference;
-import io.fabric8.kubernetes.api.model.TypedObjectReference;
 
 /**
  * The API server's rules for a {@code volumeClaimTemplate}, applied at admission. Ordinal turns a generic ephemeral
@@ -65,8 +64,8 @@ public final class ClaimTemplateRules {
     /** At most this many problems of one template are listed in a message. */
     static final int PROBLEMS_LISTED = 5;
 
-    static final List<String> ACCESS_MODES = List.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
-            "ReadWriteOncePod");
+    static final List<String> ACCESS_MODES =
+            List.of("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod");
     static final List<String> VOLUME_MODES = List.of("Filesystem", "Block");
     static final List<String> SELECTOR_OPERATORS = List.of("In", "NotIn", "Exists", "DoesNotExist");
 
@@ -77,19 +76,18 @@ public final class ClaimTemplateRules {
     private static final int MAX_NAME_PART = 63;
     // Kubernetes' quantity grammar (apimachinery resource.ParseQuantity): number, then suffix letters, sign, digits.
     private static final Pattern QUANTITY = Pattern.compile("[+-]?[0-9]*(\\.[0-9]*)?([eEinumkKMGTP]*[-+]?[0-9]*)");
-    private static final Set<String> QUANTITY_SUFFIXES = Set.of("", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki",
-            "Mi", "Gi", "Ti", "Pi", "Ei");
+    private static final Set<String> QUANTITY_SUFFIXES =
+            Set.of("", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei");
     private static final Pattern EXPONENT = Pattern.compile("[eE][-+]?[0-9]+");
     private static final String QUALIFIED_NAME = "an optional DNS-1123 subdomain prefix and '/', then a name of at most"
             + " 63 letters, digits, '-', '_' or '.' that starts and ends with a letter or digit";
-    private static final String LABEL_VALUE_RULE = "at most 63 letters, digits, '-', '_' or '.', starting and ending"
-            + " with a letter or digit, or empty";
-    private static final String SUBDOMAIN_RULE = "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at"
-            + " most 253 characters)";
+    private static final String LABEL_VALUE_RULE =
+            "at most 63 letters, digits, '-', '_' or '.', starting and ending" + " with a letter or digit, or empty";
+    private static final String SUBDOMAIN_RULE =
+            "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at" + " most 253 characters)";
     private static final String QUANTITY_RULE = "a Kubernetes quantity such as 1Gi, 500Mi or 10G";
 
-    private ClaimTemplateRules() {
-    }
+    private ClaimTemplateRules() {}
 
     /**
      * Every problem the API server would find in {@code template}, each a complete sentence that starts with the field
@@ -137,13 +135,36 @@ public final class ClaimTemplateRules {
     private static void metadata(String path, ObjectMeta meta, List<String> problems) {
         // validateFieldAllowList(objMeta, allowedTemplateObjectMetaFields): only Labels and Annotations. Go's zero
         // values (null, "", 0, empty list) count as not set, as a kubectl-rendered "creationTimestamp: null" is.
-        String[] fields = { "name", "generateName", "namespace", "uid", "resourceVersion", "generation",
-            "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers",
-            "managedFields", "selfLink" };
-        Object[] values = { meta.getName(), meta.getGenerateName(), meta.getNamespace(), meta.getUid(),
-            meta.getResourceVersion(), meta.getGeneration(), meta.getCreationTimestamp(), meta.getDeletionTimestamp(),
-            meta.getDeletionGracePeriodSeconds(), meta.getOwnerReferences(), meta.getFinalizers(),
-            meta.getManagedFields(), meta.getSelfLink() };
+        String[] fields = {
+            "name",
+            "generateName",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "ownerReferences",
+            "finalizers",
+            "managedFields",
+            "selfLink"
+        };
+        Object[] values = {
+            meta.getName(),
+            meta.getGenerateName(),
+            meta.getNamespace(),
+            meta.getUid(),
+            meta.getResourceVersion(),
+            meta.getGeneration(),
+            meta.getCreationTimestamp(),
+            meta.getDeletionTimestamp(),
+            meta.getDeletionGracePeriodSeconds(),
+            meta.getOwnerReferences(),
+            meta.getFinalizers(),
+            meta.getManagedFields(),
+            meta.getSelfLink()
+        };
         for (int i = 0; i < fields.length; i++) {
             if (isSet(values[i])) {
                 problems.add(path + "." + fields[i] + " cannot be set in a claim template; allowed: only"
@@ -155,10 +176,9 @@ public final class ClaimTemplateRules {
     }
 
     private static boolean isSet(Object value) {
-        return value instanceof String s ? !s.isEmpty()
-                : value instanceof Long l ? l != 0
-                : value instanceof List<?> list ? !list.isEmpty()
-                : value != null;
+        return value instanceof String s
+                ? !s.isEmpty()
+                : value instanceof Long l ? l != 0 : value instanceof List<?> list ? !list.isEmpty() : value != null;
     }
 
     private static void labels(String path, Map<String, String> labels, List<String> problems) {
@@ -186,8 +206,8 @@ public final class ClaimTemplateRules {
         for (Map.Entry<String, String> e : annotations.entrySet()) {
             String key = String.valueOf(e.getKey());
             if (!isQualifiedName(key.toLowerCase(java.util.Locale.ROOT))) {
-                problems.add(path + ": key " + quote(key) + " is not a valid annotation key; allowed: "
-                        + QUALIFIED_NAME);
+                problems.add(
+                        path + ": key " + quote(key) + " is not a valid annotation key; allowed: " + QUALIFIED_NAME);
             }
             bytes += key.getBytes(StandardCharsets.UTF_8).length
                     + (e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length);
@@ -204,7 +224,10 @@ public final class ClaimTemplateRules {
         }
         resources(path + ".resources", spec, problems);
         className(path + ".storageClassName", spec.getStorageClassName(), "StorageClass", problems);
-        className(path + ".volumeAttributesClassName", spec.getVolumeAttributesClassName(), "VolumeAttributesClass",
+        className(
+                path + ".volumeAttributesClassName",
+                spec.getVolumeAttributesClassName(),
+                "VolumeAttributesClass",
                 problems);
         if (spec.getVolumeMode() != null && !VOLUME_MODES.contains(spec.getVolumeMode())) {
             problems.add(path + ".volumeMode " + quote(spec.getVolumeMode()) + " is not supported; allowed: "
@@ -238,8 +261,10 @@ public final class ClaimTemplateRules {
     }
 
     private static void resources(String path, PersistentVolumeClaimSpec spec, List<String> problems) {
-        Map<String, Quantity> requests = spec.getResources() == null ? null : spec.getResources().getRequests();
-        Map<String, Quantity> limits = spec.getResources() == null ? null : spec.getResources().getLimits();
+        Map<String, Quantity> requests =
+                spec.getResources() == null ? null : spec.getResources().getRequests();
+        Map<String, Quantity> limits =
+                spec.getResources() == null ? null : spec.getResources().getLimits();
         Quantity storage = requests == null ? null : requests.get(STORAGE);
         if (storage == null) {
             problems.add(path + ".requests.storage is required; allowed: a quantity greater than zero, such as 1Gi");
@@ -338,8 +363,8 @@ public final class ClaimTemplateRules {
         }
     }
 
-    private static void dataSources(String path, TypedLocalObjectReference source, TypedObjectReference ref,
-            List<String> problems) {
+    private static void dataSources(
+            String path, TypedLocalObjectReference source, TypedObjectReference ref, List<String> problems) {
         if (source != null) {
             reference(path + ".dataSource", source.getApiGroup(), source.getKind(), source.getName(), problems);
         }
@@ -385,8 +410,8 @@ public final class ClaimTemplateRules {
                         + " PersistentVolumeClaim, or set apiGroup (e.g. snapshot.storage.k8s.io for VolumeSnapshot)");
             }
         } else if (!PodNames.isDnsSubdomain(apiGroup)) {
-            problems.add(path + ".apiGroup " + quote(apiGroup) + " is not a valid API group; allowed: "
-                    + SUBDOMAIN_RULE);
+            problems.add(
+                    path + ".apiGroup " + quote(apiGroup) + " is not a valid API group; allowed: " + SUBDOMAIN_RULE);
         }
     }
 
@@ -407,11 +432,15 @@ public final class ClaimTemplateRules {
         } else {
             return false;
         }
-        return !name.isEmpty() && name.length() <= MAX_NAME_PART && QUALIFIED_NAME_PART.matcher(name).matches();
+        return !name.isEmpty()
+                && name.length() <= MAX_NAME_PART
+                && QUALIFIED_NAME_PART.matcher(name).matches();
     }
 
     /** apimachinery {@code IsValidLabelValue}: empty, or at most 63 characters of the label pattern. */
     static boolean isLabelValue(String value) {
-        return value != null && value.length() <= MAX_NAME_PART && LABEL_VALUE.matcher(value).matches();
+        return value != null
+                && value.length() <= MAX_NAME_PART
+                && LABEL_VALUE.matcher(value).matches();
     }
 }

@@ -1,15 +1,13 @@
 package dev.ordinal.identity;
 
-import java.io.IOException;
-import java.util.Map;
-import java.util.TreeMap;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The {@code ordinal.dev/claim-templates} annotation: a JSON object from volume name to the volume's
@@ -22,21 +20,17 @@ public final class ClaimTemplates {
 
     // Thread-safe once configured and never reconfigured: a constant, not mutable state.
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final TypeReference<TreeMap<String, PersistentVolumeClaimTemplate>> TYPE = new TypeReference<>() {
-    };
+    private static final TypeReference<TreeMap<String, PersistentVolumeClaimTemplate>> TYPE = new TypeReference<>() {};
 
-    private ClaimTemplates() {
-    }
+    private ClaimTemplates() {}
 
     /** Outcome of {@link #parse}. */
     public sealed interface Parsed {
         /** Volume name to template, sorted by volume name. */
-        record Valid(Map<String, PersistentVolumeClaimTemplate> templates) implements Parsed {
-        }
+        record Valid(Map<String, PersistentVolumeClaimTemplate> templates) implements Parsed {}
 
         /** Not a valid annotation value; {@code reason} is ready for a message. */
-        record Invalid(String reason) implements Parsed {
-        }
+        record Invalid(String reason) implements Parsed {}
     }
 
     /** Parses an annotation value; null or blank means no templates. */
@@ -45,8 +39,8 @@ public final class ClaimTemplates {
             return new Parsed.Valid(Map.of());
         }
         if (json.length() > MAX_ANNOTATION_CHARS) {
-            return new Parsed.Invalid("value of " + json.length() + " characters is over the limit of "
-                    + MAX_ANNOTATION_CHARS);
+            return new Parsed.Invalid(
+                    "value of " + json.length() + " characters is over the limit of " + MAX_ANNOTATION_CHARS);
         }
         TreeMap<String, PersistentVolumeClaimTemplate> templates;
         // Read through a parser and require the end of input after the value: ObjectMapper.readValue(String) stops
@@ -66,12 +60,11 @@ public final class ClaimTemplates {
         }
         for (Map.Entry<String, PersistentVolumeClaimTemplate> e : templates.entrySet()) {
             if (!PodNames.isDnsLabel(e.getKey())) {
-                return new Parsed.Invalid("key " + SettingsParser.quote(e.getKey())
-                        + " is not a volume name (a DNS-1123 label)");
+                return new Parsed.Invalid(
+                        "key " + SettingsParser.quote(e.getKey()) + " is not a volume name (a DNS-1123 label)");
             }
             if (e.getValue() == null || e.getValue().getSpec() == null) {
-                return new Parsed.Invalid("template for volume " + SettingsParser.quote(e.getKey())
-                        + " has no spec");
+                return new Parsed.Invalid("template for volume " + SettingsParser.quote(e.getKey()) + " has no spec");
             }
         }
         return new Parsed.Valid(java.util.Collections.unmodifiableMap(templates));

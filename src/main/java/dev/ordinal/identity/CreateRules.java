@@ -12,6 +12,9 @@ import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static dev.ordinal.identity.SettingsParser.quote;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Volume;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,18 +27,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Volume;
-
 /** The rules for a pod joining a set on CREATE (SPEC §3.1 step 1 and §3.2 CREATE), shared by both webhooks. */
 public final class CreateRules {
 
     /** At most this many gaps are listed by ordinal in a warning. */
     static final int GAPS_LISTED = 5;
 
-    private CreateRules() {
-    }
+    private CreateRules() {}
 
     /** Outcome of {@link #prepare}: the pod is a well-formed member request, or a denial. */
     public sealed interface Prepared {
@@ -43,8 +41,12 @@ public final class CreateRules {
          * A well-formed request. {@code ordinal} is the pod's ordinal when it is named, or -1 when it has no name
          * yet ({@code generateName}) and Ordinal must choose one.
          */
-        record Member(String set, SetSettings settings, int ordinal,
-                Map<String, PersistentVolumeClaimTemplate> claimTemplates, List<String> claimVolumes)
+        record Member(
+                String set,
+                SetSettings settings,
+                int ordinal,
+                Map<String, PersistentVolumeClaimTemplate> claimTemplates,
+                List<String> claimVolumes)
                 implements Prepared {
             /**
              * {@code claimTemplates} is {@code ordinal.dev/claim-templates} parsed (once per review);
@@ -62,17 +64,17 @@ public final class CreateRules {
 
             /** The PVC names member {@code S-n} will use, for the one cache read the adapter makes. */
             public List<String> claimNames(int n) {
-                return claimVolumes.stream().map(volume -> PodNames.claimName(volume, set, n)).toList();
+                return claimVolumes.stream()
+                        .map(volume -> PodNames.claimName(volume, set, n))
+                        .toList();
             }
         }
 
         /** Not a well-formed member request. */
-        record Rejected(Decision.Deny deny) implements Prepared {
-        }
+        record Rejected(Decision.Deny deny) implements Prepared {}
 
         /** The pod carries no set label, so it is not Ordinal's to review (a webhook configured too widely). */
-        record NotMember() implements Prepared {
-        }
+        record NotMember() implements Prepared {}
 
         /** The answer when this is not a {@link Member}: the denial, or admit unchanged for a non-member. */
         static Decision notAMember(Prepared prepared) {
@@ -92,7 +94,8 @@ public final class CreateRules {
         if (pod.getSpec() == null) {
             return new Prepared.Rejected(Decision.Deny.badRequest("request.object.spec is required for a Pod"));
         }
-        SettingsParser.Result parsed = SettingsParser.parse(set, pod.getMetadata().getAnnotations());
+        SettingsParser.Result parsed =
+                SettingsParser.parse(set, pod.getMetadata().getAnnotations());
         if (parsed instanceof SettingsParser.Result.Invalid invalid) {
             return new Prepared.Rejected(Decision.Deny.forbidden(String.join("; ", invalid.problems())));
         }
@@ -144,8 +147,8 @@ public final class CreateRules {
      */
     public static Decision mutate(Pod pod, Prepared.Member member, Ordinals.Assignment assignment, SetView view) {
         SetSettings s = member.settings();
-        Optional<Decision.Deny> unsafe = view.health().refusal(s.set(),
-                "an ordinal and the start order cannot be chosen");
+        Optional<Decision.Deny> unsafe =
+                view.health().refusal(s.set(), "an ordinal and the start order cannot be chosen");
         if (unsafe.isPresent()) {
             return unsafe.get();
         }
@@ -176,8 +179,8 @@ public final class CreateRules {
      * {@link #validate(Pod, Prepared.Member, SetSnapshot, ServiceFacts)}.
      */
     public static Decision validate(Pod pod, Prepared.Member member, SetView view) {
-        Optional<Decision.Deny> unsafe = view.health().refusal(member.set(),
-                "the pod cannot be checked against set " + member.set());
+        Optional<Decision.Deny> unsafe =
+                view.health().refusal(member.set(), "the pod cannot be checked against set " + member.set());
         return unsafe.isPresent() ? unsafe.get() : validate(pod, member, view.snapshot(), view.service());
     }
 
@@ -206,8 +209,10 @@ public final class CreateRules {
         }
         int k = waitingFor.getAsInt();
         String predecessor = PodNames.podName(s.set(), k);
-        String state = snapshot.holder(k).map(m -> m.terminating() ? "is terminating"
-                : "is not Running and Ready yet (phase " + (m.phase() == null ? "Pending" : m.phase()) + ")")
+        String state = snapshot.holder(k)
+                .map(m -> m.terminating()
+                        ? "is terminating"
+                        : "is not Running and Ready yet (phase " + (m.phase() == null ? "Pending" : m.phase()) + ")")
                 .orElse("does not exist yet");
         return Optional.of(Decision.Deny.retryLater(PodNames.podName(s.set(), n) + " waits for " + predecessor + ": "
                 + predecessor + " " + state + "; " + ORDERING_ANNOTATION + "=deny admits ordinal " + n
@@ -247,14 +252,17 @@ public final class CreateRules {
             return holder.get().terminating()
                     ? heldByTerminating(s.set(), n, holder.get())
                     : Decision.Deny.alreadyExists("ordinal " + n + " of set " + quote(s.set())
-                            + " is already held by live pod " + holder.get().name() + " (uid " + holder.get().uid()
+                            + " is already held by live pod " + holder.get().name() + " (uid "
+                            + holder.get().uid()
                             + "); delete it first or create the pod with generateName to get a free ordinal");
         }
         Optional<Member> other = snapshot.disagreeingWith(s);
         if (other.isPresent()) {
-            return Decision.Deny.forbidden("pod " + name + " disagrees with live member " + other.get().name()
-                    + " of set " + quote(s.set()) + ": " + difference(s, other.get().settings())
-                    + "; all pods of a set must carry the same ordinal.dev/* settings");
+            return Decision.Deny.forbidden(
+                    "pod " + name + " disagrees with live member " + other.get().name()
+                            + " of set " + quote(s.set()) + ": "
+                            + difference(s, other.get().settings())
+                            + "; all pods of a set must carry the same ordinal.dev/* settings");
         }
         Optional<Decision.Deny> waiting = waitingForPredecessor(s, snapshot, n);
         if (waiting.isPresent()) {
@@ -280,7 +288,8 @@ public final class CreateRules {
             volumes.putIfAbsent(v.getName(), v);
         }
         String podName = PodNames.podName(s.set(), n);
-        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : member.claimTemplates().entrySet()) {
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
+                member.claimTemplates().entrySet()) {
             String volume = e.getKey();
             String claim = PodNames.claimName(volume, s.set(), n);
             String entry = "annotation " + CLAIM_TEMPLATES_ANNOTATION + ": entry " + quote(volume);
@@ -299,8 +308,8 @@ public final class CreateRules {
                             + podName + " mounts claim " + quote(String.valueOf(mounted)) + ", not " + quote(claim)
                             + allowed));
                 }
-                Optional<String> invalid = ClaimTemplateRules.describe(entry + ": ", "volumeClaimTemplate",
-                        e.getValue());
+                Optional<String> invalid =
+                        ClaimTemplateRules.describe(entry + ": ", "volumeClaimTemplate", e.getValue());
                 if (invalid.isPresent()) {
                     return Optional.of(Decision.Deny.forbidden(invalid.get()));
                 }
@@ -319,7 +328,8 @@ public final class CreateRules {
 
     static List<String> warnings(SetSettings s, int n, SetSnapshot snapshot, ServiceFacts service) {
         List<String> warnings = new ArrayList<>();
-        long gaps = snapshot.gapCountBelow(s.startOrdinal(), n) - s.reservedOrdinals().countIn(s.startOrdinal(), n);
+        long gaps = snapshot.gapCountBelow(s.startOrdinal(), n)
+                - s.reservedOrdinals().countIn(s.startOrdinal(), n);
         if (gaps > 0) {
             List<String> listed = new ArrayList<>();
             int k = snapshot.firstGapFrom(s.startOrdinal(), s.reservedOrdinals());
@@ -331,15 +341,18 @@ public final class CreateRules {
                     + String.join(", ", listed) + (gaps > listed.size() ? ", …" : "") + ")");
         }
         if (!service.exists()) {
-            warnings.add(s.createService()
-                    ? "headless Service " + s.service() + " does not exist yet; the Ordinal controller creates it"
-                    : "headless Service " + s.service() + " does not exist and " + CREATE_SERVICE_ANNOTATION
-                            + "=false: DNS name " + PodNames.podName(s.set(), n) + "." + s.service()
-                            + " will not resolve until you create it");
+            warnings.add(
+                    s.createService()
+                            ? "headless Service " + s.service()
+                                    + " does not exist yet; the Ordinal controller creates it"
+                            : "headless Service " + s.service() + " does not exist and " + CREATE_SERVICE_ANNOTATION
+                                    + "=false: DNS name " + PodNames.podName(s.set(), n) + "." + s.service()
+                                    + " will not resolve until you create it");
         } else {
             if (!service.headless()) {
                 warnings.add("Service " + s.service() + " is not headless (spec.clusterIP is not None): per-pod DNS"
-                        + " records like " + PodNames.podName(s.set(), n) + "." + s.service() + " need clusterIP: None");
+                        + " records like " + PodNames.podName(s.set(), n) + "." + s.service()
+                        + " need clusterIP: None");
             }
             if (!service.selectsSet()) {
                 warnings.add("Service " + s.service() + " does not select " + OrdinalKeys.SET_LABEL + "=" + s.set()
@@ -351,8 +364,7 @@ public final class CreateRules {
 
     /** Names the first setting in which {@code mine} and {@code theirs} differ, for a denial message. */
     static String difference(SetSettings mine, SetSettings theirs) {
-        record Field(String annotation, Function<SetSettings, Object> value) {
-        }
+        record Field(String annotation, Function<SetSettings, Object> value) {}
         List<Field> fields = List.of(
                 new Field(SERVICE_ANNOTATION, SetSettings::service),
                 new Field(POLICY_ANNOTATION, SetSettings::policy),
@@ -361,7 +373,8 @@ public final class CreateRules {
                 new Field(EPHEMERAL_VOLUMES_ANNOTATION, x -> String.join(",", x.ephemeralVolumes())),
                 new Field(CREATE_SERVICE_ANNOTATION, SetSettings::createService),
                 new Field(MIN_READY_SECONDS_ANNOTATION, SetSettings::minReadySeconds),
-                new Field(RESERVED_ORDINALS_ANNOTATION, x -> x.reservedOrdinals().toString()),
+                new Field(
+                        RESERVED_ORDINALS_ANNOTATION, x -> x.reservedOrdinals().toString()),
                 new Field(PVC_RETENTION_ANNOTATION, SetSettings::retention));
         for (Field f : fields) {
             Object a = f.value().apply(mine);
@@ -395,8 +408,10 @@ public final class CreateRules {
                 if (!s.ephemeralVolumes().contains(v.getName())) {
                     // The API server would validate the template in the pod; once Ordinal has made the volume a PVC
                     // reference it never sees it, and an invalid one would fail the controller's PVC create for ever.
-                    Optional<String> invalid = ClaimTemplateRules.describe("volume " + quote(v.getName()) + ": ",
-                            "ephemeral.volumeClaimTemplate", v.getEphemeral().getVolumeClaimTemplate());
+                    Optional<String> invalid = ClaimTemplateRules.describe(
+                            "volume " + quote(v.getName()) + ": ",
+                            "ephemeral.volumeClaimTemplate",
+                            v.getEphemeral().getVolumeClaimTemplate());
                     if (invalid.isPresent()) {
                         return invalid;
                     }
@@ -407,7 +422,9 @@ public final class CreateRules {
             if (!ephemeral.contains(name)) {
                 return Optional.of("annotation " + EPHEMERAL_VOLUMES_ANNOTATION + ": " + quote(name)
                         + " is not a generic ephemeral volume of this pod; allowed: "
-                        + (ephemeral.isEmpty() ? "none (the pod has no volumes[].ephemeral)" : String.join(", ", ephemeral)));
+                        + (ephemeral.isEmpty()
+                                ? "none (the pod has no volumes[].ephemeral)"
+                                : String.join(", ", ephemeral)));
             }
         }
         return Optional.empty();

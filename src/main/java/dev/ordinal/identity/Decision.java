@@ -1,8 +1,7 @@
 package dev.ordinal.identity;
 
-import java.util.List;
-
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
 
 /** The outcome of a rule: a value, mapped to an AdmissionReview response in exactly one place (admission). */
 public sealed interface Decision {

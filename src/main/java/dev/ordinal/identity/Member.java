@@ -1,14 +1,13 @@
 package dev.ordinal.identity;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.List;
-import java.util.Map;
-
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
 
 /**
  * An immutable summary of one pod of a set: what the rules need and nothing that can be changed by the reader.
@@ -31,8 +30,16 @@ public record Member(
         String controller) {
 
     /** A member without a controller owner. */
-    public Member(String name, String uid, int ordinal, boolean terminating, String phase, boolean runningAndReady,
-            Instant readySince, SetSettings settings, List<String> schedulingGates) {
+    public Member(
+            String name,
+            String uid,
+            int ordinal,
+            boolean terminating,
+            String phase,
+            boolean runningAndReady,
+            Instant readySince,
+            SetSettings settings,
+            List<String> schedulingGates) {
         this(name, uid, ordinal, terminating, phase, runningAndReady, readySince, settings, schedulingGates, null);
     }
 
@@ -41,15 +48,24 @@ public record Member(
         String name = pod.getMetadata().getName();
         boolean terminating = isTerminating(pod);
         boolean ready = !terminating && isRunningAndReady(pod);
-        SettingsParser.Result parsed = SettingsParser.parse(set, pod.getMetadata().getAnnotations());
+        SettingsParser.Result parsed =
+                SettingsParser.parse(set, pod.getMetadata().getAnnotations());
         List<String> gates = pod.getSpec() == null || pod.getSpec().getSchedulingGates() == null
                 ? List.of()
-                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
-        return new Member(name, pod.getMetadata().getUid(), PodNames.ordinalOf(set, name), terminating,
-                pod.getStatus() == null ? null : pod.getStatus().getPhase(), ready,
+                : pod.getSpec().getSchedulingGates().stream()
+                        .map(PodSchedulingGate::getName)
+                        .toList();
+        return new Member(
+                name,
+                pod.getMetadata().getUid(),
+                PodNames.ordinalOf(set, name),
+                terminating,
+                pod.getStatus() == null ? null : pod.getStatus().getPhase(),
+                ready,
                 ready ? readySince(pod) : null,
                 parsed instanceof SettingsParser.Result.Valid valid ? valid.settings() : null,
-                gates, controllerOf(pod));
+                gates,
+                controllerOf(pod));
     }
 
     /** The ownerReference of {@code pod} with {@code controller: true} as {@code Kind/name}, or null when none. */
@@ -72,8 +88,10 @@ public record Member(
 
     /** Phase Running and condition Ready=True, as StatefulSet's {@code isRunningAndReady}. */
     public static boolean isRunningAndReady(Pod pod) {
-        return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())
-                && readyCondition(pod) != null && "True".equals(readyCondition(pod).getStatus());
+        return pod.getStatus() != null
+                && "Running".equals(pod.getStatus().getPhase())
+                && readyCondition(pod) != null
+                && "True".equals(readyCondition(pod).getStatus());
     }
 
     /** True when the pod still carries Ordinal's scheduling gate {@code gate}. */
@@ -90,7 +108,8 @@ public record Member(
         if (!runningAndReady) {
             return false;
         }
-        return minReadySeconds == 0 || readySince != null && readySince.plusSeconds(minReadySeconds).isBefore(now);
+        return minReadySeconds == 0
+                || readySince != null && readySince.plusSeconds(minReadySeconds).isBefore(now);
     }
 
     private static PodCondition readyCondition(Pod pod) {
@@ -119,7 +138,8 @@ public record Member(
 
     /** The set name carried by {@code pod}, or null when it carries none. */
     public static String setOf(Pod pod) {
-        Map<String, String> labels = pod.getMetadata() == null ? null : pod.getMetadata().getLabels();
+        Map<String, String> labels =
+                pod.getMetadata() == null ? null : pod.getMetadata().getLabels();
         if (labels == null || !labels.containsKey(OrdinalKeys.SET_LABEL)) {
             return null;
         }

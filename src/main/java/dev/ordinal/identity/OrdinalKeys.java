@@ -57,6 +57,5 @@ public final class OrdinalKeys {
     /** The scheduling gates Ordinal adds and only its controller may remove. */
     public static final List<String> GATES = List.of(ORDERED_GATE, CLAIMS_GATE);
 
-    private OrdinalKeys() {
-    }
+    private OrdinalKeys() {}
 }

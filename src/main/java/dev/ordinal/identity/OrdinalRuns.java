@@ -15,7 +15,11 @@ final class OrdinalRuns implements OrdinalSet {
     private final int[] runEnd;
 
     OrdinalRuns(Collection<Integer> ordinals) {
-        this.sorted = ordinals.stream().mapToInt(Integer::intValue).sorted().distinct().toArray();
+        this.sorted = ordinals.stream()
+                .mapToInt(Integer::intValue)
+                .sorted()
+                .distinct()
+                .toArray();
         this.runEnd = new int[sorted.length];
         for (int i = sorted.length - 1; i >= 0; i--) {
             boolean continues = i + 1 < sorted.length && sorted[i + 1] == sorted[i] + 1;

@@ -5,22 +5,18 @@ import java.util.Set;
 /** Choosing the ordinal for a pod created with {@code generateName} (SPEC §3.1 step 1). */
 public final class Ordinals {
 
-    private Ordinals() {
-    }
+    private Ordinals() {}
 
     /** Outcome of {@link #assign}. */
     public sealed interface Assignment {
         /** Take ordinal {@code ordinal}. */
-        record Assigned(int ordinal) implements Assignment {
-        }
+        record Assigned(int ordinal) implements Assignment {}
 
         /** The lowest free ordinal is still held by a terminating pod; identity never moves, so wait. */
-        record HeldByTerminating(int ordinal, Member holder) implements Assignment {
-        }
+        record HeldByTerminating(int ordinal, Member holder) implements Assignment {}
 
         /** No ordinal fits an int (only reachable with absurd start ordinals). */
-        record Exhausted() implements Assignment {
-        }
+        record Exhausted() implements Assignment {}
     }
 
     /**

@@ -8,6 +8,12 @@ import static dev.ordinal.identity.OrdinalKeys.POD_INDEX_LABEL;
 import static dev.ordinal.identity.OrdinalKeys.POD_NAME_LABEL;
 import static dev.ordinal.identity.SettingsParser.quote;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,25 +24,16 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
-
 /**
  * The identity Ordinal gives member {@code S-n} (SPEC §3.1 steps 2–4): hostname, subdomain, labels, deletion cost,
  * per-ordinal claims and scheduling gates. Works on a copy; the input pod is never changed.
  */
 public final class PodIdentity {
 
-    private PodIdentity() {
-    }
+    private PodIdentity() {}
 
     /** The fields Ordinal owns on member {@code S-n}, with the values it gives them. */
-    record OwnedField(String field, String actual, String wanted) {
-    }
+    record OwnedField(String field, String actual, String wanted) {}
 
     /**
      * Fields that the pod already sets to something other than Ordinal's value. Ordinal never silently overwrites a
@@ -51,16 +48,21 @@ public final class PodIdentity {
                 new OwnedField("spec.subdomain", pod.getSpec().getSubdomain(), s.service()),
                 new OwnedField("label " + POD_INDEX_LABEL, labels.get(POD_INDEX_LABEL), Integer.toString(n)),
                 new OwnedField("label " + POD_NAME_LABEL, labels.get(POD_NAME_LABEL), name),
-                new OwnedField("annotation " + DELETION_COST_ANNOTATION, annotations.get(DELETION_COST_ANNOTATION),
+                new OwnedField(
+                        "annotation " + DELETION_COST_ANNOTATION,
+                        annotations.get(DELETION_COST_ANNOTATION),
                         Integer.toString(-n)));
-        return fields.stream().filter(f -> f.actual() != null && !f.actual().equals(f.wanted())).toList();
+        return fields.stream()
+                .filter(f -> f.actual() != null && !f.actual().equals(f.wanted()))
+                .toList();
     }
 
     /** A denial for the first conflicting owned field, if any. */
     static Decision.Deny conflictDenial(List<OwnedField> conflicts, String podName) {
         OwnedField f = conflicts.get(0);
-        return Decision.Deny.forbidden(f.field() + " is " + quote(f.actual()) + " but Ordinal owns it for " + podName
-                + " and sets it to " + quote(f.wanted()) + "; remove it from the pod (template) or set it to that value");
+        return Decision.Deny.forbidden(
+                f.field() + " is " + quote(f.actual()) + " but Ordinal owns it for " + podName + " and sets it to "
+                        + quote(f.wanted()) + "; remove it from the pod (template) or set it to that value");
     }
 
     /**
@@ -69,8 +71,8 @@ public final class PodIdentity {
      * removed, so running this again on its own output with the same cluster state changes nothing (re-invocation is
      * a no-op).
      */
-    public static Decision mutate(Pod pod, CreateRules.Prepared.Member member, int n, SetSnapshot snapshot,
-            Predicate<String> claimExists) {
+    public static Decision mutate(
+            Pod pod, CreateRules.Prepared.Member member, int n, SetSnapshot snapshot, Predicate<String> claimExists) {
         SetSettings s = member.settings();
         String name = PodNames.podName(s.set(), n);
         List<OwnedField> conflicts = conflicts(pod, s, n);
@@ -86,12 +88,14 @@ public final class PodIdentity {
         copy.getSpec().setHostname(name);
         copy.getSpec().setSubdomain(s.service());
 
-        Map<String, String> labels = new LinkedHashMap<>(nonNull(copy.getMetadata().getLabels()));
+        Map<String, String> labels =
+                new LinkedHashMap<>(nonNull(copy.getMetadata().getLabels()));
         labels.put(POD_INDEX_LABEL, Integer.toString(n));
         labels.put(POD_NAME_LABEL, name);
         copy.getMetadata().setLabels(labels);
 
-        Map<String, String> annotations = new LinkedHashMap<>(nonNull(copy.getMetadata().getAnnotations()));
+        Map<String, String> annotations =
+                new LinkedHashMap<>(nonNull(copy.getMetadata().getAnnotations()));
         annotations.put(DELETION_COST_ANNOTATION, Integer.toString(-n));
 
         Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>(member.claimTemplates());
@@ -99,7 +103,8 @@ public final class PodIdentity {
         for (Volume v : nonNull(copy.getSpec().getVolumes())) {
             if (v.getEphemeral() != null && !s.ephemeralVolumes().contains(v.getName())) {
                 templates.put(v.getName(), v.getEphemeral().getVolumeClaimTemplate());
-                volumes.add(new VolumeBuilder().withName(v.getName())
+                volumes.add(new VolumeBuilder()
+                        .withName(v.getName())
                         .withNewPersistentVolumeClaim(PodNames.claimName(v.getName(), s.set(), n), false)
                         .build());
             } else {
@@ -113,9 +118,13 @@ public final class PodIdentity {
         copy.getMetadata().setAnnotations(annotations);
 
         List<PodSchedulingGate> gates = new ArrayList<>(nonNull(copy.getSpec().getSchedulingGates()));
-        List<String> missingClaims = templates.keySet().stream().map(volume -> PodNames.claimName(volume, s.set(), n))
-                .filter(claim -> !claimExists.test(claim)).toList();
-        OptionalInt waitingFor = s.gated() ? snapshot.firstNotReadyBelow(s.startOrdinal(), n, s.reservedOrdinals()) : OptionalInt.empty();
+        List<String> missingClaims = templates.keySet().stream()
+                .map(volume -> PodNames.claimName(volume, s.set(), n))
+                .filter(claim -> !claimExists.test(claim))
+                .toList();
+        OptionalInt waitingFor = s.gated()
+                ? snapshot.firstNotReadyBelow(s.startOrdinal(), n, s.reservedOrdinals())
+                : OptionalInt.empty();
         String nodeName = copy.getSpec().getNodeName();
         if (nodeName != null && !nodeName.isEmpty() && (!missingClaims.isEmpty() || waitingFor.isPresent())) {
             return pinnedButGated(nodeName, s, n, missingClaims, waitingFor);
@@ -137,8 +146,8 @@ public final class PodIdentity {
      * both ("spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"), so rather than let
      * the creation fail with a 422 that does not mention Ordinal, say which gate Ordinal needs and what to do instead.
      */
-    static Decision.Deny pinnedButGated(String nodeName, SetSettings s, int n, List<String> missingClaims,
-            OptionalInt waitingFor) {
+    static Decision.Deny pinnedButGated(
+            String nodeName, SetSettings s, int n, List<String> missingClaims, OptionalInt waitingFor) {
         List<String> reasons = new ArrayList<>();
         List<String> remedies = new ArrayList<>();
         if (!missingClaims.isEmpty()) {

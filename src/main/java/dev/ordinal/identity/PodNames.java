@@ -11,13 +11,12 @@ public final class PodNames {
     public static final int MAX_DNS_SUBDOMAIN_LENGTH = 253;
 
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS_1123_SUBDOMAIN = Pattern.compile(
-            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_1123_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
 
-    private PodNames() {
-    }
+    private PodNames() {}
 
     /** The name of ordinal {@code ordinal} of set {@code set}: {@code S-n}. */
     public static String podName(String set, int ordinal) {
@@ -40,7 +39,8 @@ public final class PodNames {
         }
         String digits = podName.substring(prefix.length());
         if (!DIGITS.matcher(digits).matches()) {
-            return new OrdinalParse.Invalid("\"" + digits + "\" after \"" + prefix + "\" is not a non-negative decimal ordinal");
+            return new OrdinalParse.Invalid(
+                    "\"" + digits + "\" after \"" + prefix + "\" is not a non-negative decimal ordinal");
         }
         if (digits.length() > 1 && digits.charAt(0) == '0') {
             return new OrdinalParse.Invalid("ordinal \"" + digits + "\" has a leading zero");
@@ -58,28 +58,31 @@ public final class PodNames {
 
     /** True for a DNS-1123 label (what a hostname and a pod name in a headless Service must be). */
     public static boolean isDnsLabel(String value) {
-        return value != null && value.length() <= MAX_DNS_LABEL_LENGTH && DNS_1123_LABEL.matcher(value).matches();
+        return value != null
+                && value.length() <= MAX_DNS_LABEL_LENGTH
+                && DNS_1123_LABEL.matcher(value).matches();
     }
 
     /** True for a DNS-1123 subdomain (what a PVC, StorageClass or API group name must be). */
     public static boolean isDnsSubdomain(String value) {
-        return value != null && value.length() <= MAX_DNS_SUBDOMAIN_LENGTH
+        return value != null
+                && value.length() <= MAX_DNS_SUBDOMAIN_LENGTH
                 && DNS_1123_SUBDOMAIN.matcher(value).matches();
     }
 
     /** True for a DNS-1035 label (what a Service name must be). */
     public static boolean isServiceName(String value) {
-        return value != null && value.length() <= MAX_DNS_LABEL_LENGTH && DNS_1035_LABEL.matcher(value).matches();
+        return value != null
+                && value.length() <= MAX_DNS_LABEL_LENGTH
+                && DNS_1035_LABEL.matcher(value).matches();
     }
 
     /** Outcome of {@link #parseOrdinal}. */
     public sealed interface OrdinalParse {
         /** A valid ordinal. */
-        record Valid(int ordinal) implements OrdinalParse {
-        }
+        record Valid(int ordinal) implements OrdinalParse {}
 
         /** Not an ordinal name; {@code reason} says why, for a denial message. */
-        record Invalid(String reason) implements OrdinalParse {
-        }
+        record Invalid(String reason) implements OrdinalParse {}
     }
 }

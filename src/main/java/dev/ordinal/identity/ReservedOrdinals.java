@@ -33,12 +33,10 @@ public final class ReservedOrdinals implements OrdinalSet {
 
     /** Outcome of {@link #parse}. */
     public sealed interface Parsed {
-        record Valid(ReservedOrdinals ordinals) implements Parsed {
-        }
+        record Valid(ReservedOrdinals ordinals) implements Parsed {}
 
         /** {@code reason} says what is wrong and what is allowed, without the annotation's name. */
-        record Invalid(String reason) implements Parsed {
-        }
+        record Invalid(String reason) implements Parsed {}
     }
 
     /** Parses {@code "1,5-7"}; blank means none. */
@@ -60,14 +58,14 @@ public final class ReservedOrdinals implements OrdinalSet {
             String a = dash < 0 ? entry : entry.substring(0, dash);
             String b = dash < 0 ? entry : entry.substring(dash + 1);
             if (!DECIMAL.matcher(a).matches() || !DECIMAL.matcher(b).matches()) {
-                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " is not an ordinal or a range"
-                        + allowed);
+                return new Parsed.Invalid(
+                        "entry " + SettingsParser.quote(entry) + " is not an ordinal or a range" + allowed);
             }
             long from = Long.parseLong(a);
             long to = Long.parseLong(b);
             if (to > Integer.MAX_VALUE) {
-                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " is above " + Integer.MAX_VALUE
-                        + allowed);
+                return new Parsed.Invalid(
+                        "entry " + SettingsParser.quote(entry) + " is above " + Integer.MAX_VALUE + allowed);
             }
             if (from > to) {
                 return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " ends before it starts" + allowed);

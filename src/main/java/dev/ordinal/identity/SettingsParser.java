@@ -12,6 +12,7 @@ import static dev.ordinal.identity.OrdinalKeys.SERVICE_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -21,8 +22,6 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 
 /**
  * Parses and validates a set name and the {@code ordinal.dev/*} setting annotations. Every problem becomes a message
@@ -37,8 +36,7 @@ public final class SettingsParser {
 
     private static final Pattern DECIMAL = Pattern.compile("0|[1-9][0-9]{0,9}");
 
-    private SettingsParser() {
-    }
+    private SettingsParser() {}
 
     /** Outcome of parsing: settings, or the list of problems. */
     public sealed interface Result {
@@ -47,12 +45,10 @@ public final class SettingsParser {
          * per review (empty when the pod has none).
          */
         record Valid(SetSettings settings, Map<String, PersistentVolumeClaimTemplate> claimTemplates)
-                implements Result {
-        }
+                implements Result {}
 
         /** At least one problem; each message is complete on its own. */
-        record Invalid(List<String> problems) implements Result {
-        }
+        record Invalid(List<String> problems) implements Result {}
     }
 
     /**
@@ -69,7 +65,8 @@ public final class SettingsParser {
 
         problems.addAll(setNameProblems(set));
         for (String key : a.keySet()) {
-            if (key.startsWith(OrdinalKeys.PREFIX) && !OrdinalKeys.SETTING_ANNOTATIONS.contains(key)
+            if (key.startsWith(OrdinalKeys.PREFIX)
+                    && !OrdinalKeys.SETTING_ANNOTATIONS.contains(key)
                     && !OrdinalKeys.OWNED_ANNOTATIONS.contains(key)) {
                 problems.add("annotation " + key + " is not an Ordinal setting; known annotations: "
                         + String.join(", ", OrdinalKeys.SETTING_ANNOTATIONS));
@@ -78,19 +75,25 @@ public final class SettingsParser {
 
         String service = a.getOrDefault(SERVICE_ANNOTATION, set);
         if (service != null && !PodNames.isServiceName(service)) {
-            problems.add(a.containsKey(SERVICE_ANNOTATION)
-                    ? "annotation " + SERVICE_ANNOTATION + ": value " + quote(service)
-                            + " is not a valid Service name; allowed: a DNS-1035 label (lowercase letters, digits and '-',"
-                            + " starting with a letter, at most 63 characters)"
-                    : "annotation " + SERVICE_ANNOTATION + " is required because the default, the set name "
-                            + quote(set) + ", is not a valid Service name (a DNS-1035 label: lowercase letters, digits"
-                            + " and '-', starting with a letter, at most 63 characters)");
+            problems.add(
+                    a.containsKey(SERVICE_ANNOTATION)
+                            ? "annotation " + SERVICE_ANNOTATION + ": value " + quote(service)
+                                    + " is not a valid Service name; allowed: a DNS-1035 label (lowercase letters, digits and '-',"
+                                    + " starting with a letter, at most 63 characters)"
+                            : "annotation " + SERVICE_ANNOTATION + " is required because the default, the set name "
+                                    + quote(set)
+                                    + ", is not a valid Service name (a DNS-1035 label: lowercase letters, digits"
+                                    + " and '-', starting with a letter, at most 63 characters)");
         }
 
-        SetSettings.PodManagementPolicy policy = parseEnum(a, POLICY_ANNOTATION, SetSettings.PodManagementPolicy.class,
-                SetSettings.PodManagementPolicy.OrderedReady, problems);
-        SetSettings.Ordering ordering = parseEnum(a, ORDERING_ANNOTATION, SetSettings.Ordering.class,
-                SetSettings.Ordering.gate, problems);
+        SetSettings.PodManagementPolicy policy = parseEnum(
+                a,
+                POLICY_ANNOTATION,
+                SetSettings.PodManagementPolicy.class,
+                SetSettings.PodManagementPolicy.OrderedReady,
+                problems);
+        SetSettings.Ordering ordering =
+                parseEnum(a, ORDERING_ANNOTATION, SetSettings.Ordering.class, SetSettings.Ordering.gate, problems);
         int start = parseBoundedInt(a, START_ORDINAL_ANNOTATION, 0, MAX_START_ORDINAL, problems);
         int minReady = parseBoundedInt(a, MIN_READY_SECONDS_ANNOTATION, 0, MAX_MIN_READY_SECONDS, problems);
         boolean createService = parseBoolean(a, CREATE_SERVICE_ANNOTATION, true, problems);
@@ -106,8 +109,8 @@ public final class SettingsParser {
         ClaimRetention retention = ClaimRetention.RETAIN;
         ClaimRetention.Parsed retentionParse = ClaimRetention.parse(a.get(PVC_RETENTION_ANNOTATION));
         if (retentionParse instanceof ClaimRetention.Parsed.Invalid invalid) {
-            problems.add("annotation " + PVC_RETENTION_ANNOTATION + ": value "
-                    + quote(a.get(PVC_RETENTION_ANNOTATION)) + " is not allowed: " + invalid.reason());
+            problems.add("annotation " + PVC_RETENTION_ANNOTATION + ": value " + quote(a.get(PVC_RETENTION_ANNOTATION))
+                    + " is not allowed: " + invalid.reason());
         } else {
             retention = ((ClaimRetention.Parsed.Valid) retentionParse).retention();
         }
@@ -123,8 +126,18 @@ public final class SettingsParser {
         if (!problems.isEmpty()) {
             return new Result.Invalid(List.copyOf(problems));
         }
-        return new Result.Valid(new SetSettings(set, service, policy, ordering, start,
-                Collections.unmodifiableSortedSet(ephemeral), createService, minReady, reserved, retention),
+        return new Result.Valid(
+                new SetSettings(
+                        set,
+                        service,
+                        policy,
+                        ordering,
+                        start,
+                        Collections.unmodifiableSortedSet(ephemeral),
+                        createService,
+                        minReady,
+                        reserved,
+                        retention),
                 claimTemplates);
     }
 
@@ -143,8 +156,8 @@ public final class SettingsParser {
         return List.of();
     }
 
-    private static <E extends Enum<E>> E parseEnum(Map<String, String> a, String key, Class<E> type, E dflt,
-            List<String> problems) {
+    private static <E extends Enum<E>> E parseEnum(
+            Map<String, String> a, String key, Class<E> type, E dflt, List<String> problems) {
         String raw = a.get(key);
         if (raw == null) {
             return dflt;

@@ -5,6 +5,8 @@ import static dev.ordinal.identity.OrdinalKeys.POD_NAME_LABEL;
 import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 import static dev.ordinal.identity.SettingsParser.quote;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -12,17 +14,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
-
 /**
  * The validating webhook's UPDATE rule (SPEC §3.2): identity is fixed at creation, as StatefulSet's
  * {@code initIdentity} runs only on create, and only the controller may lift Ordinal's scheduling gates.
  */
 public final class UpdateRules {
 
-    private UpdateRules() {
-    }
+    private UpdateRules() {}
 
     /**
      * Decides an UPDATE from {@code oldPod} to {@code newPod} made by {@code username}; {@code controllerUsers} are
@@ -70,18 +68,20 @@ public final class UpdateRules {
             removed.removeAll(gates(newPod));
             removed.retainAll(OrdinalKeys.GATES);
             if (!removed.isEmpty()) {
-                return Decision.Deny.forbidden("scheduling gate " + removed.iterator().next() + " on pod "
-                        + oldPod.getMetadata().getName() + " may be removed only by the Ordinal controller ("
-                        + String.join(", ", controllerUsers) + "), not by " + quote(String.valueOf(username))
-                        + "; it is lifted automatically when the pod may start");
+                return Decision.Deny.forbidden(
+                        "scheduling gate " + removed.iterator().next() + " on pod "
+                                + oldPod.getMetadata().getName() + " may be removed only by the Ordinal controller ("
+                                + String.join(", ", controllerUsers) + "), not by " + quote(String.valueOf(username))
+                                + "; it is lifted automatically when the pod may start");
             }
         }
         return Decision.Allow.unchanged();
     }
 
     private static Decision immutable(String field, String before, String after) {
-        return Decision.Deny.forbidden(field + " is immutable: it was " + describe(before) + " and the update sets it to "
-                + describe(after) + "; Ordinal identity is fixed when the pod is created");
+        return Decision.Deny.forbidden(
+                field + " is immutable: it was " + describe(before) + " and the update sets it to " + describe(after)
+                        + "; Ordinal identity is fixed when the pod is created");
     }
 
     private static String describe(String value) {

@@ -3,13 +3,6 @@ package dev.ordinal.plan;
 import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
 import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
-
 import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
@@ -19,6 +12,12 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The storage step of SPEC §4: which per-ordinal PVCs a pod gated by {@code ordinal.dev/claims} needs created,
@@ -27,8 +26,7 @@ import io.fabric8.kubernetes.api.model.Pod;
  */
 public final class ClaimPlan {
 
-    private ClaimPlan() {
-    }
+    private ClaimPlan() {}
 
     /** What to do about one claim of the pod. */
     public enum Action {
@@ -41,14 +39,12 @@ public final class ClaimPlan {
     }
 
     /** One claim {@code name} for volume {@code volume}; {@code toCreate} is set only for {@link Action#CREATE}. */
-    public record Claim(String volume, String name, Action action, PersistentVolumeClaim toCreate) {
-    }
+    public record Claim(String volume, String name, Action action, PersistentVolumeClaim toCreate) {}
 
     /** Outcome of {@link #plan}. */
     public sealed interface Plan {
         /** The pod does not carry the claims gate, or is terminating: nothing to do. */
-        record NotGated() implements Plan {
-        }
+        record NotGated() implements Plan {}
 
         /** The pod's claims, in volume order. The gate may go once none is {@link Action#TERMINATING}. */
         record Claims(List<Claim> claims) implements Plan {
@@ -63,8 +59,7 @@ public final class ClaimPlan {
         }
 
         /** The gate is there but the claims cannot be worked out; {@code reason} is ready for an event. */
-        record Invalid(String reason) implements Plan {
-        }
+        record Invalid(String reason) implements Plan {}
     }
 
     /**
@@ -81,19 +76,22 @@ public final class ClaimPlan {
             return new Plan.Invalid("pod " + name + " is not named " + set + "-<n>, so its claims have no names");
         }
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        ClaimTemplates.Parsed parsed = ClaimTemplates.parse(annotations == null ? null
-                : annotations.get(CLAIM_TEMPLATES_ANNOTATION));
+        ClaimTemplates.Parsed parsed =
+                ClaimTemplates.parse(annotations == null ? null : annotations.get(CLAIM_TEMPLATES_ANNOTATION));
         if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
-            return new Plan.Invalid("annotation " + CLAIM_TEMPLATES_ANNOTATION + " of " + name + ": "
-                    + invalid.reason());
+            return new Plan.Invalid(
+                    "annotation " + CLAIM_TEMPLATES_ANNOTATION + " of " + name + ": " + invalid.reason());
         }
         List<Claim> claims = new ArrayList<>();
-        for (Map.Entry<String, PersistentVolumeClaimTemplate> e : ((ClaimTemplates.Parsed.Valid) parsed).templates()
-                .entrySet()) {
+        for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
+                ((ClaimTemplates.Parsed.Valid) parsed).templates().entrySet()) {
             String claimName = PodNames.claimName(e.getKey(), set, n);
             Optional<PersistentVolumeClaim> found = existing.apply(claimName);
             if (found.isEmpty()) {
-                claims.add(new Claim(e.getKey(), claimName, Action.CREATE,
+                claims.add(new Claim(
+                        e.getKey(),
+                        claimName,
+                        Action.CREATE,
                         claimFor(pod.getMetadata().getNamespace(), set, claimName, e.getValue())));
             } else if (found.get().getMetadata().getDeletionTimestamp() != null) {
                 claims.add(new Claim(e.getKey(), claimName, Action.TERMINATING, null));
@@ -108,8 +106,8 @@ public final class ClaimPlan {
      * The PVC {@code name} made from {@code template}: the template's spec, its labels plus {@code ordinal.dev/set},
      * its annotations, and no ownerReference, so it outlives the pod as a StatefulSet's claims do.
      */
-    public static PersistentVolumeClaim claimFor(String namespace, String set, String name,
-            PersistentVolumeClaimTemplate template) {
+    public static PersistentVolumeClaim claimFor(
+            String namespace, String set, String name, PersistentVolumeClaimTemplate template) {
         Map<String, String> labels = new LinkedHashMap<>();
         Map<String, String> annotations = new LinkedHashMap<>();
         if (template.getMetadata() != null) {
@@ -122,14 +120,19 @@ public final class ClaimPlan {
         }
         labels.put(OrdinalKeys.SET_LABEL, set);
         return new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
-                .withAnnotations(annotations.isEmpty() ? null : annotations).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
+                .endMetadata()
                 .withSpec(new PersistentVolumeClaimSpecBuilder(template.getSpec()).build())
                 .build();
     }
 
     private static boolean hasGate(Pod pod) {
-        return pod.getSpec() != null && pod.getSpec().getSchedulingGates() != null
+        return pod.getSpec() != null
+                && pod.getSpec().getSchedulingGates() != null
                 && pod.getSpec().getSchedulingGates().stream().anyMatch(g -> CLAIMS_GATE.equals(g.getName()));
     }
 }

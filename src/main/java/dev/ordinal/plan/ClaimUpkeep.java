@@ -1,10 +1,5 @@
 package dev.ordinal.plan;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalInt;
-
 import dev.ordinal.identity.ClaimRetention;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.identity.SetSnapshot;
@@ -12,6 +7,10 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What happens to a set's claims after they exist (SPEC §7.2): retention ({@code ordinal.dev/pvc-retention}, as
@@ -26,13 +25,16 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 public final class ClaimUpkeep {
 
-    private ClaimUpkeep() {
-    }
+    private ClaimUpkeep() {}
 
     /** The set's top-level owner; {@code desired} is its desired size when Ordinal can read one. */
     public record Owner(String apiVersion, String kind, String name, String uid, OptionalInt desired) {
         public OwnerReference reference() {
-            return new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind).withName(name).withUid(uid)
+            return new OwnerReferenceBuilder()
+                    .withApiVersion(apiVersion)
+                    .withKind(kind)
+                    .withName(name)
+                    .withUid(uid)
                     .build();
         }
 
@@ -43,16 +45,13 @@ public final class ClaimUpkeep {
     }
 
     /** A claim of the set and the ordinal its name carries. */
-    public record SetClaim(PersistentVolumeClaim claim, int ordinal) {
-    }
+    public record SetClaim(PersistentVolumeClaim claim, int ordinal) {}
 
     /** Delete {@code claim} (uid precondition): its ordinal is above the owner's desired size and has no pod. */
-    public record Deletion(String claim, String uid, int ordinal, int keepBelow) {
-    }
+    public record Deletion(String claim, String uid, int ordinal, int keepBelow) {}
 
     /** Replace the ownerReferences of {@code claim} with {@code owners}. */
-    public record OwnerChange(PersistentVolumeClaim claim, List<OwnerReference> owners, boolean added) {
-    }
+    public record OwnerChange(PersistentVolumeClaim claim, List<OwnerReference> owners, boolean added) {}
 
     /** The retention work of one set now. */
     public record Plan(List<Deletion> deletions, List<OwnerChange> ownerChanges) {
@@ -72,16 +71,22 @@ public final class ClaimUpkeep {
         List<OwnerChange> changes = new ArrayList<>();
         ClaimRetention r = s.retention();
         OptionalInt keepBelow = owner.isPresent() && owner.get().desired().isPresent()
-                ? OptionalInt.of(s.reservedOrdinals().endOfFirstFree(s.startOrdinal(), owner.get().desired().getAsInt()))
+                ? OptionalInt.of(s.reservedOrdinals()
+                        .endOfFirstFree(s.startOrdinal(), owner.get().desired().getAsInt()))
                 : OptionalInt.empty();
         for (SetClaim c : claims) {
             if (c.claim().getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
-            if (r.deleteWhenScaled() && keepBelow.isPresent() && c.ordinal() >= keepBelow.getAsInt()
+            if (r.deleteWhenScaled()
+                    && keepBelow.isPresent()
+                    && c.ordinal() >= keepBelow.getAsInt()
                     && snapshot.holder(c.ordinal()).isEmpty()) {
-                deletions.add(new Deletion(c.claim().getMetadata().getName(), c.claim().getMetadata().getUid(),
-                        c.ordinal(), keepBelow.getAsInt()));
+                deletions.add(new Deletion(
+                        c.claim().getMetadata().getName(),
+                        c.claim().getMetadata().getUid(),
+                        c.ordinal(),
+                        keepBelow.getAsInt()));
                 continue;
             }
             if (owner.isPresent()) {

@@ -5,14 +5,13 @@ import static dev.ordinal.identity.OrdinalKeys.MIN_READY_SECONDS_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.PodNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.PodNames;
 
 /**
  * An Event the controller records (core v1 {@code Event} type, reason, message), with every text written once here.
@@ -68,10 +67,25 @@ public record ControllerEvent(Type type, String reason, String message) {
     public static final String RETENTION_NO_OWNER = "RetentionWithoutOwner";
 
     /** Every reason, for documentation and tests. */
-    public static final List<String> REASONS = List.of(ORDINAL_GATE_RELEASED, WAITING_FOR_PREDECESSOR, CLAIM_CREATED,
-            CLAIM_REUSED, CLAIM_TERMINATING, CLAIM_TEMPLATES_INVALID, CLAIMS_GATE_RELEASED, SERVICE_CREATED,
-            SERVICE_NOT_HEADLESS, SERVICE_SELECTOR_MISMATCH, ORDINAL_GAP_RECYCLED, ORDINAL_GAP_STUCK, WRITE_FAILED,
-            CLAIM_RESIZED, CLAIM_NOT_EXPANDABLE, CLAIM_SHRINK_REFUSED, CLAIM_RETENTION_UPDATED, CLAIM_DELETED,
+    public static final List<String> REASONS = List.of(
+            ORDINAL_GATE_RELEASED,
+            WAITING_FOR_PREDECESSOR,
+            CLAIM_CREATED,
+            CLAIM_REUSED,
+            CLAIM_TERMINATING,
+            CLAIM_TEMPLATES_INVALID,
+            CLAIMS_GATE_RELEASED,
+            SERVICE_CREATED,
+            SERVICE_NOT_HEADLESS,
+            SERVICE_SELECTOR_MISMATCH,
+            ORDINAL_GAP_RECYCLED,
+            ORDINAL_GAP_STUCK,
+            WRITE_FAILED,
+            CLAIM_RESIZED,
+            CLAIM_NOT_EXPANDABLE,
+            CLAIM_SHRINK_REFUSED,
+            CLAIM_RETENTION_UPDATED,
+            CLAIM_DELETED,
             RETENTION_NO_OWNER);
 
     /** The ordered gate of {@code r.pod()} was lifted. */
@@ -87,7 +101,9 @@ public record ControllerEvent(Type type, String reason, String message) {
             why = "every lower ordinal (" + PodNames.podName(set, r.start()) + " to "
                     + PodNames.podName(set, r.ordinal() - 1) + ") is Running and Ready";
         }
-        return new ControllerEvent(Type.Normal, ORDINAL_GATE_RELEASED,
+        return new ControllerEvent(
+                Type.Normal,
+                ORDINAL_GATE_RELEASED,
                 "Removed scheduling gate " + ORDERED_GATE + " from " + r.pod() + ": " + why);
     }
 
@@ -96,134 +112,197 @@ public record ControllerEvent(Type type, String reason, String message) {
         String state = switch (w.blocker()) {
             case MISSING -> "does not exist (waiting for it to be created or re-created)";
             case TERMINATING -> "is terminating (waiting for its replacement)";
-            case NOT_READY -> "is not Running and Ready yet" + (w.awaitedPhase() == null ? ""
-                    : " (phase " + w.awaitedPhase() + ")");
-            case MIN_READY -> "is Ready but not yet for " + MIN_READY_SECONDS_ANNOTATION + " ("
-                    + Math.max(1, (w.remaining().toMillis() + 999) / 1000) + "s left)";
+            case NOT_READY ->
+                "is not Running and Ready yet" + (w.awaitedPhase() == null ? "" : " (phase " + w.awaitedPhase() + ")");
+            case MIN_READY ->
+                "is Ready but not yet for " + MIN_READY_SECONDS_ANNOTATION + " ("
+                        + Math.max(1, (w.remaining().toMillis() + 999) / 1000) + "s left)";
         };
-        return new ControllerEvent(Type.Normal, WAITING_FOR_PREDECESSOR, w.pod() + " waits for " + w.awaitedPod()
-                + ": " + w.awaitedPod() + " " + state + "; OrderedReady starts ordinal " + w.ordinal()
-                + " only after every lower ordinal is Running and Ready");
+        return new ControllerEvent(
+                Type.Normal,
+                WAITING_FOR_PREDECESSOR,
+                w.pod() + " waits for " + w.awaitedPod()
+                        + ": " + w.awaitedPod() + " " + state + "; OrderedReady starts ordinal " + w.ordinal()
+                        + " only after every lower ordinal is Running and Ready");
     }
 
     /** PVC {@code claim} was created for {@code pod}. */
     public static ControllerEvent claimCreated(String pod, ClaimPlan.Claim claim) {
-        return new ControllerEvent(Type.Normal, CLAIM_CREATED, "Created PersistentVolumeClaim " + claim.name()
-                + " for volume " + claim.volume() + " of " + pod);
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIM_CREATED,
+                "Created PersistentVolumeClaim " + claim.name() + " for volume " + claim.volume() + " of " + pod);
     }
 
     /** Claim {@code claim} of {@code pod} was raised from {@code from} to {@code to}. */
     public static ControllerEvent claimResized(String pod, String claim, String from, String to) {
-        return new ControllerEvent(Type.Normal, CLAIM_RESIZED, "Raised the storage request of PersistentVolumeClaim "
-                + claim + " of " + pod + " from " + from + " to " + to + ", as its claim template asks");
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIM_RESIZED,
+                "Raised the storage request of PersistentVolumeClaim " + claim + " of " + pod + " from " + from + " to "
+                        + to + ", as its claim template asks");
     }
 
     /** Claim {@code claim} cannot grow: its StorageClass does not allow expansion. */
-    public static ControllerEvent claimNotExpandable(String pod, String claim, String storageClass, String from,
-            String to) {
-        return new ControllerEvent(Type.Warning, CLAIM_NOT_EXPANDABLE, "The claim template of " + pod + " asks for "
-                + to + " but PersistentVolumeClaim " + claim + " has " + from + " and its StorageClass "
-                + (storageClass == null ? "(none)" : storageClass) + " does not set allowVolumeExpansion: true; "
-                + pod + " runs on the claim as it is");
+    public static ControllerEvent claimNotExpandable(
+            String pod, String claim, String storageClass, String from, String to) {
+        return new ControllerEvent(
+                Type.Warning,
+                CLAIM_NOT_EXPANDABLE,
+                "The claim template of " + pod + " asks for "
+                        + to + " but PersistentVolumeClaim " + claim + " has " + from + " and its StorageClass "
+                        + (storageClass == null ? "(none)" : storageClass)
+                        + " does not set allowVolumeExpansion: true; "
+                        + pod + " runs on the claim as it is");
     }
 
     /** Claim {@code claim} is larger than the template asks; never shrunk. */
     public static ControllerEvent claimShrinkRefused(String pod, String claim, String from, String to) {
-        return new ControllerEvent(Type.Warning, CLAIM_SHRINK_REFUSED, "The claim template of " + pod + " asks for "
-                + to + " but PersistentVolumeClaim " + claim + " has " + from + "; claims are never shrunk, " + pod
-                + " runs on the claim as it is");
+        return new ControllerEvent(
+                Type.Warning,
+                CLAIM_SHRINK_REFUSED,
+                "The claim template of " + pod + " asks for "
+                        + to + " but PersistentVolumeClaim " + claim + " has " + from + "; claims are never shrunk, "
+                        + pod
+                        + " runs on the claim as it is");
     }
 
     /** The ownerReferences of {@code claim} follow {@code retention}. */
-    public static ControllerEvent claimRetentionUpdated(String claim, String retention, String owner,
-            boolean added) {
-        return new ControllerEvent(Type.Normal, CLAIM_RETENTION_UPDATED, (added
-                ? "PersistentVolumeClaim " + claim + " is now owned by " + owner + " and is deleted with it"
-                : "PersistentVolumeClaim " + claim + " is no longer owned by " + owner + " and outlives it")
-                + " (" + OrdinalKeys.PVC_RETENTION_ANNOTATION + ": " + retention + ")");
+    public static ControllerEvent claimRetentionUpdated(String claim, String retention, String owner, boolean added) {
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIM_RETENTION_UPDATED,
+                (added
+                                ? "PersistentVolumeClaim " + claim + " is now owned by " + owner
+                                        + " and is deleted with it"
+                                : "PersistentVolumeClaim " + claim + " is no longer owned by " + owner
+                                        + " and outlives it")
+                        + " (" + OrdinalKeys.PVC_RETENTION_ANNOTATION + ": " + retention + ")");
     }
 
     /** {@code claim} (ordinal {@code ordinal}) was deleted because the owner wants fewer replicas. */
     public static ControllerEvent claimDeleted(String claim, int ordinal, String owner, int keepBelow) {
-        return new ControllerEvent(Type.Normal, CLAIM_DELETED, "Deleted PersistentVolumeClaim " + claim + ": "
-                + owner + " keeps ordinals below " + keepBelow + " and no pod holds ordinal " + ordinal + " ("
-                + OrdinalKeys.PVC_RETENTION_ANNOTATION + " whenScaled=Delete)");
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIM_DELETED,
+                "Deleted PersistentVolumeClaim " + claim + ": "
+                        + owner + " keeps ordinals below " + keepBelow + " and no pod holds ordinal " + ordinal + " ("
+                        + OrdinalKeys.PVC_RETENTION_ANNOTATION + " whenScaled=Delete)");
     }
 
     /** A Delete retention policy cannot be applied: no single top-level owner. */
     public static ControllerEvent retentionWithoutOwner(String pod, String retention, String why) {
-        return new ControllerEvent(Type.Warning, RETENTION_NO_OWNER, OrdinalKeys.PVC_RETENTION_ANNOTATION + " "
-                + retention + " on " + pod + " is not applied: " + why + "; its claims are kept");
+        return new ControllerEvent(
+                Type.Warning,
+                RETENTION_NO_OWNER,
+                OrdinalKeys.PVC_RETENTION_ANNOTATION + " " + retention + " on " + pod + " is not applied: " + why
+                        + "; its claims are kept");
     }
 
     /** PVC {@code claim} existed and is reused untouched. */
     public static ControllerEvent claimReused(String pod, ClaimPlan.Claim claim) {
-        return new ControllerEvent(Type.Normal, CLAIM_REUSED, "Reusing existing PersistentVolumeClaim " + claim.name()
-                + " for volume " + claim.volume() + " of " + pod + " as it is (not modified)");
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIM_REUSED,
+                "Reusing existing PersistentVolumeClaim " + claim.name() + " for volume " + claim.volume() + " of "
+                        + pod + " as it is (not modified)");
     }
 
     /** PVC {@code claim} is being deleted, so {@code pod} keeps the claims gate. */
     public static ControllerEvent claimTerminating(String pod, ClaimPlan.Claim claim) {
-        return new ControllerEvent(Type.Warning, CLAIM_TERMINATING, "PersistentVolumeClaim " + claim.name()
-                + " for volume " + claim.volume() + " of " + pod + " is being deleted; " + pod
-                + " keeps scheduling gate " + CLAIMS_GATE + " until it is gone and a new claim is created");
+        return new ControllerEvent(
+                Type.Warning,
+                CLAIM_TERMINATING,
+                "PersistentVolumeClaim " + claim.name()
+                        + " for volume " + claim.volume() + " of " + pod + " is being deleted; " + pod
+                        + " keeps scheduling gate " + CLAIMS_GATE + " until it is gone and a new claim is created");
     }
 
     /** The claims of {@code pod} cannot be worked out. */
     public static ControllerEvent claimTemplatesInvalid(String pod, String reason) {
-        return new ControllerEvent(Type.Warning, CLAIM_TEMPLATES_INVALID, reason + "; " + pod
-                + " keeps scheduling gate " + CLAIMS_GATE + " (delete and re-create the pod through the webhook)");
+        return new ControllerEvent(
+                Type.Warning,
+                CLAIM_TEMPLATES_INVALID,
+                reason + "; " + pod + " keeps scheduling gate " + CLAIMS_GATE
+                        + " (delete and re-create the pod through the webhook)");
     }
 
     /** The claims gate of {@code pod} was lifted; {@code claims} are its PVC names. */
     public static ControllerEvent claimsGateReleased(String pod, List<String> claims) {
-        return new ControllerEvent(Type.Normal, CLAIMS_GATE_RELEASED, "Removed scheduling gate " + CLAIMS_GATE
-                + " from " + pod + ": " + (claims.isEmpty() ? "it has no per-ordinal claims"
-                        : "its claims exist (" + String.join(", ", claims) + ")"));
+        return new ControllerEvent(
+                Type.Normal,
+                CLAIMS_GATE_RELEASED,
+                "Removed scheduling gate " + CLAIMS_GATE
+                        + " from " + pod + ": "
+                        + (claims.isEmpty()
+                                ? "it has no per-ordinal claims"
+                                : "its claims exist (" + String.join(", ", claims) + ")"));
     }
 
     /** The headless Service {@code service} was created for set {@code set} with {@code ports} ports. */
     public static ControllerEvent serviceCreated(String service, String set, int ports) {
-        return new ControllerEvent(Type.Normal, SERVICE_CREATED, "Created headless Service " + service
-                + " for ordinal set " + set + " (clusterIP: None, selector " + SET_LABEL + "=" + set
-                + ", publishNotReadyAddresses, " + ports + " port(s))");
+        return new ControllerEvent(
+                Type.Normal,
+                SERVICE_CREATED,
+                "Created headless Service " + service
+                        + " for ordinal set " + set + " (clusterIP: None, selector " + SET_LABEL + "=" + set
+                        + ", publishNotReadyAddresses, " + ports + " port(s))");
     }
 
     /** Service {@code service} exists but is not headless ({@code clusterIP}). */
     public static ControllerEvent serviceNotHeadless(String service, String clusterIp, String pod) {
-        return new ControllerEvent(Type.Warning, SERVICE_NOT_HEADLESS, "Service " + service
-                + " is not headless (spec.clusterIP is " + (clusterIp == null ? "unset" : clusterIp)
-                + ", not None), so DNS name " + pod + "." + service + " does not resolve; Ordinal never changes an"
-                + " existing Service: recreate it with clusterIP: None");
+        return new ControllerEvent(
+                Type.Warning,
+                SERVICE_NOT_HEADLESS,
+                "Service " + service
+                        + " is not headless (spec.clusterIP is " + (clusterIp == null ? "unset" : clusterIp)
+                        + ", not None), so DNS name " + pod + "." + service
+                        + " does not resolve; Ordinal never changes an"
+                        + " existing Service: recreate it with clusterIP: None");
     }
 
     /** Service {@code service} exists but its {@code selector} does not pick set {@code set}. */
     public static ControllerEvent serviceSelectorMismatch(String service, String set, Map<String, String> selector) {
-        return new ControllerEvent(Type.Warning, SERVICE_SELECTOR_MISMATCH, "Service " + service
-                + " does not select " + SET_LABEL + "=" + set + " (selector " + (selector == null || selector.isEmpty()
-                        ? "none" : new TreeMap<>(selector)) + "), so it publishes no DNS records for this set's pods;"
-                + " Ordinal never changes an existing Service");
+        return new ControllerEvent(
+                Type.Warning,
+                SERVICE_SELECTOR_MISMATCH,
+                "Service " + service
+                        + " does not select " + SET_LABEL + "=" + set + " (selector "
+                        + (selector == null || selector.isEmpty() ? "none" : new TreeMap<>(selector))
+                        + "), so it publishes no DNS records for this set's pods;"
+                        + " Ordinal never changes an existing Service");
     }
 
     /** {@code r.pod()} was deleted because ordinal {@code r.gap()} below it was lost. */
     public static ControllerEvent gapRecycled(String set, String namespace, GapHealing.Recycle r) {
-        return new ControllerEvent(Type.Normal, ORDINAL_GAP_RECYCLED, "Deleted " + r.pod() + " (never started, "
-                + ORDERED_GATE + " still set) so that its owner " + r.controller() + " re-creates it at the lowest"
-                + " free ordinal: " + PodNames.podName(set, r.gap()) + " has had no pod and no reservation for "
-                + seconds(r.freeFor()) + " (admitted but never stored: ResourceQuota, another webhook or a storage"
-                + " error rejected it after Ordinal named it), and OrderedReady would hold " + r.pod()
-                + " behind it forever");
+        return new ControllerEvent(
+                Type.Normal,
+                ORDINAL_GAP_RECYCLED,
+                "Deleted " + r.pod() + " (never started, "
+                        + ORDERED_GATE + " still set) so that its owner " + r.controller()
+                        + " re-creates it at the lowest"
+                        + " free ordinal: " + PodNames.podName(set, r.gap()) + " has had no pod and no reservation for "
+                        + seconds(r.freeFor())
+                        + " (admitted but never stored: ResourceQuota, another webhook or a storage"
+                        + " error rejected it after Ordinal named it), and OrderedReady would hold " + r.pod()
+                        + " behind it forever");
     }
 
     /** {@code o.pod()} waits above lost ordinal {@code o.gap()} and has no owner that would re-create it. */
     public static ControllerEvent gapStuck(String set, String namespace, GapHealing.OwnerMissing o) {
         String missing = PodNames.podName(set, o.gap());
-        return new ControllerEvent(Type.Warning, ORDINAL_GAP_STUCK, o.pod() + " waits for " + missing + ", which"
-                + " has had no pod and no reservation for " + seconds(o.freeFor()) + " (admitted but never stored:"
-                + " ResourceQuota, another webhook or a storage error rejected it after Ordinal named it), so "
-                + o.pod() + " will never start. It has no controller owner, so Ordinal does not delete it. Fix: "
-                + "kubectl delete pod " + o.pod() + " -n " + namespace + ", then create it again from its manifest"
-                + " (with metadata.generateName: " + set + "-, it gets " + missing + ")");
+        return new ControllerEvent(
+                Type.Warning,
+                ORDINAL_GAP_STUCK,
+                o.pod() + " waits for " + missing + ", which"
+                        + " has had no pod and no reservation for " + seconds(o.freeFor())
+                        + " (admitted but never stored:"
+                        + " ResourceQuota, another webhook or a storage error rejected it after Ordinal named it), so "
+                        + o.pod()
+                        + " will never start. It has no controller owner, so Ordinal does not delete it. Fix: "
+                        + "kubectl delete pod " + o.pod() + " -n " + namespace
+                        + ", then create it again from its manifest"
+                        + " (with metadata.generateName: " + set + "-, it gets " + missing + ")");
     }
 
     /**
@@ -231,21 +310,29 @@ public record ControllerEvent(Type type, String reason, String message) {
      * removal says which setting lets that user lift Ordinal's gates; an RBAC 403 which ClusterRole to extend.
      */
     public static ControllerEvent writeFailed(WriteFailure f, Optional<String> identity) {
-        StringBuilder m = new StringBuilder().append(capitalized(f.action())).append(" failed: ").append(f.cause())
-                .append(": ").append(f.message() == null || f.message().isBlank() ? "(no message)" : f.message());
+        StringBuilder m = new StringBuilder()
+                .append(capitalized(f.action()))
+                .append(" failed: ")
+                .append(f.cause())
+                .append(": ")
+                .append(f.message() == null || f.message().isBlank() ? "(no message)" : f.message());
         if (f.code() == WriteFailure.FORBIDDEN) {
             String who = identity.map(u -> "\"" + u + "\"").orElse("(identity unknown)");
             if (f.rbac()) {
-                m.append("; the controller acts as ").append(who).append(": grant the verb in ClusterRole ordinal"
-                        + " (deploy/base/clusterrole.yaml)");
+                m.append("; the controller acts as ")
+                        .append(who)
+                        .append(": grant the verb in ClusterRole ordinal" + " (deploy/base/clusterrole.yaml)");
             } else if (f.write() == WriteFailure.Write.REMOVE_GATE) {
-                m.append("; the controller acts as ").append(who).append(": add it to ordinal.controller-users"
-                        + " (env ORDINAL_CONTROLLER_USERS) on every Ordinal replica");
+                m.append("; the controller acts as ")
+                        .append(who)
+                        .append(": add it to ordinal.controller-users"
+                                + " (env ORDINAL_CONTROLLER_USERS) on every Ordinal replica");
             } else {
                 m.append("; the controller acts as ").append(who);
             }
         }
-        return new ControllerEvent(Type.Warning, WRITE_FAILED, m.append("; retrying with backoff").toString());
+        return new ControllerEvent(
+                Type.Warning, WRITE_FAILED, m.append("; retrying with backoff").toString());
     }
 
     private static String capitalized(String s) {

@@ -2,6 +2,8 @@ package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.SetSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import dev.ordinal.identity.Member;
-import dev.ordinal.identity.SetSnapshot;
 
 /**
  * Gap healing (SPEC §7.1): which gated member of an {@code OrderedReady} set to recycle, or warn about, because an
@@ -38,8 +37,7 @@ public final class GapHealing {
      */
     public static final Duration MARGIN = Duration.ofSeconds(5);
 
-    private GapHealing() {
-    }
+    private GapHealing() {}
 
     /** What to do about one gated member that waits above a lost ordinal. */
     public sealed interface Action permits Recycle, OwnerMissing {
@@ -58,12 +56,10 @@ public final class GapHealing {
 
     /** Delete {@code pod} (controlled by {@code controller}, {@code Kind/name}); its owner re-creates it at the gap. */
     public record Recycle(String pod, String uid, int ordinal, String controller, int gap, Duration freeFor)
-            implements Action {
-    }
+            implements Action {}
 
     /** {@code pod} has no controller owner, so nobody would re-create it: warn, never delete. */
-    public record OwnerMissing(String pod, String uid, int ordinal, int gap, Duration freeFor) implements Action {
-    }
+    public record OwnerMissing(String pod, String uid, int ordinal, int gap, Duration freeFor) implements Action {}
 
     /**
      * The plan for one set now. {@code freeSince} is the new bookkeeping: every gap below a stuck member with the
@@ -91,10 +87,12 @@ public final class GapHealing {
      * than a small one. A caller that recycles a member for a gap restarts that gap's clock: the owner's replacement
      * takes the same path as the lost pod (admission, then storage), so until then the gap is in flight, not lost.
      */
-    public static Plan plan(SetSnapshot snapshot, Set<Integer> reserved, Map<Integer, Instant> freeSince,
-            Duration ttl, Instant now) {
+    public static Plan plan(
+            SetSnapshot snapshot, Set<Integer> reserved, Map<Integer, Instant> freeSince, Duration ttl, Instant now) {
         List<Member> stuck = snapshot.members().values().stream()
-                .filter(m -> m.hasGate(ORDERED_GATE) && !m.terminating() && m.settings() != null
+                .filter(m -> m.hasGate(ORDERED_GATE)
+                        && !m.terminating()
+                        && m.settings() != null
                         && m.settings().ordered())
                 .sorted(Comparator.comparingInt(Member::ordinal).reversed())
                 .toList();
@@ -135,15 +133,15 @@ public final class GapHealing {
             if (m.controller() == null) {
                 if (!lost.isEmpty() && lost.get(0) < m.ordinal()) {
                     int gap = lost.get(0);
-                    actions.add(new OwnerMissing(m.name(), m.uid(), m.ordinal(), gap,
-                            Duration.between(since.get(gap), now)));
+                    actions.add(new OwnerMissing(
+                            m.name(), m.uid(), m.ordinal(), gap, Duration.between(since.get(gap), now)));
                 }
                 continue;
             }
             if (next < lost.size() && lost.get(next) < m.ordinal()) {
                 int gap = lost.get(next++);
-                actions.add(new Recycle(m.name(), m.uid(), m.ordinal(), m.controller(), gap,
-                        Duration.between(since.get(gap), now)));
+                actions.add(new Recycle(
+                        m.name(), m.uid(), m.ordinal(), m.controller(), gap, Duration.between(since.get(gap), now)));
             }
         }
         return new Plan(since, actions, Optional.ofNullable(requeue));

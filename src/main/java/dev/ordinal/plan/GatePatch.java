@@ -1,13 +1,11 @@
 package dev.ordinal.plan;
 
-import java.util.List;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The conflict-safe JSON Patch (RFC 6902) that lifts one scheduling gate: a {@code test} of the whole
@@ -19,8 +17,7 @@ public final class GatePatch {
     /** Thread-safe once configured and never reconfigured: a constant, not mutable state. */
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private GatePatch() {
-    }
+    private GatePatch() {}
 
     /**
      * The patch removing {@code gate} from a pod whose gates are {@code current} (null means none); empty when the

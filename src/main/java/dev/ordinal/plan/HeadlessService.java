@@ -1,5 +1,16 @@
 package dev.ordinal.plan;
 
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.ServiceFacts;
+import dev.ordinal.identity.SetSettings;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -12,26 +23,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.ServiceFacts;
-import dev.ordinal.identity.SetSettings;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.ServicePort;
-import io.fabric8.kubernetes.api.model.ServicePortBuilder;
-
 /**
  * The headless Service of a set (SPEC §4 "Service"): what Ordinal creates when none exists and creation is allowed,
  * and what is wrong with one that exists. An existing Service is never changed, whoever made it.
  */
 public final class HeadlessService {
 
-    private HeadlessService() {
-    }
+    private HeadlessService() {}
 
     /** Something about an existing Service that breaks per-pod DNS for the set. */
     public enum Problem {
@@ -55,8 +53,8 @@ public final class HeadlessService {
      */
     public static Check check(Optional<Service> existing, String namespace, SetSettings s, Collection<Pod> pods) {
         if (existing.isEmpty()) {
-            return new Check(s.createService() ? Optional.of(desired(namespace, s, pods)) : Optional.empty(),
-                    List.of());
+            return new Check(
+                    s.createService() ? Optional.of(desired(namespace, s, pods)) : Optional.empty(), List.of());
         }
         ServiceFacts facts = ServiceFacts.of(existing.get(), s.set());
         List<Problem> problems = new ArrayList<>();
@@ -80,7 +78,11 @@ public final class HeadlessService {
         labels.put(OrdinalKeys.SET_LABEL, s.set());
         List<ServicePort> ports = ports(pods);
         return new ServiceBuilder()
-                .withNewMetadata().withName(s.service()).withNamespace(namespace).withLabels(labels).endMetadata()
+                .withNewMetadata()
+                .withName(s.service())
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .endMetadata()
                 .withNewSpec()
                 .withClusterIP("None")
                 .withSelector(Map.of(OrdinalKeys.SET_LABEL, s.set()))
@@ -97,9 +99,9 @@ public final class HeadlessService {
      * (a Service with several ports needs unique names; container port names are valid Service port names).
      */
     public static List<ServicePort> ports(Collection<Pod> pods) {
-        record Key(int port, String protocol) {
-        }
-        Map<Key, String> names = new TreeMap<>(Comparator.comparingInt(Key::port).thenComparing(Key::protocol));
+        record Key(int port, String protocol) {}
+        Map<Key, String> names =
+                new TreeMap<>(Comparator.comparingInt(Key::port).thenComparing(Key::protocol));
         for (Pod pod : pods) {
             if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
                 continue;
@@ -121,21 +123,27 @@ public final class HeadlessService {
         for (Map.Entry<Key, String> e : names.entrySet()) {
             String name = e.getValue();
             if (name.isEmpty() || !used.add(name)) {
-                String base = e.getKey().protocol().toLowerCase(Locale.ROOT) + "-" + e.getKey().port();
+                String base = e.getKey().protocol().toLowerCase(Locale.ROOT) + "-"
+                        + e.getKey().port();
                 name = base;
                 for (int i = 2; !used.add(name); i++) {
                     name = base + "-" + i;
                 }
             }
-            ports.add(new ServicePortBuilder().withName(name).withPort(e.getKey().port())
-                    .withProtocol(e.getKey().protocol()).withTargetPort(new IntOrString(e.getKey().port())).build());
+            ports.add(new ServicePortBuilder()
+                    .withName(name)
+                    .withPort(e.getKey().port())
+                    .withProtocol(e.getKey().protocol())
+                    .withTargetPort(new IntOrString(e.getKey().port()))
+                    .build());
         }
         return ports;
     }
 
     /** True when {@code service} was created by Ordinal (carries {@code app.kubernetes.io/managed-by: ordinal}). */
     public static boolean managedByOrdinal(Service service) {
-        Map<String, String> labels = service.getMetadata() == null ? null : service.getMetadata().getLabels();
+        Map<String, String> labels =
+                service.getMetadata() == null ? null : service.getMetadata().getLabels();
         return labels != null && OrdinalKeys.MANAGED_BY_VALUE.equals(labels.get(OrdinalKeys.MANAGED_BY_LABEL));
     }
 }

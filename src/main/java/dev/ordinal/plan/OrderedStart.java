@@ -2,6 +2,10 @@ package dev.ordinal.plan;
 
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.PodNames;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,11 +13,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import dev.ordinal.identity.Member;
-import dev.ordinal.identity.PodNames;
-import dev.ordinal.identity.SetSettings;
-import dev.ordinal.identity.SetSnapshot;
 
 /**
  * Which pods of a set may lose the {@code ordinal.dev/ordered} scheduling gate now (SPEC §4 "Ordered start"), as
@@ -23,8 +22,7 @@ import dev.ordinal.identity.SetSnapshot;
  */
 public final class OrderedStart {
 
-    private OrderedStart() {
-    }
+    private OrderedStart() {}
 
     /** Why a gated pod cannot start yet. */
     public enum Blocker {
@@ -42,17 +40,22 @@ public final class OrderedStart {
      * Lift the gate of {@code pod}. {@code parallel} is true when the set uses {@code Parallel} (the gate should not
      * be there at all); otherwise every ordinal in {@code [start, ordinal)} is available.
      */
-    public record Release(String pod, String uid, int ordinal, int start, boolean parallel) {
-    }
+    public record Release(String pod, String uid, int ordinal, int start, boolean parallel) {}
 
     /**
      * {@code pod} stays gated because ordinal {@code awaited} ({@code awaitedPod}) is not available for
      * {@code blocker}. {@code awaitedPhase} is the awaited pod's phase (null when missing or unknown);
      * {@code remaining} is the time left for {@link Blocker#MIN_READY}, else zero.
      */
-    public record Wait(String pod, String uid, int ordinal, int awaited, String awaitedPod, Blocker blocker,
-            String awaitedPhase, Duration remaining) {
-    }
+    public record Wait(
+            String pod,
+            String uid,
+            int ordinal,
+            int awaited,
+            String awaitedPod,
+            Blocker blocker,
+            String awaitedPhase,
+            Duration remaining) {}
 
     /** Shortest re-check delay for a min-ready hold that ends now: the boundary itself is not yet available. */
     static final Duration MIN_REQUEUE = Duration.ofMillis(100);
@@ -88,8 +91,15 @@ public final class OrderedStart {
             if (wait.isEmpty() && releasedOrdered >= 0) {
                 // Unreachable while the released pod is still gated in the snapshot (so not Ready), but the
                 // one-per-step rule must not depend on that: the later pod waits for the one just released.
-                wait = Optional.of(new Wait(m.name(), m.uid(), m.ordinal(), releasedOrdered,
-                        PodNames.podName(snapshot.set(), releasedOrdered), Blocker.NOT_READY, null, Duration.ZERO));
+                wait = Optional.of(new Wait(
+                        m.name(),
+                        m.uid(),
+                        m.ordinal(),
+                        releasedOrdered,
+                        PodNames.podName(snapshot.set(), releasedOrdered),
+                        Blocker.NOT_READY,
+                        null,
+                        Duration.ZERO));
             }
             if (wait.isEmpty()) {
                 releases.add(new Release(m.name(), m.uid(), m.ordinal(), s.startOrdinal(), false));
@@ -120,7 +130,9 @@ public final class OrderedStart {
         Member holding = null;
         if (s.minReadySeconds() > 0) {
             for (Member p : snapshot.members().values()) {
-                if (p.ordinal() >= start && p.ordinal() < limit && p.runningAndReady()
+                if (p.ordinal() >= start
+                        && p.ordinal() < limit
+                        && p.runningAndReady()
                         && !p.isAvailable(s.minReadySeconds(), now)
                         && (holding == null || p.ordinal() < holding.ordinal())) {
                     holding = p;
@@ -130,22 +142,31 @@ public final class OrderedStart {
         if (holding != null) {
             // Available strictly after readySince + minReadySeconds (IsPodAvailable); a ready pod without a transition
             // time is re-checked after a whole period.
-            Duration left = holding.readySince() == null ? Duration.ofSeconds(s.minReadySeconds())
+            Duration left = holding.readySince() == null
+                    ? Duration.ofSeconds(s.minReadySeconds())
                     : Duration.between(now, holding.readySince().plusSeconds(s.minReadySeconds()));
             if (left.compareTo(MIN_REQUEUE) < 0) {
                 left = MIN_REQUEUE;
             }
-            return Optional.of(new Wait(m.name(), m.uid(), n, holding.ordinal(), holding.name(), Blocker.MIN_READY,
-                    holding.phase(), left));
+            return Optional.of(new Wait(
+                    m.name(), m.uid(), n, holding.ordinal(), holding.name(), Blocker.MIN_READY, holding.phase(), left));
         }
         if (notReady.isEmpty()) {
             return Optional.empty();
         }
         int k = notReady.getAsInt();
         Optional<Member> awaited = snapshot.holder(k);
-        Blocker blocker = awaited.isEmpty() ? Blocker.MISSING
+        Blocker blocker = awaited.isEmpty()
+                ? Blocker.MISSING
                 : awaited.get().terminating() ? Blocker.TERMINATING : Blocker.NOT_READY;
-        return Optional.of(new Wait(m.name(), m.uid(), n, k, PodNames.podName(snapshot.set(), k), blocker,
-                awaited.map(Member::phase).orElse(null), Duration.ZERO));
+        return Optional.of(new Wait(
+                m.name(),
+                m.uid(),
+                n,
+                k,
+                PodNames.podName(snapshot.set(), k),
+                blocker,
+                awaited.map(Member::phase).orElse(null),
+                Duration.ZERO));
     }
 }

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * @param status the API server's {@code Status.reason} ({@code Forbidden}, {@code Invalid}, …) or null
  * @param message the API server's message (for a webhook denial it quotes the webhook), or the I/O error
  */
-public record WriteFailure(Write write, String object, String pod, String detail, int code, String status,
-        String message) {
+public record WriteFailure(
+        Write write, String object, String pod, String detail, int code, String status, String message) {
 
     /** The controller's writes. */
     public enum Write {
@@ -56,7 +56,9 @@ public record WriteFailure(Write write, String object, String pod, String detail
 
     /** True when RBAC refused it (the message is the authorizer's, not a webhook's). */
     public boolean rbac() {
-        return code == FORBIDDEN && message != null && RBAC_USER.matcher(message).find();
+        return code == FORBIDDEN
+                && message != null
+                && RBAC_USER.matcher(message).find();
     }
 
     /** The code as a metric tag: the HTTP code, or {@code none} when no HTTP answer came. */

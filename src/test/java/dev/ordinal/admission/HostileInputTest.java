@@ -2,6 +2,14 @@ package dev.ordinal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PodFixtures;
+import dev.ordinal.support.TrustAll;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,18 +25,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.ordinal.support.AdmissionClient;
-import dev.ordinal.support.PodFixtures;
-import dev.ordinal.support.TrustAll;
-import io.fabric8.zjsonpatch.JsonPatch;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
 /**
  * Thousands of seeded, mutated AdmissionReviews against both webhooks (issue 7). For every answer: no HTTP 5xx, no
@@ -51,6 +48,7 @@ class HostileInputTest {
      * request bodies (the run sends gigabytes) would blow far past it.
      */
     static final long MAX_HEAP_GROWTH_BYTES = 64L * 1024 * 1024;
+
     static final Path REPORT_DIR = Path.of("target/reliability");
 
     private final HttpClient http = TrustAll.httpClient();
@@ -81,9 +79,14 @@ class HostileInputTest {
         Files.createDirectories(REPORT_DIR);
         Files.writeString(REPORT_DIR.resolve(LONG ? "fuzz-long.txt" : "fuzz.txt"), summary + "\n");
 
-        assertThat(failures).as("inputs that broke a rule (seed %d); first ones saved in %s", SEED,
-                REPORT_DIR.resolve("fuzz-failures")).isEmpty();
-        assertThat(growth).as("heap growth after GC over %d inputs, bytes", INPUTS).isLessThan(MAX_HEAP_GROWTH_BYTES);
+        assertThat(failures)
+                .as(
+                        "inputs that broke a rule (seed %d); first ones saved in %s",
+                        SEED, REPORT_DIR.resolve("fuzz-failures"))
+                .isEmpty();
+        assertThat(growth)
+                .as("heap growth after GC over %d inputs, bytes", INPUTS)
+                .isLessThan(MAX_HEAP_GROWTH_BYTES);
     }
 
     /**
@@ -105,9 +108,16 @@ class HostileInputTest {
         double seconds = (System.nanoTime() - started) / 1e9;
         long after = usedHeapAfterGc();
         double perKey = (after - before) / (double) keys;
-        String summary = String.format(java.util.Locale.ROOT, "set keys: %d generateName CREATEs in distinct"
-                + " namespaces in %.1f s; heap after GC %+.1f MiB, %.0f bytes retained per (namespace, set) key"
-                + " (bound %d)", keys, seconds, (after - before) / 1048576.0, perKey, MAX_BYTES_PER_SET_KEY);
+        String summary = String.format(
+                java.util.Locale.ROOT,
+                "set keys: %d generateName CREATEs in distinct"
+                        + " namespaces in %.1f s; heap after GC %+.1f MiB, %.0f bytes retained per (namespace, set) key"
+                        + " (bound %d)",
+                keys,
+                seconds,
+                (after - before) / 1048576.0,
+                perKey,
+                MAX_BYTES_PER_SET_KEY);
         System.out.println(summary);
         Files.createDirectories(REPORT_DIR);
         Files.writeString(REPORT_DIR.resolve(LONG ? "set-keys-long.txt" : "set-keys.txt"), summary + "\n");
@@ -121,10 +131,12 @@ class HostileInputTest {
     }
 
     private void send(ObjectNode review) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
-                + AdmissionClient.httpsPort() + "/mutate-pods")).timeout(CLIENT_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(review.toString())).build(),
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create("https://localhost:" + AdmissionClient.httpsPort() + "/mutate-pods"))
+                        .timeout(CLIENT_TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(review.toString()))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
     }
@@ -132,8 +144,9 @@ class HostileInputTest {
     private void check(ReviewFuzzer.Input input, Stats stats, List<String> failures) throws IOException {
         Oracle expected = Oracle.of(input);
         HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create("https://localhost:" + AdmissionClient.httpsPort() + input.path()))
-                .timeout(CLIENT_TIMEOUT).POST(HttpRequest.BodyPublishers.ofByteArray(input.body()));
+                        URI.create("https://localhost:" + AdmissionClient.httpsPort() + input.path()))
+                .timeout(CLIENT_TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(input.body()));
         if (input.contentType() != null && !input.contentType().isEmpty()) {
             request.header("Content-Type", input.contentType());
         }
@@ -152,7 +165,9 @@ class HostileInputTest {
         stats.latency(System.nanoTime() - t0);
         String body = response.body();
         int status = response.statusCode();
-        if (body.contains("\tat ") || body.contains("Exception") || body.contains("Caused by")
+        if (body.contains("\tat ")
+                || body.contains("Exception")
+                || body.contains("Caused by")
                 || body.contains("at dev.ordinal")) {
             fail(failures, input, "stack-trace-like text in the response", body);
         }
@@ -181,7 +196,8 @@ class HostileInputTest {
             return;
         }
         JsonNode r = answer.path("response");
-        if (!"AdmissionReview".equals(answer.path("kind").asText()) || !r.path("uid").isTextual()
+        if (!"AdmissionReview".equals(answer.path("kind").asText())
+                || !r.path("uid").isTextual()
                 || !r.path("uid").asText().equals(expected.uid())) {
             fail(failures, input, "uid not echoed (want " + abbreviate(expected.uid()) + ")", body);
         }
@@ -212,7 +228,8 @@ class HostileInputTest {
             if (!"JSONPatch".equals(r.path("patchType").asText())) {
                 throw new IllegalStateException("patchType " + r.path("patchType"));
             }
-            JsonNode patch = AdmissionClient.MAPPER.readTree(Base64.getDecoder().decode(r.path("patch").asText()));
+            JsonNode patch = AdmissionClient.MAPPER.readTree(
+                    Base64.getDecoder().decode(r.path("patch").asText()));
             if (!patch.isArray() || patch.isEmpty()) {
                 throw new IllegalStateException("patch is not a non-empty JSON array");
             }
@@ -229,7 +246,8 @@ class HostileInputTest {
     record Oracle(String uid, JsonNode object) {
         static Oracle of(ReviewFuzzer.Input input) {
             String type = input.contentType();
-            if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
+            if (type == null
+                    || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")
                     || input.body().length == 0) {
                 return new Oracle(null, null);
             }
@@ -239,12 +257,16 @@ class HostileInputTest {
             } catch (IOException | RuntimeException e) {
                 return new Oracle(null, null);
             }
-            if (root == null || !root.isObject() || !root.path("kind").isTextual()
+            if (root == null
+                    || !root.isObject()
+                    || !root.path("kind").isTextual()
                     || !root.path("kind").asText().equals("AdmissionReview")) {
                 return new Oracle(null, null);
             }
             JsonNode uid = root.path("request").path("uid");
-            if (!root.path("request").isObject() || !uid.isTextual() || uid.asText().isBlank()) {
+            if (!root.path("request").isObject()
+                    || !uid.isTextual()
+                    || uid.asText().isBlank()) {
                 return new Oracle(null, null);
             }
             return new Oracle(uid.asText(), root.path("request").path("object"));
@@ -271,12 +293,21 @@ class HostileInputTest {
         String summary(int inputs, long seed, long elapsedMillis, long heapBefore, long heapAfter) {
             long[] sorted = Arrays.copyOf(latencies, n);
             Arrays.sort(sorted);
-            return String.format(java.util.Locale.ROOT,
+            return String.format(
+                    java.util.Locale.ROOT,
                     "fuzz: %d inputs (seed %d) in %.1f s; outcomes %s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms;"
                             + " heap after GC %d MiB -> %d MiB (growth %+.1f MiB, bound %d MiB)",
-                    inputs, seed, elapsedMillis / 1000.0, outcomes, millis(sorted, 0.50), millis(sorted, 0.99),
-                    n == 0 ? 0.0 : sorted[n - 1] / 1e6, heapBefore >> 20, heapAfter >> 20,
-                    (heapAfter - heapBefore) / 1048576.0, MAX_HEAP_GROWTH_BYTES >> 20);
+                    inputs,
+                    seed,
+                    elapsedMillis / 1000.0,
+                    outcomes,
+                    millis(sorted, 0.50),
+                    millis(sorted, 0.99),
+                    n == 0 ? 0.0 : sorted[n - 1] / 1e6,
+                    heapBefore >> 20,
+                    heapAfter >> 20,
+                    (heapAfter - heapBefore) / 1048576.0,
+                    MAX_HEAP_GROWTH_BYTES >> 20);
         }
 
         private static double millis(long[] sorted, double quantile) {

@@ -2,6 +2,13 @@ package dev.ordinal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PodFixtures;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.response.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,20 +26,10 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
 import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.support.AdmissionClient;
-import dev.ordinal.support.PodFixtures;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.restassured.response.Response;
 
 /**
  * At the default log level no request content that Ordinal does not own reaches the log (issue 7): a marker in an
@@ -74,47 +71,77 @@ class LogHygieneTest {
         String marker = "s3cr3t" + UUID.randomUUID().toString().replace("-", ""); // one JSON token when bare
         List<Sent> sent = new ArrayList<>();
         // Admitted (patched), denied by policy, denied on UPDATE, and malformed in several ways.
-        sent.add(send("admitted generateName pod", json(member(marker, p -> { }))));
-        sent.add(send("bad ordinal annotation", json(member(marker,
-                p -> p.annotation(OrdinalKeys.POLICY_ANNOTATION, "sometimes")))));
+        sent.add(send("admitted generateName pod", json(member(marker, p -> {}))));
+        sent.add(send(
+                "bad ordinal annotation",
+                json(member(marker, p -> p.annotation(OrdinalKeys.POLICY_ANNOTATION, "sometimes")))));
         sent.add(send("named pod", json(member(marker, p -> p.named("web-1")))));
         sent.add(send("gate removed by a user", json(update(marker))));
-        sent.add(send("env is a string, not a list", json(edit(member(marker, p -> { }),
-                r -> container(r).put("env", marker)))));
-        sent.add(send("container port is the marker", json(edit(member(marker, p -> { }),
-                r -> ((ObjectNode) container(r).withArray("ports").get(0)).put("containerPort", marker)))));
-        sent.add(send("annotation value is a list", json(edit(member(marker, p -> { }),
-                r -> annotations(r).putArray("example.com/token").add(marker)))));
-        sent.add(send("args hold a null", json(edit(member(marker, p -> { }),
-                r -> container(r).withArray("args").addNull()))));
-        sent.add(send("marker as a bare JSON token", json(member(marker, p -> { }))
-                .replace("\"" + marker + "\"", marker)));
-        sent.add(send("marker followed by invalid UTF-8", spliceAfter(json(member(marker, p -> { })), marker,
-                new byte[] { (byte) 0xC3, (byte) 0x28 })));
-        sent.add(send("over max-review-bytes", json(member(marker,
-                p -> p.annotation("example.com/blob", marker + "x".repeat(8 * 1024 * 1024))))));
-        sent.add(send("a Secret, not an AdmissionReview", ("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{\"token\":\""
-                + marker + "\"}}").getBytes(StandardCharsets.UTF_8)));
+        sent.add(send(
+                "env is a string, not a list",
+                json(edit(member(marker, p -> {}), r -> container(r).put("env", marker)))));
+        sent.add(send(
+                "container port is the marker",
+                json(edit(
+                        member(marker, p -> {}),
+                        r -> ((ObjectNode) container(r).withArray("ports").get(0)).put("containerPort", marker)))));
+        sent.add(send(
+                "annotation value is a list",
+                json(edit(
+                        member(marker, p -> {}),
+                        r -> annotations(r).putArray("example.com/token").add(marker)))));
+        sent.add(send(
+                "args hold a null",
+                json(edit(
+                        member(marker, p -> {}),
+                        r -> container(r).withArray("args").addNull()))));
+        sent.add(send(
+                "marker as a bare JSON token", json(member(marker, p -> {})).replace("\"" + marker + "\"", marker)));
+        sent.add(send(
+                "marker followed by invalid UTF-8",
+                spliceAfter(json(member(marker, p -> {})), marker, new byte[] {(byte) 0xC3, (byte) 0x28})));
+        sent.add(send(
+                "over max-review-bytes",
+                json(member(marker, p -> p.annotation("example.com/blob", marker + "x".repeat(8 * 1024 * 1024))))));
+        sent.add(send(
+                "a Secret, not an AdmissionReview",
+                ("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"data\":{\"token\":\"" + marker + "\"}}")
+                        .getBytes(StandardCharsets.UTF_8)));
         Thread.sleep(200); // a record logged just after the response was written
 
         List<String> records = capture.lines;
         String consoleText = console.toString(StandardCharsets.UTF_8);
-        List<String> leaks = records.stream().filter(line -> line.contains(marker)).toList();
+        List<String> leaks =
+                records.stream().filter(line -> line.contains(marker)).toList();
         int longest = records.stream().mapToInt(String::length).max().orElse(0);
-        long reviewLines = records.stream().filter(line -> line.contains("review ")).count();
-        String summary = String.format(Locale.ROOT, "log hygiene: %d reviews (%d answered HTTP 200, %d HTTP 400) with"
-                + " a marker in an env value, a example.com/token annotation, a Secret volume, args and an unknown"
-                + " field; %d log records (%d review lines) at the default level, %d contain the marker, %s on the"
-                + " console; longest record %d chars", sent.size() * 2,
-                sent.stream().mapToLong(s -> s.statuses().stream().filter(c -> c == 200).count()).sum(),
-                sent.stream().mapToLong(s -> s.statuses().stream().filter(c -> c == 400).count()).sum(),
-                records.size(), reviewLines, leaks.size(), consoleText.contains(marker) ? "it is" : "it is not",
+        long reviewLines =
+                records.stream().filter(line -> line.contains("review ")).count();
+        String summary = String.format(
+                Locale.ROOT,
+                "log hygiene: %d reviews (%d answered HTTP 200, %d HTTP 400) with"
+                        + " a marker in an env value, a example.com/token annotation, a Secret volume, args and an unknown"
+                        + " field; %d log records (%d review lines) at the default level, %d contain the marker, %s on the"
+                        + " console; longest record %d chars",
+                sent.size() * 2,
+                sent.stream()
+                        .mapToLong(
+                                s -> s.statuses().stream().filter(c -> c == 200).count())
+                        .sum(),
+                sent.stream()
+                        .mapToLong(
+                                s -> s.statuses().stream().filter(c -> c == 400).count())
+                        .sum(),
+                records.size(),
+                reviewLines,
+                leaks.size(),
+                consoleText.contains(marker) ? "it is" : "it is not",
                 longest);
         stdout.println(summary);
         Files.createDirectories(REPORT.getParent());
         Files.writeString(REPORT, summary + "\n");
 
-        assertThat(reviewLines).as("the capture sees Ordinal's review lines (else this test proves nothing)")
+        assertThat(reviewLines)
+                .as("the capture sees Ordinal's review lines (else this test proves nothing)")
                 .isGreaterThanOrEqualTo(sent.size());
         assertThat(leaks).as("log records containing request content").isEmpty();
         assertThat(consoleText).as("stdout/stderr").doesNotContain(marker);
@@ -126,18 +153,20 @@ class LogHygieneTest {
         String forged = "FORGED-" + UUID.randomUUID();
         ObjectNode review = member("x", p -> p.annotation(OrdinalKeys.POLICY_ANNOTATION, "sometimes"));
         ((ObjectNode) review.path("request")).put("uid", "uid-1\n" + forged + " level=ERROR\r\n" + forged);
-        ((ObjectNode) review.path("request").path("object").path("metadata")).put("generateName",
-                "web-\n" + forged + "-" + "g".repeat(1_000_000));
+        ((ObjectNode) review.path("request").path("object").path("metadata"))
+                .put("generateName", "web-\n" + forged + "-" + "g".repeat(1_000_000));
         send("line breaks in uid and generateName", json(review));
-        ObjectNode longUid = member("x", p -> { });
+        ObjectNode longUid = member("x", p -> {});
         ((ObjectNode) longUid.path("request")).put("uid", "u".repeat(1_000_000));
         send("megabyte uid", json(longUid));
 
         List<String> records = capture.lines;
         assertThat(records).as("records with the forged text").anyMatch(line -> line.contains(forged));
-        assertThat(records).as("no record puts request text on a line of its own")
+        assertThat(records)
+                .as("no record puts request text on a line of its own")
                 .noneMatch(line -> line.contains("\n" + forged) || line.contains("\r" + forged));
-        assertThat(records.stream().mapToInt(String::length).max().orElse(0)).as("longest log record")
+        assertThat(records.stream().mapToInt(String::length).max().orElse(0))
+                .as("longest log record")
                 .isLessThan(MAX_LINE_CHARS);
     }
 
@@ -157,18 +186,24 @@ class LogHygieneTest {
         ObjectNode container = (ObjectNode) spec.path("containers").get(0);
         container.putArray("env").addObject().put("name", "API_TOKEN").put("value", marker);
         container.putArray("args").add("--password=" + marker);
-        spec.withArray("volumes").addObject().put("name", "creds").putObject("secret").put("secretName", marker);
+        spec.withArray("volumes")
+                .addObject()
+                .put("name", "creds")
+                .putObject("secret")
+                .put("secretName", marker);
         spec.put("x-unknown-token", marker);
     }
 
     /** Member web-3 updated by a user who lifts Ordinal's gate (denied), with the marker planted. */
     private static ObjectNode update(String marker) {
-        PodFixtures old = PodFixtures.stored("web", 3).hostname("web-3", "web").gate(OrdinalKeys.ORDERED_GATE)
+        PodFixtures old = PodFixtures.stored("web", 3)
+                .hostname("web-3", "web")
+                .gate(OrdinalKeys.ORDERED_GATE)
                 .annotation("example.com/token", marker);
-        PodFixtures updated = PodFixtures.stored("web", 3).hostname("web-3", "web")
-                .annotation("example.com/token", marker);
-        ObjectNode review = AdmissionClient.review("UPDATE", updated.build(), old.build(), "log-hygiene", "alice",
-                false);
+        PodFixtures updated =
+                PodFixtures.stored("web", 3).hostname("web-3", "web").annotation("example.com/token", marker);
+        ObjectNode review =
+                AdmissionClient.review("UPDATE", updated.build(), old.build(), "log-hygiene", "alice", false);
         plant(review.path("request").path("object"), marker);
         plant(review.path("request").path("oldObject"), marker);
         return review;
@@ -180,11 +215,16 @@ class LogHygieneTest {
     }
 
     private static ObjectNode container(ObjectNode review) {
-        return (ObjectNode) review.path("request").path("object").path("spec").path("containers").get(0);
+        return (ObjectNode) review.path("request")
+                .path("object")
+                .path("spec")
+                .path("containers")
+                .get(0);
     }
 
     private static ObjectNode annotations(ObjectNode review) {
-        return (ObjectNode) review.path("request").path("object").path("metadata").path("annotations");
+        return (ObjectNode)
+                review.path("request").path("object").path("metadata").path("annotations");
     }
 
     private static String json(ObjectNode review) {
@@ -202,8 +242,7 @@ class LogHygieneTest {
     }
 
     /** What both endpoints answered to one body. */
-    record Sent(String name, List<Integer> statuses) {
-    }
+    record Sent(String name, List<Integer> statuses) {}
 
     private static Sent send(String name, String body) {
         return send(name, body.getBytes(StandardCharsets.UTF_8));
@@ -211,10 +250,15 @@ class LogHygieneTest {
 
     private static Sent send(String name, byte[] body) {
         List<Integer> statuses = new ArrayList<>();
-        for (String path : new String[] { "/mutate-pods", "/validate-pods" }) {
-            Response response = io.restassured.RestAssured.given().relaxedHTTPSValidation()
-                    .baseUri("https://localhost").port(AdmissionClient.httpsPort()).contentType("application/json")
-                    .body(body).when().post(path);
+        for (String path : new String[] {"/mutate-pods", "/validate-pods"}) {
+            Response response = io.restassured.RestAssured.given()
+                    .relaxedHTTPSValidation()
+                    .baseUri("https://localhost")
+                    .port(AdmissionClient.httpsPort())
+                    .contentType("application/json")
+                    .body(body)
+                    .when()
+                    .post(path);
             assertThat(response.statusCode()).as("%s: %s status", name, path).isIn(200, 400);
             statuses.add(response.statusCode());
         }
@@ -231,10 +275,15 @@ class LogHygieneTest {
 
         @Override
         public void publish(LogRecord record) {
-            StringBuilder line = new StringBuilder().append(record.getLoggerName()).append(' ')
-                    .append(record.getLevel()).append(' ');
-            line.append(record instanceof ExtLogRecord ext ? ext.getFormattedMessage()
-                    : new java.util.logging.SimpleFormatter().formatMessage(record));
+            StringBuilder line = new StringBuilder()
+                    .append(record.getLoggerName())
+                    .append(' ')
+                    .append(record.getLevel())
+                    .append(' ');
+            line.append(
+                    record instanceof ExtLogRecord ext
+                            ? ext.getFormattedMessage()
+                            : new java.util.logging.SimpleFormatter().formatMessage(record));
             for (Throwable t = record.getThrown(); t != null; t = t.getCause()) {
                 line.append(" | ").append(t);
             }
@@ -242,12 +291,10 @@ class LogHygieneTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** Writes to the real stream and to a buffer. */

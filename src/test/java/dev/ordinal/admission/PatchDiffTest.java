@@ -2,16 +2,9 @@ package dev.ordinal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.OrdinalKeys;
@@ -21,6 +14,10 @@ import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.zjsonpatch.JsonPatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
  * The patch built from the fields Ordinal owns is the patch the whole-pod diff gives, for every pod the mutating rule
@@ -56,11 +53,21 @@ class PatchDiffTest {
             }
         }
         pods.add(PodFixtures.member("web").build());
-        pods.add(PodFixtures.member("web").ephemeralVolume("data").ephemeralVolume("logs").label("team", "a")
-                .annotation("example.com/x", "y").gate("example.com/other").build());
-        pods.add(PodFixtures.member("web").annotation(OrdinalKeys.ORDERING_ANNOTATION, "gate")
-                .ephemeralVolume("data").build());
-        pods.add(PodFixtures.member("web").named("web-3").hostname("web-3", "web").build());
+        pods.add(PodFixtures.member("web")
+                .ephemeralVolume("data")
+                .ephemeralVolume("logs")
+                .label("team", "a")
+                .annotation("example.com/x", "y")
+                .gate("example.com/other")
+                .build());
+        pods.add(PodFixtures.member("web")
+                .annotation(OrdinalKeys.ORDERING_ANNOTATION, "gate")
+                .ephemeralVolume("data")
+                .build());
+        pods.add(PodFixtures.member("web")
+                .named("web-3")
+                .hostname("web-3", "web")
+                .build());
 
         int patched = 0;
         for (Pod pod : pods) {
@@ -69,8 +76,8 @@ class PatchDiffTest {
                 continue;
             }
             int n = member.named() ? member.ordinal() : member.settings().startOrdinal() + random.nextInt(3);
-            Decision decision = PodIdentity.mutate(pod, member, n,
-                    SetSnapshot.empty("fuzz", member.set()), claim -> random.nextBoolean());
+            Decision decision = PodIdentity.mutate(
+                    pod, member, n, SetSnapshot.empty("fuzz", member.set()), claim -> random.nextBoolean());
             if (!(decision instanceof Decision.Allow allow) || allow.mutated() == null) {
                 continue;
             }
@@ -78,12 +85,15 @@ class PatchDiffTest {
             ArrayNode owned = PatchDiff.diff(MAPPER, pod, allow.mutated());
             ArrayNode whole = PatchDiff.whole(MAPPER, pod, allow.mutated());
             assertThat(owned).as("patch of %s", before).isEqualTo(whole);
-            assertThat(JsonPatch.apply(owned, before)).as("patched %s", before)
+            assertThat(JsonPatch.apply(owned, before))
+                    .as("patched %s", before)
                     .isEqualTo(MAPPER.valueToTree(allow.mutated()));
             if (!owned.isEmpty()) {
                 patched++;
             }
         }
-        assertThat(patched).as("pods the rule patched (else this test proves nothing)").isGreaterThan(200);
+        assertThat(patched)
+                .as("pods the rule patched (else this test proves nothing)")
+                .isGreaterThan(200);
     }
 }

@@ -1,13 +1,5 @@
 package dev.ordinal.admission;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,11 +7,17 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /**
  * A seeded generator of hostile AdmissionReviews: it starts from valid reviews (a generateName CREATE with volumes
@@ -41,40 +39,108 @@ final class ReviewFuzzer {
     static final ObjectMapper MAPPER = AdmissionClient.MAPPER;
     // Writes every non-ASCII character as a \\u escape, so a lone surrogate in a string reaches the server as JSON
     // text rather than being replaced by '?' in UTF-8 output.
-    private static final ObjectMapper ASCII = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    private static final ObjectMapper ASCII =
+            JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Bodies above this many bytes are not generated: the transport limit (16 MiB) is tested elsewhere. */
     static final int MAX_BODY = 10 * 1024 * 1024;
 
     private static final String[] ORDINAL_ANNOTATIONS = {
-            OrdinalKeys.SERVICE_ANNOTATION, OrdinalKeys.POLICY_ANNOTATION, OrdinalKeys.ORDERING_ANNOTATION,
-            OrdinalKeys.START_ORDINAL_ANNOTATION, OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION,
-            OrdinalKeys.CREATE_SERVICE_ANNOTATION, OrdinalKeys.MIN_READY_SECONDS_ANNOTATION,
-            OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, OrdinalKeys.DELETION_COST_ANNOTATION, "ordinal.dev/odering",
-            "ordinal.dev/", "ordinal.dev/claim-templates " };
+        OrdinalKeys.SERVICE_ANNOTATION,
+        OrdinalKeys.POLICY_ANNOTATION,
+        OrdinalKeys.ORDERING_ANNOTATION,
+        OrdinalKeys.START_ORDINAL_ANNOTATION,
+        OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION,
+        OrdinalKeys.CREATE_SERVICE_ANNOTATION,
+        OrdinalKeys.MIN_READY_SECONDS_ANNOTATION,
+        OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
+        OrdinalKeys.DELETION_COST_ANNOTATION,
+        "ordinal.dev/odering",
+        "ordinal.dev/",
+        "ordinal.dev/claim-templates "
+    };
 
     private static final String[] WEIRD_STRINGS = {
-            "", " ", "\t\n", "\u0000", "null", "true", "0", "-1", "01", "2147483648", "99999999999999999999",
-            "1e9", "web", "web-", "web-0", "web-00", "web--1", "web-+1", "web-0x1", "web-\u0663", "WEB-1", "web-1 ",
-            "web-2147483647", "web-2147483648", "a.b", "-web", "web_1", "\u202eweb-1", "w\u00e9b-1",
-            "\ud83d\ude00", "\ud800", "\udfff", "\ufffe", "\\", "\"", "'", "${jndi:ldap://x}", "%s%n%d",
-            "<script>", "../../etc/passwd", "\r\nX-Injected: 1", "OrderedReady", "Parallel", "gate", "deny",
-            "{}", "[]", "{\"data\":{\"spec\":{}}}" };
+        "",
+        " ",
+        "\t\n",
+        "\u0000",
+        "null",
+        "true",
+        "0",
+        "-1",
+        "01",
+        "2147483648",
+        "99999999999999999999",
+        "1e9",
+        "web",
+        "web-",
+        "web-0",
+        "web-00",
+        "web--1",
+        "web-+1",
+        "web-0x1",
+        "web-\u0663",
+        "WEB-1",
+        "web-1 ",
+        "web-2147483647",
+        "web-2147483648",
+        "a.b",
+        "-web",
+        "web_1",
+        "\u202eweb-1",
+        "w\u00e9b-1",
+        "\ud83d\ude00",
+        "\ud800",
+        "\udfff",
+        "\ufffe",
+        "\\",
+        "\"",
+        "'",
+        "${jndi:ldap://x}",
+        "%s%n%d",
+        "<script>",
+        "../../etc/passwd",
+        "\r\nX-Injected: 1",
+        "OrderedReady",
+        "Parallel",
+        "gate",
+        "deny",
+        "{}",
+        "[]",
+        "{\"data\":{\"spec\":{}}}"
+    };
 
     private static final String[] BOGUS_JSON = {
-            "{", "}", "[", "{oops", "null", "[]", "\"str\"", "7", "{\"data\":null}", "{\"data\":{}}",
-            "{\"data\":{\"spec\":null}}", "{\"data\":{\"spec\":\"x\"}}", "{\"data\":{\"spec\":{\"accessModes\":\"x\"}}}",
-            "{\"Bad Key\":{\"spec\":{}}}", "{\"\":{\"spec\":{}}}", "{\"data\":{\"spec\":{}}} trailing",
-            "{\"data\":{\"spec\":{}}}{\"x\":1}", "{\"data\":{\"spec\":{}},\"data\":{\"spec\":null}}",
-            "[{\"op\":\"add\",\"path\":\"/metadata/name\",\"value\":\"x\"}]",
-            "[{\"op\":\"remove\",\"path\":\"/spec\"}]", "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/b\"}]",
-            "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"1e999999999\"}}}}}",
-            "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"-1Ei\"}}}}}",
-            "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":1e999999999}}}}}",
-            "{\"data\":{\"metadata\":{\"labels\":{\"a\":null}},\"spec\":{\"accessModes\":[null]}}}",
-            "{\"data\":{\"spec\":{\"selector\":{\"matchExpressions\":[{\"operator\":7}]}}}}",
-            "{\"data\":{\"spec\":{}},\"logs\":{\"spec\":{\"storageClassName\":\"\\ud800\"}}}" };
+        "{",
+        "}",
+        "[",
+        "{oops",
+        "null",
+        "[]",
+        "\"str\"",
+        "7",
+        "{\"data\":null}",
+        "{\"data\":{}}",
+        "{\"data\":{\"spec\":null}}",
+        "{\"data\":{\"spec\":\"x\"}}",
+        "{\"data\":{\"spec\":{\"accessModes\":\"x\"}}}",
+        "{\"Bad Key\":{\"spec\":{}}}",
+        "{\"\":{\"spec\":{}}}",
+        "{\"data\":{\"spec\":{}}} trailing",
+        "{\"data\":{\"spec\":{}}}{\"x\":1}",
+        "{\"data\":{\"spec\":{}},\"data\":{\"spec\":null}}",
+        "[{\"op\":\"add\",\"path\":\"/metadata/name\",\"value\":\"x\"}]",
+        "[{\"op\":\"remove\",\"path\":\"/spec\"}]",
+        "[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/b\"}]",
+        "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"1e999999999\"}}}}}",
+        "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"-1Ei\"}}}}}",
+        "{\"data\":{\"spec\":{\"resources\":{\"requests\":{\"storage\":1e999999999}}}}}",
+        "{\"data\":{\"metadata\":{\"labels\":{\"a\":null}},\"spec\":{\"accessModes\":[null]}}}",
+        "{\"data\":{\"spec\":{\"selector\":{\"matchExpressions\":[{\"operator\":7}]}}}}",
+        "{\"data\":{\"spec\":{}},\"logs\":{\"spec\":{\"storageClassName\":\"\\ud800\"}}}"
+    };
 
     private final Random random;
     private final List<ObjectNode> seeds;
@@ -90,8 +156,14 @@ final class ReviewFuzzer {
         seed("create-named", createNamed());
         seed("update", update());
         seed("delete", delete());
-        seed("create-non-member", AdmissionClient.createReview(PodFixtures.member("web").build(), "fuzz"));
-        ((ObjectNode) seeds.get(4).path("request").path("object").path("metadata").path("labels"))
+        seed(
+                "create-non-member",
+                AdmissionClient.createReview(PodFixtures.member("web").build(), "fuzz"));
+        ((ObjectNode) seeds.get(4)
+                        .path("request")
+                        .path("object")
+                        .path("metadata")
+                        .path("labels"))
                 .remove(OrdinalKeys.SET_LABEL);
     }
 
@@ -136,8 +208,15 @@ final class ReviewFuzzer {
             mutations.add(edit.name());
         }
         if (random.nextInt(50) == 0) {
-            String[] types = { "text/plain", "application/json; charset=utf-8", "APPLICATION/JSON", null,
-                    "application/jsonx", "application/x-www-form-urlencoded", "" };
+            String[] types = {
+                "text/plain",
+                "application/json; charset=utf-8",
+                "APPLICATION/JSON",
+                null,
+                "application/jsonx",
+                "application/x-www-form-urlencoded",
+                ""
+            };
             contentType = types[random.nextInt(types.length)];
             mutations.add("content-type=" + contentType);
         }
@@ -183,7 +262,7 @@ final class ReviewFuzzer {
             if (slot == null) {
                 return "deep(none)";
             }
-            int[] depths = { 20, 200, 900, 990, 996, 999, 1000, 1001, 1200, 5000, 20000 };
+            int[] depths = {20, 200, 900, 990, 996, 999, 1000, 1001, 1200, 5000, 20000};
             int depth = depths[random.nextInt(depths.length)];
             slot.set(NODES.textNode(deep(depth, random.nextBoolean())));
             return "deep " + slot + " depth " + depth;
@@ -193,13 +272,15 @@ final class ReviewFuzzer {
             if (slot == null) {
                 return "huge-array(none)";
             }
-            int[] sizes = { 1_000, 10_000, 100_000, 400_000 };
+            int[] sizes = {1_000, 10_000, 100_000, 400_000};
             int size = sizes[random.nextInt(sizes.length)];
             ArrayNode array = NODES.arrayNode(size);
             int kind = random.nextInt(4);
             for (int i = 0; i < size; i++) {
-                array.add(kind == 0 ? NODES.numberNode(i) : kind == 1 ? NODES.textNode("") : kind == 2
-                        ? NODES.nullNode() : NODES.objectNode());
+                array.add(
+                        kind == 0
+                                ? NODES.numberNode(i)
+                                : kind == 1 ? NODES.textNode("") : kind == 2 ? NODES.nullNode() : NODES.objectNode());
             }
             slot.set(array);
             return "huge-array " + slot + " " + size;
@@ -266,7 +347,7 @@ final class ReviewFuzzer {
         }
         // Swap in a field from another seed, e.g. an UPDATE's oldObject into a CREATE.
         ObjectNode other = seeds.get(random.nextInt(seeds.size()));
-        String[] fields = { "operation", "oldObject", "object", "userInfo", "kind", "namespace" };
+        String[] fields = {"operation", "oldObject", "object", "userInfo", "kind", "namespace"};
         String field = pick(fields);
         JsonNode value = other.path("request").get(field);
         if (value == null) {
@@ -279,8 +360,16 @@ final class ReviewFuzzer {
 
     private String weirdName(ObjectNode review) {
         JsonNode metadata = review.path("request").path("object").path("metadata");
-        String[] targets = { "metadata.name", "metadata.generateName", "namespace", "label set", "label pod-index",
-                "label pod-name", "spec.hostname", "username" };
+        String[] targets = {
+            "metadata.name",
+            "metadata.generateName",
+            "namespace",
+            "label set",
+            "label pod-index",
+            "label pod-name",
+            "spec.hostname",
+            "username"
+        };
         String target = pick(targets);
         String value = random.nextInt(4) == 0 ? bigString() : pick(WEIRD_STRINGS);
         if (random.nextInt(4) == 0) {
@@ -322,20 +411,38 @@ final class ReviewFuzzer {
         int kind = random.nextInt(6);
         switch (kind) {
             case 0 -> volumes.addObject().putObject("ephemeral"); // no name, no template
-            case 1 -> volumes.addObject().put("name", pick(WEIRD_STRINGS)).putObject("ephemeral")
-                    .putObject("volumeClaimTemplate").putObject("spec");
+            case 1 ->
+                volumes.addObject()
+                        .put("name", pick(WEIRD_STRINGS))
+                        .putObject("ephemeral")
+                        .putObject("volumeClaimTemplate")
+                        .putObject("spec");
             case 2 -> {
                 int n = random.nextBoolean() ? 50 : 2_000;
                 for (int i = 0; i < n; i++) {
-                    volumes.addObject().put("name", "v" + i).putObject("ephemeral").putObject("volumeClaimTemplate")
-                            .putObject("spec").putArray("accessModes").add("ReadWriteOnce");
+                    volumes.addObject()
+                            .put("name", "v" + i)
+                            .putObject("ephemeral")
+                            .putObject("volumeClaimTemplate")
+                            .putObject("spec")
+                            .putArray("accessModes")
+                            .add("ReadWriteOnce");
                 }
             }
-            case 3 -> volumes.addObject().put("name", "data").putObject("ephemeral").putNull("volumeClaimTemplate");
-            case 4 -> volumes.addObject().put("name", "x".repeat(200)).putObject("ephemeral")
-                    .putObject("volumeClaimTemplate").putObject("spec");
-            default -> volumes.addObject().put("name", "data").putObject("ephemeral").putObject("volumeClaimTemplate")
-                    .set("spec", randomValue(3));
+            case 3 ->
+                volumes.addObject().put("name", "data").putObject("ephemeral").putNull("volumeClaimTemplate");
+            case 4 ->
+                volumes.addObject()
+                        .put("name", "x".repeat(200))
+                        .putObject("ephemeral")
+                        .putObject("volumeClaimTemplate")
+                        .putObject("spec");
+            default ->
+                volumes.addObject()
+                        .put("name", "data")
+                        .putObject("ephemeral")
+                        .putObject("volumeClaimTemplate")
+                        .set("spec", randomValue(3));
         }
         return "volumes kind " + kind;
     }
@@ -359,14 +466,20 @@ final class ReviewFuzzer {
 
     // ---- raw mutations (after serialization) ----
 
-    record RawEdit(String name, byte[] body) {
-    }
+    record RawEdit(String name, byte[] body) {}
 
     private static final byte[][] INVALID_UTF8 = {
-            { (byte) 0xC0, (byte) 0x80 }, { (byte) 0xFF }, { (byte) 0xFE }, { (byte) 0x80 },
-            { (byte) 0xED, (byte) 0xA0, (byte) 0x80 }, { (byte) 0xE2, (byte) 0x82 }, { (byte) 0xF8, (byte) 0x88,
-                    (byte) 0x80, (byte) 0x80, (byte) 0x80 }, { (byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80 },
-            { (byte) 0xC3 }, { 0 } };
+        {(byte) 0xC0, (byte) 0x80},
+        {(byte) 0xFF},
+        {(byte) 0xFE},
+        {(byte) 0x80},
+        {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        {(byte) 0xE2, (byte) 0x82},
+        {(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+        {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+        {(byte) 0xC3},
+        {0}
+    };
 
     private RawEdit mutateRaw(byte[] body) {
         int op = random.nextInt(8);
@@ -379,8 +492,21 @@ final class ReviewFuzzer {
             }
             case 1: {
                 // A duplicate key: insert `"key":<value>,` before an occurrence of `"key":`.
-                String[] keys = { "uid", "kind", "request", "object", "operation", "name", "labels", "annotations",
-                        OrdinalKeys.SET_LABEL, "namespace", "apiVersion", "spec", "volumes" };
+                String[] keys = {
+                    "uid",
+                    "kind",
+                    "request",
+                    "object",
+                    "operation",
+                    "name",
+                    "labels",
+                    "annotations",
+                    OrdinalKeys.SET_LABEL,
+                    "namespace",
+                    "apiVersion",
+                    "spec",
+                    "volumes"
+                };
                 String key = pick(keys);
                 byte[] needle = ("\"" + key + "\":").getBytes(StandardCharsets.UTF_8);
                 int at = indexOf(body, needle, random.nextBoolean());
@@ -399,10 +525,14 @@ final class ReviewFuzzer {
                 return new RawEdit("lone-surrogate@" + at, splice(body, at, s));
             }
             case 4:
-                return new RawEdit("bom", splice(body, 0, new byte[] { (byte) 0xEF, (byte) 0xBB, (byte) 0xBF }));
+                return new RawEdit("bom", splice(body, 0, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}));
             case 5:
-                return new RawEdit("trailing-garbage", splice(body, body.length,
-                        (random.nextBoolean() ? " {\"x\":1}" : " ]garbage").getBytes(StandardCharsets.UTF_8)));
+                return new RawEdit(
+                        "trailing-garbage",
+                        splice(
+                                body,
+                                body.length,
+                                (random.nextBoolean() ? " {\"x\":1}" : " ]garbage").getBytes(StandardCharsets.UTF_8)));
             case 6: {
                 byte[] pad = new byte[random.nextBoolean() ? 100 : 1_000_000];
                 java.util.Arrays.fill(pad, (byte) ' ');
@@ -536,10 +666,15 @@ final class ReviewFuzzer {
     }
 
     private String bigString() {
-        int[] sizes = { 300, 5_000, 70_000, 300_000, 1_100_000, 3_500_000, 8_000_000 };
+        int[] sizes = {300, 5_000, 70_000, 300_000, 1_100_000, 3_500_000, 8_000_000};
         int roll = random.nextInt(100);
-        int size = roll < 40 ? sizes[0] : roll < 65 ? sizes[1] : roll < 80 ? sizes[2] : roll < 90 ? sizes[3]
-                : roll < 96 ? sizes[4] : roll < 99 ? sizes[5] : sizes[6];
+        int size = roll < 40
+                ? sizes[0]
+                : roll < 65
+                        ? sizes[1]
+                        : roll < 80
+                                ? sizes[2]
+                                : roll < 90 ? sizes[3] : roll < 96 ? sizes[4] : roll < 99 ? sizes[5] : sizes[6];
         String unit = switch (random.nextInt(4)) {
             case 0 -> "a";
             case 1 -> "\u00e9\u4e2d";
@@ -569,8 +704,11 @@ final class ReviewFuzzer {
     /** A placeholder for a value nested {@code depth} levels deep, replaced by the raw text when written. */
     private String deep(int depth, boolean arrays) {
         String placeholder = "deep-placeholder-" + raw.size() + "-" + Long.toHexString(random.nextLong());
-        raw.put(placeholder, arrays ? "[".repeat(depth) + "\"bottom\"" + "]".repeat(depth)
-                : "{\"d\":".repeat(depth) + "\"bottom\"" + "}".repeat(depth));
+        raw.put(
+                placeholder,
+                arrays
+                        ? "[".repeat(depth) + "\"bottom\"" + "]".repeat(depth)
+                        : "{\"d\":".repeat(depth) + "\"bottom\"" + "}".repeat(depth));
         return placeholder;
     }
 
@@ -650,7 +788,8 @@ final class ReviewFuzzer {
     }
 
     private ObjectNode metadataMap(ObjectNode review) {
-        JsonNode metadata = review.path("request").path(random.nextInt(4) == 0 ? "oldObject" : "object")
+        JsonNode metadata = review.path("request")
+                .path(random.nextInt(4) == 0 ? "oldObject" : "object")
                 .path("metadata");
         if (!metadata.isObject()) {
             return null;
@@ -679,7 +818,8 @@ final class ReviewFuzzer {
     }
 
     private ObjectNode annotations(ObjectNode review) {
-        JsonNode metadata = review.path("request").path(random.nextInt(5) == 0 ? "oldObject" : "object")
+        JsonNode metadata = review.path("request")
+                .path(random.nextInt(5) == 0 ? "oldObject" : "object")
                 .path("metadata");
         if (!metadata.isObject()) {
             return null;
@@ -725,33 +865,50 @@ final class ReviewFuzzer {
     // ---- seeds ----
 
     private static ObjectNode createGenerateName() {
-        Pod pod = PodFixtures.member("web").ephemeralVolume("data").ephemeralVolume("logs")
+        Pod pod = PodFixtures.member("web")
+                .ephemeralVolume("data")
+                .ephemeralVolume("logs")
                 .annotation(OrdinalKeys.SERVICE_ANNOTATION, "web")
                 .annotation(OrdinalKeys.EPHEMERAL_VOLUMES_ANNOTATION, "logs")
-                .annotation("example.com/owner", "team-a").build();
+                .annotation("example.com/owner", "team-a")
+                .build();
         ObjectNode review = AdmissionClient.createReview(pod, "fuzz");
         ObjectNode object = (ObjectNode) review.path("request").path("object");
-        ObjectNode container = (ObjectNode) object.path("spec").path("containers").get(0);
+        ObjectNode container =
+                (ObjectNode) object.path("spec").path("containers").get(0);
         container.putArray("env").addObject().put("name", "MODE").put("value", "primary");
-        ((ObjectNode) object.path("spec")).withArray("volumes").addObject().put("name", "creds")
-                .putObject("secret").put("secretName", "web-creds");
+        ((ObjectNode) object.path("spec"))
+                .withArray("volumes")
+                .addObject()
+                .put("name", "creds")
+                .putObject("secret")
+                .put("secretName", "web-creds");
         ((ObjectNode) object.path("spec")).put("futureField", "kept"); // unknown to the model on purpose
         return review;
     }
 
     private static ObjectNode createNamed() {
-        Pod pod = PodFixtures.member("web").named("web-3").annotation(OrdinalKeys.START_ORDINAL_ANNOTATION, "1")
-                .annotation(OrdinalKeys.POLICY_ANNOTATION, "Parallel").build();
+        Pod pod = PodFixtures.member("web")
+                .named("web-3")
+                .annotation(OrdinalKeys.START_ORDINAL_ANNOTATION, "1")
+                .annotation(OrdinalKeys.POLICY_ANNOTATION, "Parallel")
+                .build();
         return AdmissionClient.createReview(pod, "fuzz");
     }
 
     private static ObjectNode update() {
-        Pod old = PodFixtures.stored("web", 0).hostname("web-0", "web").gate(OrdinalKeys.ORDERED_GATE)
-                .annotation(OrdinalKeys.DELETION_COST_ANNOTATION, "0").build();
-        Pod updated = PodFixtures.stored("web", 0).hostname("web-0", "web").label("extra", "1")
-                .annotation(OrdinalKeys.DELETION_COST_ANNOTATION, "0").build();
-        return AdmissionClient.review("UPDATE", updated, old, "fuzz", "system:serviceaccount:ordinal-system:ordinal",
-                false);
+        Pod old = PodFixtures.stored("web", 0)
+                .hostname("web-0", "web")
+                .gate(OrdinalKeys.ORDERED_GATE)
+                .annotation(OrdinalKeys.DELETION_COST_ANNOTATION, "0")
+                .build();
+        Pod updated = PodFixtures.stored("web", 0)
+                .hostname("web-0", "web")
+                .label("extra", "1")
+                .annotation(OrdinalKeys.DELETION_COST_ANNOTATION, "0")
+                .build();
+        return AdmissionClient.review(
+                "UPDATE", updated, old, "fuzz", "system:serviceaccount:ordinal-system:ordinal", false);
     }
 
     private static ObjectNode delete() {

@@ -2,6 +2,23 @@ package dev.ordinal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PodFixtures;
+import dev.ordinal.support.TrustAll;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,31 +39,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import javax.net.ssl.SSLSocket;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.ordinal.support.AdmissionClient;
-import dev.ordinal.support.PodFixtures;
-import dev.ordinal.support.TrustAll;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
 
 /**
  * Slow and oversized clients on raw TLS sockets (issue 7), with a short deadline (2 s) and idle timeout (3 s): a body
@@ -63,14 +59,18 @@ class SlowClientTest {
     static final Duration IDLE = Duration.ofSeconds(3);
     /** Scheduling slack on two shared cores; still far below what an unbounded slow client would hold. */
     static final Duration SLACK = Duration.ofSeconds(3);
+
     static final Path REPORT = Path.of("target/reliability/slow-clients.txt");
 
     /** Short limits so the test takes seconds; the defaults (10 s, 30 s) are the same code path. */
     public static class ShortTimeouts implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("ordinal.admission.request-deadline", DEADLINE.toSeconds() + "s",
-                    "quarkus.http.idle-timeout", IDLE.toSeconds() + "s");
+            return Map.of(
+                    "ordinal.admission.request-deadline",
+                    DEADLINE.toSeconds() + "s",
+                    "quarkus.http.idle-timeout",
+                    IDLE.toSeconds() + "s");
         }
     }
 
@@ -97,11 +97,14 @@ class SlowClientTest {
             Closed closed = awaitClose(socket, DEADLINE.plus(SLACK).plusSeconds(5));
             stop.set(true);
             trickle.join(2_000);
-            record("body trickled 1 byte/200 ms, deadline %s: connection %s after %.2f s (%d bytes answered)",
+            record(
+                    "body trickled 1 byte/200 ms, deadline %s: connection %s after %.2f s (%d bytes answered)",
                     DEADLINE, closed.closed() ? "closed" : "still open", closed.seconds(start), closed.bytesRead());
             assertThat(closed.closed()).as("server closed the connection").isTrue();
-            assertThat(closed.seconds(start)).as("seconds until closed (deadline %s)", DEADLINE)
-                    .isBetween(DEADLINE.toMillis() / 1000.0 - 0.5, (double) DEADLINE.plus(SLACK).toSeconds());
+            assertThat(closed.seconds(start))
+                    .as("seconds until closed (deadline %s)", DEADLINE)
+                    .isBetween(DEADLINE.toMillis() / 1000.0 - 0.5, (double)
+                            DEADLINE.plus(SLACK).toSeconds());
         }
     }
 
@@ -119,8 +122,8 @@ class SlowClientTest {
             trickle.join(2_000);
             record("headers trickled 1 byte/200 ms, idle-timeout %s: closed after %.2f s", IDLE, closed.seconds(start));
             assertThat(closed.closed()).isTrue();
-            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5,
-                    (double) IDLE.plus(SLACK).toSeconds());
+            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5, (double)
+                    IDLE.plus(SLACK).toSeconds());
         }
     }
 
@@ -131,8 +134,8 @@ class SlowClientTest {
             Closed closed = awaitClose(socket, IDLE.plus(SLACK).plusSeconds(5));
             record("TLS done, nothing sent, idle-timeout %s: closed after %.2f s", IDLE, closed.seconds(start));
             assertThat(closed.closed()).isTrue();
-            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5,
-                    (double) IDLE.plus(SLACK).toSeconds());
+            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5, (double)
+                    IDLE.plus(SLACK).toSeconds());
         }
     }
 
@@ -144,8 +147,8 @@ class SlowClientTest {
             Closed closed = awaitClose(socket, IDLE.plus(SLACK).plusSeconds(5));
             record("half a header line, idle-timeout %s: closed after %.2f s", IDLE, closed.seconds(start));
             assertThat(closed.closed()).isTrue();
-            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5,
-                    (double) IDLE.plus(SLACK).toSeconds());
+            assertThat(closed.seconds(start)).isBetween(IDLE.toMillis() / 1000.0 - 0.5, (double)
+                    IDLE.plus(SLACK).toSeconds());
         }
     }
 
@@ -203,11 +206,13 @@ class SlowClientTest {
             double answered = (System.nanoTime() - start) / 1e9;
             Closed closed = awaitClose(socket, DEADLINE.plus(SLACK).plusSeconds(5));
             stop.set(true);
-            record("%s body of %d MiB over max-body-size 16M: \"%s\" after %.2f s, connection closed after %.2f s",
+            record(
+                    "%s body of %d MiB over max-body-size 16M: \"%s\" after %.2f s, connection closed after %.2f s",
                     chunked ? "chunked" : "declared", size >> 20, statusLine, answered, closed.seconds(start));
             assertThat(statusLine).startsWith("HTTP/1.1 413");
             assertThat(closed.closed()).as("connection closed after the 413").isTrue();
-            assertThat(closed.seconds(start)).isLessThan((double) DEADLINE.plus(SLACK).toSeconds());
+            assertThat(closed.seconds(start))
+                    .isLessThan((double) DEADLINE.plus(SLACK).toSeconds());
         }
     }
 
@@ -215,7 +220,8 @@ class SlowClientTest {
     void answersANormalReviewPromptlyWhileSlowClientsAreHeldOpen() throws Exception {
         int slow = 40;
         // The first review of a JVM pays for RestAssured and TLS set-up; that is not what this measures.
-        ObjectNode warmUp = AdmissionClient.createReview(PodFixtures.member("calm").build(), "slow-clients");
+        ObjectNode warmUp =
+                AdmissionClient.createReview(PodFixtures.member("calm").build(), "slow-clients");
         long w0 = System.nanoTime();
         AdmissionClient.send("/mutate-pods", warmUp);
         AdmissionClient.send("/mutate-pods", warmUp);
@@ -232,17 +238,24 @@ class SlowClientTest {
                 trickles.add(pool.submit(() -> trickleUntil(socket, stop)));
             }
             Thread.sleep(500); // all slow clients are mid-body now
-            ObjectNode review = AdmissionClient.createReview(PodFixtures.member("calm").build(), "slow-clients");
+            ObjectNode review =
+                    AdmissionClient.createReview(PodFixtures.member("calm").build(), "slow-clients");
             long t0 = System.nanoTime();
             JsonNode answer = AdmissionClient.send("/mutate-pods", review);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            record("normal review while %d slow clients trickle: answered in %.3f s (the two cold ones before them: %.3f s"
-                    + " each)", slow, seconds, baseline);
+            record(
+                    "normal review while %d slow clients trickle: answered in %.3f s (the two cold ones before them: %.3f s"
+                            + " each)",
+                    slow, seconds, baseline);
             assertThat(answer.path("allowed").asBoolean()).isTrue();
-            assertThat(seconds).as("seconds to answer a review beside %d slow clients", slow).isLessThan(2.0);
+            assertThat(seconds)
+                    .as("seconds to answer a review beside %d slow clients", slow)
+                    .isLessThan(2.0);
             for (SSLSocket socket : sockets) {
                 Closed closed = awaitClose(socket, DEADLINE.plus(SLACK).plusSeconds(5));
-                assertThat(closed.closed()).as("every slow client is cut off at the deadline").isTrue();
+                assertThat(closed.closed())
+                        .as("every slow client is cut off at the deadline")
+                        .isTrue();
             }
         } finally {
             stop.set(true);
@@ -262,7 +275,8 @@ class SlowClientTest {
             // Longer than the deadline, shorter than the idle timeout: only a timer left armed would close it.
             Thread.sleep(DEADLINE.toMillis() + 500);
             String second = exchange(socket);
-            record("keep-alive connection reused %d ms after an answered request (deadline %s): \"%s\"",
+            record(
+                    "keep-alive connection reused %d ms after an answered request (deadline %s): \"%s\"",
                     DEADLINE.toMillis() + 500, DEADLINE, second);
             assertThat(second).as("second request on the same connection").startsWith("HTTP/1.1 200");
         }
@@ -272,18 +286,27 @@ class SlowClientTest {
     void resetsOnlyTheSlowStreamOfAnHttp2Connection() throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setUseAlpn(true)
-                    .setTrustAll(true).setVerifyHost(false).setProtocolVersion(HttpVersion.HTTP_2)
-                    .setHttp2MaxPoolSize(1).setDefaultHost("localhost").setDefaultPort(AdmissionClient.httpsPort()));
-            HttpClientRequest slow = client.request(HttpMethod.POST, "/mutate-pods").toCompletionStage()
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions()
+                    .setSsl(true)
+                    .setUseAlpn(true)
+                    .setTrustAll(true)
+                    .setVerifyHost(false)
+                    .setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2MaxPoolSize(1)
+                    .setDefaultHost("localhost")
+                    .setDefaultPort(AdmissionClient.httpsPort()));
+            HttpClientRequest slow = client.request(HttpMethod.POST, "/mutate-pods")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
             AtomicBoolean connectionClosed = new AtomicBoolean();
             slow.connection().closeHandler(v -> connectionClosed.set(true));
             assertThat(slow.version()).isEqualTo(HttpVersion.HTTP_2);
             slow.putHeader("Content-Type", "application/json").putHeader("Content-Length", "1000000");
             CompletableFuture<String> slowOutcome = new CompletableFuture<>();
-            slow.response().onComplete(ar -> slowOutcome.complete(ar.succeeded()
-                    ? "answered " + ar.result().statusCode() : "failed: " + ar.cause()));
+            slow.response()
+                    .onComplete(ar -> slowOutcome.complete(
+                            ar.succeeded() ? "answered " + ar.result().statusCode() : "failed: " + ar.cause()));
             slow.exceptionHandler(e -> slowOutcome.complete("failed: " + e));
             long start = System.nanoTime();
             slow.write(Buffer.buffer("{"));
@@ -296,19 +319,31 @@ class SlowClientTest {
             double seconds = (System.nanoTime() - start) / 1e9;
             vertx.cancelTimer(periodic);
 
-            String body = AdmissionClient.createReview(PodFixtures.member("h2").build(), "slow-clients").toString();
-            HttpClientRequest normal = client.request(HttpMethod.POST, "/mutate-pods").toCompletionStage()
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            String body = AdmissionClient.createReview(PodFixtures.member("h2").build(), "slow-clients")
+                    .toString();
+            HttpClientRequest normal = client.request(HttpMethod.POST, "/mutate-pods")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
             boolean sameConnection = normal.connection() == slow.connection();
-            HttpClientResponse answer = normal.putHeader("Content-Type", "application/json").send(body)
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            record("HTTP/2 stream trickled 1 byte/200 ms: %s after %.2f s; connection closed: %s; next review on the"
-                    + " same connection: %s, HTTP %d", outcome, seconds, connectionClosed.get(), sameConnection,
-                    answer.statusCode());
+            HttpClientResponse answer = normal.putHeader("Content-Type", "application/json")
+                    .send(body)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            record(
+                    "HTTP/2 stream trickled 1 byte/200 ms: %s after %.2f s; connection closed: %s; next review on the"
+                            + " same connection: %s, HTTP %d",
+                    outcome, seconds, connectionClosed.get(), sameConnection, answer.statusCode());
             assertThat(outcome).as("the slow stream is reset").startsWith("failed");
-            assertThat(seconds).isBetween(DEADLINE.toMillis() / 1000.0 - 0.5, (double) DEADLINE.plus(SLACK).toSeconds());
-            assertThat(connectionClosed.get()).as("the HTTP/2 connection survives the reset").isFalse();
-            assertThat(sameConnection).as("the next review rides the same connection").isTrue();
+            assertThat(seconds).isBetween(DEADLINE.toMillis() / 1000.0 - 0.5, (double)
+                    DEADLINE.plus(SLACK).toSeconds());
+            assertThat(connectionClosed.get())
+                    .as("the HTTP/2 connection survives the reset")
+                    .isFalse();
+            assertThat(sameConnection)
+                    .as("the next review rides the same connection")
+                    .isTrue();
             assertThat(answer.statusCode()).isEqualTo(200);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -319,8 +354,8 @@ class SlowClientTest {
 
     /** A TLS socket to the webhook port, handshake done (HTTP/1.1: no ALPN offered). */
     static SSLSocket tls() throws IOException {
-        SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory().createSocket("127.0.0.1",
-                AdmissionClient.httpsPort());
+        SSLSocket socket = (SSLSocket)
+                TrustAll.context().getSocketFactory().createSocket("127.0.0.1", AdmissionClient.httpsPort());
         socket.startHandshake();
         return socket;
     }
@@ -395,7 +430,8 @@ class SlowClientTest {
 
     /** Sends one small review on {@code socket} and reads the whole response; returns its status line. */
     private static String exchange(SSLSocket socket) throws IOException {
-        byte[] body = AdmissionClient.createReview(PodFixtures.member("keep").build(), "slow-clients").toString()
+        byte[] body = AdmissionClient.createReview(PodFixtures.member("keep").build(), "slow-clients")
+                .toString()
                 .getBytes(StandardCharsets.UTF_8);
         send(socket, headers("/validate-pods", "Content-Length: " + body.length));
         socket.getOutputStream().write(body);
@@ -405,7 +441,8 @@ class SlowClientTest {
         int length = 0;
         for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
             if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring("content-length:".length()).trim());
+                length = Integer.parseInt(
+                        line.substring("content-length:".length()).trim());
             }
         }
         in.readNBytes(length);

@@ -1,5 +1,17 @@
 package dev.ordinal.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.PackagedApp;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -26,23 +38,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.support.AdmissionClient;
-import dev.ordinal.support.PackagedApp;
-import dev.ordinal.support.PodFixtures;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
 /**
  * {@code make bench}: the packaged app, the JVM jar and the native executable in one run, over keep-alive TLS from
@@ -54,6 +51,7 @@ public final class Bench {
 
     /** The sets seeded into the mock API server (all cached by the app) and the ones the throughput runs use. */
     static final int[] SEEDED = ints(System.getProperty("bench.seed", "10,1000,10000"));
+
     static final int[] SIZES = ints(System.getProperty("bench.sizes", "10,10000"));
     static final Path OUT = Path.of("target/bench");
     static final Path CERTS = Path.of("src/test/resources/tls");
@@ -66,26 +64,33 @@ public final class Bench {
     PackagedApp app;
 
     /** One measured run. */
-    record Row(String mode, String placement, String endpoint, String scenario, int setSize, double rps, double p50Ms,
-            double p99Ms, double p999Ms, long errors, long requests, double cpuUsPerRequest) {
-    }
+    record Row(
+            String mode,
+            String placement,
+            String endpoint,
+            String scenario,
+            int setSize,
+            double rps,
+            double p50Ms,
+            double p99Ms,
+            double p999Ms,
+            long errors,
+            long requests,
+            double cpuUsPerRequest) {}
 
     /** How the app runs: the jar with the image's JVM options, or the native executable. */
-    record Mode(String name, Path nativeRunner) {
-    }
+    record Mode(String name, Path nativeRunner) {}
 
     /** Which cores the app (with the mock API server, this JVM) and wrk may use. */
-    record Placement(String name, String appCpus, String wrkCpus, String description) {
-    }
+    record Placement(String name, String appCpus, String wrkCpus, String description) {}
 
-    static final Placement PINNED = new Placement("pinned", "1", "0",
-            "wrk on core 0; the app and the mock API server on core 1 (taskset)");
-    static final Placement SHARED = new Placement("shared", "0,1", "0,1", "wrk, the app and the mock API server"
-            + " sharing both cores");
+    static final Placement PINNED =
+            new Placement("pinned", "1", "0", "wrk on core 0; the app and the mock API server on core 1 (taskset)");
+    static final Placement SHARED =
+            new Placement("shared", "0,1", "0,1", "wrk, the app and the mock API server" + " sharing both cores");
 
     /** Per mode: start-up, memory and heap figures. */
-    record ModeFigures(Duration startup, long rssWarmKiB, long rssAfterKiB, long heapPerPodBytes, String heapNote) {
-    }
+    record ModeFigures(Duration startup, long rssWarmKiB, long rssAfterKiB, long heapPerPodBytes, String heapNote) {}
 
     final Map<String, ModeFigures> figures = new LinkedHashMap<>();
     final Map<String, Row> noops = new LinkedHashMap<>();
@@ -93,9 +98,13 @@ public final class Bench {
     String baseUrl;
 
     /** A benchmark case: the review to post for a set of a given size. */
-    record Case(String scenario, String path, Function<Integer, ObjectNode> review, boolean expectPatch,
-            boolean expectAllowed, boolean concurrentWrites) {
-    }
+    record Case(
+            String scenario,
+            String path,
+            Function<Integer, ObjectNode> review,
+            boolean expectPatch,
+            boolean expectAllowed,
+            boolean concurrentWrites) {}
 
     public static void main(String[] args) {
         try {
@@ -114,10 +123,13 @@ public final class Bench {
      */
     static final String DEFAULT_JVM = "-Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
 
-    final List<String> jvmOptions = List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
+    final List<String> jvmOptions =
+            List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
 
     static int[] ints(String csv) {
-        return java.util.Arrays.stream(csv.split(",")).filter(v -> !v.isBlank()).mapToInt(Integer::parseInt)
+        return java.util.Arrays.stream(csv.split(","))
+                .filter(v -> !v.isBlank())
+                .mapToInt(Integer::parseInt)
                 .toArray();
     }
 
@@ -148,8 +160,8 @@ public final class Bench {
             switch (m) {
                 case "jvm" -> modes.add(new Mode("JVM", null));
                 case "native" -> {
-                    Path runner = Path.of(System.getProperty("native.image.path",
-                            "target/ordinal-0.1.0-SNAPSHOT-runner"));
+                    Path runner =
+                            Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
                     if (!Files.isExecutable(runner)) {
                         throw new IllegalStateException(runner + " is missing: `make bench` builds it (make native)");
                     }
@@ -164,7 +176,9 @@ public final class Bench {
     List<Placement> placements() {
         List<Placement> all = List.of(PINNED, SHARED);
         String only = System.getProperty("bench.placements", "pinned,shared");
-        return all.stream().filter(p -> List.of(only.split(",")).contains(p.name())).toList();
+        return all.stream()
+                .filter(p -> List.of(only.split(",")).contains(p.name()))
+                .toList();
     }
 
     void run() throws Exception {
@@ -174,8 +188,8 @@ public final class Bench {
         if (!Files.isExecutable(Path.of("/usr/bin/taskset")) && placements().contains(PINNED)) {
             throw new IllegalStateException("taskset (util-linux) is needed for the pinned runs");
         }
-        KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer mock = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         mock.init(InetAddress.getLoopbackAddress(), 0);
         client = mock.createClient();
         try {
@@ -188,12 +202,15 @@ public final class Bench {
             for (Mode mode : modes) {
                 measure(mode, total, mode == modes.get(modes.size() - 1));
             }
-            boolean complete = System.getProperty("bench.only") == null && System.getProperty("bench.sizes") == null
-                    && System.getProperty("bench.modes") == null && System.getProperty("bench.placements") == null
+            boolean complete = System.getProperty("bench.only") == null
+                    && System.getProperty("bench.sizes") == null
+                    && System.getProperty("bench.modes") == null
+                    && System.getProperty("bench.placements") == null
                     && !plainHttp;
             int[] releaseSizes = ints(System.getProperty("bench.release-sizes", complete ? "10,100,1000" : ""));
             if (releaseSizes.length > 0) {
-                log("ordered start: gate release latency and Events for sets of %s pods (JVM)",
+                log(
+                        "ordered start: gate release latency and Events for sets of %s pods (JVM)",
                         java.util.Arrays.toString(releaseSizes));
                 release = ReleaseLatency.measure(releaseSizes, jvmOptions, OUT.resolve("release-app.log"));
             }
@@ -232,15 +249,21 @@ public final class Bench {
             }
         }
         pin(ProcessHandle.current().pid(), "0,1");
-        app = PackagedApp.start(client.getMasterUrl().toString(), CERTS, props, jvmOptions,
-                OUT.resolve("app-" + mode.name().toLowerCase(Locale.ROOT) + ".log"), mode.nativeRunner());
+        app = PackagedApp.start(
+                client.getMasterUrl().toString(),
+                CERTS,
+                props,
+                jvmOptions,
+                OUT.resolve("app-" + mode.name().toLowerCase(Locale.ROOT) + ".log"),
+                mode.nativeRunner());
         try {
             baseUrl = plainHttp ? "http://127.0.0.1:" + httpPort : app.webhookUrl();
             Duration startup = app.awaitReady(Duration.ofSeconds(180));
             log("%s: ready in %d ms (caches synced with %d pods)", mode.name(), startup.toMillis(), cachedPods);
             List<Case> cases = cases();
             Case noopCase = noopCase();
-            log("%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
+            log(
+                    "%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
                     mode.name());
             for (Case c : cases) {
                 wrk(mode, SHARED, c, SIZES[0], 3, connections, 0, false);
@@ -303,7 +326,8 @@ public final class Bench {
     /** Every thread of {@code pid} onto {@code cpus}; threads started later inherit it. */
     static void pin(long pid, String cpus) throws Exception {
         Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("taskset failed for " + pid + ": " + out);
@@ -321,8 +345,14 @@ public final class Bench {
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int n = 0; n < size; n++) {
-                String name = identity(PodFixtures.stored("web", n)).build().getMetadata().getName();
-                futures.add(pool.submit(() -> client.pods().inNamespace(namespace(size)).withName(name).delete()));
+                String name = identity(PodFixtures.stored("web", n))
+                        .build()
+                        .getMetadata()
+                        .getName();
+                futures.add(pool.submit(() -> client.pods()
+                        .inNamespace(namespace(size))
+                        .withName(name)
+                        .delete()));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -352,8 +382,12 @@ public final class Bench {
     }
 
     String jcmd(String command) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(app.pid()), command).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(app.pid()),
+                        command)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("jcmd " + command + " failed: " + out);
@@ -362,14 +396,22 @@ public final class Bench {
     }
 
     static long histogramTotal(String histogram) {
-        return histogram.lines().filter(l -> l.startsWith("Total")).map(l -> l.trim().split("\\s+"))
-                .mapToLong(f -> Long.parseLong(f[2])).findFirst()
+        return histogram
+                .lines()
+                .filter(l -> l.startsWith("Total"))
+                .map(l -> l.trim().split("\\s+"))
+                .mapToLong(f -> Long.parseLong(f[2]))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no Total in the class histogram"));
     }
 
     static long histogramInstances(String histogram, String className) {
-        return histogram.lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length >= 4 && f[3].equals(className))
-                .mapToLong(f -> Long.parseLong(f[1])).sum();
+        return histogram
+                .lines()
+                .map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length >= 4 && f[3].equals(className))
+                .mapToLong(f -> Long.parseLong(f[1]))
+                .sum();
     }
 
     List<Case> cases() {
@@ -392,21 +434,27 @@ public final class Bench {
     }
 
     ObjectNode podWithVolume(int size) {
-        return AdmissionClient.createReview(PodFixtures.member("web").ephemeralVolume("data").build(), namespace(size));
+        return AdmissionClient.createReview(
+                PodFixtures.member("web").ephemeralVolume("data").build(), namespace(size));
     }
 
     /** A pod that already carries its identity, as on re-invocation: the answer has no patch. */
     ObjectNode mutatedPod(int size) {
-        return AdmissionClient.createReview(identity(PodFixtures.stored("web", size)).build(), namespace(size));
+        return AdmissionClient.createReview(
+                identity(PodFixtures.stored("web", size)).build(), namespace(size));
     }
 
     ObjectNode validateCreate(int size) {
-        return AdmissionClient.createReview(identity(PodFixtures.stored("web", size)).build(), namespace(size));
+        return AdmissionClient.createReview(
+                identity(PodFixtures.stored("web", size)).build(), namespace(size));
     }
 
     ObjectNode validateUpdate(int size) {
         Pod old = identity(PodFixtures.stored("web", 0)).ready().build();
-        Pod updated = identity(PodFixtures.stored("web", 0)).ready().label("team", "blue").build();
+        Pod updated = identity(PodFixtures.stored("web", 0))
+                .ready()
+                .label("team", "blue")
+                .build();
         return AdmissionClient.review("UPDATE", updated, old, namespace(size), "alice", false);
     }
 
@@ -414,7 +462,8 @@ public final class Bench {
         Pod built = pod.build();
         String name = built.getMetadata().getName();
         int n = Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-        return pod.annotation(OrdinalKeys.DELETION_COST_ANNOTATION, Integer.toString(-n)).hostname(name, "web");
+        return pod.annotation(OrdinalKeys.DELETION_COST_ANNOTATION, Integer.toString(-n))
+                .hostname(name, "web");
     }
 
     static String namespace(int size) {
@@ -428,11 +477,15 @@ public final class Bench {
             for (int n = 0; n < size; n++) {
                 int ordinal = n;
                 futures.add(pool.submit(() -> {
-                    Pod pod = identity(PodFixtures.stored("web", ordinal)).ready().build();
+                    Pod pod =
+                            identity(PodFixtures.stored("web", ordinal)).ready().build();
                     pod.getMetadata().setNamespace(namespace(size));
-                    for (int attempt = 1;; attempt++) {
+                    for (int attempt = 1; ; attempt++) {
                         try {
-                            client.pods().inNamespace(namespace(size)).resource(pod).createOr(p -> p.update());
+                            client.pods()
+                                    .inNamespace(namespace(size))
+                                    .resource(pod)
+                                    .createOr(p -> p.update());
                             return;
                         } catch (RuntimeException e) {
                             // a busy machine: the client's request timeout is shorter than the mock's answer
@@ -468,9 +521,12 @@ public final class Bench {
                     e.connect + e.read + e.write + e.timeout, e.status,
                     latency:percentile(50), latency:percentile(99), latency:percentile(99.9)))
                 end
-                """.formatted(body, delayMs > 0
-                        // Uniform jitter around the mean: fixed delays make all connections fire in step.
-                        ? "delay = function() return math.random(0, " + (2 * delayMs) + ") end" : ""));
+                """.formatted(
+                        body,
+                        delayMs > 0
+                                // Uniform jitter around the mean: fixed delays make all connections fire in step.
+                                ? "delay = function() return math.random(0, " + (2 * delayMs) + ") end"
+                                : ""));
         AtomicBoolean writing = new AtomicBoolean(c.concurrentWrites());
         AtomicLong writes = new AtomicLong();
         Thread writer = new Thread(() -> churn(size, writing, writes));
@@ -478,8 +534,19 @@ public final class Bench {
             writer.start();
         }
         long cpuBefore = app.cpuNanos();
-        Process wrk = new ProcessBuilder("taskset", "-c", placement.wrkCpus(), "wrk", "-t1", "-c" + conns,
-                "-d" + runSeconds + "s", "-s", script.toString(), baseUrl + c.path()).redirectErrorStream(true).start();
+        Process wrk = new ProcessBuilder(
+                        "taskset",
+                        "-c",
+                        placement.wrkCpus(),
+                        "wrk",
+                        "-t1",
+                        "-c" + conns,
+                        "-d" + runSeconds + "s",
+                        "-s",
+                        script.toString(),
+                        baseUrl + c.path())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         wrk.waitFor();
         long cpuNanos = app.cpuNanos() - cpuBefore;
@@ -487,19 +554,42 @@ public final class Bench {
         if (c.concurrentWrites()) {
             writer.join();
         }
-        String line = output.lines().filter(l -> l.startsWith("BENCH ")).findFirst()
+        String line = output.lines()
+                .filter(l -> l.startsWith("BENCH "))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("wrk printed no result:\n" + output));
         String[] f = line.split(" ");
         long requests = Long.parseLong(f[1]);
         double durationS = Long.parseLong(f[2]) / 1e6;
         long errors = Long.parseLong(f[3]) + Long.parseLong(f[4]);
-        Row row = new Row(mode.name(), placement.name(), c.path(), c.scenario(), size, requests / durationS, Long.parseLong(f[5]) / 1000.0,
-                Long.parseLong(f[6]) / 1000.0, Long.parseLong(f[7]) / 1000.0, errors, requests,
+        Row row = new Row(
+                mode.name(),
+                placement.name(),
+                c.path(),
+                c.scenario(),
+                size,
+                requests / durationS,
+                Long.parseLong(f[5]) / 1000.0,
+                Long.parseLong(f[6]) / 1000.0,
+                Long.parseLong(f[7]) / 1000.0,
+                errors,
+                requests,
                 requests == 0 ? 0 : cpuNanos / 1000.0 / requests);
         if (record) {
-            log("%-6s %-6s %-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  app CPU %.0f µs/req"
-                    + "  errors %d%s", mode.name(), placement.name(), c.scenario(), size,
-                    delayMs > 0 ? "(paced) " : "", row.rps(), row.p50Ms(), row.p99Ms(), row.p999Ms(), row.cpuUsPerRequest(), errors,
+            log(
+                    "%-6s %-6s %-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  app CPU %.0f µs/req"
+                            + "  errors %d%s",
+                    mode.name(),
+                    placement.name(),
+                    c.scenario(),
+                    size,
+                    delayMs > 0 ? "(paced) " : "",
+                    row.rps(),
+                    row.p50Ms(),
+                    row.p99Ms(),
+                    row.p999Ms(),
+                    row.cpuUsPerRequest(),
+                    errors,
                     c.concurrentWrites() ? "  (" + writes.get() + " pod writes during the run)" : "");
         }
         return row;
@@ -514,7 +604,10 @@ public final class Bench {
             try {
                 client.pods().inNamespace(namespace(size)).resource(pod).create();
                 Thread.sleep(10);
-                client.pods().inNamespace(namespace(size)).withName(pod.getMetadata().getName()).delete();
+                client.pods()
+                        .inNamespace(namespace(size))
+                        .withName(pod.getMetadata().getName())
+                        .delete();
                 writes.addAndGet(2);
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -527,11 +620,15 @@ public final class Bench {
 
     /** One request through Java's client first: the case must be answered as expected, or its numbers mean nothing. */
     void check(Case c, ObjectNode review) throws Exception {
-        HttpResponse<String> response = https().send(HttpRequest.newBuilder(URI.create(baseUrl + c.path()))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(review.toString()))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = https().send(
+                        HttpRequest.newBuilder(URI.create(baseUrl + c.path()))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(review.toString()))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         JsonNode answer = AdmissionClient.read(response.body()).path("response");
-        if (response.statusCode() != 200 || answer.path("allowed").asBoolean() != c.expectAllowed()
+        if (response.statusCode() != 200
+                || answer.path("allowed").asBoolean() != c.expectAllowed()
                 || answer.hasNonNull("patch") != c.expectPatch()) {
             throw new IllegalStateException("case " + c.scenario() + " answered unexpectedly: " + response.body());
         }
@@ -544,7 +641,8 @@ public final class Bench {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
             try (var in = Files.newInputStream(CERTS.resolve("tls.crt"))) {
-                trust.setCertificateEntry("ordinal", CertificateFactory.getInstance("X.509").generateCertificate(in));
+                trust.setCertificateEntry(
+                        "ordinal", CertificateFactory.getInstance("X.509").generateCertificate(in));
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
@@ -557,26 +655,48 @@ public final class Bench {
 
     String report(long cachedPods) throws IOException {
         String pods = String.format(Locale.ROOT, "%,d", cachedPods);
-        String sizes = java.util.Arrays.stream(SEEDED).mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
+        String sizes = java.util.Arrays.stream(SEEDED)
+                .mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
                 .collect(java.util.stream.Collectors.joining(", "));
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks\n\n");
-        md.append("Produced by `make bench` (`dev.ordinal.bench.Bench`) on ").append(Instant.now()).append(".\n\n");
-        md.append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (")
-                .append(cpuModel()).append("), load generator (wrk, 1 thread) on the same machine, 127.0.0.1 only\n");
+        md.append("Produced by `make bench` (`dev.ordinal.bench.Bench`) on ")
+                .append(Instant.now())
+                .append(".\n\n");
+        md.append("- Machine: ")
+                .append(Runtime.getRuntime().availableProcessors())
+                .append(" cores (")
+                .append(cpuModel())
+                .append("), load generator (wrk, 1 thread) on the same machine, 127.0.0.1 only\n");
         md.append("- App: packaged JVM jar (`target/quarkus-app/quarkus-run.jar`), Java ")
-                .append(System.getProperty("java.version")).append(", JVM options `").append(String.join(" ", jvmOptions))
+                .append(System.getProperty("java.version"))
+                .append(", JVM options `")
+                .append(String.join(" ", jvmOptions))
                 .append("` (as the container image), and the native executable (`target/*-runner`, `make native`) with")
-                .append(" the heap options among them (").append(jvmOptions.stream().filter(o -> o.startsWith("-X")
-                        && !o.startsWith("-XX")).filter(o -> !o.startsWith("-Xss")).collect(
-                                java.util.stream.Collectors.joining(" "))).append("), ")
+                .append(" the heap options among them (")
+                .append(jvmOptions.stream()
+                        .filter(o -> o.startsWith("-X") && !o.startsWith("-XX"))
+                        .filter(o -> !o.startsWith("-Xss"))
+                        .collect(java.util.stream.Collectors.joining(" ")))
+                .append("), ")
                 .append(plainHttp ? "plain HTTP (a diagnostic run)" : "HTTPS (TLS) with keep-alive")
                 .append(", controller off, informers fed by an embedded fabric8 mock API server holding sets of ")
-                .append(sizes).append(" pods (").append(pods).append(" pods cached)\n");
+                .append(sizes)
+                .append(" pods (")
+                .append(pods)
+                .append(" pods cached)\n");
         md.append("- Both modes in the same run, one after the other, each in two placements: **pinned** (")
-                .append(PINNED.description()).append(") and **shared** (").append(SHARED.description()).append(")\n");
-        md.append("- Each run: ").append(seconds).append(" s, ").append(connections).append(" connections, sets of ")
-                .append(java.util.Arrays.stream(SIZES).mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
+                .append(PINNED.description())
+                .append(") and **shared** (")
+                .append(SHARED.description())
+                .append(")\n");
+        md.append("- Each run: ")
+                .append(seconds)
+                .append(" s, ")
+                .append(connections)
+                .append(" connections, sets of ")
+                .append(java.util.Arrays.stream(SIZES)
+                        .mapToObj(n -> String.format(Locale.ROOT, "%,d", n))
                         .collect(java.util.stream.Collectors.joining(" and ")))
                 .append(" pods (kept short so `make bench` stays under 15 minutes on 2 cores); latency is wrk's"
                         + " (request sent to response read)\n\n");
@@ -589,15 +709,24 @@ public final class Bench {
             ModeFigures f = e.getValue();
             boolean jvm = e.getKey().equals("JVM");
             md.append("### ").append(jvm ? "JVM jar" : "Native executable").append("\n\n");
-            md.append(String.format(Locale.ROOT, "- Start-up to ready (process start until `/q/health/ready` is 200,"
-                    + " caches synced with %s pods): **%d ms**%n", pods, f.startup().toMillis()));
-            md.append(String.format(Locale.ROOT, jvm
-                    ? "- Resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n"
-                    : "- Native executable, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
-                    f.rssWarmKiB() / 1024, f.rssAfterKiB() / 1024));
-            md.append("- Heap bytes per cached pod: ").append(f.heapPerPodBytes() >= 0
-                    ? String.format(Locale.ROOT, "**%,d**", f.heapPerPodBytes()) : "–").append(" (")
-                    .append(f.heapNote()).append(")\n\n");
+            md.append(String.format(
+                    Locale.ROOT,
+                    "- Start-up to ready (process start until `/q/health/ready` is 200,"
+                            + " caches synced with %s pods): **%d ms**%n",
+                    pods,
+                    f.startup().toMillis()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    jvm
+                            ? "- Resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n"
+                            : "- Native executable, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
+                    f.rssWarmKiB() / 1024,
+                    f.rssAfterKiB() / 1024));
+            md.append("- Heap bytes per cached pod: ")
+                    .append(f.heapPerPodBytes() >= 0 ? String.format(Locale.ROOT, "**%,d**", f.heapPerPodBytes()) : "–")
+                    .append(" (")
+                    .append(f.heapNote())
+                    .append(")\n\n");
         }
 
         md.append("## Saturating throughput and latency\n\n");
@@ -616,20 +745,35 @@ public final class Bench {
                 }
             }
         }
-        md.append("\n## Latency at half the saturating rate (").append(String.format(Locale.ROOT, "%,d",
-                SIZES[SIZES.length - 1])).append("-pod set)\n\n");
-        md.append("Paced with wrk's `delay()` hook: many connections, each waiting a random 0–2× mean delay between"
-                + " requests, so the offered rate is about half of the saturating one of the same mode and placement.\n\n");
+        md.append("\n## Latency at half the saturating rate (")
+                .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
+                .append("-pod set)\n\n");
+        md.append(
+                "Paced with wrk's `delay()` hook: many connections, each waiting a random 0–2× mean delay between"
+                        + " requests, so the offered rate is about half of the saturating one of the same mode and placement.\n\n");
         md.append("![latency](bench/latency.svg)\n\n");
-        md.append("| mode | placement | endpoint | scenario | req/s achieved | p50 ms | p99 ms | p99.9 ms | errors |\n");
+        md.append(
+                "| mode | placement | endpoint | scenario | req/s achieved | p50 ms | p99 ms | p99.9 ms | errors |\n");
         md.append("|---|---|---|---|---:|---:|---:|---:|---:|\n");
         for (Row r : halfRate) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d |%n", r.mode(),
-                    r.placement(), r.endpoint(), r.scenario(), r.rps(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.errors()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d |%n",
+                    r.mode(),
+                    r.placement(),
+                    r.endpoint(),
+                    r.scenario(),
+                    r.rps(),
+                    r.p50Ms(),
+                    r.p99Ms(),
+                    r.p999Ms(),
+                    r.errors()));
         }
         if (SIZES.length > 1) {
             md.append("\n## Flatness in set size (throughput, shared placement)\n\n");
-            md.append("| mode | scenario | req/s at ").append(SIZES[0]).append(" | req/s at ")
+            md.append("| mode | scenario | req/s at ")
+                    .append(SIZES[0])
+                    .append(" | req/s at ")
                     .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
                     .append(" | cost ratio (small / large) |\n|---|---|---:|---:|---:|\n");
             for (String mode : figures.keySet()) {
@@ -637,8 +781,14 @@ public final class Bench {
                 for (Case c : cases()) {
                     Row small = find(mode, placement, c.scenario(), SIZES[0]);
                     Row large = find(mode, placement, c.scenario(), SIZES[SIZES.length - 1]);
-                    md.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.2f |%n", mode, c.scenario(),
-                            small.rps(), large.rps(), small.rps() / large.rps()));
+                    md.append(String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %.0f | %.0f | %.2f |%n",
+                            mode,
+                            c.scenario(),
+                            small.rps(),
+                            large.rps(),
+                            small.rps() / large.rps()));
                 }
             }
         }
@@ -651,7 +801,10 @@ public final class Bench {
         }
         Optional<Path> rollouts = rollouts();
         if (rollouts.isPresent()) {
-            md.append("\n").append(Files.readString(rollouts.get().resolve("rollouts.md")).strip()).append("\n\n");
+            md.append("\n")
+                    .append(Files.readString(rollouts.get().resolve("rollouts.md"))
+                            .strip())
+                    .append("\n\n");
             md.append("![Rollout timelines](bench/rollouts.svg)\n");
         }
         md.append("\n");
@@ -668,7 +821,9 @@ public final class Bench {
         for (String line : Files.readAllLines(csv).stream().skip(1).toList()) {
             String[] f = line.split(",");
             if (f.length >= 6 && !f[5].isBlank()) {
-                readyTimes.computeIfAbsent(f[0] + " " + f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[5]));
+                readyTimes
+                        .computeIfAbsent(f[0] + " " + f[1], k -> new ArrayList<>())
+                        .add(Double.parseDouble(f[5]));
             }
         }
         List<Charts.Line> lines = new ArrayList<>();
@@ -681,8 +836,15 @@ public final class Bench {
             }
             lines.add(new Charts.Line(name, points));
         });
-        Charts.write(svg, Charts.timeline("Rollouts on the real control plane: Ordinal vs StatefulSet",
-                "seconds since kubectl apply", "pods Ready", lines, 900, 500));
+        Charts.write(
+                svg,
+                Charts.timeline(
+                        "Rollouts on the real control plane: Ordinal vs StatefulSet",
+                        "seconds since kubectl apply",
+                        "pods Ready",
+                        lines,
+                        900,
+                        500));
     }
 
     /** Throughput of every scenario relative to the no-op baseline, and latency percentiles at half rate. */
@@ -700,47 +862,89 @@ public final class Bench {
                     values.put(r.scenario(), r.rps() / e.getValue().rps());
                 }
             }
-            ratios.add(new Charts.Series(e.getKey() + String.format(Locale.ROOT, " (no-op %.0f req/s)",
-                    e.getValue().rps()), values));
+            ratios.add(new Charts.Series(
+                    e.getKey()
+                            + String.format(
+                                    Locale.ROOT,
+                                    " (no-op %.0f req/s)",
+                                    e.getValue().rps()),
+                    values));
         }
-        Charts.write(dir.resolve("throughput.svg"), Charts.bars("Throughput vs the no-op endpoint of the same mode"
-                + " and placement (" + String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]) + "-pod set)",
-                "scenario", "× no-op req/s", ratios, false, 1000, 560));
+        Charts.write(
+                dir.resolve("throughput.svg"),
+                Charts.bars(
+                        "Throughput vs the no-op endpoint of the same mode" + " and placement ("
+                                + String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]) + "-pod set)",
+                        "scenario",
+                        "× no-op req/s",
+                        ratios,
+                        false,
+                        1000,
+                        560));
         List<Charts.Series> latency = new ArrayList<>();
         for (String key : noops.keySet()) {
             for (String pct : List.of("p50", "p99", "p99.9")) {
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (Row r : halfRate) {
                     if ((r.mode() + "/" + r.placement()).equals(key)) {
-                        values.put(r.scenario(), switch (pct) {
-                            case "p50" -> r.p50Ms();
-                            case "p99" -> r.p99Ms();
-                            default -> r.p999Ms();
-                        });
+                        values.put(
+                                r.scenario(),
+                                switch (pct) {
+                                    case "p50" -> r.p50Ms();
+                                    case "p99" -> r.p99Ms();
+                                    default -> r.p999Ms();
+                                });
                     }
                 }
                 latency.add(new Charts.Series(key + " " + pct, values));
             }
         }
-        Charts.write(dir.resolve("latency.svg"), Charts.bars("Latency at half the saturating rate (ms, log scale)",
-                "scenario", "ms", latency, true, 1000, 560));
+        Charts.write(
+                dir.resolve("latency.svg"),
+                Charts.bars(
+                        "Latency at half the saturating rate (ms, log scale)",
+                        "scenario",
+                        "ms",
+                        latency,
+                        true,
+                        1000,
+                        560));
     }
 
     Row find(String mode, String placement, String scenario, int size) {
-        return rows.stream().filter(r -> r.mode().equals(mode) && r.placement().equals(placement)
-                && r.scenario().equals(scenario) && r.setSize() == size).findFirst().orElseThrow();
+        return rows.stream()
+                .filter(r -> r.mode().equals(mode)
+                        && r.placement().equals(placement)
+                        && r.scenario().equals(scenario)
+                        && r.setSize() == size)
+                .findFirst()
+                .orElseThrow();
     }
 
     static String row(Row r, Row noop) {
-        return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× |%n",
-                r.mode(), r.placement(), r.endpoint(), r.scenario(), r == noop ? "–" : String.format(Locale.ROOT,
-                        "%,d", r.setSize()), r.rps(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.errors(),
-                r.cpuUsPerRequest(), r.rps() / noop.rps());
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× |%n",
+                r.mode(),
+                r.placement(),
+                r.endpoint(),
+                r.scenario(),
+                r == noop ? "–" : String.format(Locale.ROOT, "%,d", r.setSize()),
+                r.rps(),
+                r.p50Ms(),
+                r.p99Ms(),
+                r.p999Ms(),
+                r.errors(),
+                r.cpuUsPerRequest(),
+                r.rps() / noop.rps());
     }
 
     static String cpuModel() throws IOException {
-        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .findFirst()
+                .orElse("unknown CPU");
     }
 
     static void ensureWrk() throws Exception {
@@ -751,7 +955,7 @@ public final class Bench {
     }
 
     static void log(String format, Object... args) {
-        System.out.printf("[bench %s] %s%n", java.time.LocalTime.now().withNano(0), String.format(Locale.ROOT, format,
-                args));
+        System.out.printf(
+                "[bench %s] %s%n", java.time.LocalTime.now().withNano(0), String.format(Locale.ROOT, format, args));
     }
 }

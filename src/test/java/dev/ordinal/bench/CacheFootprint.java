@@ -1,9 +1,5 @@
 package dev.ordinal.bench;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
-import java.util.function.Function;
-
 import dev.ordinal.cluster.CachedFields;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -14,6 +10,9 @@ import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.function.Function;
 
 /**
  * Heap retained per cached pod by the pod informer's item store: fabric8's default (whole objects) against
@@ -27,18 +26,22 @@ public final class CacheFootprint {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         KubernetesSerialization serialization = new KubernetesSerialization();
         PodFixtures.realistic("warm", "up", 0); // load the classes outside the measurement
-        long full = perPod("whole objects (fabric8 default)", n, s -> new BasicItemStore<>(Cache::metaNamespaceKeyFunc),
+        long full = perPod(
+                "whole objects (fabric8 default)",
+                n,
+                s -> new BasicItemStore<>(Cache::metaNamespaceKeyFunc),
                 serialization);
         long reduced = perPod("reduced (CachedFields.POD)", n, CachedFields::podStore, serialization);
-        System.out.printf("saving: %d bytes per pod (%.0f%%); %.1f MiB for %d pods%n", full - reduced,
-                100.0 * (full - reduced) / full, (full - reduced) * (double) n / (1 << 20), n);
+        System.out.printf(
+                "saving: %d bytes per pod (%.0f%%); %.1f MiB for %d pods%n",
+                full - reduced, 100.0 * (full - reduced) / full, (full - reduced) * (double) n / (1 << 20), n);
         // PVCs and Services are kept whole: at most one PVC per claim template and pod, one Service per set.
         whole("PVC (whole, as cached)", n, "/cache/realistic-pvc.json", PersistentVolumeClaim.class, serialization);
         whole("Service (whole, as cached)", n, "/cache/realistic-service.json", Service.class, serialization);
     }
 
-    private static <T extends HasMetadata> void whole(String label, int n, String resource, Class<T> type,
-            KubernetesSerialization serialization) {
+    private static <T extends HasMetadata> void whole(
+            String label, int n, String resource, Class<T> type, KubernetesSerialization serialization) {
         String json;
         try (java.io.InputStream in = CacheFootprint.class.getResourceAsStream(resource)) {
             json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -48,17 +51,24 @@ public final class CacheFootprint {
         long before = usedAfterGc();
         ItemStore<T> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
         for (int i = 0; i < n; i++) {
-            T item = serialization.unmarshal(json.replace("SET", "set-" + (i / 100)).replace("ORD",
-                    Integer.toString(i % 100)).replace("NS", "ns-" + (i % 50)).replace("UID", "uid-" + i)
-                    .replace("RV", Integer.toString(i)), type);
+            T item = serialization.unmarshal(
+                    json.replace("SET", "set-" + (i / 100))
+                            .replace("ORD", Integer.toString(i % 100))
+                            .replace("NS", "ns-" + (i % 50))
+                            .replace("UID", "uid-" + i)
+                            .replace("RV", Integer.toString(i)),
+                    type);
             store.put(store.getKey(item), item);
         }
         long after = usedAfterGc();
-        System.out.printf("%-34s %,d objects: %,d bytes per object%n", label, store.size(),
-                (after - before) / store.size());
+        System.out.printf(
+                "%-34s %,d objects: %,d bytes per object%n", label, store.size(), (after - before) / store.size());
     }
 
-    private static long perPod(String label, int n, Function<KubernetesSerialization, ItemStore<Pod>> make,
+    private static long perPod(
+            String label,
+            int n,
+            Function<KubernetesSerialization, ItemStore<Pod>> make,
             KubernetesSerialization serialization) {
         long before = usedAfterGc();
         ItemStore<Pod> store = make.apply(serialization);
@@ -68,8 +78,8 @@ public final class CacheFootprint {
         }
         long after = usedAfterGc();
         long perPod = (after - before) / n;
-        System.out.printf("%-34s %,d pods: %,d bytes retained, %,d bytes per pod%n", label, store.size(),
-                after - before, perPod);
+        System.out.printf(
+                "%-34s %,d pods: %,d bytes retained, %,d bytes per pod%n", label, store.size(), after - before, perPod);
         if (store.size() != n) {
             throw new IllegalStateException("store holds " + store.size() + " pods, not " + n);
         }

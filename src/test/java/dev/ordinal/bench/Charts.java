@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.CategoryLabelPositions;
@@ -36,29 +35,32 @@ public final class Charts {
         org.jfree.chart.text.TextUtils.setUseDrawRotatedStringWorkaround(false);
     }
 
-    private Charts() {
-    }
+    private Charts() {}
 
     /** One bar series (legend entry): category (x label) to value, drawn in insertion order. */
-    public record Series(String name, Map<String, Double> values) {
-    }
+    public record Series(String name, Map<String, Double> values) {}
 
     /** One timeline series: points (x, y), drawn as steps (the value holds until the next point). */
-    public record Line(String name, List<double[]> points) {
-    }
+    public record Line(String name, List<double[]> points) {}
 
     /**
      * Grouped vertical bars: one group per category, one bar per series. {@code logScale} for values spanning
      * orders of magnitude (latency percentiles).
      */
-    public static String bars(String title, String categoryLabel, String valueLabel, List<Series> series,
-            boolean logScale, int width, int height) {
+    public static String bars(
+            String title,
+            String categoryLabel,
+            String valueLabel,
+            List<Series> series,
+            boolean logScale,
+            int width,
+            int height) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (Series s : series) {
             s.values().forEach((category, value) -> data.addValue(value, s.name(), category));
         }
-        JFreeChart chart = ChartFactory.createBarChart(title, categoryLabel, valueLabel, data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createBarChart(
+                title, categoryLabel, valueLabel, data, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         plot.getDomainAxis().setCategoryLabelPositions(CategoryLabelPositions.UP_45);
         plot.getDomainAxis().setMaximumCategoryLabelLines(2);
@@ -80,8 +82,7 @@ public final class Charts {
     }
 
     /** Step lines over time, e.g. pods Ready (y) against seconds since apply (x), one line per series. */
-    public static String timeline(String title, String xLabel, String yLabel, List<Line> lines, int width,
-            int height) {
+    public static String timeline(String title, String xLabel, String yLabel, List<Line> lines, int width, int height) {
         XYSeriesCollection data = new XYSeriesCollection();
         for (Line line : lines) {
             XYSeries series = new XYSeries(line.name(), true, true);
@@ -90,8 +91,8 @@ public final class Charts {
             }
             data.addSeries(series);
         }
-        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true,
-                false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setRenderer(new XYStepRenderer());
         style(chart);

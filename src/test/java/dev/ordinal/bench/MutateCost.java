@@ -1,12 +1,6 @@
 package dev.ordinal.bench;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.util.Locale;
-import java.util.function.Supplier;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.ordinal.admission.PatchDiffAccess;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
@@ -15,6 +9,10 @@ import dev.ordinal.identity.SetSnapshot;
 import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * CPU time per review of the mutate path's in-process steps (JIT-warm, one thread), measured with the thread's CPU
@@ -23,27 +21,34 @@ import io.fabric8.kubernetes.api.model.Pod;
  */
 public final class MutateCost {
 
-    private MutateCost() {
-    }
+    private MutateCost() {}
 
     public static void main(String[] args) throws Exception {
         int iterations = Integer.getInteger("cost.iterations", 200_000);
         ObjectMapper mapper = AdmissionClient.MAPPER;
-        for (String name : new String[] { "generateName", "with volume" }) {
-            Pod pod = name.equals("generateName") ? PodFixtures.member("web").build()
+        for (String name : new String[] {"generateName", "with volume"}) {
+            Pod pod = name.equals("generateName")
+                    ? PodFixtures.member("web").build()
                     : PodFixtures.member("web").ephemeralVolume("data").build();
             byte[] json = mapper.writeValueAsBytes(pod);
             CreateRules.Prepared.Member member = (CreateRules.Prepared.Member) CreateRules.prepare(pod);
             SetSnapshot snapshot = SetSnapshot.empty("bench", "web");
-            Supplier<Pod> mutated = () -> ((Decision.Allow) PodIdentity.mutate(pod, member, 0, snapshot, c -> false))
-                    .mutated();
+            Supplier<Pod> mutated =
+                    () -> ((Decision.Allow) PodIdentity.mutate(pod, member, 0, snapshot, c -> false)).mutated();
             Pod after = mutated.get();
             double decode = cost(iterations, () -> mapper.treeToValue(mapper.readTree(json), Pod.class));
             double rule = cost(iterations, mutated::get);
             double whole = cost(iterations, () -> PatchDiffAccess.whole(mapper, pod, after));
             double owned = cost(iterations, () -> PatchDiffAccess.owned(mapper, pod, after));
-            System.out.printf(Locale.ROOT, "mutate %-13s decode %5.1f µs  rule (copy+edit) %5.1f µs  patch: whole-pod"
-                    + " diff %5.1f µs, owned fields %5.1f µs%n", name, decode, rule, whole, owned);
+            System.out.printf(
+                    Locale.ROOT,
+                    "mutate %-13s decode %5.1f µs  rule (copy+edit) %5.1f µs  patch: whole-pod"
+                            + " diff %5.1f µs, owned fields %5.1f µs%n",
+                    name,
+                    decode,
+                    rule,
+                    whole,
+                    owned);
         }
     }
 

@@ -2,20 +2,6 @@ package dev.ordinal.bench;
 
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PackagedApp;
 import dev.ordinal.support.PodFixtures;
@@ -32,6 +18,19 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ordered start as the set grows: the packaged app (controller on) against an embedded fabric8 mock API server holding
@@ -43,16 +42,23 @@ import io.fabric8.mockwebserver.MockWebServer;
 public final class ReleaseLatency {
 
     /** One set size: release latency percentiles over its N-1 steps, and Events written for the set. */
-    public record Row(int size, double p50Ms, double p99Ms, double maxMs, long events, long waitingEvents,
-            long waitingEventsMaxPerPod, Duration rollout) {
-    }
+    public record Row(
+            int size,
+            double p50Ms,
+            double p99Ms,
+            double maxMs,
+            long events,
+            long waitingEvents,
+            long waitingEventsMaxPerPod,
+            Duration rollout) {}
 
-    private ReleaseLatency() {
-    }
+    private ReleaseLatency() {}
 
     public static void main(String[] args) throws Exception {
-        int[] sizes = Arrays.stream(System.getProperty("release.sizes", "10,100,1000").split(","))
-                .mapToInt(Integer::parseInt).toArray();
+        int[] sizes = Arrays.stream(
+                        System.getProperty("release.sizes", "10,100,1000").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         Path out = Path.of("target/bench");
         Files.createDirectories(out);
         List<Row> rows = measure(sizes, List.of(Bench.DEFAULT_JVM.split(" ")), out.resolve("release-app.log"));
@@ -67,31 +73,42 @@ public final class ReleaseLatency {
      */
     public static List<Row> measure(int[] sizes, List<String> jvmOptions, Path log) throws Exception {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
-        KubernetesMockServer mock = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesMockServer mock = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         mock.init(InetAddress.getLoopbackAddress(), 0);
         KubernetesClient mockClient = mock.createClient();
         // A machine busy with builds can take seconds to answer; the default 10 s request timeout is too tight.
-        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
-                new io.fabric8.kubernetes.client.ConfigBuilder(mockClient.getConfiguration()).withRequestTimeout(120_000)
-                        .withConnectionTimeout(60_000).build()).build();
+        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(mockClient.getConfiguration())
+                        .withRequestTimeout(120_000)
+                        .withConnectionTimeout(60_000)
+                        .build())
+                .build();
         Map<String, String> props = new LinkedHashMap<>();
         props.put("ordinal.controller.enabled", "true");
         props.put("ordinal.controller.identity", "release-latency");
         props.put("ordinal.controller.lease-namespace", "ordinal-system");
         props.put("ordinal.controller.retry-period", "200ms");
-        try (PackagedApp app = PackagedApp.start(client.getMasterUrl().toString(), Bench.CERTS, props, jvmOptions,
-                log)) {
+        try (PackagedApp app =
+                PackagedApp.start(client.getMasterUrl().toString(), Bench.CERTS, props, jvmOptions, log)) {
             app.awaitReady(Duration.ofSeconds(120));
             awaitLeader(client);
             measure(client, "release-warm-up", 10); // not reported: the first set runs on cold JIT code
             List<Row> rows = new ArrayList<>();
             for (int size : sizes) {
                 Row row = measure(client, "release-" + size, size);
-                Bench.log("ordered start, %,d pods: release p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d Events (%d %s,"
-                        + " at most %d per pod); rollout %.1f s", size, row.p50Ms(), row.p99Ms(), row.maxMs(),
-                        row.events(), row.waitingEvents(), ControllerEvent.WAITING_FOR_PREDECESSOR,
-                        row.waitingEventsMaxPerPod(), row.rollout().toMillis() / 1000.0);
+                Bench.log(
+                        "ordered start, %,d pods: release p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d Events (%d %s,"
+                                + " at most %d per pod); rollout %.1f s",
+                        size,
+                        row.p50Ms(),
+                        row.p99Ms(),
+                        row.maxMs(),
+                        row.events(),
+                        row.waitingEvents(),
+                        ControllerEvent.WAITING_FOR_PREDECESSOR,
+                        row.waitingEventsMaxPerPod(),
+                        row.rollout().toMillis() / 1000.0);
                 rows.add(row);
             }
             return rows;
@@ -114,8 +131,7 @@ public final class ReleaseLatency {
             }
 
             @Override
-            public void onClose(WatcherException cause) {
-            }
+            public void onClose(WatcherException cause) {}
         })) {
             create(client, ns, size);
             long start = System.nanoTime();
@@ -146,9 +162,18 @@ public final class ReleaseLatency {
                 }
             }
             Arrays.sort(latencies);
-            return new Row(size, percentile(latencies, 50), percentile(latencies, 99),
-                    latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6, total, waiting,
-                    waitsPerPod.values().stream().mapToLong(Long::longValue).max().orElse(0), rollout);
+            return new Row(
+                    size,
+                    percentile(latencies, 50),
+                    percentile(latencies, 99),
+                    latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1e6,
+                    total,
+                    waiting,
+                    waitsPerPod.values().stream()
+                            .mapToLong(Long::longValue)
+                            .max()
+                            .orElse(0),
+                    rollout);
         }
     }
 
@@ -156,11 +181,20 @@ public final class ReleaseLatency {
     public static String markdown(List<Row> rows) {
         StringBuilder md = new StringBuilder();
         md.append("| set size | release p50 ms | release p99 ms | release max ms | Events written | ")
-                .append(ControllerEvent.WAITING_FOR_PREDECESSOR).append(" | most per pod | rollout s |\n");
+                .append(ControllerEvent.WAITING_FOR_PREDECESSOR)
+                .append(" | most per pod | rollout s |\n");
         md.append("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %,d | %.1f | %.1f | %.1f | %d | %d | %d | %.1f |%n", r.size(),
-                    r.p50Ms(), r.p99Ms(), r.maxMs(), r.events(), r.waitingEvents(), r.waitingEventsMaxPerPod(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %,d | %.1f | %.1f | %.1f | %d | %d | %d | %.1f |%n",
+                    r.size(),
+                    r.p50Ms(),
+                    r.p99Ms(),
+                    r.maxMs(),
+                    r.events(),
+                    r.waitingEvents(),
+                    r.waitingEventsMaxPerPod(),
                     r.rollout().toMillis() / 1000.0));
         }
         return md.toString();
@@ -175,7 +209,8 @@ public final class ReleaseLatency {
     }
 
     private static boolean gated(Pod pod) {
-        List<PodSchedulingGate> gates = pod.getSpec() == null ? null : pod.getSpec().getSchedulingGates();
+        List<PodSchedulingGate> gates =
+                pod.getSpec() == null ? null : pod.getSpec().getSchedulingGates();
         return gates != null && gates.stream().anyMatch(g -> ORDERED_GATE.equals(g.getName()));
     }
 
@@ -194,8 +229,14 @@ public final class ReleaseLatency {
     private static void ready(KubernetesClient client, String ns, String name) {
         for (int attempt = 0; ; attempt++) {
             Pod pod = client.pods().inNamespace(ns).withName(name).get();
-            pod.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
-                    .withStatus("True").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+            pod.setStatus(new PodStatusBuilder()
+                    .withPhase("Running")
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .withLastTransitionTime(Instant.now().toString())
+                    .endCondition()
+                    .build());
             try {
                 client.pods().inNamespace(ns).resource(pod).updateStatus();
                 return;
@@ -223,7 +264,9 @@ public final class ReleaseLatency {
     }
 
     private static long sum(List<Event> events) {
-        return events.stream().mapToLong(e -> e.getCount() == null ? 1 : e.getCount()).sum();
+        return events.stream()
+                .mapToLong(e -> e.getCount() == null ? 1 : e.getCount())
+                .sum();
     }
 
     private static double percentile(long[] sorted, int p) {
@@ -237,7 +280,10 @@ public final class ReleaseLatency {
     private static void awaitLeader(KubernetesClient client) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            var lease = client.leases().inNamespace("ordinal-system").withName("ordinal-controller").get();
+            var lease = client.leases()
+                    .inNamespace("ordinal-system")
+                    .withName("ordinal-controller")
+                    .get();
             if (lease != null && "release-latency".equals(lease.getSpec().getHolderIdentity())) {
                 return;
             }

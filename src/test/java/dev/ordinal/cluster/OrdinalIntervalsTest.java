@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
 import java.util.TreeSet;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -12,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OrdinalIntervalsTest {
 
     @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = { 1, 2, 3, 42, 1234 })
+    @ValueSource(longs = {1, 2, 3, 42, 1234})
     void agreesWithATreeSetAfterEveryStep(long seed) {
         Random random = new Random(seed);
         OrdinalIntervals intervals = new OrdinalIntervals();
@@ -32,9 +31,11 @@ class OrdinalIntervalsTest {
             while (oracle.contains(want)) {
                 want++;
             }
-            assertThat(intervals.firstAbsentFrom(from)).as("step %d firstAbsentFrom(%d) of %s", step, from, oracle)
+            assertThat(intervals.firstAbsentFrom(from))
+                    .as("step %d firstAbsentFrom(%d) of %s", step, from, oracle)
                     .isEqualTo(want);
-            assertThat(intervals.contains(ordinal)).as("step %d contains(%d)", step, ordinal)
+            assertThat(intervals.contains(ordinal))
+                    .as("step %d contains(%d)", step, ordinal)
                     .isEqualTo(oracle.contains(ordinal));
         }
     }

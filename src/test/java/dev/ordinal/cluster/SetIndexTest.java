@@ -2,6 +2,9 @@ package dev.ordinal.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.identity.Ordinals;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,12 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
-
-import dev.ordinal.identity.Ordinals;
-import dev.ordinal.support.PodFixtures;
-import io.fabric8.kubernetes.api.model.Pod;
 
 /** Reservations and the per-set index, without informers: events are fed by hand. */
 class SetIndexTest {
@@ -42,7 +40,9 @@ class SetIndexTest {
         SetIndex index = new SetIndex();
         assign(index, T0);
         assign(index, T0.plusSeconds(5));
-        assertThat(assign(index, T0.plus(TTL))).as("the first reservation expired").isEqualTo(0);
+        assertThat(assign(index, T0.plus(TTL)))
+                .as("the first reservation expired")
+                .isEqualTo(0);
         assertThat(index.reserved(WEB)).containsExactlyInAnyOrder(0, 1);
     }
 
@@ -75,10 +75,14 @@ class SetIndexTest {
         assertThat(index.sets()).as("after its only reservation was released").isEmpty();
         assign(index, T0);
         assign(index, T0.plus(TTL));
-        assertThat(index.sets()).as("an expired reservation is dropped at the next assignment").containsExactly(WEB);
+        assertThat(index.sets())
+                .as("an expired reservation is dropped at the next assignment")
+                .containsExactly(WEB);
         assertThat(index.reserved(WEB)).containsExactly(0);
         index.sweep(T0.plus(TTL).plus(TTL));
-        assertThat(index.sets()).as("a sweep after the last reservation expired").isEmpty();
+        assertThat(index.sets())
+                .as("a sweep after the last reservation expired")
+                .isEmpty();
     }
 
     @Test

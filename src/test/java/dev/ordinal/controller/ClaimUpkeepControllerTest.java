@@ -3,9 +3,6 @@ package dev.ordinal.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
@@ -19,11 +16,13 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The application's controller applying {@code ordinal.dev/pvc-retention} and growing claims (SPEC §7.2). */
 @QuarkusTest
@@ -49,33 +48,95 @@ class ClaimUpkeepControllerTest {
 
     /** Deployment {@code app} (replicas {@code replicas}) above ReplicaSet {@code app-rs}. */
     void deployment(int replicas) {
-        String appUid = client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata()
-                .withName("app").withNamespace(ns).withUid("uid-app").endMetadata().withNewSpec()
-                .withReplicas(replicas).withNewSelector().addToMatchLabels("a", "b").endSelector().endSpec().build())
-                .create().getMetadata().getUid();
-        rsUid = client.apps().replicaSets().inNamespace(ns).resource(new ReplicaSetBuilder().withNewMetadata()
-                .withName("app-rs").withNamespace(ns).withUid("uid-app-rs").addNewOwnerReference()
-                .withApiVersion("apps/v1").withKind("Deployment").withName("app").withUid(appUid)
-                .withController(true).endOwnerReference().endMetadata().withNewSpec().withReplicas(replicas)
-                .withNewSelector().addToMatchLabels("a", "b").endSelector().endSpec().build()).create()
-                .getMetadata().getUid();
+        String appUid = client.apps()
+                .deployments()
+                .inNamespace(ns)
+                .resource(new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("app")
+                        .withNamespace(ns)
+                        .withUid("uid-app")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
+        rsUid = client.apps()
+                .replicaSets()
+                .inNamespace(ns)
+                .resource(new ReplicaSetBuilder()
+                        .withNewMetadata()
+                        .withName("app-rs")
+                        .withNamespace(ns)
+                        .withUid("uid-app-rs")
+                        .addNewOwnerReference()
+                        .withApiVersion("apps/v1")
+                        .withKind("Deployment")
+                        .withName("app")
+                        .withUid(appUid)
+                        .withController(true)
+                        .endOwnerReference()
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
     }
 
     Pod member(int n, String retention, String size) {
-        Pod pod = PodFixtures.stored("app", n).ready()
+        Pod pod = PodFixtures.stored("app", n)
+                .ready()
                 .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, retention)
-                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate(size)).build();
-        return new PodBuilder(pod).editMetadata().addNewOwnerReference().withApiVersion("apps/v1")
-                .withKind("ReplicaSet").withName("app-rs").withUid(rsUid).withController(true).endOwnerReference()
-                .endMetadata().editSpec().addNewVolume().withName("data")
-                .withNewPersistentVolumeClaim("data-app-" + n, false).endVolume().endSpec().build();
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate(size))
+                .build();
+        return new PodBuilder(pod)
+                .editMetadata()
+                .addNewOwnerReference()
+                .withApiVersion("apps/v1")
+                .withKind("ReplicaSet")
+                .withName("app-rs")
+                .withUid(rsUid)
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .editSpec()
+                .addNewVolume()
+                .withName("data")
+                .withNewPersistentVolumeClaim("data-app-" + n, false)
+                .endVolume()
+                .endSpec()
+                .build();
     }
 
     PersistentVolumeClaim claim(String name, String size, String storageClass) {
-        return client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(name).withNamespace(ns).endMetadata().withNewSpec()
-                .withAccessModes("ReadWriteOnce").withStorageClassName(storageClass).withNewResources()
-                .addToRequests("storage", new Quantity(size)).endResources().endSpec().build()).create();
+        return client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .withStorageClassName(storageClass)
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity(size))
+                        .endResources()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     PersistentVolumeClaim get(String name) {
@@ -87,22 +148,28 @@ class ClaimUpkeepControllerTest {
         deployment(1);
         claim("data-app-0", "1Gi", "fast");
         cluster.create(ns, member(0, "whenDeleted=Delete", "1Gi"));
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> get("data-app-0").getMetadata()
-                .getOwnerReferences() != null && get("data-app-0").getMetadata().getOwnerReferences().stream()
-                        .anyMatch(r -> "Deployment".equals(r.getKind())));
-        OwnerReference ref = get("data-app-0").getMetadata().getOwnerReferences().get(0);
-        assertThat(ref.getKind()).as("owner kind: the Deployment above the ReplicaSet").isEqualTo("Deployment");
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> get("data-app-0").getMetadata().getOwnerReferences() != null
+                        && get("data-app-0").getMetadata().getOwnerReferences().stream()
+                                .anyMatch(r -> "Deployment".equals(r.getKind())));
+        OwnerReference ref =
+                get("data-app-0").getMetadata().getOwnerReferences().get(0);
+        assertThat(ref.getKind())
+                .as("owner kind: the Deployment above the ReplicaSet")
+                .isEqualTo("Deployment");
         assertThat(ref.getName()).isEqualTo("app");
         assertThat(ref.getController()).as("not a controller reference").isNull();
-        assertThat(cluster.events(ns, "app-0", ControllerEvent.CLAIM_RETENTION_UPDATED)).isNotEmpty();
+        assertThat(cluster.events(ns, "app-0", ControllerEvent.CLAIM_RETENTION_UPDATED))
+                .isNotEmpty();
 
         // The policy changes: the member is re-created with Retain, and the reference goes.
         client.pods().inNamespace(ns).withName("app-0").withGracePeriod(0).delete();
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> client.pods().inNamespace(ns).withName("app-0")
-                .get() == null);
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> client.pods().inNamespace(ns).withName("app-0").get() == null);
         cluster.create(ns, member(0, "whenDeleted=Retain", "1Gi"));
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> get("data-app-0").getMetadata()
-                .getOwnerReferences() == null || get("data-app-0").getMetadata().getOwnerReferences().isEmpty());
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> get("data-app-0").getMetadata().getOwnerReferences() == null
+                        || get("data-app-0").getMetadata().getOwnerReferences().isEmpty());
     }
 
     @Test
@@ -116,7 +183,9 @@ class ClaimUpkeepControllerTest {
         cluster.create(ns, member(0, "whenScaled=Delete", "1Gi"));
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> get("data-app-1") == null);
         assertThat(get("data-app-2")).as("data-app-2 while app-2 exists").isNotNull();
-        assertThat(get("data-app-0")).as("data-app-0 is within the desired size").isNotNull();
+        assertThat(get("data-app-0"))
+                .as("data-app-0 is within the desired size")
+                .isNotNull();
         client.pods().inNamespace(ns).withName("app-2").withGracePeriod(0).delete();
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> get("data-app-2") == null);
         // Each deletion is recorded on the set's lowest live pod at the time (app-2 before app-0 was seen).
@@ -127,27 +196,64 @@ class ClaimUpkeepControllerTest {
 
     @Test
     void aLargerTemplateGrowsAnExpandableClaimAndWarnsOtherwise() {
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
-                .withName("fast").endMetadata().withProvisioner("example.com/fast").withAllowVolumeExpansion(true)
-                .build()).create();
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata()
-                .withName("fixed").endMetadata().withProvisioner("example.com/fixed").build()).create();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("fast")
+                        .endMetadata()
+                        .withProvisioner("example.com/fast")
+                        .withAllowVolumeExpansion(true)
+                        .build())
+                .create();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName("fixed")
+                        .endMetadata()
+                        .withProvisioner("example.com/fixed")
+                        .build())
+                .create();
         claim("data-app-0", "1Gi", "fast");
         claim("data-app-1", "1Gi", "fixed");
         claim("data-app-2", "5Gi", "fast");
         cluster.create(ns, member(0, "whenDeleted=Retain", "2Gi"));
         cluster.create(ns, member(1, "whenDeleted=Retain", "2Gi"));
         cluster.create(ns, member(2, "whenDeleted=Retain", "2Gi"));
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> "2Gi".equals(get("data-app-0").getSpec()
-                .getResources().getRequests().get("storage").toString()));
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.events(ns, "app-1",
-                ControllerEvent.CLAIM_NOT_EXPANDABLE).isEmpty() && !cluster.events(ns, "app-2",
-                        ControllerEvent.CLAIM_SHRINK_REFUSED).isEmpty());
-        assertThat(cluster.events(ns, "app-0", ControllerEvent.CLAIM_RESIZED)).singleElement()
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> "2Gi"
+                        .equals(get("data-app-0")
+                                .getSpec()
+                                .getResources()
+                                .getRequests()
+                                .get("storage")
+                                .toString()));
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !cluster.events(ns, "app-1", ControllerEvent.CLAIM_NOT_EXPANDABLE)
+                                .isEmpty()
+                        && !cluster.events(ns, "app-2", ControllerEvent.CLAIM_SHRINK_REFUSED)
+                                .isEmpty());
+        assertThat(cluster.events(ns, "app-0", ControllerEvent.CLAIM_RESIZED))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("from 1Gi to 2Gi"));
-        assertThat(get("data-app-1").getSpec().getResources().getRequests().get("storage").toString())
-                .as("not expandable: unchanged").isEqualTo("1Gi");
-        assertThat(get("data-app-2").getSpec().getResources().getRequests().get("storage").toString())
-                .as("never shrunk").isEqualTo("5Gi");
+        assertThat(get("data-app-1")
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage")
+                        .toString())
+                .as("not expandable: unchanged")
+                .isEqualTo("1Gi");
+        assertThat(get("data-app-2")
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage")
+                        .toString())
+                .as("never shrunk")
+                .isEqualTo("5Gi");
     }
 }

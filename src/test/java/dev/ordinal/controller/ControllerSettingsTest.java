@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,8 +16,8 @@ class ControllerSettingsTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("configured wins", Optional.of("me"), "pod-a", "host-a", "me"),
-                Arguments.of("blank configured falls through to POD_NAME", Optional.of(" "), "pod-a", "host-a",
-                        "pod-a"),
+                Arguments.of(
+                        "blank configured falls through to POD_NAME", Optional.of(" "), "pod-a", "host-a", "pod-a"),
                 Arguments.of("POD_NAME", Optional.empty(), "pod-a", "host-a", "pod-a"),
                 Arguments.of("hostname", Optional.empty(), null, "host-a", "host-a"),
                 Arguments.of("random", Optional.empty(), null, null, "ordinal-"));

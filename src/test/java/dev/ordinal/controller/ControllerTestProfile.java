@@ -1,8 +1,7 @@
 package dev.ordinal.controller;
 
-import java.util.Map;
-
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
 
 /**
  * Runs the application's controller (off by default under test, see application.properties) with short lease and

@@ -3,17 +3,6 @@ package dev.ordinal.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.function.Consumer;
-
-import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
@@ -30,6 +19,13 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
 
 /** Reads and writes the mock API server the way kubelet and users would, and checks the ordering invariants. */
 final class ControllerTestSupport {
@@ -54,14 +50,32 @@ final class ControllerTestSupport {
 
     /** Kubelet's part: phase Running, Ready=True since now. */
     void ready(String ns, String name) {
-        status(ns, name, new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
-                .withStatus("True").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+        status(
+                ns,
+                name,
+                new PodStatusBuilder()
+                        .withPhase("Running")
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus("True")
+                        .withLastTransitionTime(Instant.now().toString())
+                        .endCondition()
+                        .build());
     }
 
     /** Kubelet's part: phase Running, Ready=False (a failing readiness probe). */
     void notReady(String ns, String name) {
-        status(ns, name, new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
-                .withStatus("False").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+        status(
+                ns,
+                name,
+                new PodStatusBuilder()
+                        .withPhase("Running")
+                        .addNewCondition()
+                        .withType("Ready")
+                        .withStatus("False")
+                        .withLastTransitionTime(Instant.now().toString())
+                        .endCondition()
+                        .build());
     }
 
     private void status(String ns, String name, PodStatus status) {
@@ -88,8 +102,11 @@ final class ControllerTestSupport {
     List<String> gates(String ns, String name) {
         Pod pod = pod(ns, name);
         assertThat(pod).as("pod %s/%s", ns, name).isNotNull();
-        return pod.getSpec().getSchedulingGates() == null ? List.of()
-                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+        return pod.getSpec().getSchedulingGates() == null
+                ? List.of()
+                : pod.getSpec().getSchedulingGates().stream()
+                        .map(PodSchedulingGate::getName)
+                        .toList();
     }
 
     boolean hasGate(String ns, String name, String gate) {
@@ -123,17 +140,23 @@ final class ControllerTestSupport {
     static final Duration EVENT_SETTLE = Duration.ofMillis(200);
 
     private static List<String> fingerprint(List<Event> events) {
-        return events.stream().map(e -> e.getMetadata().getName() + "/" + e.getCount()).sorted().toList();
+        return events.stream()
+                .map(e -> e.getMetadata().getName() + "/" + e.getCount())
+                .sorted()
+                .toList();
     }
 
     /** Events with {@code reason} about object {@code name} in {@code ns}. */
     List<Event> events(String ns, String name, String reason) {
-        return events(ns).stream().filter(e -> reason.equals(e.getReason())
-                && name.equals(e.getInvolvedObject().getName())).toList();
+        return events(ns).stream()
+                .filter(e -> reason.equals(e.getReason())
+                        && name.equals(e.getInvolvedObject().getName()))
+                .toList();
     }
 
     Optional<PersistentVolumeClaim> claim(String ns, String name) {
-        return Optional.ofNullable(client.persistentVolumeClaims().inNamespace(ns).withName(name).get());
+        return Optional.ofNullable(
+                client.persistentVolumeClaims().inNamespace(ns).withName(name).get());
     }
 
     List<PersistentVolumeClaim> claims(String ns) {
@@ -141,7 +164,8 @@ final class ControllerTestSupport {
     }
 
     Optional<Service> service(String ns, String name) {
-        return Optional.ofNullable(client.services().inNamespace(ns).withName(name).get());
+        return Optional.ofNullable(
+                client.services().inNamespace(ns).withName(name).get());
     }
 
     /**
@@ -151,14 +175,19 @@ final class ControllerTestSupport {
      */
     void assertOrdered(String ns, String set) {
         Map<Integer, Pod> byOrdinal = new TreeMap<>();
-        for (Pod p : client.pods().inNamespace(ns).withLabel(OrdinalKeys.SET_LABEL, set).list().getItems()) {
+        for (Pod p : client.pods()
+                .inNamespace(ns)
+                .withLabel(OrdinalKeys.SET_LABEL, set)
+                .list()
+                .getItems()) {
             byOrdinal.put(PodNames.ordinalOf(set, p.getMetadata().getName()), p);
         }
         int ungatedNotReady = 0;
         for (Map.Entry<Integer, Pod> e : byOrdinal.entrySet()) {
             Pod p = e.getValue();
-            boolean gated = p.getSpec().getSchedulingGates() != null && p.getSpec().getSchedulingGates().stream()
-                    .anyMatch(g -> OrdinalKeys.ORDERED_GATE.equals(g.getName()));
+            boolean gated = p.getSpec().getSchedulingGates() != null
+                    && p.getSpec().getSchedulingGates().stream()
+                            .anyMatch(g -> OrdinalKeys.ORDERED_GATE.equals(g.getName()));
             if (gated) {
                 continue;
             }
@@ -168,20 +197,32 @@ final class ControllerTestSupport {
             for (int k = 0; k < e.getKey(); k++) {
                 Pod lower = byOrdinal.get(k);
                 assertThat(lower != null && Member.isRunningAndReady(lower))
-                        .as("%s is ungated but %s-%d is not Running and Ready", p.getMetadata().getName(), set, k)
+                        .as(
+                                "%s is ungated but %s-%d is not Running and Ready",
+                                p.getMetadata().getName(), set, k)
                         .isTrue();
             }
         }
-        assertThat(ungatedNotReady).as("ungated pods of %s that are not Ready", set).isLessThanOrEqualTo(1);
+        assertThat(ungatedNotReady)
+                .as("ungated pods of %s that are not Ready", set)
+                .isLessThanOrEqualTo(1);
     }
 
     /** The {@code ordinal.dev/claim-templates} value for one volume {@code data} of {@code size}. */
     static String dataTemplate(String size) {
         PersistentVolumeClaimTemplate t = new PersistentVolumeClaimTemplateBuilder()
-                .withNewMetadata().addToLabels("tier", "db").addToAnnotations("example.com/backup", "daily")
+                .withNewMetadata()
+                .addToLabels("tier", "db")
+                .addToAnnotations("example.com/backup", "daily")
                 .endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast").withNewResources()
-                .addToRequests("storage", new Quantity(size)).endResources().endSpec().build();
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName("fast")
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .build();
         Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>();
         templates.put("data", t);
         return ClaimTemplates.encode(templates);

@@ -4,14 +4,6 @@ import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.Test;
-
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.DualLeadershipWatch;
 import dev.ordinal.support.PodFixtures;
@@ -22,6 +14,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Two controller instances against one mock API server, as two replicas: only the Lease holder ever writes, and
@@ -39,8 +36,16 @@ class LeaderElectionTest {
     ClusterReader cacheReader;
 
     static ControllerSettings settings(String ns) {
-        return new ControllerSettings(ns, "ordinal-controller", "unset", Duration.ofSeconds(4), Duration.ofSeconds(3),
-                Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofSeconds(5),
+        return new ControllerSettings(
+                ns,
+                "ordinal-controller",
+                "unset",
+                Duration.ofSeconds(4),
+                Duration.ofSeconds(3),
+                Duration.ofMillis(500),
+                Duration.ofSeconds(2),
+                Duration.ofMillis(200),
+                Duration.ofSeconds(5),
                 Duration.ofSeconds(15));
     }
 
@@ -51,10 +56,10 @@ class LeaderElectionTest {
         ClusterReader reader = ControllerTestSupport.scoped(cacheReader, ns);
         SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
         SimpleMeterRegistry metricsB = new SimpleMeterRegistry();
-        OrdinalController a = new OrdinalController(server.getClient(), reader,
-                settings(ns).withIdentity("replica-a"), metricsA, Clock.systemUTC());
-        OrdinalController b = new OrdinalController(server.getClient(), reader,
-                settings(ns).withIdentity("replica-b"), metricsB, Clock.systemUTC());
+        OrdinalController a = new OrdinalController(
+                server.getClient(), reader, settings(ns).withIdentity("replica-a"), metricsA, Clock.systemUTC());
+        OrdinalController b = new OrdinalController(
+                server.getClient(), reader, settings(ns).withIdentity("replica-b"), metricsB, Clock.systemUTC());
         DualLeadershipWatch watcher = DualLeadershipWatch.start(a::isLeader, b::isLeader);
         try {
             a.start();
@@ -66,38 +71,61 @@ class LeaderElectionTest {
             SimpleMeterRegistry followerMetrics = leader == a ? metricsB : metricsA;
 
             for (int n = 0; n < 3; n++) {
-                cluster.create(ns, PodFixtures.stored("web", n).gate(ORDERED_GATE).pending().build());
+                cluster.create(
+                        ns,
+                        PodFixtures.stored("web", n)
+                                .gate(ORDERED_GATE)
+                                .pending()
+                                .build());
             }
             for (int n = 0; n < 3; n++) {
                 String pod = "web-" + n;
                 await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
                     cluster.assertOrdered(ns, "web");
-                    assertThat(cluster.hasGate(ns, pod, ORDERED_GATE)).as("%s gated", pod).isFalse();
+                    assertThat(cluster.hasGate(ns, pod, ORDERED_GATE))
+                            .as("%s gated", pod)
+                            .isFalse();
                 });
                 cluster.ready(ns, pod);
             }
             assertThat(released(leaderMetrics)).as("releases by the leader").isEqualTo(3);
             assertThat(released(followerMetrics)).as("releases by the follower").isZero();
             assertThat(follower.isLeader()).isFalse();
-            await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> assertThat(
-                    cluster.events(ns).stream().filter(e -> ControllerEvent.ORDINAL_GATE_RELEASED.equals(e.getReason())))
-                    .hasSize(3));
-            assertThat(cluster.events(ns)).extracting(Event::getReportingInstance).as("who wrote the events")
+            await().atMost(ControllerTestSupport.TIMEOUT)
+                    .untilAsserted(() -> assertThat(cluster.events(ns).stream()
+                                    .filter(e -> ControllerEvent.ORDINAL_GATE_RELEASED.equals(e.getReason())))
+                            .hasSize(3));
+            assertThat(cluster.events(ns))
+                    .extracting(Event::getReportingInstance)
+                    .as("who wrote the events")
                     .containsOnly(leader.identity());
 
             leader.close(); // releases the Lease: the follower need not wait out the lease duration
             await().atMost(Duration.ofSeconds(10)).until(follower::isLeader);
-            Lease lease = server.getClient().leases().inNamespace(ns).withName("ordinal-controller").get();
+            Lease lease = server.getClient()
+                    .leases()
+                    .inNamespace(ns)
+                    .withName("ordinal-controller")
+                    .get();
             assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(follower.identity());
 
-            cluster.create(ns, PodFixtures.stored("web", 3).gate(ORDERED_GATE).pending().build());
+            cluster.create(
+                    ns,
+                    PodFixtures.stored("web", 3).gate(ORDERED_GATE).pending().build());
             await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-3", ORDERED_GATE));
-            assertThat(released(followerMetrics)).as("releases by the new leader").isEqualTo(1);
-            assertThat(released(leaderMetrics)).as("releases by the stopped one").isEqualTo(3);
-            await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> assertThat(
-                    cluster.events(ns, "web-3", ControllerEvent.ORDINAL_GATE_RELEASED)).singleElement()
-                    .satisfies(e -> assertThat(e.getReportingInstance()).isEqualTo(follower.identity())));
-            assertThat(watcher.bothLeadingSamples()).as("samples where both replicas believed they lead").isZero();
+            assertThat(released(followerMetrics))
+                    .as("releases by the new leader")
+                    .isEqualTo(1);
+            assertThat(released(leaderMetrics))
+                    .as("releases by the stopped one")
+                    .isEqualTo(3);
+            await().atMost(ControllerTestSupport.TIMEOUT)
+                    .untilAsserted(() -> assertThat(cluster.events(ns, "web-3", ControllerEvent.ORDINAL_GATE_RELEASED))
+                            .singleElement()
+                            .satisfies(e -> assertThat(e.getReportingInstance()).isEqualTo(follower.identity())));
+            assertThat(watcher.bothLeadingSamples())
+                    .as("samples where both replicas believed they lead")
+                    .isZero();
         } finally {
             watcher.close();
             a.close();
@@ -106,12 +134,16 @@ class LeaderElectionTest {
         // fabric8's release writes holderIdentity null with a JSON merge patch, which drops the null, so the name
         // stays; the release is the one-second lease duration from now: anyone may take it a second later.
         List<Lease> leases = server.getClient().leases().inNamespace(ns).list().getItems();
-        assertThat(leases).singleElement().satisfies(l -> assertThat(l.getSpec().getLeaseDurationSeconds())
-                .as("released on shutdown").isEqualTo(1));
+        assertThat(leases)
+                .singleElement()
+                .satisfies(l -> assertThat(l.getSpec().getLeaseDurationSeconds())
+                        .as("released on shutdown")
+                        .isEqualTo(1));
     }
 
     static double released(SimpleMeterRegistry registry) {
-        return registry.find("ordinal.controller.gates.released").counters().stream().mapToDouble(c -> c.count())
+        return registry.find("ordinal.controller.gates.released").counters().stream()
+                .mapToDouble(c -> c.count())
                 .sum();
     }
 }

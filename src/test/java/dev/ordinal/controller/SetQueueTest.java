@@ -2,12 +2,10 @@ package dev.ordinal.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.cluster.SetKey;
 import java.time.Duration;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
-
-import dev.ordinal.cluster.SetKey;
 
 /** The work queue: one pending entry per set, the earliest due time wins. */
 class SetQueueTest {
@@ -32,7 +30,9 @@ class SetQueueTest {
         q.addAfter(A, Duration.ofSeconds(30));
         q.add(A);
         assertThat(q.poll(Duration.ofMillis(100))).contains(A);
-        assertThat(q.poll(Duration.ofMillis(50))).as("superseded entry is skipped").isEmpty();
+        assertThat(q.poll(Duration.ofMillis(50)))
+                .as("superseded entry is skipped")
+                .isEmpty();
 
         q.add(B);
         q.addAfter(B, Duration.ofSeconds(30));

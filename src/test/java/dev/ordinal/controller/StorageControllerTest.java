@@ -4,13 +4,6 @@ import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
@@ -24,6 +17,11 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /** The application's controller creating per-ordinal PVCs and lifting {@code ordinal.dev/claims} (SPEC §4). */
 @QuarkusTest
@@ -47,11 +45,19 @@ class StorageControllerTest {
 
     /** Member {@code web-n} as the webhook stores it: claim volume, templates annotation, claims gate. */
     static Pod gatedPod(int n, String size) {
-        Pod pod = PodFixtures.stored("web", n).gate(CLAIMS_GATE)
+        Pod pod = PodFixtures.stored("web", n)
+                .gate(CLAIMS_GATE)
                 .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate(size))
-                .pending().build();
-        return new PodBuilder(pod).editSpec().addNewVolume().withName("data")
-                .withNewPersistentVolumeClaim("data-web-" + n, false).endVolume().endSpec().build();
+                .pending()
+                .build();
+        return new PodBuilder(pod)
+                .editSpec()
+                .addNewVolume()
+                .withName("data")
+                .withNewPersistentVolumeClaim("data-web-" + n, false)
+                .endVolume()
+                .endSpec()
+                .build();
     }
 
     @Test
@@ -60,18 +66,22 @@ class StorageControllerTest {
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
 
         PersistentVolumeClaim pvc = cluster.claim(ns, "data-web-0").orElseThrow();
-        assertThat(pvc.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(
-                Map.of("tier", "db", OrdinalKeys.SET_LABEL, "web"));
+        assertThat(pvc.getMetadata().getLabels())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("tier", "db", OrdinalKeys.SET_LABEL, "web"));
         assertThat(pvc.getMetadata().getAnnotations()).containsEntry("example.com/backup", "daily");
-        assertThat(pvc.getMetadata().getOwnerReferences()).as("the claim outlives the pod").isNullOrEmpty();
+        assertThat(pvc.getMetadata().getOwnerReferences())
+                .as("the claim outlives the pod")
+                .isNullOrEmpty();
         assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
         assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast");
         assertThat(pvc.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("1Gi"));
         assertThat(cluster.claims(ns)).hasSize(1);
         await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
-            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).singleElement()
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED))
+                    .singleElement()
                     .satisfies(e -> assertThat(e.getMessage()).contains("data-web-0"));
-            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED))
+                    .hasSize(1);
         });
     }
 
@@ -82,14 +92,20 @@ class StorageControllerTest {
         for (int i = 0; i < n; i++) {
             cluster.create(ns, gatedPod(i, "1Gi"));
         }
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> java.util.stream.IntStream.range(0, n)
-                .noneMatch(i -> cluster.hasGate(ns, "web-" + i, CLAIMS_GATE)));
-        assertThat(cluster.claims(ns)).extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrderElementsOf(
-                java.util.stream.IntStream.range(0, n).mapToObj(i -> "data-web-" + i).toList());
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> java.util.stream.IntStream.range(0, n)
+                        .noneMatch(i -> cluster.hasGate(ns, "web-" + i, CLAIMS_GATE)));
+        assertThat(cluster.claims(ns))
+                .extracting(c -> c.getMetadata().getName())
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.range(0, n)
+                        .mapToObj(i -> "data-web-" + i)
+                        .toList());
         await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
             for (int i = 0; i < n; i++) {
-                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIM_CREATED)).hasSize(1);
-                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIM_CREATED))
+                        .hasSize(1);
+                assertThat(cluster.events(ns, "web-" + i, ControllerEvent.CLAIMS_GATE_RELEASED))
+                        .hasSize(1);
             }
         });
     }
@@ -98,66 +114,116 @@ class StorageControllerTest {
     void aPodWithBothGatesGetsItsClaimAndStartsInOneGo() {
         cluster.create(ns, PodFixtures.stored("web", 0).ready().build());
         Pod pod = gatedPod(1, "1Gi");
-        cluster.create(ns, new PodBuilder(pod).editSpec().addNewSchedulingGate(OrdinalKeys.ORDERED_GATE).endSpec()
-                .build());
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> cluster.gates(ns, "web-1").isEmpty());
-        assertThat(cluster.claims(ns)).extracting(c -> c.getMetadata().getName()).containsExactly("data-web-1");
+        cluster.create(
+                ns,
+                new PodBuilder(pod)
+                        .editSpec()
+                        .addNewSchedulingGate(OrdinalKeys.ORDERED_GATE)
+                        .endSpec()
+                        .build());
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> cluster.gates(ns, "web-1").isEmpty());
+        assertThat(cluster.claims(ns))
+                .extracting(c -> c.getMetadata().getName())
+                .containsExactly("data-web-1");
         await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
-            assertThat(cluster.events(ns, "web-1", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
-            assertThat(cluster.events(ns, "web-1", ControllerEvent.ORDINAL_GATE_RELEASED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.CLAIMS_GATE_RELEASED))
+                    .hasSize(1);
+            assertThat(cluster.events(ns, "web-1", ControllerEvent.ORDINAL_GATE_RELEASED))
+                    .hasSize(1);
         });
     }
 
     @Test
     void reusesAnExistingClaimUntouched() {
-        PersistentVolumeClaim old = server.getClient().persistentVolumeClaims().inNamespace(ns)
-                .resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-web-0")
-                        .withNamespace(ns).addToLabels("kept", "yes").endMetadata()
-                        .withNewSpec().withAccessModes("ReadWriteMany").withNewResources()
-                        .addToRequests("storage", new Quantity("5Gi")).endResources().endSpec().build())
+        PersistentVolumeClaim old = server.getClient()
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("data-web-0")
+                        .withNamespace(ns)
+                        .addToLabels("kept", "yes")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteMany")
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity("5Gi"))
+                        .endResources()
+                        .endSpec()
+                        .build())
                 .create();
         cluster.create(ns, gatedPod(0, "1Gi"));
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
 
         PersistentVolumeClaim now = cluster.claim(ns, "data-web-0").orElseThrow();
-        assertThat(now.getMetadata().getResourceVersion()).as("resourceVersion")
+        assertThat(now.getMetadata().getResourceVersion())
+                .as("resourceVersion")
                 .isEqualTo(old.getMetadata().getResourceVersion());
         assertThat(now.getMetadata().getLabels()).containsExactlyEntriesOf(Map.of("kept", "yes"));
         assertThat(now.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("5Gi"));
         assertThat(cluster.claims(ns)).hasSize(1);
         await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() -> {
-            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_REUSED)).hasSize(1);
-            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED)).hasSize(1);
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_REUSED))
+                    .hasSize(1);
+            assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIMS_GATE_RELEASED))
+                    .hasSize(1);
         });
         assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).isEmpty();
     }
 
     @Test
     void waitsForAClaimThatIsBeingDeletedThenCreatesANewOne() {
-        PersistentVolumeClaim old = server.getClient().persistentVolumeClaims().inNamespace(ns)
-                .resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-web-0")
-                        .withNamespace(ns).withFinalizers("example.com/hold").endMetadata()
-                        .withNewSpec().withAccessModes("ReadWriteOnce").endSpec().build())
+        PersistentVolumeClaim old = server.getClient()
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("data-web-0")
+                        .withNamespace(ns)
+                        .withFinalizers("example.com/hold")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .endSpec()
+                        .build())
                 .create();
-        server.getClient().persistentVolumeClaims().inNamespace(ns).withName("data-web-0").delete();
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> cluster.claim(ns, "data-web-0").orElseThrow()
-                .getMetadata().getDeletionTimestamp() != null);
+        server.getClient()
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("data-web-0")
+                .delete();
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> cluster.claim(ns, "data-web-0")
+                                .orElseThrow()
+                                .getMetadata()
+                                .getDeletionTimestamp()
+                        != null);
 
         cluster.create(ns, gatedPod(0, "1Gi"));
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster
-                .events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING).isEmpty());
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !cluster.events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING)
+                        .isEmpty());
         await().during(HOLD).atMost(HOLD.plusSeconds(5)).until(() -> cluster.hasGate(ns, "web-0", CLAIMS_GATE));
 
-        server.getClient().persistentVolumeClaims().inNamespace(ns).withName("data-web-0")
-                .edit(p -> new PersistentVolumeClaimBuilder(p).editMetadata().withFinalizers(List.of()).endMetadata()
+        server.getClient()
+                .persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("data-web-0")
+                .edit(p -> new PersistentVolumeClaimBuilder(p)
+                        .editMetadata()
+                        .withFinalizers(List.of())
+                        .endMetadata()
                         .build());
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
         PersistentVolumeClaim fresh = cluster.claim(ns, "data-web-0").orElseThrow();
         assertThat(fresh.getMetadata().getDeletionTimestamp()).isNull();
         assertThat(fresh.getMetadata().getUid()).isNotEqualTo(old.getMetadata().getUid());
-        assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING)).singleElement()
+        assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_TERMINATING))
+                .singleElement()
                 .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
-        await().atMost(ControllerTestSupport.TIMEOUT).untilAsserted(() ->
-                assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED)).hasSize(1));
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .untilAsserted(() -> assertThat(cluster.events(ns, "web-0", ControllerEvent.CLAIM_CREATED))
+                        .hasSize(1));
     }
 }

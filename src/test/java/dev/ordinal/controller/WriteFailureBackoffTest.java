@@ -5,22 +5,6 @@ import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-
-import jakarta.inject.Inject;
-
-import org.jboss.logmanager.ExtLogRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.UpdateRules;
@@ -38,6 +22,19 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.jboss.logmanager.ExtLogRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * SPEC §7.1 "controller failures back off": a write the API server keeps refusing (422, 403, 503, a persisting 409)
@@ -86,23 +83,36 @@ class WriteFailureBackoffTest {
     }
 
     private void startController() {
-        controller = new OrdinalController(server.getClient(), ControllerTestSupport.scoped(cacheReader, ns),
-                LeaderElectionTest.settings(ns).withIdentity("backoff-test"), metrics, Clock.systemUTC());
+        controller = new OrdinalController(
+                server.getClient(),
+                ControllerTestSupport.scoped(cacheReader, ns),
+                LeaderElectionTest.settings(ns).withIdentity("backoff-test"),
+                metrics,
+                Clock.systemUTC());
         controller.start();
         await().atMost(ControllerTestSupport.TIMEOUT).until(controller::isLeader);
     }
 
     private void refusePatchesOf(String pod, int code, String reason, String message) {
-        server.expect().patch().withPath("/api/v1/namespaces/" + ns + "/pods/" + pod)
-                .andReturn(code, status(code, reason, message)).always();
+        server.expect()
+                .patch()
+                .withPath("/api/v1/namespaces/" + ns + "/pods/" + pod)
+                .andReturn(code, status(code, reason, message))
+                .always();
     }
 
     private static Status status(int code, String reason, String message) {
-        return new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason).withMessage(message).build();
+        return new StatusBuilder()
+                .withStatus("Failure")
+                .withCode(code)
+                .withReason(reason)
+                .withMessage(message)
+                .build();
     }
 
     private double failures(String write, String code) {
-        return metrics.counter("ordinal.controller.write.failures", "write", write, "code", code).count();
+        return metrics.counter("ordinal.controller.write.failures", "write", write, "code", code)
+                .count();
     }
 
     /** Counts failed attempts during WINDOW after the first one, while {@code during} runs every 100 ms. */
@@ -127,22 +137,30 @@ class WriteFailureBackoffTest {
         String refusal = "Pod \"web-0\" is invalid: spec: Forbidden: pod updates may not change fields other than"
                 + " spec.schedulingGates (changed by another webhook)";
         refusePatchesOf("web-0", 422, "Invalid", refusal);
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
+        cluster.create(
+                ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
-        double attempts = attemptsInWindow("remove-gate", "422", () -> { });
-        assertThat(attempts).as("gate patches refused with 422 in %s", WINDOW).isBetween(3.0,
-                (double) MAX_BACKED_OFF_ATTEMPTS);
+        double attempts = attemptsInWindow("remove-gate", "422", () -> {});
+        assertThat(attempts).as("gate patches refused with 422 in %s", WINDOW).isBetween(3.0, (double)
+                MAX_BACKED_OFF_ATTEMPTS);
         assertThat(cluster.hasGate(ns, "web-0", ORDERED_GATE)).isTrue();
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0")).as("one Warning, repeated as a count").singleElement().satisfies(e -> {
-            assertThat(e.getType()).isEqualTo("Warning");
-            assertThat(e.getMessage()).isEqualTo("Removing scheduling gate " + ORDERED_GATE + " from pod web-0 failed:"
-                    + " HTTP 422 Invalid: " + refusal + "; retrying with backoff");
-            assertThat(e.getCount()).isGreaterThan(1);
-        });
-        assertThat(warns.from(OrdinalController.class)).as("WARN lines (rate-limited per set): %s", warns.lines)
-                .singleElement().satisfies(l -> assertThat(l).contains(ns + "/web", "HTTP 422", refusal));
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0"))
+                .as("one Warning, repeated as a count")
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getMessage())
+                            .isEqualTo("Removing scheduling gate " + ORDERED_GATE + " from pod web-0 failed:"
+                                    + " HTTP 422 Invalid: " + refusal + "; retrying with backoff");
+                    assertThat(e.getCount()).isGreaterThan(1);
+                });
+        assertThat(warns.from(OrdinalController.class))
+                .as("WARN lines (rate-limited per set): %s", warns.lines)
+                .singleElement()
+                .satisfies(l -> assertThat(l).contains(ns + "/web", "HTTP 422", refusal));
 
         server.getKubernetesMockServer().clearExpectations();
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", ORDERED_GATE));
@@ -153,23 +171,31 @@ class WriteFailureBackoffTest {
         String user = "system:serviceaccount:ordinal-system:renamed";
         Pod before = PodFixtures.stored("web", 0).gate(ORDERED_GATE).build();
         Pod after = PodFixtures.stored("web", 0).build();
-        Decision denial = UpdateRules.validate(before, after, user,
-                List.of("system:serviceaccount:ordinal-system:ordinal"));
+        Decision denial =
+                UpdateRules.validate(before, after, user, List.of("system:serviceaccount:ordinal-system:ordinal"));
         // What the API server answers when a validating webhook denies: its message, prefixed.
         String refusal = "admission webhook \"validate-pods.ordinal.dev\" denied the request: "
                 + ((Decision.Deny) denial).message();
         refusePatchesOf("web-0", 403, "Forbidden", refusal);
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
+        cluster.create(
+                ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
         // The pod keeps changing (a status update per 100 ms, as the scheduler's): each change queues the set, and
         // none may cut the backoff short. A PUT of the status subresource, so the refused PATCH path is not hit.
         int[] edits = {0};
         double attempts = attemptsInWindow("remove-gate", "403", () -> {
-            Pod pod = server.getClient().pods().inNamespace(ns).withName("web-0").get();
-            pod.setStatus(new PodStatusBuilder().withPhase("Pending").addNewCondition().withType("PodScheduled")
-                    .withStatus("False").withReason("SchedulingGated").withMessage("update " + edits[0])
-                    .endCondition().build());
+            Pod pod =
+                    server.getClient().pods().inNamespace(ns).withName("web-0").get();
+            pod.setStatus(new PodStatusBuilder()
+                    .withPhase("Pending")
+                    .addNewCondition()
+                    .withType("PodScheduled")
+                    .withStatus("False")
+                    .withReason("SchedulingGated")
+                    .withMessage("update " + edits[0])
+                    .endCondition()
+                    .build());
             try {
                 server.getClient().pods().inNamespace(ns).resource(pod).updateStatus();
                 edits[0]++;
@@ -178,30 +204,47 @@ class WriteFailureBackoffTest {
             }
         });
         assertThat(edits[0]).as("status updates made").isGreaterThan(20);
-        assertThat(attempts).as("gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
+        assertThat(attempts)
+                .as("gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
                 .isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0").get(0).getMessage()).startsWith("Removing scheduling gate " + ORDERED_GATE
-                + " from pod web-0 failed: HTTP 403 Forbidden: admission webhook").contains(
-                        "the controller acts as \"" + user + "\": add it to ordinal.controller-users"
-                                + " (env ORDINAL_CONTROLLER_USERS)");
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0").get(0).getMessage())
+                .startsWith("Removing scheduling gate " + ORDERED_GATE
+                        + " from pod web-0 failed: HTTP 403 Forbidden: admission webhook")
+                .contains("the controller acts as \"" + user + "\": add it to ordinal.controller-users"
+                        + " (env ORDINAL_CONTROLLER_USERS)");
     }
 
     @Test
     void a403ThatNamesNobodyIsAttributedThroughOneSelfSubjectReview() throws Exception {
         String user = "system:serviceaccount:ordinal-system:ordinal";
-        server.expect().post().withPath("/apis/authentication.k8s.io/v1/selfsubjectreviews")
-                .andReturn(201, new SelfSubjectReviewBuilder().withNewStatus().withNewUserInfo().withUsername(user)
-                        .endUserInfo().endStatus().build())
+        server.expect()
+                .post()
+                .withPath("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+                .andReturn(
+                        201,
+                        new SelfSubjectReviewBuilder()
+                                .withNewStatus()
+                                .withNewUserInfo()
+                                .withUsername(user)
+                                .endUserInfo()
+                                .endStatus()
+                                .build())
                 .always();
-        refusePatchesOf("web-0", 403, "Forbidden", "admission webhook \"policy.example.com\" denied the request:"
-                + " gates are frozen");
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
+        refusePatchesOf(
+                "web-0",
+                403,
+                "Forbidden",
+                "admission webhook \"policy.example.com\" denied the request:" + " gates are frozen");
+        cluster.create(
+                ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0").get(0).getMessage()).contains("gates are frozen",
-                "the controller acts as \"" + user + "\"", "ordinal.controller-users");
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0").get(0).getMessage())
+                .contains("gates are frozen", "the controller acts as \"" + user + "\"", "ordinal.controller-users");
     }
 
     @Test
@@ -209,53 +252,79 @@ class WriteFailureBackoffTest {
         String refusal = "Internal error occurred: failed calling webhook \"validate-pods.ordinal.dev\": failed to"
                 + " call webhook: Post \"https://ordinal.ordinal-system.svc:443/validate-pods\": connection refused";
         refusePatchesOf("web-0", 503, "ServiceUnavailable", refusal);
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
+        cluster.create(
+                ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
-        double attempts = attemptsInWindow("remove-gate", "503", () -> { });
-        assertThat(attempts).as("gate patches answered 503 in %s", WINDOW)
-                .isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
+        double attempts = attemptsInWindow("remove-gate", "503", () -> {});
+        assertThat(attempts).as("gate patches answered 503 in %s", WINDOW).isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
         assertThat(writeFailed("web-0").get(0).getMessage()).contains("HTTP 503 ServiceUnavailable", refusal);
     }
 
     @Test
     void aConflictIsRetriedQuicklyAFewTimesThenBacksOff() throws Exception {
-        refusePatchesOf("web-0", 409, "Conflict", "Operation cannot be fulfilled on pods \"web-0\": the object has"
-                + " been modified; please apply your changes to the latest version and try again");
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
+        refusePatchesOf(
+                "web-0",
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods \"web-0\": the object has"
+                        + " been modified; please apply your changes to the latest version and try again");
+        cluster.create(
+                ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
         await().atMost(ControllerTestSupport.TIMEOUT).until(() -> failures("remove-gate", "409") >= 1);
         Thread.sleep(700);
-        assertThat(failures("remove-gate", "409")).as("quick retries of a conflict within 700 ms")
+        assertThat(failures("remove-gate", "409"))
+                .as("quick retries of a conflict within 700 ms")
                 .isGreaterThanOrEqualTo(1 + OrdinalController.QUICK_CONFLICT_RETRIES);
-        double attempts = attemptsInWindow("remove-gate", "409", () -> { });
-        assertThat(attempts).as("conflicts in %s", WINDOW).isLessThanOrEqualTo(
-                OrdinalController.QUICK_CONFLICT_RETRIES + MAX_BACKED_OFF_ATTEMPTS);
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0")).as("one Warning once quick retries did not help, then counted")
-                .singleElement().satisfies(e -> assertThat(e.getCount()).isLessThan((int) attempts));
+        double attempts = attemptsInWindow("remove-gate", "409", () -> {});
+        assertThat(attempts)
+                .as("conflicts in %s", WINDOW)
+                .isLessThanOrEqualTo(OrdinalController.QUICK_CONFLICT_RETRIES + MAX_BACKED_OFF_ATTEMPTS);
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0"))
+                .as("one Warning once quick retries did not help, then counted")
+                .singleElement()
+                .satisfies(e -> assertThat(e.getCount()).isLessThan((int) attempts));
     }
 
     @Test
     void a422OnClaimCreateIsAWarningAndNoTightRetry() throws Exception {
         String refusal = "PersistentVolumeClaim \"data-web-0\" is invalid: spec.resources[storage]: Required value";
-        server.expect().post().withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
-                .andReturn(422, status(422, "Invalid", refusal)).always();
-        cluster.create(ns, PodFixtures.stored("web", 0).gate(CLAIMS_GATE).annotation(
-                OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}}")
-                .pending().build());
+        server.expect()
+                .post()
+                .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
+                .andReturn(422, status(422, "Invalid", refusal))
+                .always();
+        cluster.create(
+                ns,
+                PodFixtures.stored("web", 0)
+                        .gate(CLAIMS_GATE)
+                        .annotation(
+                                OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
+                                "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}}")
+                        .pending()
+                        .build());
         startController();
 
-        double attempts = attemptsInWindow("create-claim", "422", () -> { });
-        assertThat(attempts).as("claim creations refused with 422 in %s", WINDOW)
+        double attempts = attemptsInWindow("create-claim", "422", () -> {});
+        assertThat(attempts)
+                .as("claim creations refused with 422 in %s", WINDOW)
                 .isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
-        assertThat(cluster.hasGate(ns, "web-0", CLAIMS_GATE)).as("the claims gate stays").isTrue();
-        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0").get(0).getMessage()).isEqualTo("Creating PersistentVolumeClaim data-web-0 for"
-                + " pod web-0 failed: HTTP 422 Invalid: " + refusal + "; retrying with backoff");
-        assertThat(metrics.counter("ordinal.controller.reconcile.errors").count()).isGreaterThanOrEqualTo(attempts);
+        assertThat(cluster.hasGate(ns, "web-0", CLAIMS_GATE))
+                .as("the claims gate stays")
+                .isTrue();
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0").get(0).getMessage())
+                .isEqualTo("Creating PersistentVolumeClaim data-web-0 for" + " pod web-0 failed: HTTP 422 Invalid: "
+                        + refusal + "; retrying with backoff");
+        assertThat(metrics.counter("ordinal.controller.reconcile.errors").count())
+                .isGreaterThanOrEqualTo(attempts);
     }
 
     /** WARN and ERROR lines, formatted, with their logger. */
@@ -271,15 +340,16 @@ class WriteFailureBackoffTest {
         }
 
         List<String> from(Class<?> logger) {
-            return lines.stream().filter(l -> logger.getName().equals(l[0])).map(l -> l[1]).toList();
+            return lines.stream()
+                    .filter(l -> logger.getName().equals(l[0]))
+                    .map(l -> l[1])
+                    .toList();
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

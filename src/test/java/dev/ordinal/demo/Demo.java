@@ -1,18 +1,5 @@
 package dev.ordinal.demo;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import dev.ordinal.sim.AdmissionChain;
 import dev.ordinal.sim.Certs;
 import dev.ordinal.sim.ClusterObserver;
@@ -28,6 +15,18 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code make demo}: a simulated cluster (mock API server, ReplicaSet, scheduler and kubelet) around the real,
@@ -55,15 +54,17 @@ public final class Demo {
         // Quarkus' log manager is on the test classpath; it must be JUL's before anything logs.
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         quietLibraryLogs();
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(WHOLE_DEMO.toMillis());
-                System.out.println("\n✗ the demo did not finish within " + WHOLE_DEMO.toSeconds() + " s");
-                Runtime.getRuntime().halt(1);
-            } catch (InterruptedException e) {
-                // finished in time
-            }
-        }, "demo-watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(WHOLE_DEMO.toMillis());
+                        System.out.println("\n✗ the demo did not finish within " + WHOLE_DEMO.toSeconds() + " s");
+                        Runtime.getRuntime().halt(1);
+                    } catch (InterruptedException e) {
+                        // finished in time
+                    }
+                },
+                "demo-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         int code;
@@ -80,19 +81,25 @@ public final class Demo {
         System.out.println("Ordinal demo: a simulated cluster around the real webhook and controller\n");
         Path work = Files.createTempDirectory("ordinal-demo-");
         Certs certs = Certs.generate(work.resolve("certs"));
-        setup("certificates", "CA and serving certificate for localhost/127.0.0.1 (openssl) in " + certs.ca()
-                .getParent());
+        setup(
+                "certificates",
+                "CA and serving certificate for localhost/127.0.0.1 (openssl) in "
+                        + certs.ca().getParent());
         try (SimApiServer api = SimApiServer.start()) {
             setup("API server", "fabric8 mock API server, CRUD mode, " + api.url());
             Path jar = PackagedApp.JAR;
-            PackagedApp app = PackagedApp.start(api.url(), certs.cert().getParent(), Map.of(
-                    "ordinal.controller.enabled", "true",
-                    "ordinal.controller.identity", "ordinal-demo",
-                    "ordinal.controller.lease-duration", "4s",
-                    "ordinal.controller.renew-deadline", "3s",
-                    "ordinal.controller.retry-period", "500ms",
-                    "ordinal.controller.resync-period", "5s"),
-                    List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"), work.resolve("ordinal.log"));
+            PackagedApp app = PackagedApp.start(
+                    api.url(),
+                    certs.cert().getParent(),
+                    Map.of(
+                            "ordinal.controller.enabled", "true",
+                            "ordinal.controller.identity", "ordinal-demo",
+                            "ordinal.controller.lease-duration", "4s",
+                            "ordinal.controller.renew-deadline", "3s",
+                            "ordinal.controller.retry-period", "500ms",
+                            "ordinal.controller.resync-period", "5s"),
+                    List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"),
+                    work.resolve("ordinal.log"));
             try {
                 setup("Ordinal", jar + " (pid " + app.pid() + ") starting…");
                 Duration ready;
@@ -101,21 +108,29 @@ public final class Demo {
                 } catch (IllegalStateException e) {
                     throw new IllegalStateException(e.getMessage() + "; log:\n" + tail(work.resolve("ordinal.log")));
                 }
-                setup("Ordinal", "webhook " + app.webhookUrl() + " (TLS verified against the demo CA), controller"
-                        + " leader-elected on Lease ordinal-system/ordinal-controller; ready in "
-                        + String.format("%.1fs", ready.toMillis() / 1000.0) + ", log " + work.resolve("ordinal.log"));
-                AdmissionChain chain = SimulatedCluster.ordinalChain(api.client(), certs.ca(),
-                        List.of(URI.create(app.webhookUrl())), List.of(), List.of());
+                setup(
+                        "Ordinal",
+                        "webhook " + app.webhookUrl() + " (TLS verified against the demo CA), controller"
+                                + " leader-elected on Lease ordinal-system/ordinal-controller; ready in "
+                                + String.format("%.1fs", ready.toMillis() / 1000.0) + ", log "
+                                + work.resolve("ordinal.log"));
+                AdmissionChain chain = SimulatedCluster.ordinalChain(
+                        api.client(), certs.ca(), List.of(URI.create(app.webhookUrl())), List.of(), List.of());
                 KubeletSim.Timing timing = KubeletSim.Timing.demo();
                 try (SimulatedCluster cluster = new SimulatedCluster(api.client(), chain, NAMESPACE, timing)) {
-                    setup("node", KubeletSim.NODE_NAME + ": scheduler, volume binder and kubelet; Running "
-                            + timing.startDelay().toMillis() + " ms after binding, Ready "
-                            + timing.readyDelay().toMillis() + " ms later");
+                    setup(
+                            "node",
+                            KubeletSim.NODE_NAME + ": scheduler, volume binder and kubelet; Running "
+                                    + timing.startDelay().toMillis() + " ms after binding, Ready "
+                                    + timing.readyDelay().toMillis() + " ms later");
                     scenario(cluster);
                     printTables(cluster);
                     List<String> violations = cluster.observer().violations();
-                    check(violations.isEmpty(), "invariants held at every one of " + cluster.observer().steps().size()
-                            + " observed steps", "invariants violated: " + violations);
+                    check(
+                            violations.isEmpty(),
+                            "invariants held at every one of "
+                                    + cluster.observer().steps().size() + " observed steps",
+                            "invariants violated: " + violations);
                 }
             } finally {
                 app.close();
@@ -137,47 +152,67 @@ public final class Demo {
         timelineStart = Instant.now();
         observer.onStep(this::print);
 
-        section("1. kubectl scale replicaset " + REPLICASET + " --replicas=3",
+        section(
+                "1. kubectl scale replicaset " + REPLICASET + " --replicas=3",
                 "pods labelled ordinal.dev/set=web, OrderedReady with scheduling gates, ephemeral volume \"data\"");
         System.out.println(Timeline.HEADER);
-        ReplicaSetSim rs = cluster.replicaSet(REPLICASET, PodTemplates.member(SET, Map.of(), "pod-template-hash",
-                "6b7f9d4c8"), 3);
+        ReplicaSetSim rs =
+                cluster.replicaSet(REPLICASET, PodTemplates.member(SET, Map.of(), "pod-template-hash", "6b7f9d4c8"), 3);
         observer.await("web-0, web-1, web-2 Running and Ready", STEP_TIMEOUT, o -> o.readyExactly(SET, 3));
-        check(observer.readyOrder().equals(List.of("web-0", "web-1", "web-2")) && observer.maxStartingAtOnce(SET) == 1,
-                "web-0, web-1, web-2 became Ready in order, one at a time", "ready order " + observer.readyOrder()
-                        + ", at most " + observer.maxStartingAtOnce(SET) + " starting at once");
-        check(observer.claims().keySet().equals(java.util.Set.of("data-web-0", "data-web-1", "data-web-2")),
-                "each pod has its own claim data-web-<n>", "claims " + observer.claims().keySet());
+        check(
+                observer.readyOrder().equals(List.of("web-0", "web-1", "web-2"))
+                        && observer.maxStartingAtOnce(SET) == 1,
+                "web-0, web-1, web-2 became Ready in order, one at a time",
+                "ready order " + observer.readyOrder() + ", at most " + observer.maxStartingAtOnce(SET)
+                        + " starting at once");
+        check(
+                observer.claims().keySet().equals(java.util.Set.of("data-web-0", "data-web-1", "data-web-2")),
+                "each pod has its own claim data-web-<n>",
+                "claims " + observer.claims().keySet());
         Service svc = observer.services().get(SET);
-        check(svc != null && "None".equals(svc.getSpec().getClusterIP()), "headless Service web created",
+        check(
+                svc != null && "None".equals(svc.getSpec().getClusterIP()),
+                "headless Service web created",
                 "no headless Service web");
 
         Pod old = observer.live(SET).get(1);
         String claimUid = observer.claims().get("data-web-1").getMetadata().getUid();
-        section("2. kubectl delete pod web-1", "the ReplicaSet replaces it; Ordinal gives the new pod the same identity");
+        section(
+                "2. kubectl delete pod web-1",
+                "the ReplicaSet replaces it; Ordinal gives the new pod the same identity");
         cluster.chain().delete(NAMESPACE, "web-1", null, null, Requester.ADMIN, false);
         observer.await("web-1 replaced and Ready", STEP_TIMEOUT, o -> {
             Pod now = o.live(SET).get(1);
-            return now != null && !now.getMetadata().getUid().equals(old.getMetadata().getUid())
+            return now != null
+                    && !now.getMetadata().getUid().equals(old.getMetadata().getUid())
                     && o.readyExactly(SET, 3);
         });
         Pod back = observer.live(SET).get(1);
-        check(KubeletSim.claimNames(back).equals(List.of("data-web-1"))
-                && observer.claimUids("data-web-1").equals(List.of(claimUid)) && observer.claims().size() == 3,
+        check(
+                KubeletSim.claimNames(back).equals(List.of("data-web-1"))
+                        && observer.claimUids("data-web-1").equals(List.of(claimUid))
+                        && observer.claims().size() == 3,
                 "web-1 is back (pod uid …" + tail6(old.getMetadata().getUid()) + " → …"
                         + tail6(back.getMetadata().getUid()) + ") with the same claim data-web-1 (uid …"
                         + tail6(claimUid) + "), no new PVC",
                 "web-1 came back with claims " + KubeletSim.claimNames(back) + ", data-web-1 uids "
-                        + observer.claimUids("data-web-1") + ", " + observer.claims().size() + " PVCs");
+                        + observer.claimUids("data-web-1") + ", "
+                        + observer.claims().size() + " PVCs");
 
-        section("3. kubectl scale replicaset " + REPLICASET + " --replicas=2",
+        section(
+                "3. kubectl scale replicaset " + REPLICASET + " --replicas=2",
                 "pod-deletion-cost -n makes the ReplicaSet remove the highest ordinal first");
         rs.scale(2);
-        observer.await("web-2 gone", STEP_TIMEOUT, o -> o.readyExactly(SET, 2) && o.pods().size() == 2);
-        check(observer.pods().keySet().equals(java.util.Set.of("web-0", "web-1"))
-                && observer.claims().containsKey("data-web-2"),
+        observer.await(
+                "web-2 gone",
+                STEP_TIMEOUT,
+                o -> o.readyExactly(SET, 2) && o.pods().size() == 2);
+        check(
+                observer.pods().keySet().equals(java.util.Set.of("web-0", "web-1"))
+                        && observer.claims().containsKey("data-web-2"),
                 "web-2 removed (highest ordinal first); its claim data-web-2 kept for a later scale-up",
-                "pods " + observer.pods().keySet() + ", claims " + observer.claims().keySet());
+                "pods " + observer.pods().keySet() + ", claims "
+                        + observer.claims().keySet());
     }
 
     /** Prints a timeline row for every step that changes what a row shows (status writes often change nothing). */
@@ -196,43 +231,64 @@ public final class Demo {
         String podFormat = "%-16s %-6s %-10s %-9s %-6s %-11s %s%n";
         System.out.printf(podFormat, "NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "POD-INDEX");
         for (Pod p : cluster.store().pods().inNamespace(NAMESPACE).list().getItems()) {
-            System.out.printf(podFormat, "pod/" + p.getMetadata().getName(), KubeletSim.isReady(p) ? "1/1" : "0/1",
-                    Timeline.status(p), "0", age(p.getMetadata().getCreationTimestamp(), now),
+            System.out.printf(
+                    podFormat,
+                    "pod/" + p.getMetadata().getName(),
+                    KubeletSim.isReady(p) ? "1/1" : "0/1",
+                    Timeline.status(p),
+                    "0",
+                    age(p.getMetadata().getCreationTimestamp(), now),
                     p.getSpec().getNodeName() == null ? "<none>" : p.getSpec().getNodeName(),
                     p.getMetadata().getLabels().getOrDefault("apps.kubernetes.io/pod-index", ""));
         }
         System.out.println();
         String pvcFormat = "%-34s %-8s %-41s %-9s %-13s %s%n";
         System.out.printf(pvcFormat, "NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "AGE");
-        for (PersistentVolumeClaim c : cluster.store().persistentVolumeClaims().inNamespace(NAMESPACE).list()
+        for (PersistentVolumeClaim c : cluster.store()
+                .persistentVolumeClaims()
+                .inNamespace(NAMESPACE)
+                .list()
                 .getItems()) {
-            boolean bound = c.getStatus() != null && "Bound".equals(c.getStatus().getPhase());
-            System.out.printf(pvcFormat, "persistentvolumeclaim/" + c.getMetadata().getName(),
-                    bound ? "Bound" : "Pending", bound ? c.getSpec().getVolumeName() : "",
-                    bound && c.getStatus().getCapacity() != null && c.getStatus().getCapacity().get("storage") != null
-                            ? c.getStatus().getCapacity().get("storage").toString() : "",
+            boolean bound =
+                    c.getStatus() != null && "Bound".equals(c.getStatus().getPhase());
+            System.out.printf(
+                    pvcFormat,
+                    "persistentvolumeclaim/" + c.getMetadata().getName(),
+                    bound ? "Bound" : "Pending",
+                    bound ? c.getSpec().getVolumeName() : "",
+                    bound
+                                    && c.getStatus().getCapacity() != null
+                                    && c.getStatus().getCapacity().get("storage") != null
+                            ? c.getStatus().getCapacity().get("storage").toString()
+                            : "",
                     bound ? String.join(",", c.getSpec().getAccessModes()).replace("ReadWriteOnce", "RWO") : "",
                     age(c.getMetadata().getCreationTimestamp(), now));
         }
         System.out.println();
         String svcFormat = "%-16s %-10s %-11s %-12s %-10s %s%n";
         System.out.printf(svcFormat, "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
-        for (Service s : cluster.store().services().inNamespace(NAMESPACE).list().getItems()) {
+        for (Service s :
+                cluster.store().services().inNamespace(NAMESPACE).list().getItems()) {
             List<String> ports = new ArrayList<>();
             for (ServicePort p : s.getSpec().getPorts()) {
                 ports.add(p.getPort() + "/" + p.getProtocol());
             }
-            System.out.printf(svcFormat, "service/" + s.getMetadata().getName(),
-                    s.getSpec().getType() == null ? "ClusterIP" : s.getSpec().getType(), s.getSpec().getClusterIP(),
-                    "<none>", ports.isEmpty() ? "<none>" : String.join(",", ports),
+            System.out.printf(
+                    svcFormat,
+                    "service/" + s.getMetadata().getName(),
+                    s.getSpec().getType() == null ? "ClusterIP" : s.getSpec().getType(),
+                    s.getSpec().getClusterIP(),
+                    "<none>",
+                    ports.isEmpty() ? "<none>" : String.join(",", ports),
                     age(s.getMetadata().getCreationTimestamp(), now));
         }
         System.out.println();
     }
 
     private void setup(String what, String detail) {
-        System.out.printf("  %-13s %s  [%.1fs]%n", what, detail, Duration.between(t0, Instant.now()).toMillis()
-                / 1000.0);
+        System.out.printf(
+                "  %-13s %s  [%.1fs]%n",
+                what, detail, Duration.between(t0, Instant.now()).toMillis() / 1000.0);
     }
 
     private static void section(String command, String what) {

@@ -33,7 +33,6 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
-
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,11 +56,16 @@ class BaseManifestsTest {
     static final Map<String, String> APP_LABEL = Map.of("app.kubernetes.io/name", "ordinal");
 
     static final LabelSelector OPTED_IN_PODS = new LabelSelectorBuilder()
-            .addNewMatchExpression().withKey("ordinal.dev/set").withOperator("Exists").endMatchExpression()
+            .addNewMatchExpression()
+            .withKey("ordinal.dev/set")
+            .withOperator("Exists")
+            .endMatchExpression()
             .build();
     static final LabelSelector NOT_SYSTEM_NAMESPACES = new LabelSelectorBuilder()
             .addNewMatchExpression()
-            .withKey("kubernetes.io/metadata.name").withOperator("NotIn").withValues("kube-system", NAMESPACE)
+            .withKey("kubernetes.io/metadata.name")
+            .withOperator("NotIn")
+            .withValues("kube-system", NAMESPACE)
             .endMatchExpression()
             .build();
 
@@ -83,24 +86,26 @@ class BaseManifestsTest {
 
     @Test
     void rendersExactlyTheContractObjects() {
-        assertThat(Manifests.ids(base())).containsExactlyInAnyOrder(
-                "Namespace/ordinal-system",
-                "ServiceAccount/ordinal-system/ordinal",
-                "ClusterRole/ordinal",
-                "ClusterRoleBinding/ordinal",
-                "Role/ordinal-system/ordinal-leader-election",
-                "RoleBinding/ordinal-system/ordinal-leader-election",
-                "Secret/ordinal-system/ordinal-webhook-tls",
-                "Service/ordinal-system/ordinal-webhook",
-                "Deployment/ordinal-system/ordinal",
-                "PodDisruptionBudget/ordinal-system/ordinal",
-                "MutatingWebhookConfiguration/ordinal",
-                "ValidatingWebhookConfiguration/ordinal");
+        assertThat(Manifests.ids(base()))
+                .containsExactlyInAnyOrder(
+                        "Namespace/ordinal-system",
+                        "ServiceAccount/ordinal-system/ordinal",
+                        "ClusterRole/ordinal",
+                        "ClusterRoleBinding/ordinal",
+                        "Role/ordinal-system/ordinal-leader-election",
+                        "RoleBinding/ordinal-system/ordinal-leader-election",
+                        "Secret/ordinal-system/ordinal-webhook-tls",
+                        "Service/ordinal-system/ordinal-webhook",
+                        "Deployment/ordinal-system/ordinal",
+                        "PodDisruptionBudget/ordinal-system/ordinal",
+                        "MutatingWebhookConfiguration/ordinal",
+                        "ValidatingWebhookConfiguration/ordinal");
     }
 
     @Test
     void deployDirectoryRendersTheBase() {
-        assertThat(Manifests.kustomize(Manifests.DEPLOY)).isEqualTo(Manifests.kustomize(Manifests.DEPLOY.resolve("base")));
+        assertThat(Manifests.kustomize(Manifests.DEPLOY))
+                .isEqualTo(Manifests.kustomize(Manifests.DEPLOY.resolve("base")));
     }
 
     @Test
@@ -112,10 +117,16 @@ class BaseManifestsTest {
 
     static Stream<Arguments> webhooks() {
         return Stream.of(
-                Arguments.of(named("mutating", Webhook.only(base(), Webhook.MUTATING)),
-                        "mutate.pods.ordinal.dev", "/mutate-pods", List.of("CREATE")),
-                Arguments.of(named("validating", Webhook.only(base(), Webhook.VALIDATING)),
-                        "validate.pods.ordinal.dev", "/validate-pods", List.of("CREATE", "UPDATE")));
+                Arguments.of(
+                        named("mutating", Webhook.only(base(), Webhook.MUTATING)),
+                        "mutate.pods.ordinal.dev",
+                        "/mutate-pods",
+                        List.of("CREATE")),
+                Arguments.of(
+                        named("validating", Webhook.only(base(), Webhook.VALIDATING)),
+                        "validate.pods.ordinal.dev",
+                        "/validate-pods",
+                        List.of("CREATE", "UPDATE")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -127,7 +138,9 @@ class BaseManifestsTest {
         assertThat(service.getNamespace()).isEqualTo(NAMESPACE);
         assertThat(service.getPort()).isEqualTo(443);
         assertThat(service.getPath()).isEqualTo(path);
-        assertThat(webhook.clientConfig().getUrl()).as("url must not be set next to service").isNull();
+        assertThat(webhook.clientConfig().getUrl())
+                .as("url must not be set next to service")
+                .isNull();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -145,7 +158,8 @@ class BaseManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("webhooks")
-    void webhookPolicyIsFailClosedWithoutSideEffects(Webhook webhook, String name, String path, List<String> operations) {
+    void webhookPolicyIsFailClosedWithoutSideEffects(
+            Webhook webhook, String name, String path, List<String> operations) {
         assertThat(webhook.failurePolicy()).isEqualTo("Fail");
         assertThat(webhook.sideEffects()).isEqualTo("None");
         assertThat(webhook.timeoutSeconds()).isEqualTo(5);
@@ -155,8 +169,8 @@ class BaseManifestsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("webhooks")
-    void webhookSeesOnlyOptedInPodsOutsideSystemNamespaces(Webhook webhook, String name, String path,
-            List<String> operations) {
+    void webhookSeesOnlyOptedInPodsOutsideSystemNamespaces(
+            Webhook webhook, String name, String path, List<String> operations) {
         assertThat(webhook.objectSelector()).isEqualTo(OPTED_IN_PODS);
         assertThat(webhook.namespaceSelector()).isEqualTo(NOT_SYSTEM_NAMESPACES);
     }
@@ -220,9 +234,13 @@ class BaseManifestsTest {
 
     static Stream<Arguments> probes() {
         return Stream.of(
-                Arguments.of(named("startup", (Function<Container, Probe>) Container::getStartupProbe), "/q/health/started"),
-                Arguments.of(named("liveness", (Function<Container, Probe>) Container::getLivenessProbe), "/q/health/live"),
-                Arguments.of(named("readiness", (Function<Container, Probe>) Container::getReadinessProbe), "/q/health/ready"));
+                Arguments.of(
+                        named("startup", (Function<Container, Probe>) Container::getStartupProbe), "/q/health/started"),
+                Arguments.of(
+                        named("liveness", (Function<Container, Probe>) Container::getLivenessProbe), "/q/health/live"),
+                Arguments.of(
+                        named("readiness", (Function<Container, Probe>) Container::getReadinessProbe),
+                        "/q/health/ready"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -238,10 +256,12 @@ class BaseManifestsTest {
 
     @Test
     void environmentCarriesIdentityTlsPathsAndControllerUsers() {
-        Map<String, EnvVar> env = container().getEnv().stream()
-                .collect(Collectors.toMap(EnvVar::getName, Function.identity()));
-        assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
-        assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        Map<String, EnvVar> env =
+                container().getEnv().stream().collect(Collectors.toMap(EnvVar::getName, Function.identity()));
+        assertThat(env.get("POD_NAME").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("metadata.name");
+        assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath())
+                .isEqualTo("metadata.namespace");
         assertThat(env.get("ORDINAL_CONTROLLER_USERS").getValue()).isEqualTo(SERVICE_ACCOUNT_USER);
         assertThat(env.get("ORDINAL_TLS_CERT").getValue()).isEqualTo("/etc/ordinal/tls/tls.crt");
         assertThat(env.get("ORDINAL_TLS_KEY").getValue()).isEqualTo("/etc/ordinal/tls/tls.key");
@@ -260,11 +280,15 @@ class BaseManifestsTest {
     void tlsSecretIsMountedAsAReadOnlyDirectorySoUpdatesPropagate() {
         VolumeMount mount = mount("/etc/ordinal/tls");
         assertThat(mount.getReadOnly()).isTrue();
-        assertThat(mount.getSubPath()).as("subPath mounts never see Secret updates").isNull();
+        assertThat(mount.getSubPath())
+                .as("subPath mounts never see Secret updates")
+                .isNull();
         assertThat(mount.getSubPathExpr()).isNull();
         Volume volume = volume(mount.getName());
         assertThat(volume.getSecret().getSecretName()).isEqualTo("ordinal-webhook-tls");
-        assertThat(volume.getSecret().getItems()).as("items would pin the file names").isEmpty();
+        assertThat(volume.getSecret().getItems())
+                .as("items would pin the file names")
+                .isEmpty();
     }
 
     @Test
@@ -280,7 +304,8 @@ class BaseManifestsTest {
         SecurityContext container = container().getSecurityContext();
         assertThat(first(container.getRunAsNonRoot(), pod.getRunAsNonRoot())).isTrue();
         assertThat(first(container.getRunAsUser(), pod.getRunAsUser())).isEqualTo(1001L);
-        assertThat(first(container.getSeccompProfile(), pod.getSeccompProfile()).getType()).isEqualTo("RuntimeDefault");
+        assertThat(first(container.getSeccompProfile(), pod.getSeccompProfile()).getType())
+                .isEqualTo("RuntimeDefault");
         assertThat(container.getReadOnlyRootFilesystem()).isTrue();
         assertThat(container.getAllowPrivilegeEscalation()).isFalse();
         assertThat(container.getPrivileged()).isIn(null, false);
@@ -292,7 +317,8 @@ class BaseManifestsTest {
     void resourcesRequestCpuAndMemoryAndLimitMemoryOnly() {
         var resources = container().getResources();
         assertThat(resources.getRequests())
-                .containsExactlyInAnyOrderEntriesOf(Map.of("cpu", new Quantity("100m"), "memory", new Quantity("384Mi")));
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("cpu", new Quantity("100m"), "memory", new Quantity("384Mi")));
         assertThat(resources.getLimits()).containsExactlyInAnyOrderEntriesOf(Map.of("memory", new Quantity("512Mi")));
     }
 
@@ -302,23 +328,31 @@ class BaseManifestsTest {
         // measurement (docs/benchmarks.md) and to the heap the image pins (Dockerfile.jvm), so neither can drift.
         String bench = Files.readString(Manifests.ROOT.resolve("docs/benchmarks.md"));
         Matcher rss = Pattern.compile("Resident memory after warm-up: \\*\\*(\\d+) MiB\\*\\*; after all runs:"
-                + " \\*\\*(\\d+) MiB\\*\\*").matcher(bench);
+                        + " \\*\\*(\\d+) MiB\\*\\*")
+                .matcher(bench);
         assertThat(rss.find()).as("docs/benchmarks.md states the measured RSS").isTrue();
         long peakMiB = Math.max(Long.parseLong(rss.group(1)), Long.parseLong(rss.group(2)));
         Matcher jvm = Pattern.compile("JVM options `([^`]*)`").matcher(bench);
-        assertThat(jvm.find()).as("docs/benchmarks.md states the JVM options it measured").isTrue();
+        assertThat(jvm.find())
+                .as("docs/benchmarks.md states the JVM options it measured")
+                .isTrue();
         String dockerfile = Files.readString(Manifests.ROOT.resolve("src/main/docker/Dockerfile.jvm"));
         Matcher javaOpts = Pattern.compile("ENV JAVA_OPTS=\"([^\"]*)\"").matcher(dockerfile);
         assertThat(javaOpts.find()).as("Dockerfile.jvm pins JAVA_OPTS").isTrue();
-        assertThat(List.of(javaOpts.group(1).split(" "))).as("the image runs the JVM options that were measured")
+        assertThat(List.of(javaOpts.group(1).split(" ")))
+                .as("the image runs the JVM options that were measured")
                 .containsAll(List.of(jvm.group(1).split(" ")));
 
         var resources = container().getResources();
         long mib = 1024 * 1024;
-        long request = resources.getRequests().get("memory").getNumericalAmount().longValueExact() / mib;
+        long request =
+                resources.getRequests().get("memory").getNumericalAmount().longValueExact() / mib;
         long limit = resources.getLimits().get("memory").getNumericalAmount().longValueExact() / mib;
-        assertThat(request).as("memory request (MiB) vs measured peak RSS %d MiB", peakMiB).isGreaterThanOrEqualTo(peakMiB);
-        assertThat(limit).as("memory limit (MiB) vs 1.4x the measured peak RSS %d MiB", peakMiB)
+        assertThat(request)
+                .as("memory request (MiB) vs measured peak RSS %d MiB", peakMiB)
+                .isGreaterThanOrEqualTo(peakMiB);
+        assertThat(limit)
+                .as("memory limit (MiB) vs 1.4x the measured peak RSS %d MiB", peakMiB)
                 .isGreaterThanOrEqualTo(peakMiB * 14 / 10);
     }
 
@@ -328,39 +362,63 @@ class BaseManifestsTest {
         // the heap option Dockerfile.native's ENTRYPOINT passes.
         String bench = Files.readString(Manifests.ROOT.resolve("docs/benchmarks.md"));
         Matcher rss = Pattern.compile("Native executable, resident memory after warm-up: \\*\\*(\\d+) MiB\\*\\*; after"
-                + " all runs: \\*\\*(\\d+) MiB\\*\\*").matcher(bench);
-        assertThat(rss.find()).as("docs/benchmarks.md states the native executable's measured RSS").isTrue();
+                        + " all runs: \\*\\*(\\d+) MiB\\*\\*")
+                .matcher(bench);
+        assertThat(rss.find())
+                .as("docs/benchmarks.md states the native executable's measured RSS")
+                .isTrue();
         long peakMiB = Math.max(Long.parseLong(rss.group(1)), Long.parseLong(rss.group(2)));
-        Matcher heap = Pattern.compile("the heap options among them \\(([^)]*)\\)").matcher(bench);
-        assertThat(heap.find()).as("docs/benchmarks.md states the native executable's heap options").isTrue();
+        Matcher heap =
+                Pattern.compile("the heap options among them \\(([^)]*)\\)").matcher(bench);
+        assertThat(heap.find())
+                .as("docs/benchmarks.md states the native executable's heap options")
+                .isTrue();
         String dockerfile = Files.readString(Manifests.ROOT.resolve("src/main/docker/Dockerfile.native"));
         Matcher entrypoint = Pattern.compile("ENTRYPOINT \\[([^]]*)]").matcher(dockerfile);
         assertThat(entrypoint.find()).as("Dockerfile.native has an ENTRYPOINT").isTrue();
         for (String option : heap.group(1).split(" ")) {
-            assertThat(entrypoint.group(1)).as("the native image runs the heap option that was measured")
+            assertThat(entrypoint.group(1))
+                    .as("the native image runs the heap option that was measured")
                     .contains("\"" + option + "\"");
         }
 
-        Container nativeContainer = Manifests.one(Manifests.render(Manifests.DEPLOY.resolve("overlays/native")),
-                Deployment.class, "ordinal").getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container nativeContainer = Manifests.one(
+                        Manifests.render(Manifests.DEPLOY.resolve("overlays/native")), Deployment.class, "ordinal")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
         assertThat(nativeContainer.getImage()).isEqualTo("ordinal/ordinal-native:0.1.0");
         var resources = nativeContainer.getResources();
         long mib = 1024 * 1024;
-        long request = resources.getRequests().get("memory").getNumericalAmount().longValueExact() / mib;
+        long request =
+                resources.getRequests().get("memory").getNumericalAmount().longValueExact() / mib;
         long limit = resources.getLimits().get("memory").getNumericalAmount().longValueExact() / mib;
-        assertThat(request).as("native memory request (MiB) vs measured peak RSS %d MiB", peakMiB)
+        assertThat(request)
+                .as("native memory request (MiB) vs measured peak RSS %d MiB", peakMiB)
                 .isGreaterThanOrEqualTo(peakMiB);
-        assertThat(limit).as("native memory limit (MiB) vs 1.4x the measured peak RSS %d MiB", peakMiB)
+        assertThat(limit)
+                .as("native memory limit (MiB) vs 1.4x the measured peak RSS %d MiB", peakMiB)
                 .isGreaterThanOrEqualTo(peakMiB * 14 / 10);
-        assertThat(limit).as("the native limit is below the JVM image's").isLessThan(
-                container().getResources().getLimits().get("memory").getNumericalAmount().longValueExact() / mib);
+        assertThat(limit)
+                .as("the native limit is below the JVM image's")
+                .isLessThan(container()
+                                .getResources()
+                                .getLimits()
+                                .get("memory")
+                                .getNumericalAmount()
+                                .longValueExact()
+                        / mib);
     }
 
     @Test
     void replicasPreferDifferentNodes() {
         var antiAffinity = podSpec().getAffinity().getPodAntiAffinity();
-        assertThat(antiAffinity.getRequiredDuringSchedulingIgnoredDuringExecution()).isEmpty();
-        assertThat(antiAffinity.getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+        assertThat(antiAffinity.getRequiredDuringSchedulingIgnoredDuringExecution())
+                .isEmpty();
+        assertThat(antiAffinity.getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement()
                 .extracting(WeightedPodAffinityTerm::getPodAffinityTerm)
                 .satisfies(term -> {
                     assertThat(term.getTopologyKey()).isEqualTo("kubernetes.io/hostname");

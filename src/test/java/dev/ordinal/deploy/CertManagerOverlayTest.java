@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Named.named;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,7 +56,9 @@ class CertManagerOverlayTest {
     void webhookGetsItsCaFromTheWebhookCertificate(Webhook webhook) {
         assertThat(webhook.configurationAnnotations())
                 .containsEntry("cert-manager.io/inject-ca-from", "ordinal-system/ordinal-webhook");
-        assertThat(webhook.clientConfig().getCaBundle()).as("caBundle is left to cainjector").isNull();
+        assertThat(webhook.clientConfig().getCaBundle())
+                .as("caBundle is left to cainjector")
+                .isNull();
     }
 
     @Test
@@ -79,7 +79,8 @@ class CertManagerOverlayTest {
         for (String kind : List.of(Webhook.MUTATING, Webhook.VALIDATING)) {
             Webhook want = Webhook.only(BaseManifestsTest.base(), kind);
             Webhook got = Webhook.only(overlay(), kind);
-            assertThat(got).usingRecursiveComparison()
+            assertThat(got)
+                    .usingRecursiveComparison()
                     .ignoringFields("configurationAnnotations", "clientConfig.caBundle")
                     .isEqualTo(want);
         }
@@ -91,13 +92,13 @@ class CertManagerOverlayTest {
         assertThat(certificate.getApiVersion()).isEqualTo("cert-manager.io/v1");
         assertThat(certificate.getMetadata().getNamespace()).isEqualTo("ordinal-system");
         assertThat(spec(certificate)).containsEntry("secretName", "ordinal-webhook-tls");
-        assertThat(spec(certificate).get("dnsNames")).asInstanceOf(LIST)
-                .containsExactlyInAnyOrderElementsOf(DNS_NAMES);
-        assertThat(spec(certificate).get("usages")).asInstanceOf(LIST)
-                .contains("server auth");
+        assertThat(spec(certificate).get("dnsNames")).asInstanceOf(LIST).containsExactlyInAnyOrderElementsOf(DNS_NAMES);
+        assertThat(spec(certificate).get("usages")).asInstanceOf(LIST).contains("server auth");
         // The app reads PKCS#8 PEM, the form certs/gen-certs.sh writes too.
         assertThat(map(spec(certificate).get("privateKey"))).containsEntry("encoding", "PKCS8");
-        assertThat(map(spec(certificate).get("issuerRef"))).containsEntry("kind", "Issuer").containsEntry("name", "ordinal-ca");
+        assertThat(map(spec(certificate).get("issuerRef")))
+                .containsEntry("kind", "Issuer")
+                .containsEntry("name", "ordinal-ca");
     }
 
     @Test
@@ -107,7 +108,8 @@ class CertManagerOverlayTest {
 
         GenericKubernetesResource caCertificate = Manifests.generic(overlay(), "Certificate", "ordinal-ca");
         assertThat(spec(caCertificate)).containsEntry("isCA", true).containsEntry("secretName", caSecret);
-        String bootstrapIssuer = (String) map(spec(caCertificate).get("issuerRef")).get("name");
+        String bootstrapIssuer =
+                (String) map(spec(caCertificate).get("issuerRef")).get("name");
 
         GenericKubernetesResource selfSigned = Manifests.generic(overlay(), "Issuer", bootstrapIssuer);
         assertThat(spec(selfSigned)).containsKey("selfSigned");

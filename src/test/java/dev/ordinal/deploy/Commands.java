@@ -29,8 +29,7 @@ final class Commands {
 
     private static final Map<String, Boolean> AVAILABLE = new ConcurrentHashMap<>();
 
-    private Commands() {
-    }
+    private Commands() {}
 
     /** Runs {@code command} in {@code dir} with {@code env} added to this process's environment. */
     static Result run(Path dir, Map<String, String> env, List<String> command) {
@@ -48,7 +47,9 @@ final class Commands {
                     process.destroyForcibly();
                     throw new AssertionError(String.join(" ", command) + " did not finish in 120s");
                 }
-                return new Result(command, process.exitValue(),
+                return new Result(
+                        command,
+                        process.exitValue(),
                         Files.readString(stdout, StandardCharsets.UTF_8),
                         Files.readString(stderr, StandardCharsets.UTF_8));
             } finally {
@@ -67,8 +68,10 @@ final class Commands {
     static boolean available(String... probe) {
         return AVAILABLE.computeIfAbsent(String.join(" ", probe), key -> {
             try {
-                Process process = new ProcessBuilder(probe).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                Process process = new ProcessBuilder(probe)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
                 return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
             } catch (IOException e) {
                 return false;

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -42,7 +40,9 @@ class ExamplesTest {
             "ordinal.dev/pod-management-policy", Set.of("OrderedReady", "Parallel")::contains,
             "ordinal.dev/ordering", Set.of("gate", "deny")::contains,
             "ordinal.dev/start-ordinal", v -> NON_NEGATIVE.matcher(v).matches(),
-            "ordinal.dev/ephemeral-volumes", v -> Arrays.stream(v.split(",")).allMatch(n -> DNS_LABEL.matcher(n).matches()),
+            "ordinal.dev/ephemeral-volumes",
+                    v -> Arrays.stream(v.split(","))
+                            .allMatch(n -> DNS_LABEL.matcher(n).matches()),
             "ordinal.dev/create-service", Set.of("true", "false")::contains,
             "ordinal.dev/min-ready-seconds", v -> NON_NEGATIVE.matcher(v).matches());
 
@@ -60,7 +60,9 @@ class ExamplesTest {
 
         /** Generic ephemeral volumes that become per-ordinal claims (not listed in ordinal.dev/ephemeral-volumes). */
         List<String> claimVolumes() {
-            Set<String> kept = Set.of(metadata.getAnnotations().getOrDefault("ordinal.dev/ephemeral-volumes", "").split(","));
+            Set<String> kept = Set.of(metadata.getAnnotations()
+                    .getOrDefault("ordinal.dev/ephemeral-volumes", "")
+                    .split(","));
             return spec.getVolumes().stream()
                     .filter(v -> v.getEphemeral() != null)
                     .map(Volume::getName)
@@ -77,10 +79,17 @@ class ExamplesTest {
         Deployment web = Manifests.one(read("deployment.yaml"), Deployment.class, "web");
         Job batch = Manifests.one(read("job.yaml"), Job.class, "batch");
         Stream<Member> templates = Stream.of(
-                new Member("deployment.yaml", web.getSpec().getTemplate().getMetadata(), web.getSpec().getTemplate().getSpec()),
-                new Member("job.yaml", batch.getSpec().getTemplate().getMetadata(), batch.getSpec().getTemplate().getSpec()));
+                new Member(
+                        "deployment.yaml",
+                        web.getSpec().getTemplate().getMetadata(),
+                        web.getSpec().getTemplate().getSpec()),
+                new Member(
+                        "job.yaml",
+                        batch.getSpec().getTemplate().getMetadata(),
+                        batch.getSpec().getTemplate().getSpec()));
         Stream<Member> pods = Manifests.all(read("bare-pods.yaml"), Pod.class).stream()
-                .map(pod -> new Member("bare-pods.yaml " + pod.getMetadata().getName(), pod.getMetadata(), pod.getSpec()));
+                .map(pod ->
+                        new Member("bare-pods.yaml " + pod.getMetadata().getName(), pod.getMetadata(), pod.getSpec()));
         return Stream.concat(templates, pods).toList();
     }
 
@@ -121,7 +130,9 @@ class ExamplesTest {
     void ordinalAnnotationsAreKnownAndValid(Member member) {
         member.ordinalAnnotations().forEach((key, value) -> {
             assertThat(ANNOTATIONS).as("known annotation").containsKey(key);
-            assertThat(ANNOTATIONS.get(key).test(value)).as("got %s=%s, want a valid value", key, value).isTrue();
+            assertThat(ANNOTATIONS.get(key).test(value))
+                    .as("got %s=%s, want a valid value", key, value)
+                    .isTrue();
         });
     }
 
@@ -129,20 +140,26 @@ class ExamplesTest {
     void deploymentRunsThreeWebReplicasWithRecreateAndADataVolume() {
         Deployment web = Manifests.one(read("deployment.yaml"), Deployment.class, "web");
         assertThat(web.getSpec().getReplicas()).isEqualTo(3);
-        assertThat(web.getSpec().getStrategy().getType()).as("no surge past the ordinals").isEqualTo("Recreate");
+        assertThat(web.getSpec().getStrategy().getType())
+                .as("no surge past the ordinals")
+                .isEqualTo("Recreate");
         assertThat(web.getSpec().getTemplate().getMetadata().getLabels()).containsEntry(SET_LABEL, "web");
         assertThat(web.getSpec().getTemplate().getMetadata().getLabels())
                 .containsAllEntriesOf(web.getSpec().getSelector().getMatchLabels());
         PodSpec spec = web.getSpec().getTemplate().getSpec();
         assertThat(spec.getContainers()).anySatisfy(c -> {
             assertThat(c.getImage()).startsWith("nginx");
-            assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(80));
+            assertThat(c.getPorts())
+                    .anySatisfy(p -> assertThat(p.getContainerPort()).isEqualTo(80));
         });
-        assertThat(spec.getVolumes()).filteredOn(v -> v.getName().equals("data")).singleElement()
+        assertThat(spec.getVolumes())
+                .filteredOn(v -> v.getName().equals("data"))
+                .singleElement()
                 .satisfies(v -> {
                     var claim = v.getEphemeral().getVolumeClaimTemplate().getSpec();
                     assertThat(claim.getAccessModes()).containsExactly("ReadWriteOnce");
-                    assertThat(claim.getResources().getRequests().get("storage").toString()).isEqualTo("1Gi");
+                    assertThat(claim.getResources().getRequests().get("storage").toString())
+                            .isEqualTo("1Gi");
                 });
     }
 
@@ -153,7 +170,8 @@ class ExamplesTest {
         assertThat(batch.getSpec().getParallelism()).isEqualTo(3);
         var template = batch.getSpec().getTemplate();
         assertThat(template.getMetadata().getLabels()).containsEntry(SET_LABEL, "batch");
-        assertThat(template.getMetadata().getAnnotations()).containsEntry("ordinal.dev/pod-management-policy", "Parallel");
+        assertThat(template.getMetadata().getAnnotations())
+                .containsEntry("ordinal.dev/pod-management-policy", "Parallel");
         assertThat(template.getSpec().getRestartPolicy()).isEqualTo("Never");
         Member member = new Member("job.yaml", template.getMetadata(), template.getSpec());
         assertThat(member.claimVolumes()).containsExactly("scratch");
@@ -168,8 +186,8 @@ class ExamplesTest {
                 .map(p -> new Member(p.getMetadata().getName(), p.getMetadata(), p.getSpec()).ordinalAnnotations())
                 .toList();
         assertThat(settings).as("all pods of a set must agree").containsOnly(settings.get(0));
-        assertThat(pods).allSatisfy(p -> assertThat(p.getSpec().getVolumes())
-                .anySatisfy(v -> {
+        assertThat(pods)
+                .allSatisfy(p -> assertThat(p.getSpec().getVolumes()).anySatisfy(v -> {
                     assertThat(v.getName()).isEqualTo("data");
                     assertThat(v.getEphemeral()).isNotNull();
                 }));
@@ -182,6 +200,7 @@ class ExamplesTest {
         assertThat(service.getSpec().getClusterIP()).isEqualTo("None");
         assertThat(service.getSpec().getSelector()).containsEntry(SET_LABEL, "cache");
         assertThat(Manifests.all(resources, Pod.class))
-                .allSatisfy(p -> assertThat(p.getMetadata().getAnnotations()).containsEntry("ordinal.dev/create-service", "false"));
+                .allSatisfy(p -> assertThat(p.getMetadata().getAnnotations())
+                        .containsEntry("ordinal.dev/create-service", "false"));
     }
 }

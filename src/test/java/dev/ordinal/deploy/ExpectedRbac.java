@@ -1,7 +1,6 @@
 package dev.ordinal.deploy;
 
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Set;
@@ -45,8 +44,7 @@ public final class ExpectedRbac {
     public static final Set<Permission> LEADER_ELECTION_ROLE =
             permissions("coordination.k8s.io", "leases", "get", "create", "patch");
 
-    private ExpectedRbac() {
-    }
+    private ExpectedRbac() {}
 
     /**
      * Expands RBAC rules into single permissions (every apiGroup x resource x verb). resourceNames
@@ -56,8 +54,8 @@ public final class ExpectedRbac {
         return rules.stream()
                 .flatMap(rule -> rule.getApiGroups().stream()
                         .flatMap(group -> rule.getResources().stream()
-                                .flatMap(resource -> rule.getVerbs().stream()
-                                        .map(verb -> new Permission(group, resource, verb)))))
+                                .flatMap(resource ->
+                                        rule.getVerbs().stream().map(verb -> new Permission(group, resource, verb)))))
                 .collect(Collectors.toUnmodifiableSet());
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystems;
@@ -23,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +36,7 @@ class GenCertsTest {
 
     @TempDir
     Path tmp;
+
     Path out;
 
     @BeforeEach
@@ -51,7 +50,8 @@ class GenCertsTest {
     @Test
     void writesCertificatesAndTheKustomizeComponent() {
         generate();
-        assertThat(out).isDirectoryContaining("glob:**/ca.crt")
+        assertThat(out)
+                .isDirectoryContaining("glob:**/ca.crt")
                 .isDirectoryContaining("glob:**/ca.key")
                 .isDirectoryContaining("glob:**/ca-bundle.crt")
                 .isDirectoryContaining("glob:**/tls.crt")
@@ -83,7 +83,9 @@ class GenCertsTest {
         assertThat(ca.getBasicConstraints()).as("CA basicConstraints").isGreaterThanOrEqualTo(0);
         assertThat(ca.getKeyUsage()[5]).as("CA keyCertSign").isTrue();
         assertThat(serving.getIssuerX500Principal()).isEqualTo(ca.getSubjectX500Principal());
-        assertThatCode(() -> serving.verify(ca.getPublicKey())).as("signature by the CA key").doesNotThrowAnyException();
+        assertThatCode(() -> serving.verify(ca.getPublicKey()))
+                .as("signature by the CA key")
+                .doesNotThrowAnyException();
         assertThatCode(() -> ca.verify(ca.getPublicKey())).as("self-signed CA").doesNotThrowAnyException();
         assertThat(serving.getBasicConstraints()).as("not a CA").isEqualTo(-1);
         assertThat(serving.getExtendedKeyUsage()).contains(SERVER_AUTH);
@@ -104,7 +106,8 @@ class GenCertsTest {
         assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"), "no POSIX permissions");
         generate();
         for (String key : List.of("ca.key", "tls.key", "tls-secret.yaml")) {
-            assertThat(Files.getPosixFilePermissions(out.resolve(key))).as(key)
+            assertThat(Files.getPosixFilePermissions(out.resolve(key)))
+                    .as(key)
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         }
     }
@@ -198,13 +201,17 @@ class GenCertsTest {
 
         Secret secret = Manifests.one(local, Secret.class, "ordinal-webhook-tls");
         assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
-        assertThat(secret.getData()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "tls.crt", base64.encodeToString(Files.readAllBytes(out.resolve("tls.crt"))),
-                "tls.key", base64.encodeToString(Files.readAllBytes(out.resolve("tls.key")))));
+        assertThat(secret.getData())
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "tls.crt", base64.encodeToString(Files.readAllBytes(out.resolve("tls.crt"))),
+                        "tls.key", base64.encodeToString(Files.readAllBytes(out.resolve("tls.key")))));
         String caBundle = base64.encodeToString(Files.readAllBytes(out.resolve("ca-bundle.crt")));
         for (String kind : List.of(Webhook.MUTATING, Webhook.VALIDATING)) {
-            assertThat(Webhook.of(local, kind)).as(kind).singleElement()
-                    .satisfies(webhook -> assertThat(webhook.clientConfig().getCaBundle()).isEqualTo(caBundle));
+            assertThat(Webhook.of(local, kind))
+                    .as(kind)
+                    .singleElement()
+                    .satisfies(webhook ->
+                            assertThat(webhook.clientConfig().getCaBundle()).isEqualTo(caBundle));
         }
     }
 
@@ -219,7 +226,8 @@ class GenCertsTest {
         assertThat(Manifests.ids(local)).containsExactlyInAnyOrderElementsOf(Manifests.ids(base));
         assertThat(withoutTlsMaterial(local)).containsExactlyInAnyOrderElementsOf(withoutTlsMaterial(base));
         for (String kind : List.of(Webhook.MUTATING, Webhook.VALIDATING)) {
-            assertThat(Webhook.only(local, kind)).usingRecursiveComparison()
+            assertThat(Webhook.only(local, kind))
+                    .usingRecursiveComparison()
                     .ignoringFields("clientConfig.caBundle")
                     .isEqualTo(Webhook.only(base, kind));
         }

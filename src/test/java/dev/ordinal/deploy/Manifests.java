@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
@@ -25,18 +24,19 @@ import java.util.Set;
 final class Manifests {
 
     static final Path ROOT = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
-            .toAbsolutePath().normalize();
+            .toAbsolutePath()
+            .normalize();
     static final Path DEPLOY = ROOT.resolve("deploy");
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
 
-    private Manifests() {
-    }
+    private Manifests() {}
 
     /** Fails the calling test, saying why, when kubectl is not on the PATH: a test tier never skips silently. */
     static void requireKubectl() {
-        assertTrue(Commands.available("kubectl", "version", "--client"),
+        assertTrue(
+                Commands.available("kubectl", "version", "--client"),
                 "kubectl is not on the PATH; run `make kube` and add the directory it prints to the PATH (what"
                         + " .ci/run does), or install kubectl, to run the kustomize manifest tests");
     }
@@ -44,7 +44,8 @@ final class Manifests {
     /** Output of {@code kubectl kustomize dir}; skips the test when kubectl is missing. */
     static String kustomize(Path dir) {
         requireKubectl();
-        return Commands.run(ROOT, Map.of(), List.of("kubectl", "kustomize", dir.toString())).stdoutOrFail();
+        return Commands.run(ROOT, Map.of(), List.of("kubectl", "kustomize", dir.toString()))
+                .stdoutOrFail();
     }
 
     /** {@code kubectl kustomize dir}, parsed. */
@@ -80,7 +81,8 @@ final class Manifests {
                 .filter(resource -> name.equals(resource.getMetadata().getName()))
                 .toList();
         if (found.size() != 1) {
-            throw new AssertionError("got " + found.size() + " " + type.getSimpleName() + " named " + name + ", want 1");
+            throw new AssertionError(
+                    "got " + found.size() + " " + type.getSimpleName() + " named " + name + ", want 1");
         }
         return found.get(0);
     }
@@ -88,7 +90,8 @@ final class Manifests {
     /** The one object of {@code kind} named {@code name}, for kinds fabric8 has no class for (CRDs). */
     static GenericKubernetesResource generic(List<HasMetadata> resources, String kind, String name) {
         List<GenericKubernetesResource> found = all(resources, GenericKubernetesResource.class).stream()
-                .filter(resource -> kind.equals(resource.getKind()) && name.equals(resource.getMetadata().getName()))
+                .filter(resource -> kind.equals(resource.getKind())
+                        && name.equals(resource.getMetadata().getName()))
                 .toList();
         if (found.size() != 1) {
             throw new AssertionError("got " + found.size() + " " + kind + " named " + name + ", want 1");
@@ -107,7 +110,8 @@ final class Manifests {
 
     static String id(HasMetadata resource) {
         String namespace = resource.getMetadata().getNamespace();
-        return resource.getKind() + "/" + (namespace == null ? "" : namespace + "/") + resource.getMetadata().getName();
+        return resource.getKind() + "/" + (namespace == null ? "" : namespace + "/")
+                + resource.getMetadata().getName();
     }
 
     /**

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperatio
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig;
-
 import java.util.List;
 import java.util.Map;
 
@@ -35,11 +34,15 @@ record Webhook(
         if (kind.equals(MUTATING)) {
             MutatingWebhookConfiguration configuration =
                     Manifests.one(resources, MutatingWebhookConfiguration.class, "ordinal");
-            return configuration.getWebhooks().stream().map(w -> of(configuration, w)).toList();
+            return configuration.getWebhooks().stream()
+                    .map(w -> of(configuration, w))
+                    .toList();
         }
         ValidatingWebhookConfiguration configuration =
                 Manifests.one(resources, ValidatingWebhookConfiguration.class, "ordinal");
-        return configuration.getWebhooks().stream().map(w -> of(configuration, w)).toList();
+        return configuration.getWebhooks().stream()
+                .map(w -> of(configuration, w))
+                .toList();
     }
 
     /** The single webhook of the configuration named {@code ordinal} of {@code kind}. */
@@ -52,16 +55,34 @@ record Webhook(
     }
 
     private static Webhook of(HasMetadata configuration, MutatingWebhook w) {
-        return new Webhook(configuration.getKind(), configuration.getMetadata().getAnnotations(), w.getName(),
-                w.getClientConfig(), w.getRules(), w.getObjectSelector(), w.getNamespaceSelector(),
-                w.getFailurePolicy(), w.getSideEffects(), w.getTimeoutSeconds(), w.getAdmissionReviewVersions(),
+        return new Webhook(
+                configuration.getKind(),
+                configuration.getMetadata().getAnnotations(),
+                w.getName(),
+                w.getClientConfig(),
+                w.getRules(),
+                w.getObjectSelector(),
+                w.getNamespaceSelector(),
+                w.getFailurePolicy(),
+                w.getSideEffects(),
+                w.getTimeoutSeconds(),
+                w.getAdmissionReviewVersions(),
                 w.getMatchPolicy());
     }
 
     private static Webhook of(HasMetadata configuration, ValidatingWebhook w) {
-        return new Webhook(configuration.getKind(), configuration.getMetadata().getAnnotations(), w.getName(),
-                w.getClientConfig(), w.getRules(), w.getObjectSelector(), w.getNamespaceSelector(),
-                w.getFailurePolicy(), w.getSideEffects(), w.getTimeoutSeconds(), w.getAdmissionReviewVersions(),
+        return new Webhook(
+                configuration.getKind(),
+                configuration.getMetadata().getAnnotations(),
+                w.getName(),
+                w.getClientConfig(),
+                w.getRules(),
+                w.getObjectSelector(),
+                w.getNamespaceSelector(),
+                w.getFailurePolicy(),
+                w.getSideEffects(),
+                w.getTimeoutSeconds(),
+                w.getAdmissionReviewVersions(),
                 w.getMatchPolicy());
     }
 }

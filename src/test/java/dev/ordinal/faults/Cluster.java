@@ -2,12 +2,6 @@ package dev.ordinal.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.UUID;
-
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.PodNames;
@@ -16,6 +10,11 @@ import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
 
 /** What the fault tests read and write in the mock API server, as users and kubelet would, plus the invariants. */
 final class Cluster {
@@ -40,7 +39,11 @@ final class Cluster {
     }
 
     List<Pod> pods(String ns, String set) {
-        return client.pods().inNamespace(ns).withLabel(OrdinalKeys.SET_LABEL, set).list().getItems();
+        return client.pods()
+                .inNamespace(ns)
+                .withLabel(OrdinalKeys.SET_LABEL, set)
+                .list()
+                .getItems();
     }
 
     Pod pod(String ns, String name) {
@@ -48,8 +51,11 @@ final class Cluster {
     }
 
     static List<String> gates(Pod pod) {
-        return pod.getSpec().getSchedulingGates() == null ? List.of()
-                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+        return pod.getSpec().getSchedulingGates() == null
+                ? List.of()
+                : pod.getSpec().getSchedulingGates().stream()
+                        .map(PodSchedulingGate::getName)
+                        .toList();
     }
 
     /**
@@ -62,8 +68,14 @@ final class Cluster {
             if (!gates(pod).isEmpty() || Member.isRunningAndReady(pod)) {
                 continue;
             }
-            pod.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("Ready")
-                    .withStatus("True").withLastTransitionTime(Instant.now().toString()).endCondition().build());
+            pod.setStatus(new PodStatusBuilder()
+                    .withPhase("Running")
+                    .addNewCondition()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .withLastTransitionTime(Instant.now().toString())
+                    .endCondition()
+                    .build());
             try {
                 client.pods().inNamespace(ns).resource(pod).updateStatus();
                 marked++;
@@ -86,7 +98,8 @@ final class Cluster {
         for (Pod p : pods(ns, set)) {
             int n = PodNames.ordinalOf(set, p.getMetadata().getName());
             assertThat(n).as("ordinal of %s", p.getMetadata().getName()).isGreaterThanOrEqualTo(0);
-            assertThat(p.getMetadata().getLabels()).as("labels of %s", p.getMetadata().getName())
+            assertThat(p.getMetadata().getLabels())
+                    .as("labels of %s", p.getMetadata().getName())
                     .containsEntry(OrdinalKeys.POD_INDEX_LABEL, Integer.toString(n));
             Pod other = byOrdinal.put(n, p);
             assertThat(other).as("two pods with ordinal %d", n).isNull();
@@ -103,11 +116,15 @@ final class Cluster {
             for (int k = 0; k < e.getKey(); k++) {
                 Pod lower = byOrdinal.get(k);
                 assertThat(lower != null && Member.isRunningAndReady(lower))
-                        .as("%s is ungated but %s-%d is not Running and Ready", p.getMetadata().getName(), set, k)
+                        .as(
+                                "%s is ungated but %s-%d is not Running and Ready",
+                                p.getMetadata().getName(), set, k)
                         .isTrue();
             }
         }
-        assertThat(ungatedNotReady).as("ungated pods of %s that are not Ready", set).isLessThanOrEqualTo(1);
+        assertThat(ungatedNotReady)
+                .as("ungated pods of %s that are not Ready", set)
+                .isLessThanOrEqualTo(1);
         return byOrdinal;
     }
 }

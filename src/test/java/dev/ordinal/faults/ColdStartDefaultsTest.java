@@ -1,12 +1,10 @@
 package dev.ordinal.faults;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.time.Duration;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * {@link ColdStartScenario} with the production client settings: each list is retried inside the HTTP client for about

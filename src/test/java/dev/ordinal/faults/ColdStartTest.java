@@ -1,13 +1,12 @@
 package dev.ordinal.faults;
 
-import java.time.Duration;
-import java.util.Map;
-
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.time.Duration;
+import java.util.Map;
 
 /**
  * {@link ColdStartScenario} with fabric8's in-request retries off, so every failed list reaches the informer's own

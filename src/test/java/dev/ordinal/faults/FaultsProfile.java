@@ -1,8 +1,7 @@
 package dev.ordinal.faults;
 
-import java.util.Map;
-
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
 
 /**
  * The application for the fault tests that start with a working API server. The staleness bound and the reservation
@@ -19,7 +18,10 @@ public class FaultsProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("ordinal.admission.max-cache-staleness", MAX_STALENESS,
-                "ordinal.admission.reservation-ttl", RESERVATION_TTL);
+        return Map.of(
+                "ordinal.admission.max-cache-staleness",
+                MAX_STALENESS,
+                "ordinal.admission.reservation-ttl",
+                RESERVATION_TTL);
     }
 }

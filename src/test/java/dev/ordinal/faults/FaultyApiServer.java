@@ -1,5 +1,19 @@
 package dev.ordinal.faults;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ordinal.support.AdmissionClient;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -14,22 +28,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.ordinal.support.AdmissionClient;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
-import io.fabric8.mockwebserver.http.Dispatcher;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-
 /**
  * A fabric8 CRUD mock API server that a test can stop and start again on the same port: the stored objects live in
  * one dispatcher that outlives every start, so a stop is an outage (connections refused, watches dropped) and a
@@ -39,11 +37,10 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 public final class FaultyApiServer {
 
     /** One answered request: method, path, HTTP code, and {@code metadata.name} of a POST body (else null). */
-    public record Answered(String method, String path, int code, String name) {
-    }
+    public record Answered(String method, String path, int code, String name) {}
 
-    private static final Pattern LIST = Pattern.compile(
-            "^/api/v1(/namespaces/[^/]+)?/(pods|persistentvolumeclaims|services)$");
+    private static final Pattern LIST =
+            Pattern.compile("^/api/v1(/namespaces/[^/]+)?/(pods|persistentvolumeclaims|services)$");
 
     private final int port;
     private final Map<ServerRequest, Queue<ServerResponse>> responses = new ConcurrentHashMap<>();
@@ -63,7 +60,9 @@ public final class FaultyApiServer {
                 // after committing a write.
                 response.setBodyDelay(answerDelay);
             }
-            if (!watch && "GET".equals(request.getMethod()) && LIST.matcher(bare).matches()
+            if (!watch
+                    && "GET".equals(request.getMethod())
+                    && LIST.matcher(bare).matches()
                     && !listDelay.isZero()) {
                 // Sent later by the mock's own timer (not a blocked event loop): a slow API server, not a dead one.
                 response.setBodyDelay(listDelay);
@@ -123,8 +122,8 @@ public final class FaultyApiServer {
     }
 
     private KubernetesMockServer frontEnd(int p) {
-        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher,
-                false);
+        KubernetesMockServer s =
+                new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
         s.init(InetAddress.getLoopbackAddress(), p);
         return s;
     }
@@ -149,9 +148,16 @@ public final class FaultyApiServer {
 
     /** Such a client for {@code url}. */
     public static KubernetesClient client(String url) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url).withTrustCerts(true)
-                .withNamespace("test").withRequestRetryBackoffLimit(0).withConnectionTimeout(2_000)
-                .withRequestTimeout(5_000).build()).build();
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl(url)
+                        .withTrustCerts(true)
+                        .withNamespace("test")
+                        .withRequestRetryBackoffLimit(0)
+                        .withConnectionTimeout(2_000)
+                        .withRequestTimeout(5_000)
+                        .build())
+                .build();
     }
 
     /** The answered requests that match {@code filter}, in order. */
@@ -160,7 +166,9 @@ public final class FaultyApiServer {
     }
 
     private static String postedName(RecordedRequest request) {
-        if (!"POST".equals(request.getMethod()) || request.getBody() == null || request.getBody().size() == 0) {
+        if (!"POST".equals(request.getMethod())
+                || request.getBody() == null
+                || request.getBody().size() == 0) {
             return null;
         }
         try {

@@ -1,8 +1,7 @@
 package dev.ordinal.faults;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
 
 /**
  * Points the application at a {@link FaultyApiServer} on a free port that the test controls through
@@ -43,8 +42,8 @@ public class FaultyApiServerResource implements QuarkusTestResourceLifecycleMana
     public static FaultyApiServer server() {
         FaultyApiServer s = server;
         if (s == null) {
-            throw new IllegalStateException("no FaultyApiServer: annotate the test with @WithTestResource("
-                    + "FaultyApiServerResource.class)");
+            throw new IllegalStateException(
+                    "no FaultyApiServer: annotate the test with @WithTestResource(" + "FaultyApiServerResource.class)");
         }
         return s;
     }

@@ -19,8 +19,7 @@ final class Figures {
 
     static final Path FILE = Path.of("target/reliability/faults.txt");
 
-    private Figures() {
-    }
+    private Figures() {}
 
     /** Records {@code key: value}. */
     static synchronized void record(String key, String value) {

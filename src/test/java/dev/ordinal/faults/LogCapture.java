@@ -6,7 +6,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-
 import org.jboss.logmanager.ExtLogRecord;
 
 /**
@@ -38,8 +37,8 @@ final class LogCapture extends Handler implements AutoCloseable {
     public void publish(LogRecord record) {
         if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
             String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-            lines.add(new Line(System.nanoTime(), record.getLevel(), record.getLoggerName(), message,
-                    record.getThrown() != null));
+            lines.add(new Line(
+                    System.nanoTime(), record.getLevel(), record.getLoggerName(), message, record.getThrown() != null));
         }
     }
 
@@ -50,12 +49,13 @@ final class LogCapture extends Handler implements AutoCloseable {
 
     /** Records captured between {@code fromNanos} and {@code toNanos}. */
     List<Line> between(long fromNanos, long toNanos) {
-        return lines.stream().filter(l -> l.nanos() >= fromNanos && l.nanos() < toNanos).toList();
+        return lines.stream()
+                .filter(l -> l.nanos() >= fromNanos && l.nanos() < toNanos)
+                .toList();
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public void close() {

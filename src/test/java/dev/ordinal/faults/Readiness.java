@@ -1,5 +1,7 @@
 package dev.ordinal.faults;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ordinal.support.AdmissionClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -8,14 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.ordinal.support.AdmissionClient;
-
 /** The application's {@code /q/health/ready} on the management port, as kubelet probes it. */
 final class Readiness {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /** One answer: the HTTP status and the {@code ordinal-caches} check. */
     record Answer(int status, JsonNode caches) {
@@ -28,13 +27,15 @@ final class Readiness {
         }
     }
 
-    private Readiness() {
-    }
+    private Readiness() {}
 
     static Answer probe() {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + AdmissionClient.managementPort() + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(
+                                    "http://127.0.0.1:" + AdmissionClient.managementPort() + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode body = AdmissionClient.read(response.body());
             JsonNode caches = null;
@@ -43,8 +44,8 @@ final class Readiness {
                     caches = check;
                 }
             }
-            return new Answer(response.statusCode(), caches == null ? AdmissionClient.MAPPER.createObjectNode()
-                    : caches);
+            return new Answer(
+                    response.statusCode(), caches == null ? AdmissionClient.MAPPER.createObjectNode() : caches);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.ordinal.firstrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.support.PackagedApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.ordinal.support.PackagedApp;
 
 /**
  * The packaged application started as a new user starts it, with a required file missing or unusable: it must end
@@ -36,33 +34,46 @@ class FirstRunIT {
     @Test
     void aMissingCertificateNamesTheFileTheSettingAndMakeCerts() throws Exception {
         Path cert = dir.resolve("missing.crt");
-        assertOneLine(start(cert, TEST_TLS.resolve("tls.key"), Map.of()), "Ordinal cannot start: the TLS certificate "
-                + "file " + cert + " does not exist (quarkus.tls.webhook.key-store.pem.0.cert (env ORDINAL_TLS_CERT)); "
-                + "`make certs` writes certs/out/tls.crt; start with ORDINAL_TLS_CERT=certs/out/tls.crt");
+        assertOneLine(
+                start(cert, TEST_TLS.resolve("tls.key"), Map.of()),
+                "Ordinal cannot start: the TLS certificate "
+                        + "file " + cert
+                        + " does not exist (quarkus.tls.webhook.key-store.pem.0.cert (env ORDINAL_TLS_CERT)); "
+                        + "`make certs` writes certs/out/tls.crt; start with ORDINAL_TLS_CERT=certs/out/tls.crt");
     }
 
     @Test
     void aKeyThatIsNotPemNamesTheKeySetting() throws Exception {
         Path key = Files.writeString(dir.resolve("tls.key"), "");
-        assertOneLine(start(TEST_TLS.resolve("tls.crt"), key, Map.of()), "Ordinal cannot start: the TLS private key "
-                + "file " + key + " holds no PEM block (-----BEGIN ...) (quarkus.tls.webhook.key-store.pem.0.key "
-                + "(env ORDINAL_TLS_KEY)); `make certs` writes certs/out/tls.key; start with "
-                + "ORDINAL_TLS_KEY=certs/out/tls.key");
+        assertOneLine(
+                start(TEST_TLS.resolve("tls.crt"), key, Map.of()),
+                "Ordinal cannot start: the TLS private key "
+                        + "file " + key
+                        + " holds no PEM block (-----BEGIN ...) (quarkus.tls.webhook.key-store.pem.0.key "
+                        + "(env ORDINAL_TLS_KEY)); `make certs` writes certs/out/tls.key; start with "
+                        + "ORDINAL_TLS_KEY=certs/out/tls.key");
     }
 
     @Test
     void aKeyPathThatIsADirectoryIsUnreadable() throws Exception {
         // The tests may run as root, who reads a file whatever its mode: a directory stands for an unreadable file.
-        assertOneLine(start(TEST_TLS.resolve("tls.crt"), dir, Map.of()), "Ordinal cannot start: the TLS private key "
-                + "file " + dir + " is a directory (quarkus.tls.webhook.key-store.pem.0.key (env ORDINAL_TLS_KEY)); "
-                + "`make certs` writes certs/out/tls.key; start with ORDINAL_TLS_KEY=certs/out/tls.key");
+        assertOneLine(
+                start(TEST_TLS.resolve("tls.crt"), dir, Map.of()),
+                "Ordinal cannot start: the TLS private key "
+                        + "file " + dir
+                        + " is a directory (quarkus.tls.webhook.key-store.pem.0.key (env ORDINAL_TLS_KEY)); "
+                        + "`make certs` writes certs/out/tls.key; start with ORDINAL_TLS_KEY=certs/out/tls.key");
     }
 
     @Test
     void aMissingKubeconfigNamesKubeconfig() throws Exception {
         Path kubeconfig = dir.resolve("kubeconfig");
-        assertOneLine(start(TEST_TLS.resolve("tls.crt"), TEST_TLS.resolve("tls.key"),
-                Map.of("KUBECONFIG", kubeconfig.toString())), "Ordinal cannot start: the kubeconfig file " + kubeconfig
+        assertOneLine(
+                start(
+                        TEST_TLS.resolve("tls.crt"),
+                        TEST_TLS.resolve("tls.key"),
+                        Map.of("KUBECONFIG", kubeconfig.toString())),
+                "Ordinal cannot start: the kubeconfig file " + kubeconfig
                         + " does not exist (env KUBECONFIG); create it as docs/deploy.md shows (\"Running Ordinal "
                         + "outside the cluster\"), or unset KUBECONFIG inside a cluster");
     }
@@ -70,26 +81,37 @@ class FirstRunIT {
     @Test
     void aGoodStartPrintsNoDeprecationWarning() throws Exception {
         Path log = dir.resolve("start.log");
-        try (PackagedApp app = PackagedApp.start("https://127.0.0.1:" + PackagedApp.freePort(), TEST_TLS,
-                Map.of("ordinal.controller.enabled", "false"), List.of("-Xmx256m"), log)) {
+        try (PackagedApp app = PackagedApp.start(
+                "https://127.0.0.1:" + PackagedApp.freePort(),
+                TEST_TLS,
+                Map.of("ordinal.controller.enabled", "false"),
+                List.of("-Xmx256m"),
+                log)) {
             long deadline = System.nanoTime() + EXIT_WITHIN.toNanos();
-            while (System.nanoTime() < deadline && Files.readAllLines(log).stream()
-                    .noneMatch(l -> l.contains("started in"))) {
-                assertThat(app.isAlive()).as("the app exited: %s", Files.readAllLines(log)).isTrue();
+            while (System.nanoTime() < deadline
+                    && Files.readAllLines(log).stream().noneMatch(l -> l.contains("started in"))) {
+                assertThat(app.isAlive())
+                        .as("the app exited: %s", Files.readAllLines(log))
+                        .isTrue();
                 Thread.sleep(100);
             }
             List<String> lines = Files.readAllLines(log);
             assertThat(lines).as("started").anyMatch(l -> l.contains("started in"));
-            assertThat(lines).as("no deprecation warning").noneMatch(l -> l.toLowerCase().contains("deprecat"));
+            assertThat(lines)
+                    .as("no deprecation warning")
+                    .noneMatch(l -> l.toLowerCase().contains("deprecat"));
         }
     }
 
     private PackagedApp.Exit start(Path cert, Path key, Map<String, String> env)
             throws IOException, InterruptedException {
-        PackagedApp.Exit exit = PackagedApp.runUntilExit(List.of(
-                "-Dquarkus.tls.webhook.key-store.pem.0.cert=" + cert,
-                "-Dquarkus.tls.webhook.key-store.pem.0.key=" + key,
-                "-Dquarkus.kubernetes-client.api-server-url=https://127.0.0.1:1"), env, EXIT_WITHIN,
+        PackagedApp.Exit exit = PackagedApp.runUntilExit(
+                List.of(
+                        "-Dquarkus.tls.webhook.key-store.pem.0.cert=" + cert,
+                        "-Dquarkus.tls.webhook.key-store.pem.0.key=" + key,
+                        "-Dquarkus.kubernetes-client.api-server-url=https://127.0.0.1:1"),
+                env,
+                EXIT_WITHIN,
                 dir.resolve("run.log"));
         assertThat(exit).as("exited within %s", EXIT_WITHIN).isNotNull();
         return exit;
@@ -107,6 +129,8 @@ class FirstRunIT {
             }
         }
         assertThat(found).as("the line %s once in %s", want, exit.lines()).isEqualTo(1);
-        assertThat(rest).as("lines besides the banner, the header and the one line").isEmpty();
+        assertThat(rest)
+                .as("lines besides the banner, the header and the one line")
+                .isEmpty();
     }
 }

@@ -3,30 +3,31 @@ package dev.ordinal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 
 /** The {@code ordinal.dev/claim-templates} annotation: encoding, strict parsing and limits. */
 class ClaimTemplatesTest {
 
     @Test
     void roundTripsTemplates() {
-        Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", Pods.template("data"), "logs",
-                Pods.template("logs"));
+        Map<String, PersistentVolumeClaimTemplate> want =
+                Map.of("data", Pods.template("data"), "logs", Pods.template("logs"));
         String json = ClaimTemplates.encode(want);
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(encode(x)): got %s, want Valid(x)", got)
+        assertThat(got)
+                .as("parse(encode(x)): got %s, want Valid(x)", got)
                 .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
         String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
-        assertThat(again).as("encode(parse(json)): got %s, want the same string %s", again, json).isEqualTo(json);
+        assertThat(again)
+                .as("encode(parse(json)): got %s, want the same string %s", again, json)
+                .isEqualTo(json);
     }
 
     @Test
@@ -39,16 +40,21 @@ class ClaimTemplatesTest {
         aFirst.put("zeta", Pods.template("zeta"));
         String got = ClaimTemplates.encode(zFirst);
         assertThat(got).as("encode: got %s, want alpha before zeta", got).startsWith("{\"alpha\":");
-        assertThat(got).as("encode of equal maps: got %s, want %s", got, ClaimTemplates.encode(aFirst))
+        assertThat(got)
+                .as("encode of equal maps: got %s, want %s", got, ClaimTemplates.encode(aFirst))
                 .isEqualTo(ClaimTemplates.encode(aFirst));
-        Map<String, PersistentVolumeClaimTemplate> parsed = ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(got))
-                .templates();
-        assertThat(parsed.keySet()).as("parsed keys: got %s, want sorted", parsed.keySet()).containsExactly("alpha",
-                "zeta");
+        Map<String, PersistentVolumeClaimTemplate> parsed =
+                ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(got)).templates();
+        assertThat(parsed.keySet())
+                .as("parsed keys: got %s, want sorted", parsed.keySet())
+                .containsExactly("alpha", "zeta");
     }
 
     static Stream<Arguments> empty() {
-        return Stream.of(argumentSet("null", (Object) null), argumentSet("empty", ""), argumentSet("blank", "  \n"),
+        return Stream.of(
+                argumentSet("null", (Object) null),
+                argumentSet("empty", ""),
+                argumentSet("blank", "  \n"),
                 argumentSet("empty object", "{}"));
     }
 
@@ -56,7 +62,8 @@ class ClaimTemplatesTest {
     @MethodSource("empty")
     void treatsNoValueAsNoTemplates(String json) {
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(%s): got %s, want Valid(empty)", json, got)
+        assertThat(got)
+                .as("parse(%s): got %s, want Valid(empty)", json, got)
                 .isEqualTo(new ClaimTemplates.Parsed.Valid(Map.of()));
     }
 
@@ -80,7 +87,9 @@ class ClaimTemplatesTest {
                 argumentSet("JSON null", "null", "not null"),
                 argumentSet("key not a DNS label", "{\"Data\":{\"spec\":{}}}", "key \"Data\" is not a volume name"),
                 argumentSet("empty key", "{\"\":{\"spec\":{}}}", "key \"\" is not a volume name"),
-                argumentSet("template without spec", "{\"data\":{\"metadata\":{}}}",
+                argumentSet(
+                        "template without spec",
+                        "{\"data\":{\"metadata\":{}}}",
                         "template for volume \"data\" has no spec"),
                 argumentSet("template null", "{\"data\":null}", "template for volume \"data\" has no spec"));
     }
@@ -89,10 +98,13 @@ class ClaimTemplatesTest {
     @MethodSource("invalid")
     void rejectsAnInvalidValue(String json, String wantReason) {
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(%s): got %s, want Invalid", json, got)
+        assertThat(got)
+                .as("parse(%s): got %s, want Invalid", json, got)
                 .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
         String reason = ((ClaimTemplates.Parsed.Invalid) got).reason();
-        assertThat(reason).as("reason: got %s, want it to contain %s", reason, wantReason).contains(wantReason);
+        assertThat(reason)
+                .as("reason: got %s, want it to contain %s", reason, wantReason)
+                .contains(wantReason);
     }
 
     @Test
@@ -100,16 +112,18 @@ class ClaimTemplatesTest {
         // Valid JSON padded with whitespace past the limit: the size alone must reject it.
         String json = "{\"data\":{\"spec\":{}}}" + " ".repeat(ClaimTemplates.MAX_ANNOTATION_CHARS);
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse(oversized): got %s, want Invalid", got)
+        assertThat(got)
+                .as("parse(oversized): got %s, want Invalid", got)
                 .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
-        assertThat(((ClaimTemplates.Parsed.Invalid) got).reason()).as("reason names the limit")
+        assertThat(((ClaimTemplates.Parsed.Invalid) got).reason())
+                .as("reason names the limit")
                 .contains(Integer.toString(ClaimTemplates.MAX_ANNOTATION_CHARS));
     }
 
     @Test
     void parsedTemplatesCannotBeChanged() {
-        ClaimTemplates.Parsed.Valid got = (ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(
-                ClaimTemplates.encode(Map.of("data", Pods.template("data"))));
+        ClaimTemplates.Parsed.Valid got = (ClaimTemplates.Parsed.Valid)
+                ClaimTemplates.parse(ClaimTemplates.encode(Map.of("data", Pods.template("data"))));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.templates().put("x", Pods.template("x")))
                 .as("templates map: got a mutable map, want unmodifiable")
                 .isInstanceOf(UnsupportedOperationException.class);

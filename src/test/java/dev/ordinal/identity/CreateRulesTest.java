@@ -12,22 +12,20 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The CREATE rules: preparing a member request, validating it against the set, deny-mode ordering, warnings. */
 class CreateRulesTest {
@@ -39,12 +37,20 @@ class CreateRulesTest {
     private static Volume ephemeral(String name, Consumer<PersistentVolumeClaimTemplate> edit) {
         PersistentVolumeClaimTemplate t = Pods.template(name);
         edit.accept(t);
-        return new VolumeBuilder().withName(name).withNewEphemeral().withVolumeClaimTemplate(t).endEphemeral().build();
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewEphemeral()
+                .withVolumeClaimTemplate(t)
+                .endEphemeral()
+                .build();
     }
 
     /** A volume that mounts PVC {@code claim}. */
     private static Volume claimVolume(String name, String claim) {
-        return new VolumeBuilder().withName(name).withNewPersistentVolumeClaim(claim, false).build();
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewPersistentVolumeClaim(claim, false)
+                .build();
     }
 
     private static String templates(String... volumes) {
@@ -69,98 +75,183 @@ class CreateRulesTest {
     private static Decision.Deny denied(Decision got, int code) {
         assertThat(got).as("decision: got %s, want Deny %d", got, code).isInstanceOf(Decision.Deny.class);
         Decision.Deny deny = (Decision.Deny) got;
-        assertThat(deny.code()).as("code: got %d, want %d (%s)", deny.code(), code, deny.message()).isEqualTo(code);
+        assertThat(deny.code())
+                .as("code: got %d, want %d (%s)", deny.code(), code, deny.message())
+                .isEqualTo(code);
         return deny;
     }
 
     private static Decision.Allow allowed(Decision got) {
         assertThat(got).as("decision: got %s, want Allow", got).isInstanceOf(Decision.Allow.class);
         Decision.Allow allow = (Decision.Allow) got;
-        assertThat(allow.mutated()).as("validate must not mutate: got %s", allow.mutated()).isNull();
+        assertThat(allow.mutated())
+                .as("validate must not mutate: got %s", allow.mutated())
+                .isNull();
         return allow;
     }
 
     @Test
     void ignoresAPodWithoutTheSetLabel() {
-        CreateRules.Prepared got = CreateRules.prepare(Pods.outsider("nginx-7d9f").build());
+        CreateRules.Prepared got =
+                CreateRules.prepare(Pods.outsider("nginx-7d9f").build());
         assertThat(got).as("prepare: got %s, want NotMember", got).isEqualTo(new CreateRules.Prepared.NotMember());
     }
 
     static Stream<Arguments> rejected() {
         return Stream.of(
-                argumentSet("leading zero", Pods.named("web", "web-01"), 403,
+                argumentSet(
+                        "leading zero",
+                        Pods.named("web", "web-01"),
+                        403,
                         List.of("metadata.name \"web-01\"", "leading zero", "\"web-<n>\" with n >= 0")),
-                argumentSet("name of another set", Pods.named("web", "api-1"), 403,
+                argumentSet(
+                        "name of another set",
+                        Pods.named("web", "api-1"),
+                        403,
                         List.of("\"api-1\"", "does not start with \"web-\"", "generateName")),
                 argumentSet("name without ordinal", Pods.named("web", "web"), 403, List.of("\"web\"", "\"web-<n>\"")),
-                argumentSet("ordinal overflowing an int", Pods.named("web", "web-2147483648"), 403,
-                        List.of("overflows")),
-                argumentSet("ordinal below start", Pods.pod("web", 3).annotation(START_ORDINAL_ANNOTATION, "5"), 403,
+                argumentSet(
+                        "ordinal overflowing an int", Pods.named("web", "web-2147483648"), 403, List.of("overflows")),
+                argumentSet(
+                        "ordinal below start",
+                        Pods.pod("web", 3).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        403,
                         List.of("has ordinal 3", "below " + START_ORDINAL_ANNOTATION + " 5", "n >= 5")),
-                argumentSet("bad annotation value", Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "sometimes"), 403,
+                argumentSet(
+                        "bad annotation value",
+                        Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "sometimes"),
+                        403,
                         List.of(POLICY_ANNOTATION, "\"sometimes\"", "OrderedReady, Parallel")),
-                argumentSet("two bad annotations, both reported",
-                        Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "x").annotation(ORDERING_ANNOTATION, "y"), 403,
+                argumentSet(
+                        "two bad annotations, both reported",
+                        Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "x").annotation(ORDERING_ANNOTATION, "y"),
+                        403,
                         List.of(POLICY_ANNOTATION, ORDERING_ANNOTATION, "; ")),
-                argumentSet("unknown annotation", Pods.unnamed("web").annotation("ordinal.dev/typo", "1"), 403,
+                argumentSet(
+                        "unknown annotation",
+                        Pods.unnamed("web").annotation("ordinal.dev/typo", "1"),
+                        403,
                         List.of("ordinal.dev/typo")),
                 argumentSet("bad set label", Pods.named("Web", "Web-0"), 403, List.of("label " + SET_LABEL, "\"Web\"")),
-                argumentSet("empty set label", Pods.unnamed(""), 403,
-                        List.of("label " + SET_LABEL, "must not be empty")),
-                argumentSet("ephemeral-volumes names an emptyDir",
-                        Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "cache").emptyDir("cache")
+                argumentSet(
+                        "empty set label", Pods.unnamed(""), 403, List.of("label " + SET_LABEL, "must not be empty")),
+                argumentSet(
+                        "ephemeral-volumes names an emptyDir",
+                        Pods.unnamed("web")
+                                .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "cache")
+                                .emptyDir("cache")
                                 .ephemeralVolume("data"),
-                        403, List.of(EPHEMERAL_VOLUMES_ANNOTATION, "\"cache\" is not a generic ephemeral volume",
+                        403,
+                        List.of(
+                                EPHEMERAL_VOLUMES_ANNOTATION,
+                                "\"cache\" is not a generic ephemeral volume",
                                 "allowed: data")),
-                argumentSet("ephemeral-volumes names a missing volume",
-                        Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"), 403,
-                        List.of(EPHEMERAL_VOLUMES_ANNOTATION, "\"scratch\"",
+                argumentSet(
+                        "ephemeral-volumes names a missing volume",
+                        Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"),
+                        403,
+                        List.of(
+                                EPHEMERAL_VOLUMES_ANNOTATION,
+                                "\"scratch\"",
                                 "none (the pod has no volumes[].ephemeral)")),
                 // Invalid for the API server too, but it validates only after mutation, when the volume is a PVC.
-                argumentSet("ephemeral volume without a claim template",
-                        Pods.unnamed("web").volume(new VolumeBuilder().withName("data").withNewEphemeral()
-                                .endEphemeral().build()),
-                        403, List.of("volume \"data\"", "volumeClaimTemplate")),
-                argumentSet("ephemeral volume with a template without spec",
-                        Pods.unnamed("web").volume(new VolumeBuilder().withName("data").withNewEphemeral()
-                                .withNewVolumeClaimTemplate().withNewMetadata().addToLabels("a", "b").endMetadata()
-                                .endVolumeClaimTemplate().endEphemeral().build()),
-                        403, List.of("volume \"data\"", "volumeClaimTemplate.spec")),
+                argumentSet(
+                        "ephemeral volume without a claim template",
+                        Pods.unnamed("web")
+                                .volume(new VolumeBuilder()
+                                        .withName("data")
+                                        .withNewEphemeral()
+                                        .endEphemeral()
+                                        .build()),
+                        403,
+                        List.of("volume \"data\"", "volumeClaimTemplate")),
+                argumentSet(
+                        "ephemeral volume with a template without spec",
+                        Pods.unnamed("web")
+                                .volume(new VolumeBuilder()
+                                        .withName("data")
+                                        .withNewEphemeral()
+                                        .withNewVolumeClaimTemplate()
+                                        .withNewMetadata()
+                                        .addToLabels("a", "b")
+                                        .endMetadata()
+                                        .endVolumeClaimTemplate()
+                                        .endEphemeral()
+                                        .build()),
+                        403,
+                        List.of("volume \"data\"", "volumeClaimTemplate.spec")),
                 // Found by HostileInputTest: a nameless ephemeral volume used to fail with a NullPointerException.
-                argumentSet("ephemeral volume without a name",
-                        Pods.unnamed("web").volume(new VolumeBuilder().withNewEphemeral().withNewVolumeClaimTemplate()
-                                .withNewSpec().endSpec().endVolumeClaimTemplate().endEphemeral().build()),
-                        403, List.of("volume without a name", "DNS-1123 label")),
-                argumentSet("ephemeral volume named by no DNS label",
-                        Pods.unnamed("web").volume(new VolumeBuilder().withName("Data_1").withNewEphemeral()
-                                .withNewVolumeClaimTemplate().withNewSpec().endSpec().endVolumeClaimTemplate()
-                                .endEphemeral().build()),
-                        403, List.of("volume \"Data_1\"", "not a DNS-1123 label")),
+                argumentSet(
+                        "ephemeral volume without a name",
+                        Pods.unnamed("web")
+                                .volume(new VolumeBuilder()
+                                        .withNewEphemeral()
+                                        .withNewVolumeClaimTemplate()
+                                        .withNewSpec()
+                                        .endSpec()
+                                        .endVolumeClaimTemplate()
+                                        .endEphemeral()
+                                        .build()),
+                        403,
+                        List.of("volume without a name", "DNS-1123 label")),
+                argumentSet(
+                        "ephemeral volume named by no DNS label",
+                        Pods.unnamed("web")
+                                .volume(new VolumeBuilder()
+                                        .withName("Data_1")
+                                        .withNewEphemeral()
+                                        .withNewVolumeClaimTemplate()
+                                        .withNewSpec()
+                                        .endSpec()
+                                        .endVolumeClaimTemplate()
+                                        .endEphemeral()
+                                        .build()),
+                        403,
+                        List.of("volume \"Data_1\"", "not a DNS-1123 label")),
                 // The API server validates the template only in the pod, and after mutation the volume is a PVC
                 // reference: the template must be checked here or the controller's PVC create fails for ever.
-                argumentSet("claim template without access modes",
-                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getSpec().setAccessModes(List.of()))),
-                        403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.accessModes is required;"
+                argumentSet(
+                        "claim template without access modes",
+                        Pods.unnamed("web")
+                                .volume(ephemeral("data", t -> t.getSpec().setAccessModes(List.of()))),
+                        403,
+                        List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.accessModes is required;"
                                 + " allowed: one or more of ReadWriteOnce, ReadOnlyMany, ReadWriteMany,"
                                 + " ReadWriteOncePod")),
-                argumentSet("claim template with storage that is no quantity",
-                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getSpec().getResources().setRequests(
-                                Map.of("storage", new Quantity("lots"))))),
-                        403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.resources.requests.storage"
+                argumentSet(
+                        "claim template with storage that is no quantity",
+                        Pods.unnamed("web")
+                                .volume(ephemeral(
+                                        "data",
+                                        t -> t.getSpec()
+                                                .getResources()
+                                                .setRequests(Map.of("storage", new Quantity("lots"))))),
+                        403,
+                        List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.resources.requests.storage"
                                 + " \"lots\" is not a quantity; allowed:")),
-                argumentSet("claim template with a bad volumeMode and storage class, both reported",
+                argumentSet(
+                        "claim template with a bad volumeMode and storage class, both reported",
                         Pods.unnamed("web").ephemeralVolume("logs").volume(ephemeral("data", t -> {
                             t.getSpec().setVolumeMode("Raw");
                             t.getSpec().setStorageClassName("Fast_SSD");
-                        })), 403, List.of(
+                        })),
+                        403,
+                        List.of(
                                 "; volume \"data\": ephemeral.volumeClaimTemplate.spec.volumeMode \"Raw\"",
                                 "volume \"data\": ephemeral.volumeClaimTemplate.spec.storageClassName \"Fast_SSD\"")),
-                argumentSet("claim template with an invalid label",
-                        Pods.unnamed("web").volume(ephemeral("data", t -> t.getMetadata().getLabels().put("tier",
-                                "a b"))), 403, List.of("volume \"data\": ephemeral.volumeClaimTemplate.metadata"
-                                        + ".labels[\"tier\"]: value \"a b\" is not a valid label value")),
+                argumentSet(
+                        "claim template with an invalid label",
+                        Pods.unnamed("web")
+                                .volume(ephemeral(
+                                        "data", t -> t.getMetadata().getLabels().put("tier", "a b"))),
+                        403,
+                        List.of("volume \"data\": ephemeral.volumeClaimTemplate.metadata"
+                                + ".labels[\"tier\"]: value \"a b\" is not a valid label value")),
                 argumentSet("missing spec", Pods.pod("web", 0).noSpec(), 400, List.of("spec is required")),
-                argumentSet("name longer than a DNS label", Pods.pod(SET61, 10), 403,
+                argumentSet(
+                        "name longer than a DNS label",
+                        Pods.pod(SET61, 10),
+                        403,
                         List.of("\"" + SET61 + "-10\"", "is 64 characters", "at most 63")));
     }
 
@@ -172,7 +263,8 @@ class CreateRulesTest {
         Decision.Deny deny = ((CreateRules.Prepared.Rejected) got).deny();
         assertThat(deny.code()).as("code: got %d, want %d", deny.code(), code).isEqualTo(code);
         for (String fragment : fragments) {
-            assertThat(deny.message()).as("message: got %s, want it to contain %s", deny.message(), fragment)
+            assertThat(deny.message())
+                    .as("message: got %s, want it to contain %s", deny.message(), fragment)
                     .contains(fragment);
         }
     }
@@ -180,18 +272,31 @@ class CreateRulesTest {
     static Stream<Arguments> members() {
         return Stream.of(
                 argumentSet("named pod", Pods.pod("web", 3), "web", 3, true),
-                argumentSet("named at start 5", Pods.pod("web", 5).annotation(START_ORDINAL_ANNOTATION, "5"), "web", 5,
+                argumentSet(
+                        "named at start 5",
+                        Pods.pod("web", 5).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        "web",
+                        5,
                         true),
                 argumentSet("named at int max", Pods.named("w", "w-2147483647"), "w", Integer.MAX_VALUE, true),
                 argumentSet("61-character set, ordinal 9 (63 characters)", Pods.pod(SET61, 9), SET61, 9, true),
                 argumentSet("generateName pod", Pods.unnamed("web"), "web", -1, false),
                 argumentSet("empty name", Pods.named("web", ""), "web", -1, false),
-                argumentSet("set with dashes and digits", Pods.pod("my-db-2", 10).annotation(SERVICE_ANNOTATION, "db"),
-                        "my-db-2", 10, true),
+                argumentSet(
+                        "set with dashes and digits",
+                        Pods.pod("my-db-2", 10).annotation(SERVICE_ANNOTATION, "db"),
+                        "my-db-2",
+                        10,
+                        true),
                 // A volume kept ephemeral stays in the pod, where the API server validates its template itself.
-                argumentSet("kept-ephemeral volume is left to the API server", Pods.unnamed("web")
-                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
-                        .volume(ephemeral("scratch", t -> t.getSpec().setAccessModes(List.of()))), "web", -1, false));
+                argumentSet(
+                        "kept-ephemeral volume is left to the API server",
+                        Pods.unnamed("web")
+                                .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
+                                .volume(ephemeral("scratch", t -> t.getSpec().setAccessModes(List.of()))),
+                        "web",
+                        -1,
+                        false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
@@ -200,12 +305,20 @@ class CreateRulesTest {
         Pod pod = fixture.build();
         CreateRules.Prepared.Member got = member(pod);
         assertThat(got.set()).as("set: got %s, want %s", got.set(), set).isEqualTo(set);
-        assertThat(got.ordinal()).as("ordinal: got %d, want %d", got.ordinal(), ordinal).isEqualTo(ordinal);
+        assertThat(got.ordinal())
+                .as("ordinal: got %d, want %d", got.ordinal(), ordinal)
+                .isEqualTo(ordinal);
         assertThat(got.named()).as("named: got %s, want %s", got.named(), named).isEqualTo(named);
-        SetSettings want = Settings.of(set, pod.getMetadata().getAnnotations() == null ? new String[0]
-                : pod.getMetadata().getAnnotations().entrySet().stream()
-                        .flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray(String[]::new));
-        assertThat(got.settings()).as("settings: got %s, want %s", got.settings(), want).isEqualTo(want);
+        SetSettings want = Settings.of(
+                set,
+                pod.getMetadata().getAnnotations() == null
+                        ? new String[0]
+                        : pod.getMetadata().getAnnotations().entrySet().stream()
+                                .flatMap(e -> Stream.of(e.getKey(), e.getValue()))
+                                .toArray(String[]::new));
+        assertThat(got.settings())
+                .as("settings: got %s, want %s", got.settings(), want)
+                .isEqualTo(want);
     }
 
     @Test
@@ -213,30 +326,39 @@ class CreateRulesTest {
         Pod pod = Pods.unnamed("web").build();
         Decision got = CreateRules.validate(pod, member(pod), SetSnapshot.empty("default", "web"), GOOD_SERVICE);
         Decision.Deny deny = denied(got, 403);
-        assertThat(deny.message()).as("message: got %s, want it to point at the mutating webhook", deny.message())
-                .contains("metadata.name is empty").contains("MutatingWebhookConfiguration");
+        assertThat(deny.message())
+                .as("message: got %s, want it to point at the mutating webhook", deny.message())
+                .contains("metadata.name is empty")
+                .contains("MutatingWebhookConfiguration");
     }
 
     @Test
     void deniesWhenALivePodHoldsTheOrdinal() {
         Decision.Deny deny = denied(validate(Pods.pod("web", 3), List.of(Members.ready(3)), GOOD_SERVICE), 409);
-        assertThat(deny.reason()).as("reason: got %s, want AlreadyExists", deny.reason()).isEqualTo("AlreadyExists");
-        assertThat(deny.message()).as("message: got %s, want it to name the other pod and its uid", deny.message())
-                .contains("live pod web-3").contains("uid-3").contains("ordinal 3");
+        assertThat(deny.reason())
+                .as("reason: got %s, want AlreadyExists", deny.reason())
+                .isEqualTo("AlreadyExists");
+        assertThat(deny.message())
+                .as("message: got %s, want it to name the other pod and its uid", deny.message())
+                .contains("live pod web-3")
+                .contains("uid-3")
+                .contains("ordinal 3");
     }
 
     @Test
     void deniesRetryablyWhenATerminatingPodHoldsTheOrdinal() {
-        Decision.Deny deny = denied(validate(Pods.pod("web", 3), List.of(Members.terminating(3)), GOOD_SERVICE),
-                429);
-        assertThat(deny.message()).as("message: got %s, want it to name the terminating pod", deny.message())
-                .contains("still held by pod web-3, which is terminating").contains("Retry later");
+        Decision.Deny deny = denied(validate(Pods.pod("web", 3), List.of(Members.terminating(3)), GOOD_SERVICE), 429);
+        assertThat(deny.message())
+                .as("message: got %s, want it to name the terminating pod", deny.message())
+                .contains("still held by pod web-3, which is terminating")
+                .contains("Retry later");
     }
 
     @Test
     void deniesWhenTheMemberClaimsAFieldOrdinalOwns() {
         Decision.Deny deny = denied(validate(Pods.pod("web", 3).hostname("db"), List.of(), GOOD_SERVICE), 403);
-        assertThat(deny.message()).as("message: got %s, want it to name spec.hostname", deny.message())
+        assertThat(deny.message())
+                .as("message: got %s, want it to name spec.hostname", deny.message())
                 .startsWith("spec.hostname is \"db\"");
     }
 
@@ -257,8 +379,8 @@ class CreateRulesTest {
         Pods pod = Pods.pod("web", 3).annotation(annotation, mine).ephemeralVolume("scratch");
         Member sibling = Pods.pod("web", 0).ready().member(); // all defaults
         Decision.Deny deny = denied(validate(pod, List.of(sibling), GOOD_SERVICE), 403);
-        assertThat(deny.message()).as("message: got %s, want it to name the sibling, %s and both values",
-                deny.message(), annotation)
+        assertThat(deny.message())
+                .as("message: got %s, want it to name the sibling, %s and both values", deny.message(), annotation)
                 .contains("disagrees with live member web-0")
                 .contains(annotation + " is \"" + mine + "\" here but \"" + theirs + "\" there");
     }
@@ -266,14 +388,21 @@ class CreateRulesTest {
     @Test
     void ignoresATerminatingSiblingWithOtherSettings() {
         // The old generation is shutting down: a new template must be able to replace it.
-        Member old = Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "Parallel").ready().terminating().member();
+        Member old = Pods.pod("web", 0)
+                .annotation(POLICY_ANNOTATION, "Parallel")
+                .ready()
+                .terminating()
+                .member();
         allowed(validate(Pods.pod("web", 1), List.of(old), GOOD_SERVICE));
     }
 
     @Test
     void ignoresASiblingWhoseSettingsDoNotParse() {
         // Predates Ordinal's validation: it has no settings to disagree with.
-        Member legacy = Pods.pod("web", 0).annotation(ORDERING_ANNOTATION, "sometimes").ready().member();
+        Member legacy = Pods.pod("web", 0)
+                .annotation(ORDERING_ANNOTATION, "sometimes")
+                .ready()
+                .member();
         allowed(validate(Pods.pod("web", 1), List.of(legacy), GOOD_SERVICE));
     }
 
@@ -283,37 +412,62 @@ class CreateRulesTest {
 
     static Stream<Arguments> waiting() {
         return Stream.of(
-                argumentSet("predecessor missing", List.of(deny(0).ready().member(), deny(2).ready().member()), 3, 1,
+                argumentSet(
+                        "predecessor missing",
+                        List.of(deny(0).ready().member(), deny(2).ready().member()),
+                        3,
+                        1,
                         "web-1 does not exist yet"),
-                argumentSet("predecessor not ready", List.of(deny(0).ready().member(), deny(1).runningNotReady()
-                        .member()), 2, 1, "web-1 is not Running and Ready yet (phase Running)"),
-                argumentSet("predecessor pending", List.of(deny(0).member()), 1, 0,
+                argumentSet(
+                        "predecessor not ready",
+                        List.of(
+                                deny(0).ready().member(),
+                                deny(1).runningNotReady().member()),
+                        2,
+                        1,
+                        "web-1 is not Running and Ready yet (phase Running)"),
+                argumentSet(
+                        "predecessor pending",
+                        List.of(deny(0).member()),
+                        1,
+                        0,
                         "web-0 is not Running and Ready yet (phase Pending)"),
-                argumentSet("predecessor terminating", List.of(deny(0).ready().member(), deny(1).ready().terminating()
-                        .member()), 2, 1, "web-1 is terminating"),
+                argumentSet(
+                        "predecessor terminating",
+                        List.of(
+                                deny(0).ready().member(),
+                                deny(1).ready().terminating().member()),
+                        2,
+                        1,
+                        "web-1 is terminating"),
                 argumentSet("lowest of several waits", List.of(), 4, 0, "web-0 does not exist yet"));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("waiting")
-    void deniesInDenyModeUntilEveryPredecessorIsRunningAndReady(List<Member> members, int n, int awaited,
-            String state) {
+    void deniesInDenyModeUntilEveryPredecessorIsRunningAndReady(
+            List<Member> members, int n, int awaited, String state) {
         Decision.Deny deny = denied(validate(deny(n), members, GOOD_SERVICE), 429);
-        assertThat(deny.message()).as("message: got %s, want it to name web-%d and say: %s", deny.message(), awaited,
-                state).startsWith("web-" + n + " waits for web-" + awaited + ": ").contains(state)
-                .contains(ORDERING_ANNOTATION + "=deny").contains("Retry later");
+        assertThat(deny.message())
+                .as("message: got %s, want it to name web-%d and say: %s", deny.message(), awaited, state)
+                .startsWith("web-" + n + " waits for web-" + awaited + ": ")
+                .contains(state)
+                .contains(ORDERING_ANNOTATION + "=deny")
+                .contains("Retry later");
     }
 
     static Stream<Arguments> notWaiting() {
         Pods gate = Pods.pod("web", 3);
-        Pods parallelDeny = Pods.pod("web", 3).annotation(POLICY_ANNOTATION, "Parallel")
-                .annotation(ORDERING_ANNOTATION, "deny");
+        Pods parallelDeny =
+                Pods.pod("web", 3).annotation(POLICY_ANNOTATION, "Parallel").annotation(ORDERING_ANNOTATION, "deny");
         return Stream.of(
-                argumentSet("deny mode, all predecessors ready", deny(2),
+                argumentSet(
+                        "deny mode, all predecessors ready",
+                        deny(2),
                         List.of(deny(0).ready().member(), deny(1).ready().member())),
                 argumentSet("deny mode, first ordinal", deny(0), List.of()),
-                argumentSet("deny mode, start 5, ordinal 5",
-                        deny(5).annotation(START_ORDINAL_ANNOTATION, "5"), List.of()),
+                argumentSet(
+                        "deny mode, start 5, ordinal 5", deny(5).annotation(START_ORDINAL_ANNOTATION, "5"), List.of()),
                 argumentSet("gate mode lets the mutating webhook gate instead", gate, List.of()),
                 argumentSet("Parallel ignores deny ordering", parallelDeny, List.of()));
     }
@@ -324,48 +478,93 @@ class CreateRulesTest {
         allowed(validate(fixture, members, GOOD_SERVICE));
         Pod pod = fixture.build();
         CreateRules.Prepared.Member m = member(pod);
-        Optional<Decision.Deny> waiting = CreateRules.waitingForPredecessor(m.settings(),
-                SetSnapshot.of("default", "web", members), m.ordinal());
-        assertThat(waiting).as("waitingForPredecessor: got %s, want empty", waiting).isEmpty();
+        Optional<Decision.Deny> waiting =
+                CreateRules.waitingForPredecessor(m.settings(), SetSnapshot.of("default", "web", members), m.ordinal());
+        assertThat(waiting)
+                .as("waitingForPredecessor: got %s, want empty", waiting)
+                .isEmpty();
     }
 
     static Stream<Arguments> warnings() {
         ServiceFacts missing = ServiceFacts.MISSING;
         return Stream.of(
-                argumentSet("dense set, good Service", Pods.pod("web", 2),
-                        List.of(Members.ready(0), Members.ready(1)), GOOD_SERVICE, List.of()),
-                argumentSet("three gaps listed", Pods.pod("web", 5), List.of(Members.ready(0), Members.ready(2)),
-                        GOOD_SERVICE, List.of("set web has 3 ordinal(s) below 5 with no live pod (1, 3, 4)")),
-                argumentSet("five gaps, all listed", Pods.pod("web", 5), List.of(), GOOD_SERVICE,
+                argumentSet(
+                        "dense set, good Service",
+                        Pods.pod("web", 2),
+                        List.of(Members.ready(0), Members.ready(1)),
+                        GOOD_SERVICE,
+                        List.of()),
+                argumentSet(
+                        "three gaps listed",
+                        Pods.pod("web", 5),
+                        List.of(Members.ready(0), Members.ready(2)),
+                        GOOD_SERVICE,
+                        List.of("set web has 3 ordinal(s) below 5 with no live pod (1, 3, 4)")),
+                argumentSet(
+                        "five gaps, all listed",
+                        Pods.pod("web", 5),
+                        List.of(),
+                        GOOD_SERVICE,
                         List.of("set web has 5 ordinal(s) below 5 with no live pod (0, 1, 2, 3, 4)")),
-                argumentSet("six gaps, five listed", Pods.pod("web", 6), List.of(), GOOD_SERVICE,
+                argumentSet(
+                        "six gaps, five listed",
+                        Pods.pod("web", 6),
+                        List.of(),
+                        GOOD_SERVICE,
                         List.of("set web has 6 ordinal(s) below 6 with no live pod (0, 1, 2, 3, 4, …)")),
-                argumentSet("terminating pod leaves a gap", Pods.pod("web", 2),
-                        List.of(Members.ready(0), Members.terminating(1)), GOOD_SERVICE,
+                argumentSet(
+                        "terminating pod leaves a gap",
+                        Pods.pod("web", 2),
+                        List.of(Members.ready(0), Members.terminating(1)),
+                        GOOD_SERVICE,
                         List.of("set web has 1 ordinal(s) below 2 with no live pod (1)")),
-                argumentSet("gaps counted from start", Pods.pod("web", 8).annotation(START_ORDINAL_ANNOTATION, "5"),
-                        List.of(), GOOD_SERVICE,
+                argumentSet(
+                        "gaps counted from start",
+                        Pods.pod("web", 8).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        List.of(),
+                        GOOD_SERVICE,
                         List.of("set web has 3 ordinal(s) below 8 with no live pod (5, 6, 7)")),
-                argumentSet("two billion gaps", Pods.pod("web", 2_000_000_000), List.of(Members.ready(1)),
-                        GOOD_SERVICE, List.of("set web has 1999999999 ordinal(s) below 2000000000 with no live pod"
+                argumentSet(
+                        "two billion gaps",
+                        Pods.pod("web", 2_000_000_000),
+                        List.of(Members.ready(1)),
+                        GOOD_SERVICE,
+                        List.of("set web has 1999999999 ordinal(s) below 2000000000 with no live pod"
                                 + " (0, 2, 3, 4, 5, …)")),
-                argumentSet("Service missing, controller creates it", Pods.pod("web", 0), List.of(), missing,
+                argumentSet(
+                        "Service missing, controller creates it",
+                        Pods.pod("web", 0),
+                        List.of(),
+                        missing,
                         List.of("headless Service web does not exist yet; the Ordinal controller creates it")),
-                argumentSet("Service missing, create-service false",
-                        Pods.pod("web", 0).annotation(CREATE_SERVICE_ANNOTATION, "false"), List.of(), missing,
+                argumentSet(
+                        "Service missing, create-service false",
+                        Pods.pod("web", 0).annotation(CREATE_SERVICE_ANNOTATION, "false"),
+                        List.of(),
+                        missing,
                         List.of("headless Service web does not exist and " + CREATE_SERVICE_ANNOTATION
                                 + "=false: DNS name web-0.web will not resolve until you create it")),
-                argumentSet("Service not headless", Pods.pod("web", 0), List.of(), new ServiceFacts(true, false, true),
+                argumentSet(
+                        "Service not headless",
+                        Pods.pod("web", 0),
+                        List.of(),
+                        new ServiceFacts(true, false, true),
                         List.of("Service web is not headless (spec.clusterIP is not None): per-pod DNS records like"
                                 + " web-0.web need clusterIP: None")),
-                argumentSet("Service selects other pods", Pods.pod("web", 0), List.of(),
+                argumentSet(
+                        "Service selects other pods",
+                        Pods.pod("web", 0),
+                        List.of(),
                         new ServiceFacts(true, true, false),
                         List.of("Service web does not select ordinal.dev/set=web: it publishes no DNS records for this"
                                 + " set's pods")),
-                argumentSet("custom Service neither headless nor selecting, and a gap",
-                        Pods.pod("web", 1).annotation(SERVICE_ANNOTATION, "nginx"), List.of(),
+                argumentSet(
+                        "custom Service neither headless nor selecting, and a gap",
+                        Pods.pod("web", 1).annotation(SERVICE_ANNOTATION, "nginx"),
+                        List.of(),
                         new ServiceFacts(true, false, false),
-                        List.of("set web has 1 ordinal(s) below 1 with no live pod (0)",
+                        List.of(
+                                "set web has 1 ordinal(s) below 1 with no live pod (0)",
                                 "Service nginx is not headless (spec.clusterIP is not None): per-pod DNS records like"
                                         + " web-1.nginx need clusterIP: None",
                                 "Service nginx does not select ordinal.dev/set=web: it publishes no DNS records for"
@@ -376,7 +575,8 @@ class CreateRulesTest {
     @MethodSource("warnings")
     void warnsAboutGapsAndTheService(Pods fixture, List<Member> members, ServiceFacts service, List<String> want) {
         Decision.Allow allow = allowed(validate(fixture, members, service));
-        assertThat(allow.warnings()).as("warnings: got %s, want %s", allow.warnings(), want)
+        assertThat(allow.warnings())
+                .as("warnings: got %s, want %s", allow.warnings(), want)
                 .containsExactlyElementsOf(want);
     }
 
@@ -394,12 +594,16 @@ class CreateRulesTest {
     void deniesAPodNameLongerThanADnsLabel(String set, int n, boolean tooLong) {
         Optional<Decision.Deny> got = CreateRules.nameTooLong(set, n);
         String name = PodNames.podName(set, n);
-        assertThat(got.isPresent()).as("nameTooLong(%d chars): got %s, want %s", name.length(), got, tooLong)
+        assertThat(got.isPresent())
+                .as("nameTooLong(%d chars): got %s, want %s", name.length(), got, tooLong)
                 .isEqualTo(tooLong);
         got.ifPresent(deny -> {
             assertThat(deny.code()).as("code: got %d, want 403", deny.code()).isEqualTo(403);
-            assertThat(deny.message()).as("message: got %s, want it to name the pod, its length and the limit",
-                    deny.message()).contains("\"" + name + "\"").contains("is 64 characters").contains("at most 63")
+            assertThat(deny.message())
+                    .as("message: got %s, want it to name the pod, its length and the limit", deny.message())
+                    .contains("\"" + name + "\"")
+                    .contains("is 64 characters")
+                    .contains("at most 63")
                     .contains(SET_LABEL);
         });
     }
@@ -408,40 +612,63 @@ class CreateRulesTest {
         return Stream.of(
                 argumentSet("no annotation", Pods.pod("web", 3).ephemeralVolume("data"), null),
                 // What Ordinal writes: seen again on re-invocation and by the validating webhook.
-                argumentSet("entry for the volume mounting its claim", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
-                        .volume(claimVolume("data", "data-web-3")), null),
+                argumentSet(
+                        "entry for the volume mounting its claim",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                                .volume(claimVolume("data", "data-web-3")),
+                        null),
                 // The user copied Ordinal's annotation into the template: the volume's own template replaces it.
-                argumentSet("entry for an ephemeral volume Ordinal converts", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data")).ephemeralVolume("data"), null),
-                argumentSet("entry naming no volume", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost")).ephemeralVolume("data"),
+                argumentSet(
+                        "entry for an ephemeral volume Ordinal converts",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                                .ephemeralVolume("data"),
+                        null),
+                argumentSet(
+                        "entry naming no volume",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
+                                .ephemeralVolume("data"),
                         "annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-3;"
                                 + " allowed: an entry only for a volume that mounts its per-ordinal claim (here volume"
                                 + " \"ghost\" with persistentVolumeClaim.claimName \"ghost-web-3\", or a generic"
                                 + " ephemeral volume not listed in ordinal.dev/ephemeral-volumes); Ordinal writes this"
                                 + " annotation itself, so remove it from the pod (template)"),
-                argumentSet("entry for a volume mounting another ordinal's claim", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
-                        .volume(claimVolume("data", "data-web-2")),
+                argumentSet(
+                        "entry for a volume mounting another ordinal's claim",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                                .volume(claimVolume("data", "data-web-2")),
                         "entry \"data\": volume \"data\" of pod web-3 mounts claim \"data-web-2\", not"
                                 + " \"data-web-3\"; allowed:"),
-                argumentSet("entry for a volume mounting some other claim", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
-                        .volume(claimVolume("data", "shared")), "mounts claim \"shared\", not \"data-web-3\""),
-                argumentSet("entry for a volume kept ephemeral", Pods.pod("web", 3)
-                        .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("scratch")).ephemeralVolume("scratch"),
+                argumentSet(
+                        "entry for a volume mounting some other claim",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
+                                .volume(claimVolume("data", "shared")),
+                        "mounts claim \"shared\", not \"data-web-3\""),
+                argumentSet(
+                        "entry for a volume kept ephemeral",
+                        Pods.pod("web", 3)
+                                .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("scratch"))
+                                .ephemeralVolume("scratch"),
                         "entry \"scratch\": volume \"scratch\" is listed in ordinal.dev/ephemeral-volumes, so it"
                                 + " stays ephemeral and has no claim; allowed:"),
-                argumentSet("entry for an emptyDir volume", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("cache")).emptyDir("cache"),
+                argumentSet(
+                        "entry for an emptyDir volume",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("cache"))
+                                .emptyDir("cache"),
                         "entry \"cache\": volume \"cache\" of pod web-3 is neither a persistentVolumeClaim nor a"
                                 + " generic ephemeral volume; allowed:"),
                 // The controller creates the claim from this entry, so it must be a template the API server accepts.
-                argumentSet("entry for the mounted claim with an invalid template", Pods.pod("web", 3)
-                        .annotation(CLAIM_TEMPLATES_ANNOTATION, "{\"data\":{\"spec\":{\"accessModes\":[]}}}")
-                        .volume(claimVolume("data", "data-web-3")),
+                argumentSet(
+                        "entry for the mounted claim with an invalid template",
+                        Pods.pod("web", 3)
+                                .annotation(CLAIM_TEMPLATES_ANNOTATION, "{\"data\":{\"spec\":{\"accessModes\":[]}}}")
+                                .volume(claimVolume("data", "data-web-3")),
                         "annotation ordinal.dev/claim-templates: entry \"data\": volumeClaimTemplate.spec.accessModes"
                                 + " is required; allowed: one or more of"));
     }
@@ -455,28 +682,36 @@ class CreateRulesTest {
             assertThat(got).as("claimTemplatesProblem: got %s, want none", got).isEmpty();
             return;
         }
-        assertThat(got).as("claimTemplatesProblem: got none, want a denial containing %s", want).isPresent();
-        assertThat(got.get().code()).as("code: got %d, want 403", got.get().code()).isEqualTo(403);
-        assertThat(got.get().message()).as("message: got %s, want it to contain %s", got.get().message(), want)
+        assertThat(got)
+                .as("claimTemplatesProblem: got none, want a denial containing %s", want)
+                .isPresent();
+        assertThat(got.get().code())
+                .as("code: got %d, want 403", got.get().code())
+                .isEqualTo(403);
+        assertThat(got.get().message())
+                .as("message: got %s, want it to contain %s", got.get().message(), want)
                 .contains(want);
     }
 
     @Test
     void validateDeniesAForgedClaimTemplatesEntry() {
-        Pods forged = Pods.pod("web", 3).annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
+        Pods forged = Pods.pod("web", 3)
+                .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
                 .volume(claimVolume("data", "data-web-3"));
         Decision.Deny deny = denied(validate(forged, List.of(), GOOD_SERVICE), 403);
-        assertThat(deny.message()).as("message: got %s, want it to name the entry", deny.message())
+        assertThat(deny.message())
+                .as("message: got %s, want it to name the entry", deny.message())
                 .startsWith("annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-3");
     }
 
     @Test
     void validateAdmitsWhatTheMutatingWebhookWrote() {
         Pod input = Pods.unnamed("web").ephemeralVolume("data").build();
-        Pod mutated = ((Decision.Allow) PodIdentity.mutate(input, member(input), 0,
-                SetSnapshot.empty("default", "web"), name -> false)).mutated();
-        Decision got = CreateRules.validate(mutated, member(mutated), SetSnapshot.empty("default", "web"),
-                GOOD_SERVICE);
+        Pod mutated = ((Decision.Allow)
+                        PodIdentity.mutate(input, member(input), 0, SetSnapshot.empty("default", "web"), name -> false))
+                .mutated();
+        Decision got =
+                CreateRules.validate(mutated, member(mutated), SetSnapshot.empty("default", "web"), GOOD_SERVICE);
         allowed(got);
     }
 
@@ -484,8 +719,10 @@ class CreateRulesTest {
     void heldByTerminatingNamesTheHolderAndAsksForARetry() {
         Decision.Deny got = CreateRules.heldByTerminating("web", 1, Members.terminating(1));
         assertThat(got.code()).as("code: got %d, want 429", got.code()).isEqualTo(429);
-        assertThat(got.message()).as("message: got %s", got.message()).isEqualTo("ordinal 1 of set \"web\" is still"
-                + " held by pod web-1, which is terminating; web-1 is re-created with the same identity once it is"
-                + " gone. Retry later");
+        assertThat(got.message())
+                .as("message: got %s", got.message())
+                .isEqualTo("ordinal 1 of set \"web\" is still"
+                        + " held by pod web-1, which is terminating; web-1 is re-created with the same identity once it is"
+                        + " gone. Retry later");
     }
 }

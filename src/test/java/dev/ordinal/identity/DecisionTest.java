@@ -7,7 +7,6 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,16 +27,24 @@ class DecisionTest {
     @MethodSource("denials")
     void denialFactoriesCarryCodeReasonAndMessage(Decision.Deny deny, int code, String reason) {
         assertThat(deny.code()).as("code: got %d, want %d", deny.code(), code).isEqualTo(code);
-        assertThat(deny.reason()).as("reason: got %s, want %s", deny.reason(), reason).isEqualTo(reason);
+        assertThat(deny.reason())
+                .as("reason: got %s, want %s", deny.reason(), reason)
+                .isEqualTo(reason);
         assertThat(deny.message()).as("message: got %s, want m", deny.message()).isEqualTo("m");
-        assertThat(deny.warnings()).as("warnings: got %s, want none", deny.warnings()).isEmpty();
+        assertThat(deny.warnings())
+                .as("warnings: got %s, want none", deny.warnings())
+                .isEmpty();
     }
 
     @Test
     void unchangedAllowHasNoPodAndNoWarnings() {
         Decision.Allow got = Decision.Allow.unchanged();
-        assertThat(got.mutated()).as("mutated: got %s, want null", got.mutated()).isNull();
-        assertThat(got.warnings()).as("warnings: got %s, want none", got.warnings()).isEmpty();
+        assertThat(got.mutated())
+                .as("mutated: got %s, want null", got.mutated())
+                .isNull();
+        assertThat(got.warnings())
+                .as("warnings: got %s, want none", got.warnings())
+                .isEmpty();
     }
 
     @Test
@@ -46,11 +53,14 @@ class DecisionTest {
         Decision.Allow allow = new Decision.Allow(null, warnings);
         Decision.Deny deny = new Decision.Deny(403, "Forbidden", "m", warnings);
         warnings.add("w2");
-        assertThat(allow.warnings()).as("Allow warnings after the caller's list changed: got %s, want [w1]",
-                allow.warnings()).containsExactly("w1");
-        assertThat(deny.warnings()).as("Deny warnings after the caller's list changed: got %s, want [w1]",
-                deny.warnings()).containsExactly("w1");
-        assertThatThrownBy(() -> allow.warnings().add("x")).as("Allow warnings: got mutable, want unmodifiable")
+        assertThat(allow.warnings())
+                .as("Allow warnings after the caller's list changed: got %s, want [w1]", allow.warnings())
+                .containsExactly("w1");
+        assertThat(deny.warnings())
+                .as("Deny warnings after the caller's list changed: got %s, want [w1]", deny.warnings())
+                .containsExactly("w1");
+        assertThatThrownBy(() -> allow.warnings().add("x"))
+                .as("Allow warnings: got mutable, want unmodifiable")
                 .isInstanceOf(UnsupportedOperationException.class);
     }
 }

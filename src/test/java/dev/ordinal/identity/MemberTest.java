@@ -3,16 +3,14 @@ package dev.ordinal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.fabric8.kubernetes.api.model.Pod;
 
 /** Summarizing a fabric8 pod as a set member: readiness, termination, availability, ordinal, settings. */
 class MemberTest {
@@ -21,8 +19,8 @@ class MemberTest {
         return Stream.of(
                 argumentSet("Running and Ready=True", Pods.pod("web", 0).ready(), true),
                 argumentSet("Running and Ready=False", Pods.pod("web", 0).runningNotReady(), false),
-                argumentSet("Running without a Ready condition", Pods.pod("web", 0).status("Running", null, null),
-                        false),
+                argumentSet(
+                        "Running without a Ready condition", Pods.pod("web", 0).status("Running", null, null), false),
                 argumentSet("Running and Ready=Unknown", Pods.pod("web", 0).status("Running", "Unknown", null), false),
                 argumentSet("Pending though Ready=True", Pods.pod("web", 0).status("Pending", "True", null), false),
                 argumentSet("Succeeded with Ready=True", Pods.pod("web", 0).status("Succeeded", "True", null), false),
@@ -37,24 +35,33 @@ class MemberTest {
         boolean got = Member.isRunningAndReady(pod);
         assertThat(got).as("isRunningAndReady: got %s, want %s", got, want).isEqualTo(want);
         boolean summarized = Member.of(pod, "web").runningAndReady();
-        assertThat(summarized).as("Member.runningAndReady: got %s, want %s", summarized, want).isEqualTo(want);
+        assertThat(summarized)
+                .as("Member.runningAndReady: got %s, want %s", summarized, want)
+                .isEqualTo(want);
     }
 
     @Test
     void aTerminatingPodIsNeverReady() {
         Member got = Pods.pod("web", 2).ready().terminating().member();
-        assertThat(got.terminating()).as("terminating: got %s, want true", got.terminating()).isTrue();
-        assertThat(got.runningAndReady()).as("runningAndReady of a terminating pod: got %s, want false",
-                got.runningAndReady()).isFalse();
-        assertThat(got.readySince()).as("readySince of a terminating pod: got %s, want null", got.readySince())
+        assertThat(got.terminating())
+                .as("terminating: got %s, want true", got.terminating())
+                .isTrue();
+        assertThat(got.runningAndReady())
+                .as("runningAndReady of a terminating pod: got %s, want false", got.runningAndReady())
+                .isFalse();
+        assertThat(got.readySince())
+                .as("readySince of a terminating pod: got %s, want null", got.readySince())
                 .isNull();
-        assertThat(Member.isTerminating(Pods.pod("web", 2).build())).as("a pod without deletionTimestamp: got"
-                + " terminating, want live").isFalse();
+        assertThat(Member.isTerminating(Pods.pod("web", 2).build()))
+                .as("a pod without deletionTimestamp: got" + " terminating, want live")
+                .isFalse();
     }
 
     static Stream<Arguments> readySince() {
         return Stream.of(
-                argumentSet("RFC 3339 time", Pods.pod("web", 0).readySince("2029-12-31T23:59:00Z"),
+                argumentSet(
+                        "RFC 3339 time",
+                        Pods.pod("web", 0).readySince("2029-12-31T23:59:00Z"),
                         Instant.parse("2029-12-31T23:59:00Z")),
                 argumentSet("no transition time", Pods.pod("web", 0).readySince(null), null),
                 argumentSet("unparseable transition time", Pods.pod("web", 0).readySince("yesterday"), null),
@@ -72,24 +79,33 @@ class MemberTest {
         String tenSecondsAgo = Pods.NOW.minusSeconds(10).toString();
         return Stream.of(
                 argumentSet("minReadySeconds 0", Pods.pod("web", 0).readySince(tenSecondsAgo), 0, true),
-                argumentSet("ready longer than minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 9,
-                        true),
+                argumentSet(
+                        "ready longer than minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 9, true),
                 // Kubernetes' IsPodAvailable: available only strictly after readySince + minReadySeconds.
                 argumentSet("ready exactly minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 10, false),
                 argumentSet("ready one second short", Pods.pod("web", 0).readySince(tenSecondsAgo), 11, false),
-                argumentSet("ready since the future (clock skew)",
-                        Pods.pod("web", 0).readySince(Pods.NOW.plusSeconds(5).toString()), 1, false),
+                argumentSet(
+                        "ready since the future (clock skew)",
+                        Pods.pod("web", 0).readySince(Pods.NOW.plusSeconds(5).toString()),
+                        1,
+                        false),
                 // Documented contract: no transition time counts as available rather than blocking forever.
                 argumentSet("ready without transition time", Pods.pod("web", 0).readySince(null), 30, false),
                 argumentSet("not ready", Pods.pod("web", 0).runningNotReady(), 0, false),
-                argumentSet("terminating", Pods.pod("web", 0).readySince(tenSecondsAgo).terminating(), 0, false));
+                argumentSet(
+                        "terminating",
+                        Pods.pod("web", 0).readySince(tenSecondsAgo).terminating(),
+                        0,
+                        false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("availability")
     void isAvailableAfterMinReadySeconds(Pods fixture, int minReadySeconds, boolean want) {
         boolean got = fixture.member().isAvailable(minReadySeconds, Pods.NOW);
-        assertThat(got).as("isAvailable(%d, now): got %s, want %s", minReadySeconds, got, want).isEqualTo(want);
+        assertThat(got)
+                .as("isAvailable(%d, now): got %s, want %s", minReadySeconds, got, want)
+                .isEqualTo(want);
     }
 
     static Stream<Arguments> ordinals() {
@@ -109,31 +125,47 @@ class MemberTest {
 
     @Test
     void summarizesNameUidPhaseSettingsAndGates() {
-        Member got = Pods.pod("web", 3).ready().annotation(OrdinalKeys.POLICY_ANNOTATION, "Parallel")
-                .gate("example.com/wait").gate(OrdinalKeys.ORDERED_GATE).member();
+        Member got = Pods.pod("web", 3)
+                .ready()
+                .annotation(OrdinalKeys.POLICY_ANNOTATION, "Parallel")
+                .gate("example.com/wait")
+                .gate(OrdinalKeys.ORDERED_GATE)
+                .member();
         assertThat(got.name()).as("name: got %s, want web-3", got.name()).isEqualTo("web-3");
         assertThat(got.uid()).as("uid: got %s, want uid-web-3", got.uid()).isEqualTo("uid-web-3");
         assertThat(got.phase()).as("phase: got %s, want Running", got.phase()).isEqualTo("Running");
-        assertThat(got.settings()).as("settings: got %s, want Parallel", got.settings())
+        assertThat(got.settings())
+                .as("settings: got %s, want Parallel", got.settings())
                 .isEqualTo(Settings.of("web", OrdinalKeys.POLICY_ANNOTATION, "Parallel"));
-        assertThat(got.schedulingGates()).as("gates: got %s", got.schedulingGates())
+        assertThat(got.schedulingGates())
+                .as("gates: got %s", got.schedulingGates())
                 .containsExactly("example.com/wait", OrdinalKeys.ORDERED_GATE);
-        assertThat(got.hasGate(OrdinalKeys.ORDERED_GATE)).as("hasGate(ordered): got false, want true").isTrue();
-        assertThat(got.hasGate(OrdinalKeys.CLAIMS_GATE)).as("hasGate(claims): got true, want false").isFalse();
+        assertThat(got.hasGate(OrdinalKeys.ORDERED_GATE))
+                .as("hasGate(ordered): got false, want true")
+                .isTrue();
+        assertThat(got.hasGate(OrdinalKeys.CLAIMS_GATE))
+                .as("hasGate(claims): got true, want false")
+                .isFalse();
     }
 
     @Test
     void hasNoSettingsWhenItsAnnotationsAreInvalid() {
         // A pod that predates Ordinal may carry anything; it must still be summarized, just without settings.
-        Member got = Pods.pod("web", 1).annotation(OrdinalKeys.ORDERING_ANNOTATION, "sometimes").member();
-        assertThat(got.settings()).as("settings: got %s, want null", got.settings()).isNull();
+        Member got = Pods.pod("web", 1)
+                .annotation(OrdinalKeys.ORDERING_ANNOTATION, "sometimes")
+                .member();
+        assertThat(got.settings())
+                .as("settings: got %s, want null", got.settings())
+                .isNull();
         assertThat(got.ordinal()).as("ordinal: got %d, want 1", got.ordinal()).isEqualTo(1);
     }
 
     @Test
     void hasNoGatesAndNoPhaseWhenSpecAndStatusAreMissing() {
         Member got = Pods.pod("web", 1).noSpec().noStatus().member();
-        assertThat(got.schedulingGates()).as("gates: got %s, want none", got.schedulingGates()).isEqualTo(List.of());
+        assertThat(got.schedulingGates())
+                .as("gates: got %s, want none", got.schedulingGates())
+                .isEqualTo(List.of());
         assertThat(got.phase()).as("phase: got %s, want null", got.phase()).isNull();
     }
 

@@ -8,13 +8,20 @@ public final class Members {
 
     static final SetSettings WEB = Settings.of("web");
 
-    private Members() {
-    }
+    private Members() {}
 
     /** Live, Running and Ready. */
     public static Member ready(int n) {
-        return new Member(PodNames.podName("web", n), "uid-" + n, n, false, "Running", true,
-                Instant.parse("2029-12-31T23:59:00Z"), WEB, List.of());
+        return new Member(
+                PodNames.podName("web", n),
+                "uid-" + n,
+                n,
+                false,
+                "Running",
+                true,
+                Instant.parse("2029-12-31T23:59:00Z"),
+                WEB,
+                List.of());
     }
 
     /** Live but Pending (not Running and Ready). */
@@ -34,7 +41,7 @@ public final class Members {
 
     /** A live, ready member with other settings. */
     public static Member withSettings(int n, SetSettings settings) {
-        return new Member(PodNames.podName(settings.set(), n), "uid-" + n, n, false, "Running", true, null, settings,
-                List.of());
+        return new Member(
+                PodNames.podName(settings.set(), n), "uid-" + n, n, false, "Running", true, null, settings, List.of());
     }
 }

@@ -8,6 +8,8 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,13 +19,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 
 /**
  * Seeded histories of a Deployment-like creator, a kubelet, a minimal controller and deletions, all driven through
@@ -57,17 +55,23 @@ class OrderedStartInvariantTest {
 
         List<String> gates() {
             List<PodSchedulingGate> gates = pod.getSpec().getSchedulingGates();
-            return gates == null ? List.of() : gates.stream().map(PodSchedulingGate::getName).toList();
+            return gates == null
+                    ? List.of()
+                    : gates.stream().map(PodSchedulingGate::getName).toList();
         }
     }
 
     static Stream<Arguments> histories() {
         List<Arguments> cases = new ArrayList<>();
         Map<String, String[]> modes = new TreeMap<>(Map.of(
-                "OrderedReady with gate", new String[] {},
-                "OrderedReady with gate from start 5", new String[] {START_ORDINAL_ANNOTATION, "5"},
-                "OrderedReady with deny", new String[] {ORDERING_ANNOTATION, "deny"},
-                "Parallel", new String[] {POLICY_ANNOTATION, "Parallel"}));
+                "OrderedReady with gate",
+                new String[] {},
+                "OrderedReady with gate from start 5",
+                new String[] {START_ORDINAL_ANNOTATION, "5"},
+                "OrderedReady with deny",
+                new String[] {ORDERING_ANNOTATION, "deny"},
+                "Parallel",
+                new String[] {POLICY_ANNOTATION, "Parallel"}));
         for (Map.Entry<String, String[]> mode : modes.entrySet()) {
             for (long seed : new long[] {1, 99, 31337}) {
                 cases.add(argumentSet(mode.getKey() + ", seed " + seed, mode.getValue(), seed));
@@ -103,16 +107,24 @@ class OrderedStartInvariantTest {
             }
             checkInvariants(settings, cluster, claims, where);
         }
-        assertThat(created).as("seed %d: pods created: got %d, want some", seed, created).isPositive();
-        assertThat(started).as("seed %d: pods started: got %d, want some", seed, started).isPositive();
+        assertThat(created)
+                .as("seed %d: pods created: got %d, want some", seed, created)
+                .isPositive();
+        assertThat(started)
+                .as("seed %d: pods started: got %d, want some", seed, started)
+                .isPositive();
         if (settings.ordered()) {
-            assertThat(heldBack[0]).as("seed %d: creations held back for a predecessor: got %d, want some", seed,
-                    heldBack[0]).isPositive();
+            assertThat(heldBack[0])
+                    .as("seed %d: creations held back for a predecessor: got %d, want some", seed, heldBack[0])
+                    .isPositive();
         }
     }
 
     private static SetSnapshot snapshot(Map<String, SimPod> cluster) {
-        return SetSnapshot.of("default", "web", cluster.values().stream().map(p -> Member.of(p.pod, "web")).toList());
+        return SetSnapshot.of(
+                "default",
+                "web",
+                cluster.values().stream().map(p -> Member.of(p.pod, "web")).toList());
     }
 
     /** Brute force: every ordinal in {@code [start, n)} has a live Running and Ready pod right now. */
@@ -127,8 +139,13 @@ class OrderedStartInvariantTest {
     }
 
     /** One CREATE through both webhooks, as PodMutator and PodValidator chain the rules. */
-    private static boolean create(SetSettings s, String[] annotations, Map<String, SimPod> cluster,
-            Set<String> claims, int[] heldBack, String where) {
+    private static boolean create(
+            SetSettings s,
+            String[] annotations,
+            Map<String, SimPod> cluster,
+            Set<String> claims,
+            int[] heldBack,
+            String where) {
         Pods fixture = Pods.unnamed("web").ephemeralVolume("data");
         for (int i = 0; i < annotations.length; i += 2) {
             fixture.annotation(annotations[i], annotations[i + 1]);
@@ -138,31 +155,37 @@ class OrderedStartInvariantTest {
         SetSnapshot snapshot = snapshot(cluster);
         Ordinals.Assignment assignment = Ordinals.assign(snapshot, s.startOrdinal(), Set.of());
         if (!(assignment instanceof Ordinals.Assignment.Assigned assigned)) {
-            assertThat(assignment).as("%s: assign got %s, want Assigned or HeldByTerminating", where, assignment)
+            assertThat(assignment)
+                    .as("%s: assign got %s, want Assigned or HeldByTerminating", where, assignment)
                     .isInstanceOf(Ordinals.Assignment.HeldByTerminating.class);
             return false;
         }
         int n = assigned.ordinal();
         if (CreateRules.waitingForPredecessor(member.settings(), snapshot, n).isPresent()) {
-            assertThat(predecessorsReady(s, cluster, n)).as("%s: deny mode refused web-%d though all predecessors"
-                    + " are ready", where, n).isFalse();
+            assertThat(predecessorsReady(s, cluster, n))
+                    .as("%s: deny mode refused web-%d though all predecessors" + " are ready", where, n)
+                    .isFalse();
             heldBack[0]++;
             return false;
         }
         Predicate<String> claimExists = claims::contains;
         Decision mutated = PodIdentity.mutate(input, member, n, snapshot, claimExists);
-        assertThat(mutated).as("%s: mutate web-%d got %s, want Allow", where, n, mutated)
+        assertThat(mutated)
+                .as("%s: mutate web-%d got %s, want Allow", where, n, mutated)
                 .isInstanceOf(Decision.Allow.class);
         Pod pod = ((Decision.Allow) mutated).mutated();
         CreateRules.Prepared again = CreateRules.prepare(pod);
-        assertThat(again).as("%s: prepare(mutated web-%d) got %s, want Member", where, n, again)
+        assertThat(again)
+                .as("%s: prepare(mutated web-%d) got %s, want Member", where, n, again)
                 .isInstanceOf(CreateRules.Prepared.Member.class);
-        Decision validated = CreateRules.validate(pod, (CreateRules.Prepared.Member) again, snapshot,
-                new ServiceFacts(true, true, true));
-        assertThat(validated).as("%s: validate(mutated web-%d) got %s, want Allow", where, n, validated)
+        Decision validated = CreateRules.validate(
+                pod, (CreateRules.Prepared.Member) again, snapshot, new ServiceFacts(true, true, true));
+        assertThat(validated)
+                .as("%s: validate(mutated web-%d) got %s, want Allow", where, n, validated)
                 .isInstanceOf(Decision.Allow.class);
         String name = pod.getMetadata().getName();
-        assertThat(cluster).as("%s: the API server would answer AlreadyExists for %s", where, name)
+        assertThat(cluster)
+                .as("%s: the API server would answer AlreadyExists for %s", where, name)
                 .doesNotContainKey(name);
         SimPod sim = new SimPod(pod, n, false);
         sim.releasedInOrder = !sim.hasGate(ORDERED_GATE) && predecessorsReady(s, cluster, n);
@@ -174,7 +197,8 @@ class OrderedStartInvariantTest {
     /** The kubelet starts one schedulable pod and it passes its readiness probe. */
     private static boolean kubeletStartsOne(Random random, Map<String, SimPod> cluster) {
         List<SimPod> schedulable = cluster.values().stream()
-                .filter(p -> !p.terminating() && !p.ready() && p.gates().isEmpty()).toList();
+                .filter(p -> !p.terminating() && !p.ready() && p.gates().isEmpty())
+                .toList();
         if (schedulable.isEmpty()) {
             return false;
         }
@@ -184,9 +208,11 @@ class OrderedStartInvariantTest {
     }
 
     /** The controller either creates a missing claim or, one pod per step, lifts an ordered gate. */
-    private static void controllerActsOnce(Random random, SetSettings s, Map<String, SimPod> cluster,
-            Set<String> claims) {
-        List<SimPod> gated = cluster.values().stream().filter(p -> !p.terminating() && !p.gates().isEmpty()).toList();
+    private static void controllerActsOnce(
+            Random random, SetSettings s, Map<String, SimPod> cluster, Set<String> claims) {
+        List<SimPod> gated = cluster.values().stream()
+                .filter(p -> !p.terminating() && !p.gates().isEmpty())
+                .toList();
         if (gated.isEmpty()) {
             return;
         }
@@ -194,8 +220,10 @@ class OrderedStartInvariantTest {
         if (p.hasGate(CLAIMS_GATE)) {
             claims.add(PodNames.claimName("data", "web", p.ordinal));
             removeGate(p, CLAIMS_GATE);
-        } else if (p.hasGate(ORDERED_GATE) && snapshot(cluster).firstNotReadyBelow(s.startOrdinal(), p.ordinal)
-                .isEmpty()) {
+        } else if (p.hasGate(ORDERED_GATE)
+                && snapshot(cluster)
+                        .firstNotReadyBelow(s.startOrdinal(), p.ordinal)
+                        .isEmpty()) {
             p.releasedInOrder = predecessorsReady(s, cluster, p.ordinal);
             removeGate(p, ORDERED_GATE);
         }
@@ -206,7 +234,8 @@ class OrderedStartInvariantTest {
     }
 
     private static void deleteOne(Random random, Map<String, SimPod> cluster) {
-        List<SimPod> live = cluster.values().stream().filter(p -> !p.terminating()).toList();
+        List<SimPod> live =
+                cluster.values().stream().filter(p -> !p.terminating()).toList();
         if (!live.isEmpty()) {
             SimPod p = live.get(random.nextInt(live.size()));
             p.pod.getMetadata().setDeletionTimestamp(Pods.NOW.toString());
@@ -214,7 +243,9 @@ class OrderedStartInvariantTest {
     }
 
     private static void probeFailsOnOne(Random random, Map<String, SimPod> cluster) {
-        List<SimPod> ready = cluster.values().stream().filter(p -> !p.terminating() && p.ready()).toList();
+        List<SimPod> ready = cluster.values().stream()
+                .filter(p -> !p.terminating() && p.ready())
+                .toList();
         if (!ready.isEmpty()) {
             SimPod p = ready.get(random.nextInt(ready.size()));
             p.pod.setStatus(Pods.pod("web", p.ordinal).runningNotReady().build().getStatus());
@@ -222,33 +253,46 @@ class OrderedStartInvariantTest {
     }
 
     private static void goneOne(Random random, Map<String, SimPod> cluster) {
-        List<SimPod> terminating = cluster.values().stream().filter(SimPod::terminating).toList();
+        List<SimPod> terminating =
+                cluster.values().stream().filter(SimPod::terminating).toList();
         if (!terminating.isEmpty()) {
-            cluster.remove(terminating.get(random.nextInt(terminating.size())).pod.getMetadata().getName());
+            cluster.remove(terminating
+                    .get(random.nextInt(terminating.size()))
+                    .pod
+                    .getMetadata()
+                    .getName());
         }
     }
 
-    private static void checkInvariants(SetSettings s, Map<String, SimPod> cluster, Set<String> claims,
-            String where) {
+    private static void checkInvariants(SetSettings s, Map<String, SimPod> cluster, Set<String> claims, String where) {
         Set<Integer> ordinals = new HashSet<>();
         for (SimPod p : cluster.values()) {
             String name = p.pod.getMetadata().getName();
-            assertThat(ordinals.add(p.ordinal)).as("%s: two pods hold ordinal %d", where, p.ordinal).isTrue();
-            assertThat(PodNames.ordinalOf("web", name)).as("%s: %s is not web-%d", where, name, p.ordinal)
+            assertThat(ordinals.add(p.ordinal))
+                    .as("%s: two pods hold ordinal %d", where, p.ordinal)
+                    .isTrue();
+            assertThat(PodNames.ordinalOf("web", name))
+                    .as("%s: %s is not web-%d", where, name, p.ordinal)
                     .isEqualTo(p.ordinal);
-            assertThat(p.ordinal).as("%s: %s is below start %d", where, name, s.startOrdinal())
+            assertThat(p.ordinal)
+                    .as("%s: %s is below start %d", where, name, s.startOrdinal())
                     .isGreaterThanOrEqualTo(s.startOrdinal());
             if (!p.hasGate(CLAIMS_GATE)) {
-                assertThat(claims).as("%s: %s may start but its claim is missing", where, name)
+                assertThat(claims)
+                        .as("%s: %s may start but its claim is missing", where, name)
                         .contains(PodNames.claimName("data", "web", p.ordinal));
             }
             if (!s.gated()) {
-                assertThat(p.hasGate(ORDERED_GATE)).as("%s: %s has the ordered gate under %s/%s", where, name,
-                        s.policy(), s.ordering()).isFalse();
+                assertThat(p.hasGate(ORDERED_GATE))
+                        .as("%s: %s has the ordered gate under %s/%s", where, name, s.policy(), s.ordering())
+                        .isFalse();
             }
             if (s.ordered() && !p.hasGate(ORDERED_GATE)) {
-                assertThat(p.releasedInOrder).as("%s: %s was released before its predecessors were Running and"
-                        + " Ready (gates %s)", where, name, p.gates()).isTrue();
+                assertThat(p.releasedInOrder)
+                        .as(
+                                "%s: %s was released before its predecessors were Running and" + " Ready (gates %s)",
+                                where, name, p.gates())
+                        .isTrue();
             }
         }
     }

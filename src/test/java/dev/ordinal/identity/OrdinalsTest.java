@@ -6,7 +6,6 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,32 +18,68 @@ class OrdinalsTest {
         return Stream.of(
                 argumentSet("empty set", List.of(), 0, Set.of(), new Ordinals.Assignment.Assigned(0)),
                 argumentSet("empty set, start 5", List.of(), 5, Set.of(), new Ordinals.Assignment.Assigned(5)),
-                argumentSet("dense 0..2", List.of(Members.ready(0), Members.ready(1), Members.ready(2)), 0, Set.of(),
+                argumentSet(
+                        "dense 0..2",
+                        List.of(Members.ready(0), Members.ready(1), Members.ready(2)),
+                        0,
+                        Set.of(),
                         new Ordinals.Assignment.Assigned(3)),
-                argumentSet("gap at 1 is reused", List.of(Members.ready(0), Members.ready(2)), 0, Set.of(),
+                argumentSet(
+                        "gap at 1 is reused",
+                        List.of(Members.ready(0), Members.ready(2)),
+                        0,
+                        Set.of(),
                         new Ordinals.Assignment.Assigned(1)),
-                argumentSet("pending pods hold their ordinals", List.of(Members.pending(0), Members.pending(1)), 0,
-                        Set.of(), new Ordinals.Assignment.Assigned(2)),
-                argumentSet("reserved ordinals are skipped", List.of(Members.ready(0)), 0, Set.of(1, 2),
+                argumentSet(
+                        "pending pods hold their ordinals",
+                        List.of(Members.pending(0), Members.pending(1)),
+                        0,
+                        Set.of(),
+                        new Ordinals.Assignment.Assigned(2)),
+                argumentSet(
+                        "reserved ordinals are skipped",
+                        List.of(Members.ready(0)),
+                        0,
+                        Set.of(1, 2),
                         new Ordinals.Assignment.Assigned(3)),
-                argumentSet("members below start do not matter", List.of(Members.ready(0), Members.ready(1)), 5,
-                        Set.of(), new Ordinals.Assignment.Assigned(5)),
-                argumentSet("lowest free held by a terminating pod", List.of(Members.ready(0), t1, Members.ready(2)), 0,
-                        Set.of(), new Ordinals.Assignment.HeldByTerminating(1, t1)),
-                argumentSet("terminating pod above the lowest free", List.of(Members.ready(0), Members.terminating(5)),
-                        0, Set.of(), new Ordinals.Assignment.Assigned(1)),
-                argumentSet("unnamed members hold nothing", List.of(Members.unnamed("web-x7k2p")), 0, Set.of(),
+                argumentSet(
+                        "members below start do not matter",
+                        List.of(Members.ready(0), Members.ready(1)),
+                        5,
+                        Set.of(),
+                        new Ordinals.Assignment.Assigned(5)),
+                argumentSet(
+                        "lowest free held by a terminating pod",
+                        List.of(Members.ready(0), t1, Members.ready(2)),
+                        0,
+                        Set.of(),
+                        new Ordinals.Assignment.HeldByTerminating(1, t1)),
+                argumentSet(
+                        "terminating pod above the lowest free",
+                        List.of(Members.ready(0), Members.terminating(5)),
+                        0,
+                        Set.of(),
+                        new Ordinals.Assignment.Assigned(1)),
+                argumentSet(
+                        "unnamed members hold nothing",
+                        List.of(Members.unnamed("web-x7k2p")),
+                        0,
+                        Set.of(),
                         new Ordinals.Assignment.Assigned(0)),
-                argumentSet("start at the int maximum, taken", List.of(Members.ready(Integer.MAX_VALUE)),
-                        Integer.MAX_VALUE, Set.of(), new Ordinals.Assignment.Exhausted()));
+                argumentSet(
+                        "start at the int maximum, taken",
+                        List.of(Members.ready(Integer.MAX_VALUE)),
+                        Integer.MAX_VALUE,
+                        Set.of(),
+                        new Ordinals.Assignment.Exhausted()));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("cases")
-    void assignsTheLowestFreeOrdinal(List<Member> members, int start, Set<Integer> reserved,
-            Ordinals.Assignment want) {
+    void assignsTheLowestFreeOrdinal(List<Member> members, int start, Set<Integer> reserved, Ordinals.Assignment want) {
         Ordinals.Assignment got = Ordinals.assign(SetSnapshot.of("default", "web", members), start, reserved);
-        assertThat(got).as("assign(start %d, reserved %s): got %s, want %s", start, reserved, got, want)
+        assertThat(got)
+                .as("assign(start %d, reserved %s): got %s, want %s", start, reserved, got, want)
                 .isEqualTo(want);
     }
 }

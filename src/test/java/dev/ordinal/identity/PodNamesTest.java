@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -28,12 +27,14 @@ class PodNamesTest {
     @MethodSource("validNames")
     void parsesTheOrdinalOfAValidName(String set, String name, int want) {
         PodNames.OrdinalParse got = PodNames.parseOrdinal(set, name);
-        assertThat(got).as("parseOrdinal(%s, %s): got %s, want Valid(%d)", set, name, got, want)
+        assertThat(got)
+                .as("parseOrdinal(%s, %s): got %s, want Valid(%d)", set, name, got, want)
                 .isEqualTo(new PodNames.OrdinalParse.Valid(want));
-        assertThat(PodNames.ordinalOf(set, name)).as("ordinalOf(%s, %s): got %d, want %d", set, name,
-                PodNames.ordinalOf(set, name), want).isEqualTo(want);
-        assertThat(PodNames.podName(set, want)).as("podName(%s, %d): got %s, want the name parsed: %s", set, want,
-                PodNames.podName(set, want), name)
+        assertThat(PodNames.ordinalOf(set, name))
+                .as("ordinalOf(%s, %s): got %d, want %d", set, name, PodNames.ordinalOf(set, name), want)
+                .isEqualTo(want);
+        assertThat(PodNames.podName(set, want))
+                .as("podName(%s, %d): got %s, want the name parsed: %s", set, want, PodNames.podName(set, want), name)
                 .isEqualTo(name);
     }
 
@@ -54,7 +55,10 @@ class PodNamesTest {
                 argumentSet("int max + 1", "web", "web-2147483648", "overflows"),
                 argumentSet("eleven digits", "web", "web-99999999999", "overflows"),
                 argumentSet("twenty digits", "web", "web-12345678901234567890", "overflows"),
-                argumentSet("pod of a set with a dash, parsed as the shorter set", "my-db", "my-db-2-10",
+                argumentSet(
+                        "pod of a set with a dash, parsed as the shorter set",
+                        "my-db",
+                        "my-db-2-10",
                         "not a non-negative decimal"),
                 argumentSet("null name", "web", null, "does not start with"));
     }
@@ -63,22 +67,29 @@ class PodNamesTest {
     @MethodSource("invalidNames")
     void rejectsAnInvalidName(String set, String name, String wantReason) {
         PodNames.OrdinalParse got = PodNames.parseOrdinal(set, name);
-        assertThat(got).as("parseOrdinal(%s, %s): got %s, want Invalid", set, name, got)
+        assertThat(got)
+                .as("parseOrdinal(%s, %s): got %s, want Invalid", set, name, got)
                 .isInstanceOf(PodNames.OrdinalParse.Invalid.class);
         String reason = ((PodNames.OrdinalParse.Invalid) got).reason();
-        assertThat(reason).as("reason: got %s, want it to contain %s", reason, wantReason).contains(wantReason);
-        assertThat(PodNames.ordinalOf(set, name)).as("ordinalOf(%s, %s): got %d, want -1", set, name,
-                PodNames.ordinalOf(set, name)).isEqualTo(-1);
+        assertThat(reason)
+                .as("reason: got %s, want it to contain %s", reason, wantReason)
+                .contains(wantReason);
+        assertThat(PodNames.ordinalOf(set, name))
+                .as("ordinalOf(%s, %s): got %d, want -1", set, name, PodNames.ordinalOf(set, name))
+                .isEqualTo(-1);
     }
 
     @Test
     void formatsPodAndClaimNamesAsStatefulSetDoes() {
-        assertThat(PodNames.podName("web", 3)).as("podName: got %s, want web-3", PodNames.podName("web", 3))
+        assertThat(PodNames.podName("web", 3))
+                .as("podName: got %s, want web-3", PodNames.podName("web", 3))
                 .isEqualTo("web-3");
         String claim = PodNames.claimName("data", "web", 3);
         assertThat(claim).as("claimName: got %s, want data-web-3", claim).isEqualTo("data-web-3");
         String dashed = PodNames.claimName("my-vol", "my-db-2", 10);
-        assertThat(dashed).as("claimName: got %s, want my-vol-my-db-2-10", dashed).isEqualTo("my-vol-my-db-2-10");
+        assertThat(dashed)
+                .as("claimName: got %s, want my-vol-my-db-2-10", dashed)
+                .isEqualTo("my-vol-my-db-2-10");
     }
 
     static Stream<Arguments> dnsLabels() {
@@ -103,8 +114,11 @@ class PodNamesTest {
     void checksDnsLabelsAndServiceNames(String value, boolean wantLabel, boolean wantServiceName) {
         boolean label = PodNames.isDnsLabel(value);
         boolean service = PodNames.isServiceName(value);
-        assertThat(label).as("isDnsLabel(%s): got %s, want %s", value, label, wantLabel).isEqualTo(wantLabel);
-        assertThat(service).as("isServiceName(%s): got %s, want %s", value, service, wantServiceName)
+        assertThat(label)
+                .as("isDnsLabel(%s): got %s, want %s", value, label, wantLabel)
+                .isEqualTo(wantLabel);
+        assertThat(service)
+                .as("isServiceName(%s): got %s, want %s", value, service, wantServiceName)
                 .isEqualTo(wantServiceName);
     }
 }

@@ -1,13 +1,7 @@
 package dev.ordinal.identity;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
@@ -19,6 +13,10 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 
 /** Fixture builder for fabric8 pods of an ordinal set: {@code Pods.pod("web", 3).ready().build()}. */
 public final class Pods {
@@ -51,9 +49,14 @@ public final class Pods {
                 .addToLabels(OrdinalKeys.SET_LABEL, set)
                 .endMetadata()
                 .withNewSpec()
-                .addNewContainer().withName("app").withImage("nginx:1.27").endContainer()
+                .addNewContainer()
+                .withName("app")
+                .withImage("nginx:1.27")
+                .endContainer()
                 .endSpec()
-                .withNewStatus().withPhase("Pending").endStatus()
+                .withNewStatus()
+                .withPhase("Pending")
+                .endStatus()
                 .build();
         return new Pods(set, pod);
     }
@@ -97,8 +100,11 @@ public final class Pods {
         PodStatus status = new PodStatus();
         status.setPhase(phase);
         if (ready != null) {
-            status.setConditions(new ArrayList<>(List.of(new PodConditionBuilder().withType("Ready").withStatus(ready)
-                    .withLastTransitionTime(lastTransitionTime).build())));
+            status.setConditions(new ArrayList<>(List.of(new PodConditionBuilder()
+                    .withType("Ready")
+                    .withStatus(ready)
+                    .withLastTransitionTime(lastTransitionTime)
+                    .build())));
         }
         pod.setStatus(status);
         return this;
@@ -143,13 +149,20 @@ public final class Pods {
 
     /** A generic ephemeral volume {@code name} with a 1Gi ReadWriteOnce template labelled {@code volume: name}. */
     public Pods ephemeralVolume(String name) {
-        return volume(new VolumeBuilder().withName(name).withNewEphemeral()
-                .withVolumeClaimTemplate(template(name)).endEphemeral().build());
+        return volume(new VolumeBuilder()
+                .withName(name)
+                .withNewEphemeral()
+                .withVolumeClaimTemplate(template(name))
+                .endEphemeral()
+                .build());
     }
 
     /** An emptyDir volume {@code name}: not a generic ephemeral volume. */
     public Pods emptyDir(String name) {
-        return volume(new VolumeBuilder().withName(name).withEmptyDir(new EmptyDirVolumeSource()).build());
+        return volume(new VolumeBuilder()
+                .withName(name)
+                .withEmptyDir(new EmptyDirVolumeSource())
+                .build());
     }
 
     public Pods volume(Volume volume) {
@@ -212,9 +225,14 @@ public final class Pods {
     /** The template {@link #ephemeralVolume} gives volume {@code name}. */
     public static PersistentVolumeClaimTemplate template(String name) {
         return new PersistentVolumeClaimTemplateBuilder()
-                .withNewMetadata().addToLabels("volume", name).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce")
-                .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
+                .withNewMetadata()
+                .addToLabels("volume", name)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
                 .endSpec()
                 .build();
     }

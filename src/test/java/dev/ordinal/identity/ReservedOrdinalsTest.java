@@ -4,19 +4,17 @@ import static dev.ordinal.identity.OrdinalKeys.RESERVED_ORDINALS_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.plan.OrderedStart;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.ordinal.plan.OrderedStart;
 
 /** {@code ordinal.dev/reserved-ordinals}: parsing, the set it stands for, and every rule that skips it. */
 class ReservedOrdinalsTest {
@@ -66,25 +64,35 @@ class ReservedOrdinalsTest {
     @MethodSource("invalidValues")
     void refusesWithTheReasonAndWhatIsAllowed(String raw, String reason) {
         ReservedOrdinals.Parsed got = ReservedOrdinals.parse(raw);
-        assertThat(got).as("parse(%s): got %s, want Invalid", raw, got)
+        assertThat(got)
+                .as("parse(%s): got %s, want Invalid", raw, got)
                 .isInstanceOf(ReservedOrdinals.Parsed.Invalid.class);
         String message = ((ReservedOrdinals.Parsed.Invalid) got).reason();
-        assertThat(message).as("reason for %s", raw).contains(reason).contains("at most 10000 ordinals")
+        assertThat(message)
+                .as("reason for %s", raw)
+                .contains(reason)
+                .contains("at most 10000 ordinals")
                 .contains("at most 100 entries");
     }
 
     @Test
     void settingsCarryItAndTheAnnotationErrorNamesIt() {
         SetSettings s = Settings.of("web", RESERVED_ORDINALS_ANNOTATION, "5-7,1");
-        assertThat(s.reservedOrdinals()).as("settings: got %s", s.reservedOrdinals()).isEqualTo(valid("1,5-7"));
-        assertThat(s).as("same reserved ordinals written differently agree")
+        assertThat(s.reservedOrdinals())
+                .as("settings: got %s", s.reservedOrdinals())
+                .isEqualTo(valid("1,5-7"));
+        assertThat(s)
+                .as("same reserved ordinals written differently agree")
                 .isEqualTo(Settings.of("web", RESERVED_ORDINALS_ANNOTATION, "1,5,6,7"));
-        assertThat(s).as("other reserved ordinals disagree")
+        assertThat(s)
+                .as("other reserved ordinals disagree")
                 .isNotEqualTo(Settings.of("web", RESERVED_ORDINALS_ANNOTATION, "1,5"));
-        SettingsParser.Result bad = SettingsParser.parse("web", Settings.annotations(RESERVED_ORDINALS_ANNOTATION,
-                "0-99999"));
+        SettingsParser.Result bad =
+                SettingsParser.parse("web", Settings.annotations(RESERVED_ORDINALS_ANNOTATION, "0-99999"));
         assertThat(bad).isInstanceOf(SettingsParser.Result.Invalid.class);
-        assertThat(((SettingsParser.Result.Invalid) bad).problems()).singleElement().asString()
+        assertThat(((SettingsParser.Result.Invalid) bad).problems())
+                .singleElement()
+                .asString()
                 .contains("annotation ordinal.dev/reserved-ordinals: value \"0-99999\" is not allowed")
                 .contains("covers 100000 ordinals");
     }
@@ -104,7 +112,9 @@ class ReservedOrdinalsTest {
         assertThat(r.countIn(0, 8)).as("countIn(0, 8)").isEqualTo(4);
         assertThat(r.countIn(6, 25)).as("countIn(6, 25)").isEqualTo(7);
         assertThat(r.countIn(30, 100)).as("countIn(30, 100)").isZero();
-        assertThat(valid("2147483647").firstAbsentFrom(2147483647)).as("overflow").isEqualTo(-1);
+        assertThat(valid("2147483647").firstAbsentFrom(2147483647))
+                .as("overflow")
+                .isEqualTo(-1);
     }
 
     /** The real-cluster scenario as a table: with 1 and 3 reserved, three pods become web-0, web-2, web-4. */
@@ -115,8 +125,8 @@ class ReservedOrdinalsTest {
         List<Integer> got = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             SetSnapshot snap = SetSnapshot.of("default", "web", members);
-            Ordinals.Assignment a = Ordinals.assign(snap, 0, OrdinalSet.union(OrdinalSet.of(Set.of()),
-                    s.reservedOrdinals()));
+            Ordinals.Assignment a =
+                    Ordinals.assign(snap, 0, OrdinalSet.union(OrdinalSet.of(Set.of()), s.reservedOrdinals()));
             int n = ((Ordinals.Assignment.Assigned) a).ordinal();
             got.add(n);
             members.add(Members.withSettings(n, s));
@@ -135,14 +145,20 @@ class ReservedOrdinalsTest {
     @Test
     void aNamedPodOnAReservedOrdinalIsDeniedNamingIt() {
         CreateRules.Prepared got = CreateRules.prepare(Pods.pod("web", 5)
-                .annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7").build());
+                .annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7")
+                .build());
         assertThat(got).isInstanceOf(CreateRules.Prepared.Rejected.class);
         Decision.Deny deny = ((CreateRules.Prepared.Rejected) got).deny();
         assertThat(deny.code()).isEqualTo(403);
-        assertThat(deny.message()).contains("web-5").contains("has ordinal 5")
+        assertThat(deny.message())
+                .contains("web-5")
+                .contains("has ordinal 5")
                 .contains("ordinal.dev/reserved-ordinals \"1,5-7\" reserves");
-        assertThat(CreateRules.prepare(Pods.pod("web", 4).annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7").build()))
-                .as("web-4 is not reserved").isInstanceOf(CreateRules.Prepared.Member.class);
+        assertThat(CreateRules.prepare(Pods.pod("web", 4)
+                        .annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7")
+                        .build()))
+                .as("web-4 is not reserved")
+                .isInstanceOf(CreateRules.Prepared.Member.class);
     }
 
     @Test
@@ -151,22 +167,30 @@ class ReservedOrdinalsTest {
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
         Member web0 = Members.withSettings(0, s);
         Member web2 = Members.withSettings(2, s);
-        Member web4 = new Member("web-4", "uid-4", 4, false, "Pending", false, null, s,
-                List.of(OrdinalKeys.ORDERED_GATE));
+        Member web4 =
+                new Member("web-4", "uid-4", 4, false, "Pending", false, null, s, List.of(OrdinalKeys.ORDERED_GATE));
         SetSnapshot snap = SetSnapshot.of("default", "web", List.of(web0, web2, web4));
         OrderedStart.Plan plan = OrderedStart.plan(snap, now);
-        assertThat(plan.releases()).as("releases %s, waits %s", plan.releases(), plan.waits()).singleElement()
-                .extracting(OrderedStart.Release::pod).isEqualTo("web-4");
+        assertThat(plan.releases())
+                .as("releases %s, waits %s", plan.releases(), plan.waits())
+                .singleElement()
+                .extracting(OrderedStart.Release::pod)
+                .isEqualTo("web-4");
         OptionalInt waits = snap.firstNotReadyBelow(0, 4, s.reservedOrdinals());
         assertThat(waits).as("web-4 waits for nothing").isEmpty();
-        assertThat(snap.firstNotReadyBelow(0, 4)).as("without reservations it would wait for 1").hasValue(1);
+        assertThat(snap.firstNotReadyBelow(0, 4))
+                .as("without reservations it would wait for 1")
+                .hasValue(1);
 
-        SetSettings deny = Settings.of("web", RESERVED_ORDINALS_ANNOTATION, "1,3",
-                OrdinalKeys.ORDERING_ANNOTATION, "deny");
-        SetSnapshot denySnap = SetSnapshot.of("default", "web",
-                List.of(Members.withSettings(0, deny), Members.withSettings(2, deny)));
-        assertThat(CreateRules.waitingForPredecessor(deny, denySnap, 4)).as("deny ordering").isEmpty();
+        SetSettings deny =
+                Settings.of("web", RESERVED_ORDINALS_ANNOTATION, "1,3", OrdinalKeys.ORDERING_ANNOTATION, "deny");
+        SetSnapshot denySnap =
+                SetSnapshot.of("default", "web", List.of(Members.withSettings(0, deny), Members.withSettings(2, deny)));
+        assertThat(CreateRules.waitingForPredecessor(deny, denySnap, 4))
+                .as("deny ordering")
+                .isEmpty();
         assertThat(CreateRules.warnings(deny, 4, denySnap, new ServiceFacts(true, true, true)))
-                .as("no gap warning for reserved ordinals").isEmpty();
+                .as("no gap warning for reserved ordinals")
+                .isEmpty();
     }
 }

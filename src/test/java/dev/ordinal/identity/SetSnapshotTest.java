@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,7 +30,9 @@ class SetSnapshotTest {
 
     /** What the model knows about the pod holding an ordinal. */
     enum State {
-        PENDING, READY, TERMINATING;
+        PENDING,
+        READY,
+        TERMINATING;
 
         boolean live() {
             return this != TERMINATING;
@@ -39,8 +40,12 @@ class SetSnapshotTest {
     }
 
     static Stream<Arguments> seeds() {
-        return Stream.of(argumentSet("seed 1", 1L), argumentSet("seed 42", 42L), argumentSet("seed 2024", 2024L),
-                argumentSet("seed 7777", 7777L), argumentSet("seed -3", -3L));
+        return Stream.of(
+                argumentSet("seed 1", 1L),
+                argumentSet("seed 42", 42L),
+                argumentSet("seed 2024", 2024L),
+                argumentSet("seed 7777", 7777L),
+                argumentSet("seed -3", -3L));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
@@ -77,9 +82,12 @@ class SetSnapshotTest {
             }
         }
         // The history must have reached every outcome, or the oracles above proved less than they seem to.
-        assertThat(outcomes).as("seed %d: assignment outcomes seen: got %s, want all three", seed, outcomes)
-                .containsExactlyInAnyOrder(Ordinals.Assignment.Assigned.class,
-                        Ordinals.Assignment.HeldByTerminating.class, Ordinals.Assignment.Exhausted.class);
+        assertThat(outcomes)
+                .as("seed %d: assignment outcomes seen: got %s, want all three", seed, outcomes)
+                .containsExactlyInAnyOrder(
+                        Ordinals.Assignment.Assigned.class,
+                        Ordinals.Assignment.HeldByTerminating.class,
+                        Ordinals.Assignment.Exhausted.class);
     }
 
     /** Ordinals from the regions that matter: small, around start 5, around 2e9 and at the end of the int range. */
@@ -98,42 +106,54 @@ class SetSnapshotTest {
 
     private static SetSnapshot snapshot(Map<Integer, State> model, int unnamed) {
         List<Member> members = new ArrayList<>();
-        model.forEach((n, s) -> members.add(switch (s) {
-            case PENDING -> Members.pending(n);
-            case READY -> Members.ready(n);
-            case TERMINATING -> Members.terminating(n);
-        }));
+        model.forEach((n, s) -> members.add(
+                switch (s) {
+                    case PENDING -> Members.pending(n);
+                    case READY -> Members.ready(n);
+                    case TERMINATING -> Members.terminating(n);
+                }));
         for (int i = 0; i < unnamed; i++) {
             members.add(Members.unnamed("web-7d9f" + i));
         }
         return SetSnapshot.of("default", "web", members);
     }
 
-    private static void checkAgainstOracles(SetSnapshot snap, TreeMap<Integer, State> model, Set<Integer> reserved,
-            int unnamed, String where) {
+    private static void checkAgainstOracles(
+            SetSnapshot snap, TreeMap<Integer, State> model, Set<Integer> reserved, int unnamed, String where) {
         Set<Integer> live = new TreeSet<>();
         model.forEach((n, s) -> {
             if (s.live()) {
                 live.add(n);
             }
         });
-        assertThat(snap.liveCount()).as("%s: liveCount got %d, want %d", where, snap.liveCount(), live.size())
+        assertThat(snap.liveCount())
+                .as("%s: liveCount got %d, want %d", where, snap.liveCount(), live.size())
                 .isEqualTo(live.size());
         int highest = live.isEmpty() ? -1 : ((TreeSet<Integer>) live).last();
-        assertThat(snap.highestLive()).as("%s: highestLive got %d, want %d", where, snap.highestLive(), highest)
+        assertThat(snap.highestLive())
+                .as("%s: highestLive got %d, want %d", where, snap.highestLive(), highest)
                 .isEqualTo(highest);
-        assertThat(snap.unnamedMembers()).as("%s: unnamedMembers got %d, want %d", where, snap.unnamedMembers(),
-                unnamed).isEqualTo(unnamed);
-        assertThat(snap.members().keySet()).as("%s: members got %s, want %s", where, snap.members().keySet(),
-                model.keySet()).isEqualTo(model.keySet());
+        assertThat(snap.unnamedMembers())
+                .as("%s: unnamedMembers got %d, want %d", where, snap.unnamedMembers(), unnamed)
+                .isEqualTo(unnamed);
+        assertThat(snap.members().keySet())
+                .as("%s: members got %s, want %s", where, snap.members().keySet(), model.keySet())
+                .isEqualTo(model.keySet());
         for (Map.Entry<Integer, State> e : model.entrySet()) {
             int n = e.getKey();
-            assertThat(snap.isLive(n)).as("%s: isLive(%d) got %s, want %s", where, n, snap.isLive(n), e.getValue()
-                    .live()).isEqualTo(e.getValue().live());
-            assertThat(snap.isTerminating(n)).as("%s: isTerminating(%d) got %s, want %s", where, n,
-                    snap.isTerminating(n), !e.getValue().live()).isEqualTo(!e.getValue().live());
-            assertThat(snap.holder(n).map(Member::name)).as("%s: holder(%d) got %s, want web-%d", where, n,
-                    snap.holder(n), n).contains("web-" + n);
+            assertThat(snap.isLive(n))
+                    .as(
+                            "%s: isLive(%d) got %s, want %s",
+                            where, n, snap.isLive(n), e.getValue().live())
+                    .isEqualTo(e.getValue().live());
+            assertThat(snap.isTerminating(n))
+                    .as(
+                            "%s: isTerminating(%d) got %s, want %s",
+                            where, n, snap.isTerminating(n), !e.getValue().live())
+                    .isEqualTo(!e.getValue().live());
+            assertThat(snap.holder(n).map(Member::name))
+                    .as("%s: holder(%d) got %s, want web-%d", where, n, snap.holder(n), n)
+                    .contains("web-" + n);
         }
 
         Set<Integer> queries = new TreeSet<>(model.keySet());
@@ -142,31 +162,38 @@ class SetSnapshotTest {
         for (int start : STARTS) {
             int wantFree = lowestFreeOracle(model, start, reserved);
             int gotFree = snap.lowestFree(start, reserved);
-            assertThat(gotFree).as("%s: lowestFree(%d, reserved) got %d, want %d", where, start, gotFree, wantFree)
+            assertThat(gotFree)
+                    .as("%s: lowestFree(%d, reserved) got %d, want %d", where, start, gotFree, wantFree)
                     .isEqualTo(wantFree);
             int wantGap = lowestFreeOracle(model, start, Set.of());
             int gotGap = snap.firstGapFrom(start);
-            assertThat(gotGap).as("%s: firstGapFrom(%d) got %d, want %d", where, start, gotGap, wantGap)
+            assertThat(gotGap)
+                    .as("%s: firstGapFrom(%d) got %d, want %d", where, start, gotGap, wantGap)
                     .isEqualTo(wantGap);
             Ordinals.Assignment gotAssign = Ordinals.assign(snap, start, reserved);
             Ordinals.Assignment wantAssign = assignOracle(model, wantFree, snap);
-            assertThat(gotAssign).as("%s: assign(%d) got %s, want %s", where, start, gotAssign, wantAssign)
+            assertThat(gotAssign)
+                    .as("%s: assign(%d) got %s, want %s", where, start, gotAssign, wantAssign)
                     .isEqualTo(wantAssign);
             if (gotAssign instanceof Ordinals.Assignment.Assigned assigned) {
-                assertThat(snap.isLive(assigned.ordinal())).as("%s: assigned %d is held by a live pod", where,
-                        assigned.ordinal()).isFalse();
-                assertThat(reserved).as("%s: assigned %d is reserved", where, assigned.ordinal())
+                assertThat(snap.isLive(assigned.ordinal()))
+                        .as("%s: assigned %d is held by a live pod", where, assigned.ordinal())
+                        .isFalse();
+                assertThat(reserved)
+                        .as("%s: assigned %d is reserved", where, assigned.ordinal())
                         .doesNotContain(assigned.ordinal());
             }
             for (int n : queries) {
                 OptionalInt wantWait = firstNotReadyOracle(model, start, n);
                 OptionalInt gotWait = snap.firstNotReadyBelow(start, n);
-                assertThat(gotWait).as("%s: firstNotReadyBelow(%d, %d) got %s, want %s", where, start, n, gotWait,
-                        wantWait).isEqualTo(wantWait);
+                assertThat(gotWait)
+                        .as("%s: firstNotReadyBelow(%d, %d) got %s, want %s", where, start, n, gotWait, wantWait)
+                        .isEqualTo(wantWait);
                 long wantGaps = gapCountOracle(live, start, n);
                 long gotGaps = snap.gapCountBelow(start, n);
-                assertThat(gotGaps).as("%s: gapCountBelow(%d, %d) got %d, want %d", where, start, n, gotGaps,
-                        wantGaps).isEqualTo(wantGaps);
+                assertThat(gotGaps)
+                        .as("%s: gapCountBelow(%d, %d) got %d, want %d", where, start, n, gotGaps, wantGaps)
+                        .isEqualTo(wantGaps);
             }
         }
     }
@@ -188,7 +215,8 @@ class SetSnapshotTest {
             return new Ordinals.Assignment.Exhausted();
         }
         if (model.get(free) == State.TERMINATING) {
-            return new Ordinals.Assignment.HeldByTerminating(free, snap.holder(free).orElseThrow());
+            return new Ordinals.Assignment.HeldByTerminating(
+                    free, snap.holder(free).orElseThrow());
         }
         return new Ordinals.Assignment.Assigned(free);
     }
@@ -223,8 +251,11 @@ class SetSnapshotTest {
     @Test
     void aHugeOrdinalCostsNoHugeMemory() {
         java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeThat(mx instanceof com.sun.management.ThreadMXBean bean && bean.isThreadAllocatedMemorySupported()
-                && bean.isThreadAllocatedMemoryEnabled()).as("per-thread allocation counting").isTrue();
+        assumeThat(mx instanceof com.sun.management.ThreadMXBean bean
+                        && bean.isThreadAllocatedMemorySupported()
+                        && bean.isThreadAllocatedMemoryEnabled())
+                .as("per-thread allocation counting")
+                .isTrue();
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         List<Member> members = List.of(Members.ready(0), Members.ready(HUGE), Members.pending(MAX - 1));
         SetSnapshot.of("default", "web", members); // warm up class loading outside the measurement
@@ -235,8 +266,9 @@ class SetSnapshotTest {
         long allocated = bean.getCurrentThreadAllocatedBytes() - before;
 
         // A BitSet indexed by ordinal would need 256 MiB here.
-        assertThat(allocated).as("bytes allocated for a snapshot holding ordinal %d: got %d, want under 64 KiB",
-                MAX - 1, allocated).isLessThan(64 * 1024);
+        assertThat(allocated)
+                .as("bytes allocated for a snapshot holding ordinal %d: got %d, want under 64 KiB", MAX - 1, allocated)
+                .isLessThan(64 * 1024);
         assertThat(free).as("lowestFree(MAX-1, {MAX}): got %d, want -1", free).isEqualTo(-1);
     }
 
@@ -244,14 +276,22 @@ class SetSnapshotTest {
         return Stream.of(
                 argumentSet("MAX-1 live, MAX free", List.of(Members.ready(MAX - 1)), MAX - 1, Set.of(), MAX),
                 argumentSet("MAX-1 live, MAX reserved", List.of(Members.ready(MAX - 1)), MAX - 1, Set.of(MAX), -1),
-                argumentSet("MAX-1 and MAX live", List.of(Members.ready(MAX - 1), Members.pending(MAX)), MAX - 1,
-                        Set.of(), -1),
+                argumentSet(
+                        "MAX-1 and MAX live",
+                        List.of(Members.ready(MAX - 1), Members.pending(MAX)),
+                        MAX - 1,
+                        Set.of(),
+                        -1),
                 argumentSet("MAX live, start MAX", List.of(Members.pending(MAX)), MAX, Set.of(), -1),
                 argumentSet("empty, start MAX", List.of(), MAX, Set.of(), MAX),
                 argumentSet("empty, start MAX reserved", List.of(), MAX, Set.of(MAX), -1),
                 argumentSet("MAX terminating, start MAX", List.of(Members.terminating(MAX)), MAX, Set.of(), MAX),
-                argumentSet("huge run, then free", List.of(Members.ready(HUGE), Members.ready(HUGE + 1)), HUGE,
-                        Set.of(HUGE + 2), HUGE + 3));
+                argumentSet(
+                        "huge run, then free",
+                        List.of(Members.ready(HUGE), Members.ready(HUGE + 1)),
+                        HUGE,
+                        Set.of(HUGE + 2),
+                        HUGE + 3));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
@@ -259,10 +299,13 @@ class SetSnapshotTest {
     void lowestFreeNeverOverflowsTheIntRange(List<Member> members, int start, Set<Integer> reserved, int want) {
         SetSnapshot snap = SetSnapshot.of("default", "web", members);
         int got = snap.lowestFree(start, reserved);
-        assertThat(got).as("lowestFree(%d, %s): got %d, want %d", start, reserved, got, want).isEqualTo(want);
+        assertThat(got)
+                .as("lowestFree(%d, %s): got %d, want %d", start, reserved, got, want)
+                .isEqualTo(want);
         Ordinals.Assignment assignment = Ordinals.assign(snap, start, reserved);
         boolean exhausted = assignment instanceof Ordinals.Assignment.Exhausted;
-        assertThat(exhausted).as("assign: got %s, want Exhausted exactly when lowestFree is -1 (%d)", assignment, want)
+        assertThat(exhausted)
+                .as("assign: got %s, want Exhausted exactly when lowestFree is -1 (%d)", assignment, want)
                 .isEqualTo(want < 0);
     }
 
@@ -283,17 +326,26 @@ class SetSnapshotTest {
         return Stream.of(
                 argumentSet("no members", List.of(), web, null),
                 argumentSet("all agree", List.of(Members.ready(0), Members.pending(1)), web, null),
-                argumentSet("live member disagrees", List.of(Members.ready(0), Members.withSettings(1, parallel)), web,
+                argumentSet(
+                        "live member disagrees",
+                        List.of(Members.ready(0), Members.withSettings(1, parallel)),
+                        web,
                         "web-1"),
                 argumentSet("I am the odd one out", List.of(Members.ready(0)), parallel, "web-0"),
-                argumentSet("terminating member disagrees",
-                        List.of(Members.ready(0), new Member("web-1", "uid-1", 1, true, "Running", false, null,
-                                parallel, List.of())),
-                        web, null),
+                argumentSet(
+                        "terminating member disagrees",
+                        List.of(
+                                Members.ready(0),
+                                new Member("web-1", "uid-1", 1, true, "Running", false, null, parallel, List.of())),
+                        web,
+                        null),
                 // A member with unparseable annotations has no settings to disagree with.
                 argumentSet("member without settings", List.of(Members.ready(0), invalid), web, null),
-                argumentSet("unnamed member disagrees", List.of(new Member("web-abc", "uid-x", -1, false, "Running",
-                        true, null, parallel, List.of())), web, null));
+                argumentSet(
+                        "unnamed member disagrees",
+                        List.of(new Member("web-abc", "uid-x", -1, false, "Running", true, null, parallel, List.of())),
+                        web,
+                        null));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
@@ -307,14 +359,22 @@ class SetSnapshotTest {
     @Test
     void anEmptySnapshotHasNothing() {
         SetSnapshot snap = SetSnapshot.empty("ns", "web");
-        assertThat(snap.namespace()).as("namespace: got %s, want ns", snap.namespace()).isEqualTo("ns");
+        assertThat(snap.namespace())
+                .as("namespace: got %s, want ns", snap.namespace())
+                .isEqualTo("ns");
         assertThat(snap.set()).as("set: got %s, want web", snap.set()).isEqualTo("web");
-        assertThat(snap.liveCount()).as("liveCount: got %d, want 0", snap.liveCount()).isZero();
-        assertThat(snap.highestLive()).as("highestLive: got %d, want -1", snap.highestLive()).isEqualTo(-1);
+        assertThat(snap.liveCount())
+                .as("liveCount: got %d, want 0", snap.liveCount())
+                .isZero();
+        assertThat(snap.highestLive())
+                .as("highestLive: got %d, want -1", snap.highestLive())
+                .isEqualTo(-1);
         int free = snap.lowestFree(5, Set.of());
         assertThat(free).as("lowestFree(5): got %d, want 5", free).isEqualTo(5);
         OptionalInt none = snap.firstNotReadyBelow(5, 5);
-        assertThat(none).as("firstNotReadyBelow(5, 5): got %s, want empty", none).isEmpty();
+        assertThat(none)
+                .as("firstNotReadyBelow(5, 5): got %s, want empty", none)
+                .isEmpty();
         OptionalInt five = snap.firstNotReadyBelow(5, 7);
         assertThat(five).as("firstNotReadyBelow(5, 7): got %s, want 5", five).hasValue(5);
         long gaps = snap.gapCountBelow(5, 3);

@@ -8,14 +8,14 @@ import java.util.Map;
 /** Fixture for {@link SetSettings}, made through {@link SettingsParser} so they are always ones a pod can carry. */
 public final class Settings {
 
-    private Settings() {
-    }
+    private Settings() {}
 
     /** The settings of set {@code set} with annotations given as key, value, key, value, … */
     public static SetSettings of(String set, String... annotationPairs) {
         SettingsParser.Result result = SettingsParser.parse(set, annotations(annotationPairs));
-        assertThat(result).as("fixture settings for %s %s: got %s, want Valid", set, String.join(" ", annotationPairs),
-                result).isInstanceOf(SettingsParser.Result.Valid.class);
+        assertThat(result)
+                .as("fixture settings for %s %s: got %s, want Valid", set, String.join(" ", annotationPairs), result)
+                .isInstanceOf(SettingsParser.Result.Valid.class);
         return ((SettingsParser.Result.Valid) result).settings();
     }
 

@@ -2,19 +2,6 @@ package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.stream.Stream;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.PodFixtures;
@@ -24,16 +11,35 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The storage step: which claims to create, reuse or wait for, and when the claims gate may go. */
 class ClaimPlanTest {
 
     static PersistentVolumeClaimTemplate template(String size) {
         return new PersistentVolumeClaimTemplateBuilder()
-                .withNewMetadata().addToLabels("tier", "db").addToAnnotations("example.com/backup", "daily")
+                .withNewMetadata()
+                .addToLabels("tier", "db")
+                .addToAnnotations("example.com/backup", "daily")
                 .endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast").withNewResources()
-                .addToRequests("storage", new Quantity(size)).endResources().endSpec().build();
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName("fast")
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .build();
     }
 
     static String templates() {
@@ -44,42 +50,71 @@ class ClaimPlanTest {
     }
 
     static PodFixtures gatedPod() {
-        return PodFixtures.stored("web", 2).gate(OrdinalKeys.CLAIMS_GATE)
+        return PodFixtures.stored("web", 2)
+                .gate(OrdinalKeys.CLAIMS_GATE)
                 .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, templates());
     }
 
     static PersistentVolumeClaim pvc(String name, boolean deleting) {
-        return new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).withNamespace("ns")
-                .withDeletionTimestamp(deleting ? Instant.EPOCH.toString() : null).endMetadata().build();
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("ns")
+                .withDeletionTimestamp(deleting ? Instant.EPOCH.toString() : null)
+                .endMetadata()
+                .build();
     }
 
     static Function<String, Optional<PersistentVolumeClaim>> existing(PersistentVolumeClaim... pvcs) {
-        return name -> Stream.of(pvcs).filter(p -> p.getMetadata().getName().equals(name)).findFirst();
+        return name -> Stream.of(pvcs)
+                .filter(p -> p.getMetadata().getName().equals(name))
+                .findFirst();
     }
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("missing claims are created", gatedPod().build(), existing(),
-                        List.of("data-web-2 CREATE", "logs-web-2 CREATE"), true),
-                Arguments.of("an existing claim is reused", gatedPod().build(), existing(pvc("data-web-2", false)),
-                        List.of("data-web-2 REUSE", "logs-web-2 CREATE"), true),
-                Arguments.of("a claim being deleted is waited for", gatedPod().build(),
+                Arguments.of(
+                        "missing claims are created",
+                        gatedPod().build(),
+                        existing(),
+                        List.of("data-web-2 CREATE", "logs-web-2 CREATE"),
+                        true),
+                Arguments.of(
+                        "an existing claim is reused",
+                        gatedPod().build(),
+                        existing(pvc("data-web-2", false)),
+                        List.of("data-web-2 REUSE", "logs-web-2 CREATE"),
+                        true),
+                Arguments.of(
+                        "a claim being deleted is waited for",
+                        gatedPod().build(),
                         existing(pvc("data-web-2", true), pvc("logs-web-2", false)),
-                        List.of("data-web-2 TERMINATING", "logs-web-2 REUSE"), false),
-                Arguments.of("a gated pod without templates has nothing to wait for",
-                        PodFixtures.stored("web", 2).gate(OrdinalKeys.CLAIMS_GATE).build(), existing(), List.of(),
+                        List.of("data-web-2 TERMINATING", "logs-web-2 REUSE"),
+                        false),
+                Arguments.of(
+                        "a gated pod without templates has nothing to wait for",
+                        PodFixtures.stored("web", 2)
+                                .gate(OrdinalKeys.CLAIMS_GATE)
+                                .build(),
+                        existing(),
+                        List.of(),
                         true));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void plansEachClaim(String name, Pod pod, Function<String, Optional<PersistentVolumeClaim>> existing,
-            List<String> want, boolean releasable) {
+    void plansEachClaim(
+            String name,
+            Pod pod,
+            Function<String, Optional<PersistentVolumeClaim>> existing,
+            List<String> want,
+            boolean releasable) {
         pod.getMetadata().setNamespace("ns");
         ClaimPlan.Plan plan = ClaimPlan.plan(pod, "web", existing);
         assertThat(plan).isInstanceOf(ClaimPlan.Plan.Claims.class);
         ClaimPlan.Plan.Claims claims = (ClaimPlan.Plan.Claims) plan;
-        List<String> got = claims.claims().stream().map(c -> c.name() + " " + c.action()).toList();
+        List<String> got =
+                claims.claims().stream().map(c -> c.name() + " " + c.action()).toList();
         assertThat(got).as("got %s, want %s", got, want).isEqualTo(want);
         assertThat(claims.gateReleasable()).as("gate releasable").isEqualTo(releasable);
     }
@@ -88,8 +123,11 @@ class ClaimPlanTest {
         Pod terminating = gatedPod().build();
         terminating.getMetadata().setDeletionTimestamp(Instant.EPOCH.toString());
         return Stream.of(
-                Arguments.of("no claims gate", PodFixtures.stored("web", 2)
-                        .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, templates()).build()),
+                Arguments.of(
+                        "no claims gate",
+                        PodFixtures.stored("web", 2)
+                                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, templates())
+                                .build()),
                 Arguments.of("terminating pod", terminating));
     }
 
@@ -101,11 +139,14 @@ class ClaimPlanTest {
 
     @Test
     void reportsAnUnusableTemplatesAnnotation() {
-        Pod pod = PodFixtures.stored("web", 2).gate(OrdinalKeys.CLAIMS_GATE)
-                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, "{not json").build();
+        Pod pod = PodFixtures.stored("web", 2)
+                .gate(OrdinalKeys.CLAIMS_GATE)
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, "{not json")
+                .build();
         ClaimPlan.Plan plan = ClaimPlan.plan(pod, "web", existing());
         assertThat(plan).isInstanceOf(ClaimPlan.Plan.Invalid.class);
-        assertThat(((ClaimPlan.Plan.Invalid) plan).reason()).contains(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION)
+        assertThat(((ClaimPlan.Plan.Invalid) plan).reason())
+                .contains(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION)
                 .contains("web-2");
     }
 
@@ -115,10 +156,12 @@ class ClaimPlanTest {
         PersistentVolumeClaim pvc = ClaimPlan.claimFor("ns", "web", "data-web-2", t);
         assertThat(pvc.getMetadata().getName()).isEqualTo("data-web-2");
         assertThat(pvc.getMetadata().getNamespace()).isEqualTo("ns");
-        assertThat(pvc.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(
-                Map.of("tier", "db", OrdinalKeys.SET_LABEL, "web"));
+        assertThat(pvc.getMetadata().getLabels())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("tier", "db", OrdinalKeys.SET_LABEL, "web"));
         assertThat(pvc.getMetadata().getAnnotations()).containsExactlyEntriesOf(Map.of("example.com/backup", "daily"));
-        assertThat(pvc.getMetadata().getOwnerReferences()).as("outlives the pod").isNullOrEmpty();
+        assertThat(pvc.getMetadata().getOwnerReferences())
+                .as("outlives the pod")
+                .isNullOrEmpty();
         assertThat(pvc.getSpec()).isEqualTo(t.getSpec());
         pvc.getSpec().setStorageClassName("changed");
         assertThat(t.getSpec().getStorageClassName()).as("template not shared").isEqualTo("fast");

@@ -2,6 +2,11 @@ package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
+import dev.ordinal.identity.Settings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,17 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.ordinal.identity.Member;
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.SetSettings;
-import dev.ordinal.identity.SetSnapshot;
-import dev.ordinal.identity.Settings;
 
 /** Which gated member is recycled, or warned about, above an ordinal admitted but never stored (SPEC §7.1). */
 class GapHealingTest {
@@ -55,8 +53,16 @@ class GapHealingTest {
         }
 
         Member member() {
-            return new Member("web-" + n, "uid-" + n, n, terminating, gated ? "Pending" : "Running", !gated
-                    && !terminating, null, settings, gated ? List.of(OrdinalKeys.ORDERED_GATE) : List.of(),
+            return new Member(
+                    "web-" + n,
+                    "uid-" + n,
+                    n,
+                    terminating,
+                    gated ? "Pending" : "Running",
+                    !gated && !terminating,
+                    null,
+                    settings,
+                    gated ? List.of(OrdinalKeys.ORDERED_GATE) : List.of(),
                     owned ? "ReplicaSet/web-7d9c" : null);
         }
     }
@@ -75,53 +81,108 @@ class GapHealingTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of("a lost ordinal below an owned gated pod recycles it",
-                        List.of(P.ready(0), P.gated(2)), Set.of(), Map.of(1, LONG_AGO),
+                Arguments.of(
+                        "a lost ordinal below an owned gated pod recycles it",
+                        List.of(P.ready(0), P.gated(2)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
                         List.of("recycle web-2 for 1")),
-                Arguments.of("a gap seen free for the first time is only remembered",
-                        List.of(P.ready(0), P.gated(2)), Set.of(), Map.of(), List.of()),
-                Arguments.of("exactly ttl plus margin is not yet longer than it",
-                        List.of(P.ready(0), P.gated(2)), Set.of(), Map.of(1, BOUNDARY), List.of()),
-                Arguments.of("a reserved ordinal is not free, however long it was",
-                        List.of(P.ready(0), P.gated(2)), Set.of(1), Map.of(1, LONG_AGO), List.of()),
-                Arguments.of("an ordinal held by a terminating pod is not free",
-                        List.of(P.ready(0), P.ready(1).deleting(), P.gated(2)), Set.of(), Map.of(1, LONG_AGO),
+                Arguments.of(
+                        "a gap seen free for the first time is only remembered",
+                        List.of(P.ready(0), P.gated(2)),
+                        Set.of(),
+                        Map.of(),
                         List.of()),
-                Arguments.of("a pod without a controller owner is warned about, never recycled",
-                        List.of(P.ready(0), P.bare(2)), Set.of(), Map.of(1, LONG_AGO), List.of("warn web-2 for 1")),
-                Arguments.of("the highest gated pod fills the lowest gap, one pod per gap",
-                        List.of(P.ready(0), P.gated(2), P.gated(3)), Set.of(), Map.of(1, LONG_AGO),
+                Arguments.of(
+                        "exactly ttl plus margin is not yet longer than it",
+                        List.of(P.ready(0), P.gated(2)),
+                        Set.of(),
+                        Map.of(1, BOUNDARY),
+                        List.of()),
+                Arguments.of(
+                        "a reserved ordinal is not free, however long it was",
+                        List.of(P.ready(0), P.gated(2)),
+                        Set.of(1),
+                        Map.of(1, LONG_AGO),
+                        List.of()),
+                Arguments.of(
+                        "an ordinal held by a terminating pod is not free",
+                        List.of(P.ready(0), P.ready(1).deleting(), P.gated(2)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
+                        List.of()),
+                Arguments.of(
+                        "a pod without a controller owner is warned about, never recycled",
+                        List.of(P.ready(0), P.bare(2)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
+                        List.of("warn web-2 for 1")),
+                Arguments.of(
+                        "the highest gated pod fills the lowest gap, one pod per gap",
+                        List.of(P.ready(0), P.gated(2), P.gated(3)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
                         List.of("recycle web-3 for 1")),
-                Arguments.of("two lost gaps recycle the two highest gated pods",
-                        List.of(P.ready(0), P.gated(3), P.gated(4)), Set.of(), Map.of(1, LONG_AGO, 2, LONG_AGO),
+                Arguments.of(
+                        "two lost gaps recycle the two highest gated pods",
+                        List.of(P.ready(0), P.gated(3), P.gated(4)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO, 2, LONG_AGO),
                         List.of("recycle web-4 for 1", "recycle web-3 for 2")),
-                Arguments.of("a gated pod below every gap is not recycled",
-                        List.of(P.ready(0), P.gated(1), P.gated(3)), Set.of(), Map.of(2, LONG_AGO),
+                Arguments.of(
+                        "a gated pod below every gap is not recycled",
+                        List.of(P.ready(0), P.gated(1), P.gated(3)),
+                        Set.of(),
+                        Map.of(2, LONG_AGO),
                         List.of("recycle web-3 for 2")),
-                Arguments.of("an owner-less pod does not use up a gap an owned one fills",
-                        List.of(P.ready(0), P.gated(2), P.bare(3)), Set.of(), Map.of(1, LONG_AGO),
+                Arguments.of(
+                        "an owner-less pod does not use up a gap an owned one fills",
+                        List.of(P.ready(0), P.gated(2), P.bare(3)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
                         List.of("warn web-3 for 1", "recycle web-2 for 1")),
-                Arguments.of("a terminating gated pod is not stuck",
-                        List.of(P.ready(0), P.gated(2).deleting()), Set.of(), Map.of(1, LONG_AGO), List.of()),
-                Arguments.of("a set without gaps does nothing",
-                        List.of(P.ready(0), P.ready(1), P.gated(2)), Set.of(), Map.of(), List.of()),
-                Arguments.of("Parallel sets never wait, so never heal",
-                        List.of(P.ready(0).with(parallel()), P.gated(2).with(parallel())), Set.of(),
-                        Map.of(1, LONG_AGO), List.of()),
-                Arguments.of("ordinals below the start ordinal are not gaps",
-                        List.of(P.ready(3).with(start(3)), P.gated(4).with(start(3))), Set.of(),
-                        Map.of(0, LONG_AGO, 1, LONG_AGO), List.of()),
-                Arguments.of("the start ordinal itself can be lost",
-                        List.of(P.gated(4).with(start(3))), Set.of(), Map.of(3, LONG_AGO),
+                Arguments.of(
+                        "a terminating gated pod is not stuck",
+                        List.of(P.ready(0), P.gated(2).deleting()),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
+                        List.of()),
+                Arguments.of(
+                        "a set without gaps does nothing",
+                        List.of(P.ready(0), P.ready(1), P.gated(2)),
+                        Set.of(),
+                        Map.of(),
+                        List.of()),
+                Arguments.of(
+                        "Parallel sets never wait, so never heal",
+                        List.of(P.ready(0).with(parallel()), P.gated(2).with(parallel())),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
+                        List.of()),
+                Arguments.of(
+                        "ordinals below the start ordinal are not gaps",
+                        List.of(P.ready(3).with(start(3)), P.gated(4).with(start(3))),
+                        Set.of(),
+                        Map.of(0, LONG_AGO, 1, LONG_AGO),
+                        List.of()),
+                Arguments.of(
+                        "the start ordinal itself can be lost",
+                        List.of(P.gated(4).with(start(3))),
+                        Set.of(),
+                        Map.of(3, LONG_AGO),
                         List.of("recycle web-4 for 3")),
-                Arguments.of("a pod with invalid settings is not stuck",
-                        List.of(P.ready(0), P.gated(2).with(null)), Set.of(), Map.of(1, LONG_AGO), List.of()));
+                Arguments.of(
+                        "a pod with invalid settings is not stuck",
+                        List.of(P.ready(0), P.gated(2).with(null)),
+                        Set.of(),
+                        Map.of(1, LONG_AGO),
+                        List.of()));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void picksWhatToRecycleOrWarnAbout(String name, List<P> pods, Set<Integer> reserved,
-            Map<Integer, Instant> freeSince, List<String> want) {
+    void picksWhatToRecycleOrWarnAbout(
+            String name, List<P> pods, Set<Integer> reserved, Map<Integer, Instant> freeSince, List<String> want) {
         GapHealing.Plan plan = GapHealing.plan(snapshot(pods), reserved, freeSince, TTL, NOW);
         List<String> got = new ArrayList<>();
         for (GapHealing.Action a : plan.actions()) {
@@ -135,28 +196,34 @@ class GapHealingTest {
         List<P> pods = List.of(P.ready(0), P.gated(3), P.gated(4));
         Instant earlier = NOW.minusSeconds(4);
         GapHealing.Plan plan = GapHealing.plan(snapshot(pods), Set.of(), Map.of(1, earlier, 7, earlier), TTL, NOW);
-        assertThat(new TreeMap<>(plan.freeSince())).as("gap 1 keeps its time, gap 2 is new, 7 is no gap")
+        assertThat(new TreeMap<>(plan.freeSince()))
+                .as("gap 1 keeps its time, gap 2 is new, 7 is no gap")
                 .isEqualTo(new TreeMap<>(Map.of(1, earlier, 2, NOW)));
         assertThat(plan.actions()).isEmpty();
-        assertThat(plan.requeueAfter()).as("looked at again when gap 1 becomes lost")
+        assertThat(plan.requeueAfter())
+                .as("looked at again when gap 1 becomes lost")
                 .contains(TTL.plus(GapHealing.MARGIN).minusSeconds(4).plusMillis(1));
     }
 
     @Test
     void theRecycleNamesTheOwnerTheGapAndHowLongItWasFree() {
-        GapHealing.Plan plan = GapHealing.plan(snapshot(List.of(P.ready(0), P.gated(2))), Set.of(),
-                Map.of(1, LONG_AGO), TTL, NOW);
-        assertThat(plan.actions()).singleElement().isEqualTo(new GapHealing.Recycle("web-2", "uid-2", 2,
-                "ReplicaSet/web-7d9c", 1, Duration.between(LONG_AGO, NOW)));
+        GapHealing.Plan plan =
+                GapHealing.plan(snapshot(List.of(P.ready(0), P.gated(2))), Set.of(), Map.of(1, LONG_AGO), TTL, NOW);
+        assertThat(plan.actions())
+                .singleElement()
+                .isEqualTo(new GapHealing.Recycle(
+                        "web-2", "uid-2", 2, "ReplicaSet/web-7d9c", 1, Duration.between(LONG_AGO, NOW)));
         assertThat(plan.requeueAfter()).isEmpty();
     }
 
     @Test
     void aLoneHighOrdinalCostsNoMoreThanItsStuckMembers() {
         // Odd on purpose: one gated pod named web-1000000000 above a billion free ordinals.
-        GapHealing.Plan plan = GapHealing.plan(snapshot(List.of(P.gated(1_000_000_000))), Set.of(),
-                Map.of(0, LONG_AGO), TTL, NOW);
+        GapHealing.Plan plan =
+                GapHealing.plan(snapshot(List.of(P.gated(1_000_000_000))), Set.of(), Map.of(0, LONG_AGO), TTL, NOW);
         assertThat(plan.freeSince()).as("one stuck member: one gap considered").containsOnlyKeys(0);
-        assertThat(plan.actions()).singleElement().satisfies(a -> assertThat(a.gap()).isZero());
+        assertThat(plan.actions())
+                .singleElement()
+                .satisfies(a -> assertThat(a.gap()).isZero());
     }
 }

@@ -3,20 +3,17 @@ package dev.ordinal.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.fabric8.zjsonpatch.JsonPatchException;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
-import io.fabric8.zjsonpatch.JsonPatch;
-import io.fabric8.zjsonpatch.JsonPatchException;
 
 /** The gate-lifting JSON Patch: a test of the whole list, then a remove by index. */
 class GatePatchTest {
@@ -30,10 +27,16 @@ class GatePatchTest {
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("only gate", gates("ordinal.dev/ordered"), "ordinal.dev/ordered", List.of()),
-                Arguments.of("first of two", gates("ordinal.dev/claims", "ordinal.dev/ordered"), "ordinal.dev/claims",
+                Arguments.of(
+                        "first of two",
+                        gates("ordinal.dev/claims", "ordinal.dev/ordered"),
+                        "ordinal.dev/claims",
                         List.of("ordinal.dev/ordered")),
-                Arguments.of("between a user's gates", gates("example.com/a", "ordinal.dev/ordered", "example.com/b"),
-                        "ordinal.dev/ordered", List.of("example.com/a", "example.com/b")));
+                Arguments.of(
+                        "between a user's gates",
+                        gates("example.com/a", "ordinal.dev/ordered", "example.com/b"),
+                        "ordinal.dev/ordered",
+                        List.of("example.com/a", "example.com/b")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,7 +46,9 @@ class GatePatchTest {
         JsonNode pod = MAPPER.valueToTree(java.util.Map.of("spec", java.util.Map.of("schedulingGates", current)));
         JsonNode after = JsonPatch.apply(read(patch), pod);
         List<String> got = new java.util.ArrayList<>();
-        after.path("spec").path("schedulingGates").forEach(g -> got.add(g.path("name").asText()));
+        after.path("spec")
+                .path("schedulingGates")
+                .forEach(g -> got.add(g.path("name").asText()));
         assertThat(got).as("got %s, want %s", got, want).isEqualTo(want);
         assertThat(read(patch).get(0).path("op").asText()).isEqualTo("test");
     }
@@ -53,16 +58,16 @@ class GatePatchTest {
         String patch = GatePatch.removal(gates("ordinal.dev/claims", "ordinal.dev/ordered"), "ordinal.dev/ordered")
                 .orElseThrow();
         // Someone lifted the claims gate meanwhile: index 1 no longer exists / names another gate.
-        JsonNode changed = MAPPER.valueToTree(java.util.Map.of("spec",
-                java.util.Map.of("schedulingGates", gates("ordinal.dev/ordered"))));
-        assertThatThrownBy(() -> JsonPatch.apply(read(patch), changed))
-                .isInstanceOf(JsonPatchException.class);
+        JsonNode changed = MAPPER.valueToTree(
+                java.util.Map.of("spec", java.util.Map.of("schedulingGates", gates("ordinal.dev/ordered"))));
+        assertThatThrownBy(() -> JsonPatch.apply(read(patch), changed)).isInstanceOf(JsonPatchException.class);
     }
 
     @Test
     void nothingToDoWhenTheGateIsAbsent() {
         assertThat(GatePatch.removal(null, "ordinal.dev/ordered")).isEmpty();
-        assertThat(GatePatch.removal(gates("example.com/a"), "ordinal.dev/ordered")).isEmpty();
+        assertThat(GatePatch.removal(gates("example.com/a"), "ordinal.dev/ordered"))
+                .isEmpty();
     }
 
     private static JsonNode read(String json) {

@@ -2,6 +2,10 @@ package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.identity.Member;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.SetSettings;
+import dev.ordinal.identity.SetSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,17 +17,11 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import dev.ordinal.identity.Member;
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.SetSettings;
-import dev.ordinal.identity.SetSnapshot;
 
 /** Which gated pod of a set is released next (SPEC §4 ordered start), as a table and as step invariants. */
 class OrderedStartTest {
@@ -54,8 +52,15 @@ class OrderedStartTest {
     }
 
     static SetSettings settings(SetSettings.PodManagementPolicy policy, int start, int minReady) {
-        return new SetSettings("web", "web", policy, SetSettings.Ordering.gate, start,
-                Collections.unmodifiableSortedSet(new TreeSet<>()), true, minReady);
+        return new SetSettings(
+                "web",
+                "web",
+                policy,
+                SetSettings.Ordering.gate,
+                start,
+                Collections.unmodifiableSortedSet(new TreeSet<>()),
+                true,
+                minReady);
     }
 
     static SetSettings ordered() {
@@ -66,8 +71,16 @@ class OrderedStartTest {
         List<Member> members = new ArrayList<>();
         for (P p : pods) {
             boolean ready = p.ready() && !p.terminating();
-            members.add(new Member("web-" + p.n(), "uid-" + p.n(), p.n(), p.terminating(), p.phase(), ready,
-                    ready ? p.readySince() : null, s, p.gated() ? List.of(OrdinalKeys.ORDERED_GATE) : List.of()));
+            members.add(new Member(
+                    "web-" + p.n(),
+                    "uid-" + p.n(),
+                    p.n(),
+                    p.terminating(),
+                    p.phase(),
+                    ready,
+                    ready ? p.readySince() : null,
+                    s,
+                    p.gated() ? List.of(OrdinalKeys.ORDERED_GATE) : List.of()));
         }
         return SetSnapshot.of("ns", "web", members);
     }
@@ -78,46 +91,97 @@ class OrderedStartTest {
         SetSettings minReady10 = settings(SetSettings.PodManagementPolicy.OrderedReady, 0, 10);
         SetSettings start3 = settings(SetSettings.PodManagementPolicy.OrderedReady, 3, 0);
         return Stream.of(
-                Arguments.of("the first ordinal has no predecessor and is released", o,
-                        List.of(P.gated(0)), List.of("release web-0"), null),
-                Arguments.of("the lowest gated pod is released once every lower one is ready", o,
+                Arguments.of(
+                        "the first ordinal has no predecessor and is released",
+                        o,
+                        List.of(P.gated(0)),
+                        List.of("release web-0"),
+                        null),
+                Arguments.of(
+                        "the lowest gated pod is released once every lower one is ready",
+                        o,
                         List.of(P.ready(0), P.ready(1), P.gated(2), P.gated(3)),
-                        List.of("release web-2", "web-3 waits for web-2 NOT_READY"), null),
-                Arguments.of("only one pod is released per step even when the next has ready predecessors too", o,
+                        List.of("release web-2", "web-3 waits for web-2 NOT_READY"),
+                        null),
+                Arguments.of(
+                        "only one pod is released per step even when the next has ready predecessors too",
+                        o,
                         List.of(P.ready(0), P.gated(1), P.gated(2)),
-                        List.of("release web-1", "web-2 waits for web-1 NOT_READY"), null),
-                Arguments.of("a predecessor that is not ready blocks", o,
+                        List.of("release web-1", "web-2 waits for web-1 NOT_READY"),
+                        null),
+                Arguments.of(
+                        "a predecessor that is not ready blocks",
+                        o,
                         List.of(P.ready(0), P.notReady(1), P.gated(2)),
-                        List.of("web-2 waits for web-1 NOT_READY"), null),
-                Arguments.of("a missing (deleted) predecessor is waited for", o,
-                        List.of(P.ready(0), P.gated(2)), List.of("web-2 waits for web-1 MISSING"), null),
-                Arguments.of("a terminating predecessor is waited for even while still ready", o,
+                        List.of("web-2 waits for web-1 NOT_READY"),
+                        null),
+                Arguments.of(
+                        "a missing (deleted) predecessor is waited for",
+                        o,
+                        List.of(P.ready(0), P.gated(2)),
+                        List.of("web-2 waits for web-1 MISSING"),
+                        null),
+                Arguments.of(
+                        "a terminating predecessor is waited for even while still ready",
+                        o,
                         List.of(P.ready(0), P.ready(1).deleting(), P.gated(2)),
-                        List.of("web-2 waits for web-1 TERMINATING"), null),
-                Arguments.of("a terminating gated pod is not released and blocks the next", o,
+                        List.of("web-2 waits for web-1 TERMINATING"),
+                        null),
+                Arguments.of(
+                        "a terminating gated pod is not released and blocks the next",
+                        o,
                         List.of(P.ready(0), P.gated(1).deleting(), P.gated(2)),
-                        List.of("web-2 waits for web-1 TERMINATING"), null),
-                Arguments.of("min-ready-seconds holds the release and re-queues for the time left", minReady10,
+                        List.of("web-2 waits for web-1 TERMINATING"),
+                        null),
+                Arguments.of(
+                        "min-ready-seconds holds the release and re-queues for the time left",
+                        minReady10,
                         List.of(P.readyFor(0, 4), P.gated(1)),
-                        List.of("web-1 waits for web-0 MIN_READY"), Duration.ofSeconds(6)),
-                Arguments.of("min-ready-seconds elapsed releases", minReady10,
-                        List.of(P.readyFor(0, 11), P.gated(1)), List.of("release web-1"), null),
+                        List.of("web-1 waits for web-0 MIN_READY"),
+                        Duration.ofSeconds(6)),
+                Arguments.of(
+                        "min-ready-seconds elapsed releases",
+                        minReady10,
+                        List.of(P.readyFor(0, 11), P.gated(1)),
+                        List.of("release web-1"),
+                        null),
                 // Kubernetes' IsPodAvailable: exactly minReadySeconds is not yet available.
-                Arguments.of("min-ready-seconds boundary still holds", minReady10,
+                Arguments.of(
+                        "min-ready-seconds boundary still holds",
+                        minReady10,
                         List.of(P.readyFor(0, 10), P.gated(1)),
-                        List.of("web-1 waits for web-0 MIN_READY"), OrderedStart.MIN_REQUEUE),
-                Arguments.of("the lowest not-yet-available ordinal is named, not a later one", minReady10,
+                        List.of("web-1 waits for web-0 MIN_READY"),
+                        OrderedStart.MIN_REQUEUE),
+                Arguments.of(
+                        "the lowest not-yet-available ordinal is named, not a later one",
+                        minReady10,
                         List.of(P.readyFor(0, 9), P.notReady(1), P.gated(2)),
-                        List.of("web-2 waits for web-0 MIN_READY"), Duration.ofSeconds(1)),
-                Arguments.of("the start ordinal is the first ordinal", start3,
-                        List.of(P.gated(3)), List.of("release web-3"), null),
-                Arguments.of("ordinals below the start ordinal are not awaited", start3,
-                        List.of(P.ready(3), P.gated(4)), List.of("release web-4"), null),
-                Arguments.of("Parallel pods that carry the gate are all released", parallel,
+                        List.of("web-2 waits for web-0 MIN_READY"),
+                        Duration.ofSeconds(1)),
+                Arguments.of(
+                        "the start ordinal is the first ordinal",
+                        start3,
+                        List.of(P.gated(3)),
+                        List.of("release web-3"),
+                        null),
+                Arguments.of(
+                        "ordinals below the start ordinal are not awaited",
+                        start3,
+                        List.of(P.ready(3), P.gated(4)),
+                        List.of("release web-4"),
+                        null),
+                Arguments.of(
+                        "Parallel pods that carry the gate are all released",
+                        parallel,
                         List.of(P.gated(0), P.gated(1), P.gated(2)),
-                        List.of("release web-0", "release web-1", "release web-2"), null),
-                Arguments.of("pods without the gate are not planned", o,
-                        List.of(P.notReady(0), P.notReady(1)), List.of(), null));
+                        List.of("release web-0", "release web-1", "release web-2"),
+                        null),
+                Arguments.of(
+                        "pods without the gate are not planned",
+                        o,
+                        List.of(P.notReady(0), P.notReady(1)),
+                        List.of(),
+                        null));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -208,9 +272,13 @@ class OrderedStartTest {
         for (OrderedStart.Release r : plan.releases()) {
             for (int k = s.startOrdinal(); k < r.ordinal(); k++) {
                 P p = pods.get(k);
-                boolean available = p != null && p.ready() && !p.terminating()
+                boolean available = p != null
+                        && p.ready()
+                        && !p.terminating()
                         && !p.readySince().plusSeconds(s.minReadySeconds()).isAfter(NOW);
-                assertThat(available).as("web-%d released while web-%d is %s", r.ordinal(), k, p).isTrue();
+                assertThat(available)
+                        .as("web-%d released while web-%d is %s", r.ordinal(), k, p)
+                        .isTrue();
             }
         }
     }

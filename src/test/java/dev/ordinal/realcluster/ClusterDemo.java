@@ -2,11 +2,10 @@ package dev.ordinal.realcluster;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
-
-import io.fabric8.kubernetes.api.model.Pod;
 
 /**
  * {@code make demo-cluster}: the README's story on the real control plane. Starts etcd, kube-apiserver,
@@ -16,21 +15,22 @@ import io.fabric8.kubernetes.api.model.Pod;
  */
 public final class ClusterDemo {
 
-    private ClusterDemo() {
-    }
+    private ClusterDemo() {}
 
     public static void main(String[] args) throws Exception {
         long t0 = System.nanoTime();
         System.out.println("starting the control plane (the first run builds it: see src/test/kube/build.sh)...");
         int code = 0;
         try (RealCluster cluster = RealCluster.start()) {
-            System.out.printf("control plane and two Ordinal replicas ready in %.1f s; logs in %s%n",
+            System.out.printf(
+                    "control plane and two Ordinal replicas ready in %.1f s; logs in %s%n",
                     (System.nanoTime() - t0) / 1e9, RealCluster.WORK.toAbsolutePath());
             String ns = cluster.namespace("demo");
             Kubectl kubectl = cluster.kubectl;
             try (PodWatch watch = new PodWatch(cluster.admin(), ns, System.out)) {
                 step("kubectl apply -f deploy/examples/deployment.yaml");
-                kubectl.run("-n", ns, "apply", "-f", "deploy/examples/deployment.yaml").orFail();
+                kubectl.run("-n", ns, "apply", "-f", "deploy/examples/deployment.yaml")
+                        .orFail();
                 awaitPods(cluster, ns, 3);
                 System.out.print(kubectl.run("-n", ns, "get", "pvc").orFail());
                 System.out.print(kubectl.run("-n", ns, "get", "service").orFail());
@@ -45,9 +45,16 @@ public final class ClusterDemo {
                 kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
                 awaitPods(cluster, ns, 1);
                 step("kubectl get events --field-selector source=ordinal-controller");
-                System.out.print(kubectl.run("-n", ns, "get", "events", "--field-selector=source=ordinal-controller",
-                        "--sort-by=.lastTimestamp",
-                        "-o", "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message").orFail());
+                System.out.print(kubectl.run(
+                                "-n",
+                                ns,
+                                "get",
+                                "events",
+                                "--field-selector=source=ordinal-controller",
+                                "--sort-by=.lastTimestamp",
+                                "-o",
+                                "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message")
+                        .orFail());
             }
             System.out.printf("demo-cluster passed in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         } catch (Exception | AssertionError e) {
@@ -64,19 +71,21 @@ public final class ClusterDemo {
 
     /** Waits until web-0..web-(n-1) are the only live pods and all are Running and Ready. */
     private static void awaitPods(RealCluster cluster, String ns, int n) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            Map<String, Pod> live = cluster.admin().pods().inNamespace(ns).list().getItems().stream()
-                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
-            if (live.size() != n || !live.values().stream().allMatch(PodWatch::ready)) {
-                return false;
-            }
-            for (int i = 0; i < n; i++) {
-                if (!live.containsKey("web-" + i)) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    Map<String, Pod> live = cluster.admin().pods().inNamespace(ns).list().getItems().stream()
+                            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                            .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
+                    if (live.size() != n || !live.values().stream().allMatch(PodWatch::ready)) {
+                        return false;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if (!live.containsKey("web-" + i)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
     }
 }

@@ -1,5 +1,11 @@
 package dev.ordinal.realcluster;
 
+import dev.ordinal.support.PackagedApp;
+import dev.ordinal.support.TrustAll;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,13 +23,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import dev.ordinal.support.PackagedApp;
-import dev.ordinal.support.TrustAll;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (Node,RBAC authorization, service-account token
  * signing, the default admission plugins plus NodeRestriction, an audit log of pod writes), kube-controller-manager
@@ -36,13 +35,25 @@ final class ControlPlane implements AutoCloseable {
      * The controllers this suite needs. Node lifecycle is left out: the stand-in's nodes never heartbeat, so it would
      * taint them NotReady and evict every pod.
      */
-    static final List<String> CONTROLLERS = List.of("replicaset-controller", "deployment-controller",
-            "job-controller", "statefulset-controller", "resourcequota-controller", "garbage-collector-controller",
-            "serviceaccount-controller", "serviceaccount-token-controller", "namespace-controller",
-            "ephemeral-volume-controller", "persistentvolume-binder-controller",
-            "persistentvolumeclaim-protection-controller", "persistentvolume-protection-controller",
-            "disruption-controller", "pod-garbage-collector-controller", "endpointslice-controller",
-            "root-ca-certificate-publisher-controller", "clusterrole-aggregation-controller");
+    static final List<String> CONTROLLERS = List.of(
+            "replicaset-controller",
+            "deployment-controller",
+            "job-controller",
+            "statefulset-controller",
+            "resourcequota-controller",
+            "garbage-collector-controller",
+            "serviceaccount-controller",
+            "serviceaccount-token-controller",
+            "namespace-controller",
+            "ephemeral-volume-controller",
+            "persistentvolume-binder-controller",
+            "persistentvolumeclaim-protection-controller",
+            "persistentvolume-protection-controller",
+            "disruption-controller",
+            "pod-garbage-collector-controller",
+            "endpointslice-controller",
+            "root-ca-certificate-publisher-controller",
+            "clusterrole-aggregation-controller");
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
@@ -76,10 +87,14 @@ final class ControlPlane implements AutoCloseable {
         writeServiceAccountKeys();
         String kcmToken = randomToken();
         String schedulerToken = randomToken();
-        Files.writeString(dir.resolve("tokens.csv"), String.join("\n",
-                adminToken + ",e2e-admin,e2e-admin,\"system:masters\"",
-                kcmToken + ",system:kube-controller-manager,kcm,",
-                schedulerToken + ",system:kube-scheduler,scheduler,") + "\n");
+        Files.writeString(
+                dir.resolve("tokens.csv"),
+                String.join(
+                                "\n",
+                                adminToken + ",e2e-admin,e2e-admin,\"system:masters\"",
+                                kcmToken + ",system:kube-controller-manager,kcm,",
+                                schedulerToken + ",system:kube-scheduler,scheduler,")
+                        + "\n");
         Files.writeString(dir.resolve("audit-policy.yaml"), """
                 apiVersion: audit.k8s.io/v1
                 kind: Policy
@@ -94,36 +109,63 @@ final class ControlPlane implements AutoCloseable {
         int etcdPort = PackagedApp.freePort();
         int peerPort = PackagedApp.freePort();
         String peer = "http://127.0.0.1:" + peerPort;
-        launch("etcd", List.of("--name=e2e", "--data-dir=" + dir.resolve("etcd"),
-                "--listen-client-urls=http://127.0.0.1:" + etcdPort,
-                "--advertise-client-urls=http://127.0.0.1:" + etcdPort, "--listen-peer-urls=" + peer,
-                "--initial-advertise-peer-urls=" + peer, "--initial-cluster=e2e=" + peer,
-                // A test's cluster dies with the test: durability across power loss buys nothing here.
-                "--unsafe-no-fsync", "--log-level=warn"));
+        launch(
+                "etcd",
+                List.of(
+                        "--name=e2e",
+                        "--data-dir=" + dir.resolve("etcd"),
+                        "--listen-client-urls=http://127.0.0.1:" + etcdPort,
+                        "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
+                        "--listen-peer-urls=" + peer,
+                        "--initial-advertise-peer-urls=" + peer,
+                        "--initial-cluster=e2e=" + peer,
+                        // A test's cluster dies with the test: durability across power loss buys nothing here.
+                        "--unsafe-no-fsync",
+                        "--log-level=warn"));
         awaitHttp(URI.create("http://127.0.0.1:" + etcdPort + "/health"), false, "etcd");
 
-        launch("kube-apiserver", List.of("--etcd-servers=http://127.0.0.1:" + etcdPort,
-                "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + apiPort,
-                "--cert-dir=" + dir.resolve("pki"),
-                "--authorization-mode=Node,RBAC", "--token-auth-file=" + dir.resolve("tokens.csv"),
-                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-                "--service-account-key-file=" + dir.resolve("sa.pub"),
-                "--service-account-signing-key-file=" + dir.resolve("sa.key"),
-                "--service-cluster-ip-range=10.96.0.0/16", "--endpoint-reconciler-type=none",
-                "--enable-admission-plugins=NodeRestriction", "--allow-privileged=true",
-                "--audit-policy-file=" + dir.resolve("audit-policy.yaml"),
-                "--audit-log-path=" + auditLog(), "--profiling=false"));
+        launch(
+                "kube-apiserver",
+                List.of(
+                        "--etcd-servers=http://127.0.0.1:" + etcdPort,
+                        "--bind-address=127.0.0.1",
+                        "--advertise-address=127.0.0.1",
+                        "--secure-port=" + apiPort,
+                        "--cert-dir=" + dir.resolve("pki"),
+                        "--authorization-mode=Node,RBAC",
+                        "--token-auth-file=" + dir.resolve("tokens.csv"),
+                        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                        "--service-account-key-file=" + dir.resolve("sa.pub"),
+                        "--service-account-signing-key-file=" + dir.resolve("sa.key"),
+                        "--service-cluster-ip-range=10.96.0.0/16",
+                        "--endpoint-reconciler-type=none",
+                        "--enable-admission-plugins=NodeRestriction",
+                        "--allow-privileged=true",
+                        "--audit-policy-file=" + dir.resolve("audit-policy.yaml"),
+                        "--audit-log-path=" + auditLog(),
+                        "--profiling=false"));
         awaitHttp(URI.create(url() + "/readyz"), true, "kube-apiserver");
 
         writeKubeconfig(dir.resolve("kcm.kubeconfig"), kcmToken);
         writeKubeconfig(dir.resolve("scheduler.kubeconfig"), schedulerToken);
         writeKubeconfig(adminKubeconfig(), adminToken);
-        launch("kube-controller-manager", List.of("--kubeconfig=" + dir.resolve("kcm.kubeconfig"),
-                "--secure-port=0", "--leader-elect=false", "--use-service-account-credentials=true",
-                "--service-account-private-key-file=" + dir.resolve("sa.key"), "--root-ca-file=" + caFile(),
-                "--controllers=" + String.join(",", CONTROLLERS), "--pvclaimbinder-sync-period=2s"));
-        launch("kube-scheduler", List.of("--kubeconfig=" + dir.resolve("scheduler.kubeconfig"),
-                "--secure-port=0", "--leader-elect=false"));
+        launch(
+                "kube-controller-manager",
+                List.of(
+                        "--kubeconfig=" + dir.resolve("kcm.kubeconfig"),
+                        "--secure-port=0",
+                        "--leader-elect=false",
+                        "--use-service-account-credentials=true",
+                        "--service-account-private-key-file=" + dir.resolve("sa.key"),
+                        "--root-ca-file=" + caFile(),
+                        "--controllers=" + String.join(",", CONTROLLERS),
+                        "--pvclaimbinder-sync-period=2s"));
+        launch(
+                "kube-scheduler",
+                List.of(
+                        "--kubeconfig=" + dir.resolve("scheduler.kubeconfig"),
+                        "--secure-port=0",
+                        "--leader-elect=false"));
         admin = new KubernetesClientBuilder().withConfig(config(adminToken)).build();
     }
 
@@ -151,8 +193,13 @@ final class ControlPlane implements AutoCloseable {
 
     /** A client config for bearer {@code token}, trusting only this API server's CA. */
     Config config(String token) {
-        return new ConfigBuilder(Config.empty()).withMasterUrl(url()).withOauthToken(token)
-                .withCaCertFile(caFile().toString()).withNamespace("default").withRequestTimeout(30_000).build();
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl(url())
+                .withOauthToken(token)
+                .withCaCertFile(caFile().toString())
+                .withNamespace("default")
+                .withRequestTimeout(30_000)
+                .build();
     }
 
     /** Writes a kubeconfig for bearer {@code token}, as {@code kubectl config} would. */
@@ -187,8 +234,10 @@ final class ControlPlane implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(bin.resolve(name).toString());
         command.addAll(args);
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+        processes.add(new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile())
+                .start());
     }
 
     private void awaitHttp(URI uri, boolean authenticated, String component) throws Exception {
@@ -198,8 +247,8 @@ final class ControlPlane implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Process p = processes.get(processes.size() - 1);
             if (!p.isAlive()) {
-                throw new IllegalStateException(component + " exited with code " + p.exitValue() + ":\n"
-                        + logTail(component, 40));
+                throw new IllegalStateException(
+                        component + " exited with code " + p.exitValue() + ":\n" + logTail(component, 40));
             }
             try {
                 HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5));
@@ -216,8 +265,8 @@ final class ControlPlane implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException(component + " was not ready within " + START_TIMEOUT + " (" + last + "):\n"
-                + logTail(component, 40));
+        throw new IllegalStateException(
+                component + " was not ready within " + START_TIMEOUT + " (" + last + "):\n" + logTail(component, 40));
     }
 
     /** The key pair that signs and verifies ServiceAccount tokens, as PKCS#8 and X.509 PEM. */
@@ -225,13 +274,15 @@ final class ControlPlane implements AutoCloseable {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair pair = generator.generateKeyPair();
-        Files.writeString(dir.resolve("sa.key"), pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-        Files.writeString(dir.resolve("sa.pub"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+        Files.writeString(
+                dir.resolve("sa.key"), pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        Files.writeString(
+                dir.resolve("sa.pub"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     private static String randomToken() {

@@ -15,13 +15,14 @@ final class KubeBinaries {
 
     static final Path BUILD_SCRIPT = Path.of("src/test/kube/build.sh");
 
-    private KubeBinaries() {
-    }
+    private KubeBinaries() {}
 
     /** The directory holding the five binaries, building them first if this machine has not yet. */
     static Path ensureBuilt(Path logDir) throws IOException, InterruptedException {
         Path log = logDir.resolve("kube-build.log");
-        Process p = new ProcessBuilder("bash", BUILD_SCRIPT.toString()).redirectError(log.toFile()).start();
+        Process p = new ProcessBuilder("bash", BUILD_SCRIPT.toString())
+                .redirectError(log.toFile())
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         int code = p.waitFor();
         if (code != 0 || out.isEmpty()) {
@@ -31,11 +32,11 @@ final class KubeBinaries {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
         }
         Path dir = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-        for (String binary : List.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                "kubectl")) {
+        for (String binary :
+                List.of("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")) {
             if (!Files.isExecutable(dir.resolve(binary))) {
-                throw new IllegalStateException(dir.resolve(binary) + " is missing after " + BUILD_SCRIPT
-                        + "; delete " + dir + " and run the script again");
+                throw new IllegalStateException(dir.resolve(binary) + " is missing after " + BUILD_SCRIPT + "; delete "
+                        + dir + " and run the script again");
             }
         }
         return dir;

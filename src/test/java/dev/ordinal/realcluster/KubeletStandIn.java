@@ -1,19 +1,5 @@
 package dev.ordinal.realcluster;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import org.jboss.logging.Logger;
-
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -31,6 +17,18 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
 
 /**
  * What a kubelet, a container runtime and a volume provisioner would do, and nothing more: registers Ready nodes;
@@ -64,6 +62,7 @@ final class KubeletStandIn implements AutoCloseable {
     });
     /** Pod uid to the step already scheduled for it, so an informer resync never schedules one twice. */
     private final Map<String, String> scheduled = new ConcurrentHashMap<>();
+
     private final AtomicInteger ips = new AtomicInteger();
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
@@ -74,11 +73,20 @@ final class KubeletStandIn implements AutoCloseable {
         this.startDelay = startDelay;
         this.stopDelay = stopDelay;
         nodeNames.forEach(this::register);
-        client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
-                .withNewMetadata().withName(STORAGE_CLASS)
-                .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true").endMetadata()
-                .withProvisioner(PROVISIONER).withVolumeBindingMode("WaitForFirstConsumer")
-                .withReclaimPolicy("Delete").withAllowVolumeExpansion(true).build()).create();
+        client.storage()
+                .v1()
+                .storageClasses()
+                .resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(STORAGE_CLASS)
+                        .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
+                        .endMetadata()
+                        .withProvisioner(PROVISIONER)
+                        .withVolumeBindingMode("WaitForFirstConsumer")
+                        .withReclaimPolicy("Delete")
+                        .withAllowVolumeExpansion(true)
+                        .build())
+                .create();
         this.pods = client.pods().inAnyNamespace().inform(handler(this::onPod));
         this.claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::onClaim));
     }
@@ -90,20 +98,53 @@ final class KubeletStandIn implements AutoCloseable {
 
     private void register(String name) {
         String now = Instant.now().toString();
-        Map<String, Quantity> capacity = Map.of("cpu", new Quantity("64"), "memory", new Quantity("256Gi"),
-                "pods", new Quantity("500"), "ephemeral-storage", new Quantity("1Ti"));
-        Node node = new NodeBuilder().withNewMetadata().withName(name)
-                .addToLabels("kubernetes.io/hostname", name).addToLabels("kubernetes.io/os", "linux")
-                .addToLabels("kubernetes.io/arch", "amd64").endMetadata()
-                .withNewSpec().endSpec()
-                .withNewStatus().withCapacity(capacity).withAllocatable(capacity)
-                .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
-                .withMessage("kubelet stand-in").withLastHeartbeatTime(now).withLastTransitionTime(now).endCondition()
-                .addNewAddress().withType("Hostname").withAddress(name).endAddress()
-                .withNewNodeInfo().withKubeletVersion("v1.35.4").withOperatingSystem("linux").withArchitecture("amd64")
-                .withContainerRuntimeVersion("stand-in://1").withKernelVersion("").withOsImage("")
-                .withKubeProxyVersion("").withMachineID(name).withSystemUUID(name).withBootID(name).endNodeInfo()
-                .endStatus().build();
+        Map<String, Quantity> capacity = Map.of(
+                "cpu",
+                new Quantity("64"),
+                "memory",
+                new Quantity("256Gi"),
+                "pods",
+                new Quantity("500"),
+                "ephemeral-storage",
+                new Quantity("1Ti"));
+        Node node = new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels("kubernetes.io/hostname", name)
+                .addToLabels("kubernetes.io/os", "linux")
+                .addToLabels("kubernetes.io/arch", "amd64")
+                .endMetadata()
+                .withNewSpec()
+                .endSpec()
+                .withNewStatus()
+                .withCapacity(capacity)
+                .withAllocatable(capacity)
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withReason("KubeletReady")
+                .withMessage("kubelet stand-in")
+                .withLastHeartbeatTime(now)
+                .withLastTransitionTime(now)
+                .endCondition()
+                .addNewAddress()
+                .withType("Hostname")
+                .withAddress(name)
+                .endAddress()
+                .withNewNodeInfo()
+                .withKubeletVersion("v1.35.4")
+                .withOperatingSystem("linux")
+                .withArchitecture("amd64")
+                .withContainerRuntimeVersion("stand-in://1")
+                .withKernelVersion("")
+                .withOsImage("")
+                .withKubeProxyVersion("")
+                .withMachineID(name)
+                .withSystemUUID(name)
+                .withBootID(name)
+                .endNodeInfo()
+                .endStatus()
+                .build();
         client.nodes().resource(node).create();
         // Status on create is kept for nodes today, but a kubelet writes it through the subresource; so do we.
         client.nodes().withName(name).editStatus(n -> {
@@ -131,16 +172,20 @@ final class KubeletStandIn implements AutoCloseable {
             return;
         }
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        boolean started = pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+        boolean started = pod.getStatus() != null
+                && pod.getStatus().getContainerStatuses() != null
                 && !pod.getStatus().getContainerStatuses().isEmpty();
         if ((phase == null || "Pending".equals(phase)) && !started && scheduled.putIfAbsent(uid, "start") == null) {
             long half = Math.max(1, startDelay.toMillis() / 2);
             // Ready only after ContainerCreating is written: two timers due at once on a loaded machine could
             // otherwise write them in the wrong order and leave the pod ContainerCreating for ever.
-            timers.schedule(() -> {
-                writeStatus(pod, false);
-                timers.schedule(() -> writeStatus(pod, true), half, TimeUnit.MILLISECONDS);
-            }, half, TimeUnit.MILLISECONDS);
+            timers.schedule(
+                    () -> {
+                        writeStatus(pod, false);
+                        timers.schedule(() -> writeStatus(pod, true), half, TimeUnit.MILLISECONDS);
+                    },
+                    half,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -167,9 +212,12 @@ final class KubeletStandIn implements AutoCloseable {
         String uid = bound.getMetadata().getUid();
         String now = Instant.now().toString();
         try {
-            client.pods().inNamespace(bound.getMetadata().getNamespace()).withName(bound.getMetadata().getName())
+            client.pods()
+                    .inNamespace(bound.getMetadata().getNamespace())
+                    .withName(bound.getMetadata().getName())
                     .editStatus(p -> {
-                        if (!uid.equals(p.getMetadata().getUid()) || p.getMetadata().getDeletionTimestamp() != null) {
+                        if (!uid.equals(p.getMetadata().getUid())
+                                || p.getMetadata().getDeletionTimestamp() != null) {
                             return p;
                         }
                         var status = p.getStatus();
@@ -178,11 +226,15 @@ final class KubeletStandIn implements AutoCloseable {
                             status.setStartTime(now);
                         }
                         String ready = running ? "True" : "False";
-                        status.setConditions(List.of(condition("PodReadyToStartContainers", ready, now),
-                                condition("Initialized", "True", now), condition("Ready", ready, now),
-                                condition("ContainersReady", ready, now), condition("PodScheduled", "True", now)));
+                        status.setConditions(List.of(
+                                condition("PodReadyToStartContainers", ready, now),
+                                condition("Initialized", "True", now),
+                                condition("Ready", ready, now),
+                                condition("ContainersReady", ready, now),
+                                condition("PodScheduled", "True", now)));
                         status.setContainerStatuses(p.getSpec().getContainers().stream()
-                                .map(c -> containerStatus(c.getName(), c.getImage(), running, now)).toList());
+                                .map(c -> containerStatus(c.getName(), c.getImage(), running, now))
+                                .toList());
                         if (running) {
                             int n = ips.incrementAndGet();
                             String ip = "10.244." + (n / 250) % 250 + "." + (n % 250 + 1);
@@ -205,8 +257,11 @@ final class KubeletStandIn implements AutoCloseable {
         try {
             // What the kubelet sends once the containers are gone: a delete with grace 0. The name cannot have been
             // reused meanwhile: the terminating pod still holds it.
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .withGracePeriod(0).delete();
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
+                    .withGracePeriod(0)
+                    .delete();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 409) {
                 LOG.warnf("stand-in: deleting %s: %s", pod.getMetadata().getName(), e.getMessage());
@@ -217,31 +272,52 @@ final class KubeletStandIn implements AutoCloseable {
     }
 
     private void onClaim(PersistentVolumeClaim claim) {
-        String node = claim.getMetadata().getAnnotations() == null ? null
+        String node = claim.getMetadata().getAnnotations() == null
+                ? null
                 : claim.getMetadata().getAnnotations().get(SELECTED_NODE);
-        if (node == null || claim.getSpec().getVolumeName() != null
+        if (node == null
+                || claim.getSpec().getVolumeName() != null
                 || claim.getMetadata().getDeletionTimestamp() != null
                 || scheduled.putIfAbsent(claim.getMetadata().getUid(), "provision") != null) {
             return;
         }
-        Quantity size = claim.getSpec().getResources() == null || claim.getSpec().getResources().getRequests() == null
+        Quantity size = claim.getSpec().getResources() == null
+                        || claim.getSpec().getResources().getRequests() == null
                 ? new Quantity("1Gi")
                 : claim.getSpec().getResources().getRequests().getOrDefault("storage", new Quantity("1Gi"));
-        PersistentVolume pv = new PersistentVolumeBuilder().withNewMetadata()
-                .withName("pv-" + claim.getMetadata().getUid()).endMetadata()
-                .withNewSpec().withCapacity(Map.of("storage", size))
+        PersistentVolume pv = new PersistentVolumeBuilder()
+                .withNewMetadata()
+                .withName("pv-" + claim.getMetadata().getUid())
+                .endMetadata()
+                .withNewSpec()
+                .withCapacity(Map.of("storage", size))
                 .withAccessModes(claim.getSpec().getAccessModes())
                 .withVolumeMode(claim.getSpec().getVolumeMode())
                 .withStorageClassName(Objects.requireNonNullElse(claim.getSpec().getStorageClassName(), ""))
                 .withPersistentVolumeReclaimPolicy("Retain")
-                .withNewNodeAffinity().withNewRequired().addNewNodeSelectorTerm().addNewMatchExpression()
-                .withKey("kubernetes.io/hostname").withOperator("In").withValues(node).endMatchExpression()
-                .endNodeSelectorTerm().endRequired().endNodeAffinity()
-                .withNewHostPath().withPath("/tmp/ordinal-e2e/" + claim.getMetadata().getUid()).endHostPath()
-                .withClaimRef(new ObjectReferenceBuilder().withKind("PersistentVolumeClaim").withApiVersion("v1")
-                        .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())
-                        .withUid(claim.getMetadata().getUid()).build())
-                .endSpec().build();
+                .withNewNodeAffinity()
+                .withNewRequired()
+                .addNewNodeSelectorTerm()
+                .addNewMatchExpression()
+                .withKey("kubernetes.io/hostname")
+                .withOperator("In")
+                .withValues(node)
+                .endMatchExpression()
+                .endNodeSelectorTerm()
+                .endRequired()
+                .endNodeAffinity()
+                .withNewHostPath()
+                .withPath("/tmp/ordinal-e2e/" + claim.getMetadata().getUid())
+                .endHostPath()
+                .withClaimRef(new ObjectReferenceBuilder()
+                        .withKind("PersistentVolumeClaim")
+                        .withApiVersion("v1")
+                        .withNamespace(claim.getMetadata().getNamespace())
+                        .withName(claim.getMetadata().getName())
+                        .withUid(claim.getMetadata().getUid())
+                        .build())
+                .endSpec()
+                .build();
         try {
             client.persistentVolumes().resource(pv).create();
         } catch (KubernetesClientException e) {
@@ -252,17 +328,29 @@ final class KubeletStandIn implements AutoCloseable {
     }
 
     private static PodCondition condition(String type, String status, String now) {
-        return new PodConditionBuilder().withType(type).withStatus(status).withLastTransitionTime(now).build();
+        return new PodConditionBuilder()
+                .withType(type)
+                .withStatus(status)
+                .withLastTransitionTime(now)
+                .build();
     }
 
     private static ContainerStatus containerStatus(String name, String image, boolean running, String now) {
-        ContainerStatusBuilder b = new ContainerStatusBuilder().withName(name).withImage(image)
-                .withImageID(running ? "stand-in://" + image : "").withReady(running).withStarted(running)
+        ContainerStatusBuilder b = new ContainerStatusBuilder()
+                .withName(name)
+                .withImage(image)
+                .withImageID(running ? "stand-in://" + image : "")
+                .withReady(running)
+                .withStarted(running)
                 .withRestartCount(0);
         if (running) {
             b.withNewState().withNewRunning().withStartedAt(now).endRunning().endState();
         } else {
-            b.withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState();
+            b.withNewState()
+                    .withNewWaiting()
+                    .withReason("ContainerCreating")
+                    .endWaiting()
+                    .endState();
         }
         return b.build();
     }
@@ -280,8 +368,7 @@ final class KubeletStandIn implements AutoCloseable {
             }
 
             @Override
-            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-            }
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
         };
     }
 

@@ -1,5 +1,9 @@
 package dev.ordinal.realcluster;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,11 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
  * Watches one namespace's pods as {@code kubectl get pods -w} does, printing a line per visible change, and keeps
@@ -68,8 +67,14 @@ final class PodWatch implements AutoCloseable {
 
     private void seen(Pod pod) {
         Instant now = Instant.now();
-        Seen s = byUid.computeIfAbsent(pod.getMetadata().getUid(), uid -> new Seen(pod.getMetadata().getName(), uid,
-                now, pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty()));
+        Seen s = byUid.computeIfAbsent(
+                pod.getMetadata().getUid(),
+                uid -> new Seen(
+                        pod.getMetadata().getName(),
+                        uid,
+                        now,
+                        pod.getSpec().getSchedulingGates() != null
+                                && !pod.getSpec().getSchedulingGates().isEmpty()));
         if (s.bound == null && pod.getSpec().getNodeName() != null) {
             s.bound = now;
         }
@@ -84,14 +89,23 @@ final class PodWatch implements AutoCloseable {
 
     private void print(Pod pod, String status) {
         int containers = pod.getSpec().getContainers().size();
-        long readyCount = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? 0
-                : pod.getStatus().getContainerStatuses().stream().filter(c -> Boolean.TRUE.equals(c.getReady())).count();
-        String row = String.format("%-10s %3d/%d   %-17s %s", pod.getMetadata().getName(), readyCount, containers,
-                status, Objects.requireNonNullElse(pod.getSpec().getNodeName(), "<none>"));
+        long readyCount = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+                ? 0
+                : pod.getStatus().getContainerStatuses().stream()
+                        .filter(c -> Boolean.TRUE.equals(c.getReady()))
+                        .count();
+        String row = String.format(
+                "%-10s %3d/%d   %-17s %s",
+                pod.getMetadata().getName(),
+                readyCount,
+                containers,
+                status,
+                Objects.requireNonNullElse(pod.getSpec().getNodeName(), "<none>"));
         if (row.equals(lastLine.put(pod.getMetadata().getUid(), row))) {
             return;
         }
-        String line = String.format("%7.2fs  %s", Duration.between(start, Instant.now()).toMillis() / 1000.0, row);
+        String line = String.format(
+                "%7.2fs  %s", Duration.between(start, Instant.now()).toMillis() / 1000.0, row);
         lines.add(line);
         out.println(line);
     }
@@ -100,7 +114,8 @@ final class PodWatch implements AutoCloseable {
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             return "Terminating";
         }
-        if (pod.getSpec().getSchedulingGates() != null && !pod.getSpec().getSchedulingGates().isEmpty()) {
+        if (pod.getSpec().getSchedulingGates() != null
+                && !pod.getSpec().getSchedulingGates().isEmpty()) {
             return "SchedulingGated";
         }
         if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
@@ -115,14 +130,18 @@ final class PodWatch implements AutoCloseable {
     }
 
     static boolean ready(Pod pod) {
-        return pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase())
-                && pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
+        return pod.getStatus() != null
+                && "Running".equals(pod.getStatus().getPhase())
+                && pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** Every pod seen, in the order first seen. */
     List<Seen> seen() {
-        return byUid.values().stream().sorted(java.util.Comparator.comparing(s -> s.created)).toList();
+        return byUid.values().stream()
+                .sorted(java.util.Comparator.comparing(s -> s.created))
+                .toList();
     }
 
     /** The pods seen under {@code name}, oldest first. */

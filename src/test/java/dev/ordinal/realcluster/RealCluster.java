@@ -2,6 +2,10 @@ package dev.ordinal.realcluster;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.ordinal.support.PackagedApp;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import dev.ordinal.support.PackagedApp;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * Ordinal installed as a user installs it outside a cluster, on a real control plane: the manifests of
@@ -37,6 +36,7 @@ final class RealCluster implements AutoCloseable {
             "ORDINAL_CONTROLLER_LEASE_DURATION", "8s",
             "ORDINAL_CONTROLLER_RENEW_DEADLINE", "6s",
             "ORDINAL_CONTROLLER_RETRY_PERIOD", "1s");
+
     static final Duration KUBELET_START_DELAY = Duration.ofMillis(600);
 
     private static RealCluster shared;
@@ -64,7 +64,11 @@ final class RealCluster implements AutoCloseable {
         return shared;
     }
 
-    private RealCluster(ControlPlane controlPlane, KubeletStandIn kubelet, TcpBalancer balancer, Kubectl kubectl,
+    private RealCluster(
+            ControlPlane controlPlane,
+            KubeletStandIn kubelet,
+            TcpBalancer balancer,
+            Kubectl kubectl,
             Path ordinalKubeconfig) {
         this.controlPlane = controlPlane;
         this.kubelet = kubelet;
@@ -81,8 +85,8 @@ final class RealCluster implements AutoCloseable {
         KubeletStandIn kubelet = null;
         TcpBalancer balancer = null;
         try {
-            kubelet = new KubeletStandIn(cp.admin(), List.of("node-a", "node-b"), KUBELET_START_DELAY,
-                    Duration.ofMillis(300));
+            kubelet = new KubeletStandIn(
+                    cp.admin(), List.of("node-a", "node-b"), KUBELET_START_DELAY, Duration.ofMillis(300));
             Kubectl kubectl = new Kubectl(bin.resolve("kubectl"), cp.adminKubeconfig());
             generateCertificates();
             kubectl.run("apply", "-k", OVERLAY).orFail();
@@ -117,8 +121,8 @@ final class RealCluster implements AutoCloseable {
         env.putAll(extraEnv);
         env.put("POD_NAMESPACE", "ordinal-system");
         env.put("ORDINAL_CONTROLLER_IDENTITY", identity);
-        PackagedApp app = PackagedApp.startWithKubeconfig(ordinalKubeconfig, CERTS, env,
-                WORK.resolve(identity + "-" + System.currentTimeMillis() + ".log"));
+        PackagedApp app = PackagedApp.startWithKubeconfig(
+                ordinalKubeconfig, CERTS, env, WORK.resolve(identity + "-" + System.currentTimeMillis() + ".log"));
         try {
             app.awaitReady(Duration.ofSeconds(90));
         } catch (RuntimeException e) {
@@ -150,7 +154,10 @@ final class RealCluster implements AutoCloseable {
 
     /** The identity holding the controller's Lease, if any. */
     Optional<String> leader() {
-        Lease lease = admin().leases().inNamespace("ordinal-system").withName("ordinal-controller").get();
+        Lease lease = admin().leases()
+                .inNamespace("ordinal-system")
+                .withName("ordinal-controller")
+                .get();
         return Optional.ofNullable(lease).map(l -> l.getSpec().getHolderIdentity());
     }
 
@@ -160,28 +167,40 @@ final class RealCluster implements AutoCloseable {
 
     /** A fresh namespace {@code name}, returned once its default ServiceAccount exists (pods need it). */
     String namespace(String name) {
-        admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        admin().namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
                 .create();
         await().atMost(Duration.ofSeconds(30))
-                .until(() -> admin().serviceAccounts().inNamespace(name).withName("default").get() != null);
+                .until(() -> admin().serviceAccounts()
+                                .inNamespace(name)
+                                .withName("default")
+                                .get()
+                        != null);
         return name;
     }
 
     private static void generateCertificates() throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "certs/gen-certs.sh").redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder("bash", "certs/gen-certs.sh")
+                .redirectErrorStream(true)
                 .redirectOutput(WORK.resolve("gen-certs.log").toFile());
         pb.environment().put("ORDINAL_CERT_IPS", "127.0.0.1");
         int code = pb.start().waitFor();
         if (code != 0) {
-            throw new IllegalStateException("certs/gen-certs.sh failed (" + code + "): "
-                    + Files.readString(WORK.resolve("gen-certs.log")));
+            throw new IllegalStateException(
+                    "certs/gen-certs.sh failed (" + code + "): " + Files.readString(WORK.resolve("gen-certs.log")));
         }
     }
 
     /** A token for ordinal-system/ordinal from the TokenRequest API, once the ServiceAccount is there. */
     private static String awaitToken(Kubectl kubectl) {
-        Kubectl.Result token = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                .until(() -> kubectl.run("-n", "ordinal-system", "create", "token", "ordinal", "--duration=24h"),
+        Kubectl.Result token = await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> kubectl.run("-n", "ordinal-system", "create", "token", "ordinal", "--duration=24h"),
                         Kubectl.Result::ok);
         return token.stdout().trim();
     }
@@ -191,7 +210,8 @@ final class RealCluster implements AutoCloseable {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 

@@ -3,6 +3,15 @@ package dev.ordinal.realcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.PackagedApp;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,23 +24,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.support.PackagedApp;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The ten scenarios of the real-control-plane issue, and two more for the real-cluster hazards (11, 12; 5 and 6 serve
@@ -129,11 +126,13 @@ class RealControlPlaneIT {
             PodWatch.Seen pod = last(watch, names.get(i));
             assertThat(previous.ready).as("%s Ready", previous.name).isNotNull();
             assertThat(pod.bound).as("%s bound to a node", pod.name).isNotNull();
-            assertThat(pod.bound).as("%s bound after %s was Ready", pod.name, previous.name)
+            assertThat(pod.bound)
+                    .as("%s bound after %s was Ready", pod.name, previous.name)
                     .isAfterOrEqualTo(previous.ready);
             if (pod.created.isBefore(previous.ready)) {
-                assertThat(pod.createdGated).as("%s, created before %s was Ready, was gated", pod.name,
-                        previous.name).isTrue();
+                assertThat(pod.createdGated)
+                        .as("%s, created before %s was Ready, was gated", pod.name, previous.name)
+                        .isTrue();
             }
         }
     }
@@ -146,7 +145,8 @@ class RealControlPlaneIT {
 
     static List<Event> events(String ns, String reason) {
         return admin.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason())).toList();
+                .filter(e -> reason.equals(e.getReason()))
+                .toList();
     }
 
     @Test
@@ -162,12 +162,17 @@ class RealControlPlaneIT {
                 assertThat(pod.getSpec().getHostname()).isEqualTo("web-" + n);
                 assertThat(pod.getSpec().getSubdomain()).isEqualTo("web");
                 assertThat(pod.getMetadata().getLabels()).containsEntry(OrdinalKeys.POD_INDEX_LABEL, "" + n);
-                PersistentVolumeClaim claim = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-" + n)
+                PersistentVolumeClaim claim = admin.persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .withName("data-web-" + n)
                         .get();
                 assertThat(claim).as("data-web-%d", n).isNotNull();
                 assertThat(claim.getStatus().getPhase()).isEqualTo("Bound");
-                assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getPersistentVolumeClaim() != null
-                        && claim.getMetadata().getName().equals(v.getPersistentVolumeClaim().getClaimName()));
+                assertThat(pod.getSpec().getVolumes())
+                        .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                                && claim.getMetadata()
+                                        .getName()
+                                        .equals(v.getPersistentVolumeClaim().getClaimName()));
             }
             Service service = admin.services().inNamespace(ns).withName("web").get();
             assertThat(service).isNotNull();
@@ -179,8 +184,17 @@ class RealControlPlaneIT {
     @Order(2)
     void deletedPodComesBackWithTheSameNameAndClaim() throws Exception {
         String ns = "s1";
-        String oldPod = admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid();
-        String claim = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-1").get().getMetadata()
+        String oldPod = admin.pods()
+                .inNamespace(ns)
+                .withName("web-1")
+                .get()
+                .getMetadata()
+                .getUid();
+        String claim = admin.persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("data-web-1")
+                .get()
+                .getMetadata()
                 .getUid();
         kubectl.run("-n", ns, "delete", "pod", "web-1").orFail();
         await().atMost(ROLLOUT).untilAsserted(() -> {
@@ -190,8 +204,14 @@ class RealControlPlaneIT {
             assertThat(PodWatch.ready(pod)).isTrue();
         });
         awaitRunning(ns, names("web", 0, 3), ROLLOUT);
-        assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-1").get().getMetadata()
-                .getUid()).as("the same claim, not a new one").isEqualTo(claim);
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .withName("data-web-1")
+                        .get()
+                        .getMetadata()
+                        .getUid())
+                .as("the same claim, not a new one")
+                .isEqualTo(claim);
     }
 
     /**
@@ -202,14 +222,36 @@ class RealControlPlaneIT {
     @Order(3)
     void scaleDownRemovesTheHighestOrdinalFirst() throws Exception {
         String ns = "s1";
-        String web0 = admin.pods().inNamespace(ns).withName("web-0").get().getMetadata().getUid();
-        String web1 = admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid();
+        String web0 = admin.pods()
+                .inNamespace(ns)
+                .withName("web-0")
+                .get()
+                .getMetadata()
+                .getUid();
+        String web1 = admin.pods()
+                .inNamespace(ns)
+                .withName("web-1")
+                .get()
+                .getMetadata()
+                .getUid();
         kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=2").orFail();
         awaitRunning(ns, names("web", 0, 2), ROLLOUT);
-        assertThat(admin.pods().inNamespace(ns).withName("web-1").get().getMetadata().getUid()).isEqualTo(web1);
+        assertThat(admin.pods()
+                        .inNamespace(ns)
+                        .withName("web-1")
+                        .get()
+                        .getMetadata()
+                        .getUid())
+                .isEqualTo(web1);
         kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
         awaitRunning(ns, names("web", 0, 1), ROLLOUT);
-        assertThat(admin.pods().inNamespace(ns).withName("web-0").get().getMetadata().getUid()).isEqualTo(web0);
+        assertThat(admin.pods()
+                        .inNamespace(ns)
+                        .withName("web-0")
+                        .get()
+                        .getMetadata()
+                        .getUid())
+                .isEqualTo(web0);
     }
 
     @Test
@@ -218,14 +260,23 @@ class RealControlPlaneIT {
         String ns = cluster.namespace("s4");
         try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
             kubectl.run("-n", ns, "apply", "-f", "deploy/examples/job.yaml").orFail();
-            kubectl.run("-n", ns, "apply", "-f", "deploy/examples/bare-pods.yaml").orFail();
+            kubectl.run("-n", ns, "apply", "-f", "deploy/examples/bare-pods.yaml")
+                    .orFail();
             Set<String> expected = new TreeSet<>(names("batch", 0, 3));
             expected.addAll(names("cache", 0, 2));
             awaitRunning(ns, expected, ROLLOUT);
             assertStartedInOrder(watch, List.of("cache-0", "cache-1"));
-            assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("scratch-batch-2").get()).isNotNull();
-            assertThat(admin.persistentVolumeClaims().inNamespace(ns).withName("spill-batch-0").get())
-                    .as("spill is listed in ordinal.dev/ephemeral-volumes: no per-ordinal claim").isNull();
+            assertThat(admin.persistentVolumeClaims()
+                            .inNamespace(ns)
+                            .withName("scratch-batch-2")
+                            .get())
+                    .isNotNull();
+            assertThat(admin.persistentVolumeClaims()
+                            .inNamespace(ns)
+                            .withName("spill-batch-0")
+                            .get())
+                    .as("spill is listed in ordinal.dev/ephemeral-volumes: no per-ordinal claim")
+                    .isNull();
 
             // deny ordering: solo-1 is refused (kubectl shows why) until solo-0 is Running and Ready.
             String solo = """
@@ -244,7 +295,9 @@ class RealControlPlaneIT {
                 assertThat(refused.stderr()).contains("solo-1 waits for solo-0");
             } // else solo-0 was already Ready: the stand-in is quick; the order still holds below
             awaitReady(ns, Set.of("solo-0"), ROLLOUT);
-            await().atMost(ROLLOUT).until(() -> kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-").ok());
+            await().atMost(ROLLOUT)
+                    .until(() -> kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-")
+                            .ok());
             awaitReady(ns, Set.of("solo-0", "solo-1"), ROLLOUT);
             assertThat(last(watch, "solo-1").created).isAfterOrEqualTo(last(watch, "solo-0").ready);
         }
@@ -272,15 +325,27 @@ class RealControlPlaneIT {
         try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
             kubectl.apply(ns, deployment("web", 3, "", false));
             await().atMost(ROLLOUT).until(() -> !events(ns, "FailedCreate").isEmpty());
-            kubectl.run("-n", ns, "patch", "resourcequota", "pods", "--type=merge", "-p",
-                    "{\"spec\":{\"hard\":{\"pods\":\"10\"}}}").orFail();
+            kubectl.run(
+                            "-n",
+                            ns,
+                            "patch",
+                            "resourcequota",
+                            "pods",
+                            "--type=merge",
+                            "-p",
+                            "{\"spec\":{\"hard\":{\"pods\":\"10\"}}}")
+                    .orFail();
             awaitRunning(ns, names("web", 0, 3), Duration.ofSeconds(120));
             assertStartedInOrder(watch, List.of("web-0", "web-1", "web-2"));
-            boolean gapSeen = watch.seen().stream().anyMatch(s -> !names("web", 0, 3).contains(s.name));
+            boolean gapSeen =
+                    watch.seen().stream().anyMatch(s -> !names("web", 0, 3).contains(s.name));
             if (gapSeen) {
-                assertThat(events(ns, "OrdinalGapRecycled")).as("a pod above the gap was recycled").isNotEmpty();
+                assertThat(events(ns, "OrdinalGapRecycled"))
+                        .as("a pod above the gap was recycled")
+                        .isNotEmpty();
             }
-            System.out.println("quota scenario: pods seen " + watch.seen().stream().map(s -> s.name).toList());
+            System.out.println("quota scenario: pods seen "
+                    + watch.seen().stream().map(s -> s.name).toList());
         }
     }
 
@@ -302,16 +367,20 @@ class RealControlPlaneIT {
                         volumeClaimTemplate:
                           spec: %s
                 """;
-        Kubectl.Result noModes = kubectl.runWithInput(pod.formatted("{resources: {requests: {storage: 1Gi}}}"), "-n", ns,
-                "apply", "-f", "-");
+        Kubectl.Result noModes = kubectl.runWithInput(
+                pod.formatted("{resources: {requests: {storage: 1Gi}}}"), "-n", ns, "apply", "-f", "-");
         assertThat(noModes.ok()).isFalse();
-        assertThat(noModes.stderr()).contains("denied the request").contains("\"data\"").contains("accessModes");
-        Kubectl.Result noStorage = kubectl.runWithInput(pod.formatted("{accessModes: [ReadWriteOnce]}"), "-n", ns, "apply",
-                "-f", "-");
+        assertThat(noModes.stderr())
+                .contains("denied the request")
+                .contains("\"data\"")
+                .contains("accessModes");
+        Kubectl.Result noStorage =
+                kubectl.runWithInput(pod.formatted("{accessModes: [ReadWriteOnce]}"), "-n", ns, "apply", "-f", "-");
         assertThat(noStorage.ok()).isFalse();
         assertThat(noStorage.stderr()).contains("\"data\"").contains("resources.requests.storage");
         assertThat(livePods(ns)).isEmpty();
-        assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems())
+                .isEmpty();
     }
 
     @Test
@@ -342,9 +411,13 @@ class RealControlPlaneIT {
         List<JsonNode> patches = audit(e -> "patch".equals(e.path("verb").asText())
                 && "s1".equals(e.path("objectRef").path("namespace").asText())
                 && ORDINAL_SA.equals(e.path("user").path("username").asText()));
-        assertThat(patches).as("gate patches by %s", ORDINAL_SA).isNotEmpty()
+        assertThat(patches)
+                .as("gate patches by %s", ORDINAL_SA)
+                .isNotEmpty()
                 .allMatch(e -> e.path("responseStatus").path("code").asInt() == 200);
-        assertThat(validateUpdatesAllowed()).as("validating webhook reviews of UPDATE, allowed").isPositive();
+        assertThat(validateUpdatesAllowed())
+                .as("validating webhook reviews of UPDATE, allowed")
+                .isPositive();
 
         String ns = cluster.namespace("s8");
         kubectl.apply(ns, """
@@ -358,14 +431,30 @@ class RealControlPlaneIT {
                   containers: [{name: app, image: busybox:1.36}]
                 """);
         Pod held = admin.pods().inNamespace(ns).withName("held-1").get();
-        assertThat(held.getSpec().getSchedulingGates()).extracting(g -> g.getName())
+        assertThat(held.getSpec().getSchedulingGates())
+                .extracting(g -> g.getName())
                 .contains(OrdinalKeys.ORDERED_GATE);
-        Kubectl.Result lift = kubectl.run("-n", ns, "patch", "pod", "held-1", "--type=json", "-p",
+        Kubectl.Result lift = kubectl.run(
+                "-n",
+                ns,
+                "patch",
+                "pod",
+                "held-1",
+                "--type=json",
+                "-p",
                 "[{\"op\":\"remove\",\"path\":\"/spec/schedulingGates\"}]");
         assertThat(lift.ok()).isFalse();
-        assertThat(lift.stderr()).contains("validate.pods.ordinal.dev").contains("denied the request")
-                .contains(OrdinalKeys.ORDERED_GATE).contains("e2e-admin");
-        assertThat(admin.pods().inNamespace(ns).withName("held-1").get().getSpec().getSchedulingGates())
+        assertThat(lift.stderr())
+                .contains("validate.pods.ordinal.dev")
+                .contains("denied the request")
+                .contains(OrdinalKeys.ORDERED_GATE)
+                .contains("e2e-admin");
+        assertThat(admin.pods()
+                        .inNamespace(ns)
+                        .withName("held-1")
+                        .get()
+                        .getSpec()
+                        .getSchedulingGates())
                 .isNotEmpty();
     }
 
@@ -400,8 +489,8 @@ class RealControlPlaneIT {
             cluster.stopReplica(id);
         }
         try {
-            Kubectl.Result member = kubectl.run("-n", ns, "run", "lone", "--image=busybox:1.36",
-                    "--labels=ordinal.dev/set=lone");
+            Kubectl.Result member =
+                    kubectl.run("-n", ns, "run", "lone", "--image=busybox:1.36", "--labels=ordinal.dev/set=lone");
             assertThat(member.ok()).isFalse();
             assertThat(member.stderr()).contains("failed calling webhook").contains("mutate.pods.ordinal.dev");
             kubectl.run("-n", ns, "run", "plain", "--image=busybox:1.36").orFail();
@@ -441,8 +530,11 @@ class RealControlPlaneIT {
                 """;
         Kubectl.Result refused = kubectl.runWithInput(pinned.formatted(1), "-n", ns, "apply", "-f", "-");
         assertThat(refused.ok()).isFalse();
-        assertThat(refused.stderr()).contains("mutate.pods.ordinal.dev").contains("spec.nodeName")
-                .contains(OrdinalKeys.ORDERED_GATE).contains("ordinal.dev/ordering: deny");
+        assertThat(refused.stderr())
+                .contains("mutate.pods.ordinal.dev")
+                .contains("spec.nodeName")
+                .contains(OrdinalKeys.ORDERED_GATE)
+                .contains("ordinal.dev/ordering: deny");
         kubectl.apply(ns, pinned.formatted(0));
         awaitReady(ns, Set.of("pinned-0"), ROLLOUT);
         assertThat(livePods(ns).get("pinned-0").getSpec().getNodeName()).isEqualTo("node-a");
@@ -492,29 +584,41 @@ class RealControlPlaneIT {
                 && ns.equals(e.path("objectRef").path("namespace").asText())
                 && "frozen-1".equals(e.path("objectRef").path("name").asText())
                 && ORDINAL_SA.equals(e.path("user").path("username").asText()));
-        System.out.println("gate removal attempts on frozen-1 in ~" + observed.toSeconds() + " s: " + attempts.size()
-                + ", codes " + attempts.stream().map(a -> a.path("responseStatus").path("code").asInt()).toList());
-        assertThat(attempts).as("refused gate removals").isNotEmpty()
+        System.out.println(
+                "gate removal attempts on frozen-1 in ~" + observed.toSeconds() + " s: " + attempts.size() + ", codes "
+                        + attempts.stream()
+                                .map(a -> a.path("responseStatus").path("code").asInt())
+                                .toList());
+        assertThat(attempts)
+                .as("refused gate removals")
+                .isNotEmpty()
                 .allMatch(a -> a.path("responseStatus").path("code").asInt() == 422);
-        assertThat(attempts.size()).as("attempts in %s with backoff (every 100 ms would be ~200)", observed)
+        assertThat(attempts.size())
+                .as("attempts in %s with backoff (every 100 ms would be ~200)", observed)
                 .isLessThanOrEqualTo(10);
-        assertThat(events(ns, "WriteFailed")).as("Warning naming the cause")
-                .anyMatch(e -> "frozen-1".equals(e.getInvolvedObject().getName()) && e.getMessage().contains("422")
+        assertThat(events(ns, "WriteFailed"))
+                .as("Warning naming the cause")
+                .anyMatch(e -> "frozen-1".equals(e.getInvolvedObject().getName())
+                        && e.getMessage().contains("422")
                         && e.getMessage().contains("scheduling gates are frozen"));
-        kubectl.run("delete", "validatingadmissionpolicybinding", "frozen-gates").orFail();
+        kubectl.run("delete", "validatingadmissionpolicybinding", "frozen-gates")
+                .orFail();
         kubectl.run("delete", "validatingadmissionpolicy", "frozen-gates").orFail();
         awaitRunning(ns, names("frozen", 0, 2), Duration.ofSeconds(120));
     }
 
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        return Files.readAllLines(cluster.controlPlane.auditLog()).stream().map(line -> {
-            try {
-                return json.readTree(line);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).filter(filter).toList();
+        return Files.readAllLines(cluster.controlPlane.auditLog()).stream()
+                .map(line -> {
+                    try {
+                        return json.readTree(line);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .filter(filter)
+                .toList();
     }
 
     /** Sum over the running replicas of validating-webhook UPDATE reviews they allowed. */
@@ -522,11 +626,17 @@ class RealControlPlaneIT {
         HttpClient http = HttpClient.newHttpClient();
         double sum = 0;
         for (PackagedApp app : cluster.replicas().values()) {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort()
-                    + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String body = http.send(
+                            HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + app.managementPort() + "/q/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : body.split("\n")) {
-                if (line.startsWith("ordinal_admission_requests_total") && line.contains("webhook=\"validate\"")
-                        && line.contains("operation=\"UPDATE\"") && line.contains("decision=\"allowed\"")) {
+                if (line.startsWith("ordinal_admission_requests_total")
+                        && line.contains("webhook=\"validate\"")
+                        && line.contains("operation=\"UPDATE\"")
+                        && line.contains("decision=\"allowed\"")) {
                     sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }

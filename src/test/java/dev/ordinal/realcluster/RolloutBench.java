@@ -1,5 +1,12 @@
 package dev.ordinal.realcluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,15 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 /**
  * {@code make bench-rollout}: rollouts on one real control plane, Ordinal (a Deployment with the {@code ordinal.dev/set}
@@ -57,7 +55,8 @@ public final class RolloutBench {
         int code = 0;
         long t0 = System.nanoTime();
         try (RealCluster cluster = RealCluster.start()) {
-            System.out.printf("control plane and two Ordinal replicas ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "control plane and two Ordinal replicas ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             cluster.kubelet.startDelay(READY_DELAY);
             new RolloutBench(cluster).run();
             System.out.printf("bench-rollout done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -80,21 +79,34 @@ public final class RolloutBench {
 
         // Parallel, one claim per pod.
         double stsParallel = rollout("parallel", "statefulset", statefulSet(PARALLEL, "Parallel", true), PARALLEL);
-        double ordParallel = rollout("parallel", "ordinal",
-                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true), PARALLEL);
+        double ordParallel = rollout(
+                "parallel",
+                "ordinal",
+                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true),
+                PARALLEL);
         result("rollout, " + PARALLEL + " pods, Parallel, a claim each", ordParallel, stsParallel, "≤ 1.1×");
         Refusals parallelRefusals = refusals(ns("parallel", "ordinal"));
 
-        result("scale-down " + ORDERED + " → " + ORDERED / 2 + ", OrderedReady",
+        result(
+                "scale-down " + ORDERED + " → " + ORDERED / 2 + ", OrderedReady",
                 scaleDown("ordered", "ordinal", "deployment/web", ORDERED / 2),
-                scaleDown("ordered", "statefulset", "statefulset/web", ORDERED / 2), "");
-        result("scale-down " + PARALLEL + " → " + PARALLEL / 2 + ", Parallel",
+                scaleDown("ordered", "statefulset", "statefulset/web", ORDERED / 2),
+                "");
+        result(
+                "scale-down " + PARALLEL + " → " + PARALLEL / 2 + ", Parallel",
                 scaleDown("parallel", "ordinal", "deployment/web", PARALLEL / 2),
-                scaleDown("parallel", "statefulset", "statefulset/web", PARALLEL / 2), "");
-        result("re-create web-3 (OrderedReady, no claim)", recreate("ordered", "ordinal", false),
-                recreate("ordered", "statefulset", false), "");
-        result("re-create web-3 (Parallel, same claim data-web-3)", recreate("parallel", "ordinal", true),
-                recreate("parallel", "statefulset", true), "");
+                scaleDown("parallel", "statefulset", "statefulset/web", PARALLEL / 2),
+                "");
+        result(
+                "re-create web-3 (OrderedReady, no claim)",
+                recreate("ordered", "ordinal", false),
+                recreate("ordered", "statefulset", false),
+                "");
+        result(
+                "re-create web-3 (Parallel, same claim data-web-3)",
+                recreate("parallel", "ordinal", true),
+                recreate("parallel", "statefulset", true),
+                "");
 
         Map<String, Long> http2Reviews = mutateReviews();
 
@@ -107,8 +119,11 @@ public final class RolloutBench {
         cluster.startReplica("ordinal-c", Map.of("QUARKUS_HTTP_HTTP2", "false"));
         cluster.startReplica("ordinal-d", Map.of("QUARKUS_HTTP_HTTP2", "false"));
         awaitLeader();
-        double h1 = rollout("parallel-h1", "ordinal",
-                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true), PARALLEL);
+        double h1 = rollout(
+                "parallel-h1",
+                "ordinal",
+                deployment(PARALLEL, "ordinal.dev/pod-management-policy: Parallel", true),
+                PARALLEL);
         Refusals h1Refusals = refusals(ns("parallel-h1", "ordinal"));
         Map<String, Long> h1Reviews = mutateReviews();
 
@@ -148,9 +163,10 @@ public final class RolloutBench {
         cluster.kubectl.apply(ns, yaml);
         Instant end = t.await(pods -> complete(pods, replicas), TIMEOUT, ns + " rollout");
         double s = seconds(start, end);
-        t.all.values().stream().sorted(Comparator.comparing((Seen p) -> p.created)).forEach(p -> csv.add(
-                String.join(",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound),
-                        sec(start, p.ready))));
+        t.all.values().stream()
+                .sorted(Comparator.comparing((Seen p) -> p.created))
+                .forEach(p -> csv.add(String.join(
+                        ",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound), sec(start, p.ready))));
         System.out.printf("%-12s %-11s %3d pods Ready in %6.2f s%n", scenario, impl, replicas, s);
         return s;
     }
@@ -176,13 +192,17 @@ public final class RolloutBench {
         String claimUid = claim ? claimUid(ns) : null;
         Instant start = Instant.now();
         cluster.kubectl.run("-n", ns, "delete", "pod", "web-3", "--wait=false").orFail();
-        Instant end = t.await(pods -> pods.values().stream().anyMatch(p -> p.name.equals("web-3")
-                && !p.uid.equals(oldUid) && p.ready != null), TIMEOUT, ns + " re-creation");
+        Instant end = t.await(
+                pods -> pods.values().stream()
+                        .anyMatch(p -> p.name.equals("web-3") && !p.uid.equals(oldUid) && p.ready != null),
+                TIMEOUT,
+                ns + " re-creation");
         if (claim) {
             String now = claimUid(ns);
             Pod fresh = admin.pods().inNamespace(ns).withName("web-3").get();
-            boolean mounted = fresh.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
-                    && "data-web-3".equals(v.getPersistentVolumeClaim().getClaimName()));
+            boolean mounted = fresh.getSpec().getVolumes().stream()
+                    .anyMatch(v -> v.getPersistentVolumeClaim() != null
+                            && "data-web-3".equals(v.getPersistentVolumeClaim().getClaimName()));
             if (!claimUid.equals(now) || !mounted) {
                 throw new AssertionError(ns + ": re-created web-3 did not get its claim back (claim uid " + claimUid
                         + " → " + now + ", mounted " + mounted + ")");
@@ -194,7 +214,10 @@ public final class RolloutBench {
     }
 
     private String claimUid(String ns) {
-        PersistentVolumeClaim pvc = admin.persistentVolumeClaims().inNamespace(ns).withName("data-web-3").get();
+        PersistentVolumeClaim pvc = admin.persistentVolumeClaims()
+                .inNamespace(ns)
+                .withName("data-web-3")
+                .get();
         return pvc == null ? null : pvc.getMetadata().getUid();
     }
 
@@ -215,13 +238,18 @@ public final class RolloutBench {
     }
 
     private void result(String what, double ordinal, double sts, String target) {
-        results.add(new String[] {what, String.format(Locale.ROOT, "%.2f", ordinal),
-                String.format(Locale.ROOT, "%.2f", sts), String.format(Locale.ROOT, "%.2f×", ordinal / sts), target});
+        results.add(new String[] {
+            what,
+            String.format(Locale.ROOT, "%.2f", ordinal),
+            String.format(Locale.ROOT, "%.2f", sts),
+            String.format(Locale.ROOT, "%.2f×", ordinal / sts),
+            target
+        });
     }
 
     /** Pod creations in {@code ns} as the audit log saw them, by the ReplicaSet controller. */
-    record Refusals(int creates, int created, int alreadyExists, Map<String, Integer> otherCodes, double firstToLastS) {
-    }
+    record Refusals(
+            int creates, int created, int alreadyExists, Map<String, Integer> otherCodes, double firstToLastS) {}
 
     private Refusals refusals(String ns) throws IOException {
         ObjectMapper json = new ObjectMapper();
@@ -234,8 +262,10 @@ public final class RolloutBench {
         for (String line : Files.readAllLines(cluster.controlPlane.auditLog())) {
             JsonNode e = json.readTree(line);
             JsonNode ref = e.path("objectRef");
-            if (!"ResponseComplete".equals(e.path("stage").asText()) || !"create".equals(e.path("verb").asText())
-                    || !"pods".equals(ref.path("resource").asText()) || ref.has("subresource")
+            if (!"ResponseComplete".equals(e.path("stage").asText())
+                    || !"create".equals(e.path("verb").asText())
+                    || !"pods".equals(ref.path("resource").asText())
+                    || ref.has("subresource")
                     || !ns.equals(ref.path("namespace").asText())
                     || !RS_USER.equals(e.path("user").path("username").asText())) {
                 continue;
@@ -262,18 +292,29 @@ public final class RolloutBench {
         Map<String, Long> counts = new java.util.TreeMap<>();
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         for (var e : cluster.replicas().entrySet()) {
-            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                    "http://127.0.0.1:" + e.getValue().managementPort() + "/q/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            long n = body.lines().filter(l -> l.startsWith("ordinal_admission_requests_total{") && l.contains("mutate"))
-                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            String body = http.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                            "http://127.0.0.1:" + e.getValue().managementPort() + "/q/metrics"))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body();
+            long n = body.lines()
+                    .filter(l -> l.startsWith("ordinal_admission_requests_total{") && l.contains("mutate"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .sum();
             counts.put(e.getKey(), n);
         }
         return counts;
     }
 
-    private String markdown(Refusals h2, Map<String, Long> h2Reviews, double h2Time, Refusals h1,
-            Map<String, Long> h1Reviews, double h1Time, double stsParallel) {
+    private String markdown(
+            Refusals h2,
+            Map<String, Long> h2Reviews,
+            double h2Time,
+            Refusals h1,
+            Map<String, Long> h1Reviews,
+            double h1Time,
+            double stsParallel) {
         StringBuilder md = new StringBuilder();
         md.append("## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n");
         md.append(String.format(Locale.ROOT, """
@@ -294,7 +335,9 @@ public final class RolloutBench {
         for (String[] r : results) {
             md.append("| ").append(String.join(" | ", r)).append(" |\n");
         }
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 **Creations refused between the two replicas** (audit log: pod creates by the ReplicaSet controller \
                 in the %d-pod Parallel rollout; mutating reviews per replica from their metrics, warm-up included):
@@ -305,9 +348,24 @@ public final class RolloutBench {
                 | HTTP/2 (as deployed) | %d | %d | %d | %s | %.2f | %s | %.2f | %.2f× |
                 | HTTP/1.1 (`QUARKUS_HTTP_HTTP2=false`) | %d | %d | %d | %s | %.2f | %s | %.2f | %.2f× |
 
-                """, PARALLEL, h2.creates, h2.created, h2.alreadyExists, codes(h2.otherCodes), h2.firstToLastS,
-                h2Reviews, h2Time, h2Time / stsParallel, h1.creates, h1.created, h1.alreadyExists,
-                codes(h1.otherCodes), h1.firstToLastS, h1Reviews, h1Time, h1Time / stsParallel));
+                """,
+                PARALLEL,
+                h2.creates,
+                h2.created,
+                h2.alreadyExists,
+                codes(h2.otherCodes),
+                h2.firstToLastS,
+                h2Reviews,
+                h2Time,
+                h2Time / stsParallel,
+                h1.creates,
+                h1.created,
+                h1.alreadyExists,
+                codes(h1.otherCodes),
+                h1.firstToLastS,
+                h1Reviews,
+                h1Time,
+                h1Time / stsParallel));
         notes.forEach(n -> md.append(n).append("\n"));
         md.append("Per-pod timelines (seconds from the `kubectl apply` to creation, binding and Ready, both "
                 + "implementations): `target/bench/rollout-timelines.csv`.\n");
@@ -417,6 +475,7 @@ public final class RolloutBench {
         final Map<String, Seen> pods = new ConcurrentHashMap<>();
         /** Every pod ever seen, deleted ones included, for the CSV. */
         final Map<String, Seen> all = new ConcurrentHashMap<>();
+
         private final SharedIndexInformer<Pod> informer;
         private final Object changed = new Object();
 
@@ -442,7 +501,8 @@ public final class RolloutBench {
 
         private void seen(Pod pod) {
             Instant now = Instant.now();
-            Seen s = all.computeIfAbsent(pod.getMetadata().getUid(),
+            Seen s = all.computeIfAbsent(
+                    pod.getMetadata().getUid(),
                     uid -> new Seen(pod.getMetadata().getName(), uid, now));
             pods.putIfAbsent(s.uid, s);
             if (s.bound == null && pod.getSpec().getNodeName() != null) {
@@ -470,8 +530,10 @@ public final class RolloutBench {
                 while (!done.test(pods)) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw new AssertionError(what + " not done within " + timeout + ": " + pods.size()
-                                + " pods, " + pods.values().stream().filter(p -> p.ready != null).count() + " Ready");
+                        throw new AssertionError(what + " not done within " + timeout + ": " + pods.size() + " pods, "
+                                + pods.values().stream()
+                                        .filter(p -> p.ready != null)
+                                        .count() + " Ready");
                     }
                     changed.wait(Math.min(50, Math.max(1, left / 1_000_000)));
                 }

@@ -3,21 +3,6 @@ package dev.ordinal.realcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -26,6 +11,19 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * StatefulSet parity (issue 15) on the real control plane: PVC retention with the real garbage collector, claims
@@ -108,17 +106,20 @@ class StatefulSetParityIT {
 
     static Map<String, String> claimUids(String ns) {
         return admin.persistentVolumeClaims().inNamespace(ns).list().getItems().stream()
-                .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c.getMetadata().getUid()));
+                .collect(Collectors.toMap(
+                        c -> c.getMetadata().getName(), c -> c.getMetadata().getUid()));
     }
 
     static List<Event> events(String ns, String reason) {
         return admin.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason())).toList();
+                .filter(e -> reason.equals(e.getReason()))
+                .toList();
     }
 
     /** The pod {@code name} of {@code ns} mounts claim {@code claim}. */
     static void assertMounts(Pod pod, String claim) {
-        assertThat(pod.getSpec().getVolumes()).as("%s's volumes", pod.getMetadata().getName())
+        assertThat(pod.getSpec().getVolumes())
+                .as("%s's volumes", pod.getMetadata().getName())
                 .anyMatch(v -> v.getPersistentVolumeClaim() != null
                         && claim.equals(v.getPersistentVolumeClaim().getClaimName()));
     }
@@ -173,10 +174,17 @@ class StatefulSetParityIT {
         String ns = cluster.namespace("p1");
         kubectl.apply(ns, deployment("web", 2, "ordinal.dev/pvc-retention: \"whenDeleted=Delete\"", "1Gi"));
         awaitRunning(ns, names("web", 0, 1));
-        String deployment = admin.apps().deployments().inNamespace(ns).withName("web").get().getMetadata().getUid();
+        String deployment = admin.apps()
+                .deployments()
+                .inNamespace(ns)
+                .withName("web")
+                .get()
+                .getMetadata()
+                .getUid();
         await().atMost(ROLLOUT).untilAsserted(() -> {
             for (String name : List.of("data-web-0", "data-web-1")) {
-                assertThat(claim(ns, name).getMetadata().getOwnerReferences()).as("%s owners", name)
+                assertThat(claim(ns, name).getMetadata().getOwnerReferences())
+                        .as("%s owners", name)
                         .anyMatch(o -> "Deployment".equals(o.getKind()) && deployment.equals(o.getUid()));
             }
         });
@@ -185,7 +193,8 @@ class StatefulSetParityIT {
         await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             assertThat(admin.pods().inNamespace(ns).list().getItems()).isEmpty();
             assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems())
-                    .as("claims garbage-collected with the Deployment").isEmpty();
+                    .as("claims garbage-collected with the Deployment")
+                    .isEmpty();
         });
     }
 
@@ -198,28 +207,37 @@ class StatefulSetParityIT {
         String keep = claim(ns, "data-web-0").getMetadata().getUid();
         Instant scaled;
         try (Departures<Pod> pods = new Departures<>(admin.pods().inNamespace(ns), true);
-                Departures<PersistentVolumeClaim> claims = new Departures<>(
-                        admin.persistentVolumeClaims().inNamespace(ns), false)) {
+                Departures<PersistentVolumeClaim> claims =
+                        new Departures<>(admin.persistentVolumeClaims().inNamespace(ns), false)) {
             scaled = Instant.now();
             kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
             awaitRunning(ns, names("web", 0));
-            await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> assertThat(
-                    claimUids(ns).keySet()).containsExactly("data-web-0"));
+            await().atMost(ROLLOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> assertThat(claimUids(ns).keySet()).containsExactly("data-web-0"));
             for (int n : new int[] {2, 1}) {
                 String pod = "web-" + n;
                 String claim = "data-web-" + n;
                 assertThat(pods.revision).containsKey(pod);
                 assertThat(claims.revision).containsKey(claim);
-                System.out.printf("scale 3 -> 1: %s gone at +%d ms (rev %d), %s deleted at +%d ms (rev %d)%n", pod,
-                        Duration.between(scaled, pods.at.get(pod)).toMillis(), pods.revision.get(pod), claim,
-                        Duration.between(scaled, claims.at.get(claim)).toMillis(), claims.revision.get(claim));
-                assertThat(claims.revision.get(claim)).as("%s deleted after %s was gone (etcd revisions)", claim, pod)
+                System.out.printf(
+                        "scale 3 -> 1: %s gone at +%d ms (rev %d), %s deleted at +%d ms (rev %d)%n",
+                        pod,
+                        Duration.between(scaled, pods.at.get(pod)).toMillis(),
+                        pods.revision.get(pod),
+                        claim,
+                        Duration.between(scaled, claims.at.get(claim)).toMillis(),
+                        claims.revision.get(claim));
+                assertThat(claims.revision.get(claim))
+                        .as("%s deleted after %s was gone (etcd revisions)", claim, pod)
                         .isGreaterThan(pods.revision.get(pod));
             }
         }
         assertThat(claim(ns, "data-web-0").getMetadata().getUid()).isEqualTo(keep);
-        assertThat(events(ns, "ClaimDeleted")).extracting(e -> e.getMessage())
-                .anyMatch(m -> m.contains("data-web-1")).anyMatch(m -> m.contains("data-web-2"));
+        assertThat(events(ns, "ClaimDeleted"))
+                .extracting(e -> e.getMessage())
+                .anyMatch(m -> m.contains("data-web-1"))
+                .anyMatch(m -> m.contains("data-web-2"));
     }
 
     /** Continues 2: the Deployment's template asks for 2Gi; Recreate re-creates web-0, whose claim grows. */
@@ -229,9 +247,18 @@ class StatefulSetParityIT {
         String ns = "p2";
         String pod = livePods(ns).get("web-0").getMetadata().getUid();
         String uid = claim(ns, "data-web-0").getMetadata().getUid();
-        kubectl.run("-n", ns, "patch", "deployment", "web", "--type=json", "-p", "[{\"op\":\"replace\",\"path\":"
-                + "\"/spec/template/spec/volumes/0/ephemeral/volumeClaimTemplate/spec/resources/requests/storage\","
-                + "\"value\":\"2Gi\"}]").orFail();
+        kubectl.run(
+                        "-n",
+                        ns,
+                        "patch",
+                        "deployment",
+                        "web",
+                        "--type=json",
+                        "-p",
+                        "[{\"op\":\"replace\",\"path\":"
+                                + "\"/spec/template/spec/volumes/0/ephemeral/volumeClaimTemplate/spec/resources/requests/storage\","
+                                + "\"value\":\"2Gi\"}]")
+                .orFail();
         await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             Pod web0 = livePods(ns).get("web-0");
             assertThat(web0).isNotNull();
@@ -239,8 +266,10 @@ class StatefulSetParityIT {
             assertThat(PodWatch.ready(web0)).isTrue();
             PersistentVolumeClaim claim = claim(ns, "data-web-0");
             assertThat(claim.getMetadata().getUid()).as("the same claim").isEqualTo(uid);
-            assertThat(claim.getSpec().getResources().getRequests().get("storage")).isEqualTo(new Quantity("2Gi"));
-            assertThat(events(ns, "ClaimResized")).anyMatch(e -> "web-0".equals(e.getInvolvedObject().getName()));
+            assertThat(claim.getSpec().getResources().getRequests().get("storage"))
+                    .isEqualTo(new Quantity("2Gi"));
+            assertThat(events(ns, "ClaimResized"))
+                    .anyMatch(e -> "web-0".equals(e.getInvolvedObject().getName()));
         });
         assertThat(livePods(ns).keySet()).containsExactly("web-0");
         assertThat(claimUids(ns).keySet()).as("a rollout is no scale-down").containsExactly("data-web-0");
@@ -293,10 +322,14 @@ class StatefulSetParityIT {
         assertThat(claims.keySet()).containsExactlyInAnyOrder("data-web-0", "data-web-1");
 
         // Step 1: orphan the pods.
-        kubectl.run("-n", ns, "delete", "statefulset", "web", "--cascade=orphan").orFail();
-        await().atMost(ROLLOUT).untilAsserted(() -> assertThat(livePods(ns).values())
-                .allMatch(p -> p.getMetadata().getOwnerReferences() == null
-                        || p.getMetadata().getOwnerReferences().isEmpty(), "orphaned"));
+        kubectl.run("-n", ns, "delete", "statefulset", "web", "--cascade=orphan")
+                .orFail();
+        await().atMost(ROLLOUT)
+                .untilAsserted(() -> assertThat(livePods(ns).values())
+                        .allMatch(
+                                p -> p.getMetadata().getOwnerReferences() == null
+                                        || p.getMetadata().getOwnerReferences().isEmpty(),
+                                "orphaned"));
         // Step 2: the Deployment, at 0 replicas.
         kubectl.apply(ns, """
                 apiVersion: apps/v1
@@ -332,12 +365,14 @@ class StatefulSetParityIT {
         for (int n = 0; n < 2; n++) {
             String name = "web-" + n;
             kubectl.run("-n", ns, "delete", "pod", name, "--wait").orFail();
-            kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=" + (n + 1)).orFail();
+            kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=" + (n + 1))
+                    .orFail();
             int ordinal = n;
             await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 Pod pod = livePods(ns).get(name);
                 assertThat(pod).as(name).isNotNull();
-                assertThat(pod.getMetadata().getUid()).isNotEqualTo(old.get(name).getMetadata().getUid());
+                assertThat(pod.getMetadata().getUid())
+                        .isNotEqualTo(old.get(name).getMetadata().getUid());
                 assertThat(pod.getMetadata().getLabels()).containsEntry("ordinal.dev/set", "web");
                 assertThat(PodWatch.ready(pod)).as("%s Ready", name).isTrue();
                 assertMounts(pod, "data-web-" + ordinal);
@@ -346,8 +381,11 @@ class StatefulSetParityIT {
         // Step 4: the same claims, by uid.
         awaitRunning(ns, names("web", 0, 1));
         assertThat(claimUids(ns)).isEqualTo(claims);
-        assertThat(livePods(ns).values()).allMatch(p -> p.getMetadata().getOwnerReferences().stream()
-                .anyMatch(o -> "ReplicaSet".equals(o.getKind())), "owned by the Deployment's ReplicaSet");
+        assertThat(livePods(ns).values())
+                .allMatch(
+                        p -> p.getMetadata().getOwnerReferences().stream()
+                                .anyMatch(o -> "ReplicaSet".equals(o.getKind())),
+                        "owned by the Deployment's ReplicaSet");
         // The webhook found each claim in its cache, so no pod was gated for claims and none was created; the
         // controller's ClaimReused is only for a pod gated while its claim was missing from that cache.
         assertThat(events(ns, "ClaimCreated")).isEmpty();

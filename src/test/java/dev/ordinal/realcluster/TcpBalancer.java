@@ -32,8 +32,10 @@ final class TcpBalancer implements AutoCloseable {
         try {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         } catch (IOException e) {
-            throw new IOException("cannot listen on 127.0.0.1:" + port + ", where deploy/overlays/out-of-cluster"
-                    + " sends webhook calls; stop whatever holds that port (a `make run`?)", e);
+            throw new IOException(
+                    "cannot listen on 127.0.0.1:" + port + ", where deploy/overlays/out-of-cluster"
+                            + " sends webhook calls; stop whatever holds that port (a `make run`?)",
+                    e);
         }
         acceptor = new Thread(this::acceptLoop, "balancer-" + port);
         acceptor.setDaemon(true);
@@ -86,21 +88,24 @@ final class TcpBalancer implements AutoCloseable {
     }
 
     private static void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buffer = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // one side went away
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        }, "balancer-pump");
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[16 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buffer)) >= 0) {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                        }
+                    } catch (IOException e) {
+                        // one side went away
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
+                    }
+                },
+                "balancer-pump");
         t.setDaemon(true);
         t.start();
     }

@@ -1,8 +1,17 @@
 package dev.ordinal.sim;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,18 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.zjsonpatch.JsonPatch;
 
 /**
  * The API server's request path for Pods, in front of the fabric8 mock (which stores objects but runs no
@@ -79,9 +76,16 @@ public final class AdmissionChain {
      * One webhook call, for assertions and the demo: {@code outcome} is {@code allowed}, {@code patched},
      * {@code denied <code>}, {@code ignored: ...} or {@code error: ...}.
      */
-    public record WebhookCall(Instant at, String webhook, String instance, String operation, String object,
-            boolean reinvocation, boolean dryRun, String outcome, long micros) {
-    }
+    public record WebhookCall(
+            Instant at,
+            String webhook,
+            String instance,
+            String operation,
+            String object,
+            boolean reinvocation,
+            boolean dryRun,
+            String outcome,
+            long micros) {}
 
     /** Every webhook call so far, oldest first. */
     public List<WebhookCall> calls() {
@@ -90,9 +94,8 @@ public final class AdmissionChain {
         }
     }
 
-    private record Attributes(String operation, String namespace, String name, Requester requester, boolean dryRun,
-            ObjectNode options) {
-    }
+    private record Attributes(
+            String operation, String namespace, String name, Requester requester, boolean dryRun, ObjectNode options) {}
 
     // ---------------------------------------------------------------------------------------------- CREATE
 
@@ -102,13 +105,19 @@ public final class AdmissionChain {
         ObjectNode meta = metadata(obj);
         String objectNamespace = meta.path("namespace").asText("");
         if (!objectNamespace.isEmpty() && !objectNamespace.equals(namespace)) {
-            throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on"
-                    + " the request");
+            throw ApiException.badRequest(
+                    "the namespace of the provided object does not match the namespace sent on" + " the request");
         }
         meta.put("namespace", namespace);
         // System fields are the server's to set (rest.FillObjectMetaSystemFields).
-        meta.remove(List.of("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "generation", "managedFields"));
+        meta.remove(List.of(
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+                "managedFields"));
         String requestName = meta.path("name").asText("");
         if (requestName.isEmpty() && meta.path("generateName").asText("").isEmpty()) {
             throw ApiException.invalid("", "metadata.name: Required value: name or generateName is required");
@@ -144,7 +153,8 @@ public final class AdmissionChain {
             return new Admitted(toPod(obj), warnings);
         }
         try {
-            return new Admitted(store.pods().inNamespace(namespace).resource(toPod(obj)).create(), warnings);
+            return new Admitted(
+                    store.pods().inNamespace(namespace).resource(toPod(obj)).create(), warnings);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
                 throw ApiException.alreadyExists(name);
@@ -169,15 +179,22 @@ public final class AdmissionChain {
         }
         ObjectNode old = MAPPER.valueToTree(current);
         String rv = obj.path("metadata").path("resourceVersion").asText("");
-        if (!rv.isEmpty() && !rv.equals(old.path("metadata").path("resourceVersion").asText())) {
+        if (!rv.isEmpty()
+                && !rv.equals(old.path("metadata").path("resourceVersion").asText())) {
             throw ApiException.conflict(name);
         }
         // PrepareForUpdate: status and system metadata come from the stored object.
         obj.put("apiVersion", "v1").put("kind", "Pod");
         obj.set("status", old.get("status"));
         ObjectNode meta = metadata(obj);
-        for (String field : List.of("namespace", "uid", "creationTimestamp", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "resourceVersion", "generation")) {
+        for (String field : List.of(
+                "namespace",
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "resourceVersion",
+                "generation")) {
             JsonNode value = old.path("metadata").get(field);
             if (value == null) {
                 meta.remove(field);
@@ -185,8 +202,8 @@ public final class AdmissionChain {
                 meta.set(field, value);
             }
         }
-        Attributes attrs = new Attributes("UPDATE", namespace, name, requester, dryRun,
-                options("UpdateOptions", dryRun));
+        Attributes attrs =
+                new Attributes("UPDATE", namespace, name, requester, dryRun, options("UpdateOptions", dryRun));
         List<String> warnings = new ArrayList<>();
         obj = mutate(attrs, obj, old, warnings);
         List<String> causes = PodStrategy.validateUpdate(old, obj);
@@ -198,7 +215,8 @@ public final class AdmissionChain {
             return new Admitted(toPod(obj), warnings);
         }
         try {
-            Pod stored = store.pods().inNamespace(namespace).resource(toPod(obj)).update();
+            Pod stored =
+                    store.pods().inNamespace(namespace).resource(toPod(obj)).update();
             return new Admitted(stored == null ? toPod(obj) : stored, warnings);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
@@ -220,8 +238,13 @@ public final class AdmissionChain {
      * bound to a node or has finished is deleted at once; otherwise it gets a deletionTimestamp and stays until the
      * kubelet deletes it with grace 0. Returns the pod as left in the store, or as it was when removed.
      */
-    public Pod delete(String namespace, String name, Long gracePeriodSeconds, String uidPrecondition,
-            Requester requester, boolean dryRun) {
+    public Pod delete(
+            String namespace,
+            String name,
+            Long gracePeriodSeconds,
+            String uidPrecondition,
+            Requester requester,
+            boolean dryRun) {
         ApiException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
@@ -236,15 +259,25 @@ public final class AdmissionChain {
         throw last;
     }
 
-    private Pod deleteOnce(String namespace, String name, Long gracePeriodSeconds, String uidPrecondition,
-            Requester requester, boolean dryRun) {
+    private Pod deleteOnce(
+            String namespace,
+            String name,
+            Long gracePeriodSeconds,
+            String uidPrecondition,
+            Requester requester,
+            boolean dryRun) {
         Pod current = store.pods().inNamespace(namespace).withName(name).get();
         if (current == null) {
             throw ApiException.notFound(name);
         }
-        if (uidPrecondition != null && !uidPrecondition.equals(current.getMetadata().getUid())) {
-            throw ApiException.of(409, "Conflict", "Precondition failed: UID in precondition: " + uidPrecondition
-                    + ", UID in object meta: " + current.getMetadata().getUid(), name);
+        if (uidPrecondition != null
+                && !uidPrecondition.equals(current.getMetadata().getUid())) {
+            throw ApiException.of(
+                    409,
+                    "Conflict",
+                    "Precondition failed: UID in precondition: " + uidPrecondition + ", UID in object meta: "
+                            + current.getMetadata().getUid(),
+                    name);
         }
         ObjectNode old = MAPPER.valueToTree(current);
         ObjectNode options = options("DeleteOptions", dryRun);
@@ -257,8 +290,10 @@ public final class AdmissionChain {
         mutate(attrs, null, old, warnings);
         validate(attrs, null, old, warnings);
 
-        long grace = gracePeriodSeconds != null ? gracePeriodSeconds
-                : current.getSpec().getTerminationGracePeriodSeconds() == null ? 30
+        long grace = gracePeriodSeconds != null
+                ? gracePeriodSeconds
+                : current.getSpec().getTerminationGracePeriodSeconds() == null
+                        ? 30
                         : current.getSpec().getTerminationGracePeriodSeconds();
         String phase = current.getStatus() == null ? null : current.getStatus().getPhase();
         String nodeName = current.getSpec() == null ? null : current.getSpec().getNodeName();
@@ -296,7 +331,11 @@ public final class AdmissionChain {
             return left;
         }
         try {
-            store.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+            store.pods()
+                    .inNamespace(namespace)
+                    .withName(name)
+                    .withGracePeriod(0)
+                    .delete();
         } catch (KubernetesClientException e) {
             throw e.getCode() == 404 ? ApiException.notFound(name) : fromStore(e);
         }
@@ -362,7 +401,8 @@ public final class AdmissionChain {
     }
 
     private static boolean applies(WebhookRegistration hook, Attributes attrs, ObjectNode object, ObjectNode old) {
-        if (!hook.operations().contains(attrs.operation()) || !hook.namespaceSelector().test(attrs.namespace())) {
+        if (!hook.operations().contains(attrs.operation())
+                || !hook.namespaceSelector().test(attrs.namespace())) {
             return false;
         }
         // objectSelector: on UPDATE a match of either the old or the new object counts; DELETE has only the old.
@@ -371,8 +411,13 @@ public final class AdmissionChain {
     }
 
     /** Calls {@code hook}; returns the object with its patch applied (mutating) or unchanged. */
-    private ObjectNode invoke(WebhookRegistration hook, Attributes attrs, ObjectNode object, ObjectNode old,
-            boolean reinvocation, List<String> warnings) {
+    private ObjectNode invoke(
+            WebhookRegistration hook,
+            Attributes attrs,
+            ObjectNode object,
+            ObjectNode old,
+            boolean reinvocation,
+            List<String> warnings) {
         String uid = UUID.randomUUID().toString();
         ObjectNode review = review(uid, attrs, object, old);
         long started = System.nanoTime();
@@ -385,10 +430,11 @@ public final class AdmissionChain {
                 throw new WebhookBackend.CallFailed("expected response.uid=\"" + uid + "\", got \""
                         + response.path("uid").asText("") + "\"");
             }
-            if (hook.mutating() && response.hasNonNull("patch")
+            if (hook.mutating()
+                    && response.hasNonNull("patch")
                     && !"JSONPatch".equals(response.path("patchType").asText(null))) {
-                throw new WebhookBackend.CallFailed("unsupported patch type \"" + response.path("patchType").asText("")
-                        + "\"");
+                throw new WebhookBackend.CallFailed(
+                        "unsupported patch type \"" + response.path("patchType").asText("") + "\"");
             }
         } catch (WebhookBackend.CallFailed e) {
             String instance = hook.backend().lastInstance();
@@ -414,24 +460,28 @@ public final class AdmissionChain {
             return object;
         }
         try {
-            JsonNode patch = MAPPER.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
+            JsonNode patch = MAPPER.readTree(
+                    Base64.getDecoder().decode(response.path("patch").asText()));
             ObjectNode patched = (ObjectNode) JsonPatch.apply(patch, object);
             record(hook, instance, attrs, describe, reinvocation, "patched", started);
             return patched;
         } catch (IOException | RuntimeException e) {
             record(hook, instance, attrs, describe, reinvocation, "error: bad patch " + e.getMessage(), started);
-            throw ApiException.internal("JSON Patch from webhook \"" + hook.name() + "\" cannot be applied: "
-                    + e.getMessage());
+            throw ApiException.internal(
+                    "JSON Patch from webhook \"" + hook.name() + "\" cannot be applied: " + e.getMessage());
         }
     }
 
     private ObjectNode review(String uid, Attributes attrs, ObjectNode object, ObjectNode old) {
-        ObjectNode review = MAPPER.createObjectNode().put("apiVersion", "admission.k8s.io/v1")
+        ObjectNode review = MAPPER.createObjectNode()
+                .put("apiVersion", "admission.k8s.io/v1")
                 .put("kind", "AdmissionReview");
         ObjectNode request = review.putObject("request");
         request.put("uid", uid);
-        ObjectNode kind = MAPPER.createObjectNode().put("group", "").put("version", "v1").put("kind", "Pod");
-        ObjectNode resource = MAPPER.createObjectNode().put("group", "").put("version", "v1").put("resource", "pods");
+        ObjectNode kind =
+                MAPPER.createObjectNode().put("group", "").put("version", "v1").put("kind", "Pod");
+        ObjectNode resource =
+                MAPPER.createObjectNode().put("group", "").put("version", "v1").put("resource", "pods");
         request.set("kind", kind);
         request.set("resource", resource);
         request.set("requestKind", kind.deepCopy());
@@ -452,7 +502,8 @@ public final class AdmissionChain {
     }
 
     private static ObjectNode options(String kind, boolean dryRun) {
-        ObjectNode options = MAPPER.createObjectNode().put("apiVersion", "meta.k8s.io/v1").put("kind", kind);
+        ObjectNode options =
+                MAPPER.createObjectNode().put("apiVersion", "meta.k8s.io/v1").put("kind", kind);
         if (dryRun) {
             options.putArray("dryRun").add("All");
         }
@@ -468,22 +519,39 @@ public final class AdmissionChain {
         String deniedBy = "admission webhook \"" + webhook + "\" denied the request";
         String message = status.path("message").asText("");
         String reason = status.path("reason").asText("");
-        String text = !message.isEmpty() ? deniedBy + ": " + message
+        String text = !message.isEmpty()
+                ? deniedBy + ": " + message
                 : !reason.isEmpty() ? deniedBy + ": " + reason : deniedBy + " without explanation";
         return ApiException.of(code, reason, text, null);
     }
 
-    private void record(WebhookRegistration hook, String instance, Attributes attrs, String describe,
-            boolean reinvocation, String outcome, long startedNanos) {
-        calls.add(new WebhookCall(clock.instant(), hook.name(), instance, attrs.operation(), describe, reinvocation,
-                attrs.dryRun(), outcome, (System.nanoTime() - startedNanos) / 1000));
+    private void record(
+            WebhookRegistration hook,
+            String instance,
+            Attributes attrs,
+            String describe,
+            boolean reinvocation,
+            String outcome,
+            long startedNanos) {
+        calls.add(new WebhookCall(
+                clock.instant(),
+                hook.name(),
+                instance,
+                attrs.operation(),
+                describe,
+                reinvocation,
+                attrs.dryRun(),
+                outcome,
+                (System.nanoTime() - startedNanos) / 1000));
     }
 
     private static String describe(Attributes attrs, ObjectNode object) {
         if (!attrs.name().isEmpty()) {
             return attrs.namespace() + "/" + attrs.name();
         }
-        String generate = object == null ? "" : object.path("metadata").path("generateName").asText("");
+        String generate = object == null
+                ? ""
+                : object.path("metadata").path("generateName").asText("");
         return attrs.namespace() + "/" + generate + "*";
     }
 
@@ -494,8 +562,7 @@ public final class AdmissionChain {
 
     private static Map<String, String> labels(JsonNode object) {
         JsonNode labels = object.path("metadata").path("labels");
-        return labels.isObject() ? MAPPER.convertValue(labels, new TypeReference<Map<String, String>>() {
-        }) : Map.of();
+        return labels.isObject() ? MAPPER.convertValue(labels, new TypeReference<Map<String, String>>() {}) : Map.of();
     }
 
     private static Pod toPod(ObjectNode node) {
@@ -507,7 +574,9 @@ public final class AdmissionChain {
     }
 
     private static ApiException fromStore(KubernetesClientException e) {
-        if (e.getStatus() != null && e.getStatus().getCode() != null && e.getStatus().getCode() > 0) {
+        if (e.getStatus() != null
+                && e.getStatus().getCode() != null
+                && e.getStatus().getCode() > 0) {
             return new ApiException(e.getStatus());
         }
         return ApiException.internal(e.getMessage());

@@ -40,9 +40,18 @@ public final class ApiException extends RuntimeException {
     }
 
     static ApiException of(int code, String reason, String message, String name) {
-        return new ApiException(new StatusBuilder().withApiVersion("v1").withKind("Status").withStatus("Failure")
-                .withCode(code).withReason(reason).withMessage(message).withNewDetails().withKind("pods")
-                .withName(name).endDetails().build());
+        return new ApiException(new StatusBuilder()
+                .withApiVersion("v1")
+                .withKind("Status")
+                .withStatus("Failure")
+                .withCode(code)
+                .withReason(reason)
+                .withMessage(message)
+                .withNewDetails()
+                .withKind("pods")
+                .withName(name)
+                .endDetails()
+                .build());
     }
 
     static ApiException alreadyExists(String name) {
@@ -54,8 +63,11 @@ public final class ApiException extends RuntimeException {
     }
 
     static ApiException conflict(String name) {
-        return of(409, "Conflict", "Operation cannot be fulfilled on pods \"" + name
-                + "\": the object has been modified; please apply your changes to the latest version and try again",
+        return of(
+                409,
+                "Conflict",
+                "Operation cannot be fulfilled on pods \"" + name
+                        + "\": the object has been modified; please apply your changes to the latest version and try again",
                 name);
     }
 

@@ -24,18 +24,65 @@ public record Certs(Path ca, Path cert, Path key) {
     public static Certs generate(Path dir) {
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("serving.ext"), String.join("\n",
-                    "basicConstraints=critical,CA:FALSE",
-                    "keyUsage=critical,digitalSignature,keyEncipherment",
-                    "extendedKeyUsage=serverAuth",
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1", ""), StandardCharsets.UTF_8);
-            openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-keyout", "ca.key",
-                    "-out", "ca.crt", "-subj", "/CN=ordinal-sim-ca",
-                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-            openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr",
-                    "-subj", "/CN=localhost");
-            openssl(dir, "x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                    "-days", "2", "-sha256", "-extfile", "serving.ext", "-out", "tls.crt");
+            Files.writeString(
+                    dir.resolve("serving.ext"),
+                    String.join(
+                            "\n",
+                            "basicConstraints=critical,CA:FALSE",
+                            "keyUsage=critical,digitalSignature,keyEncipherment",
+                            "extendedKeyUsage=serverAuth",
+                            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                            ""),
+                    StandardCharsets.UTF_8);
+            openssl(
+                    dir,
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-subj",
+                    "/CN=ordinal-sim-ca",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign,cRLSign");
+            openssl(
+                    dir,
+                    "req",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    "tls.key",
+                    "-out",
+                    "tls.csr",
+                    "-subj",
+                    "/CN=localhost");
+            openssl(
+                    dir,
+                    "x509",
+                    "-req",
+                    "-in",
+                    "tls.csr",
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-days",
+                    "2",
+                    "-sha256",
+                    "-extfile",
+                    "serving.ext",
+                    "-out",
+                    "tls.crt");
             return new Certs(dir.resolve("ca.crt"), dir.resolve("tls.crt"), dir.resolve("tls.key"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -47,8 +94,11 @@ public record Certs(Path ca, Path cert, Path key) {
         command.add("openssl");
         command.addAll(List.of(args));
         Path log = dir.resolve("openssl.log");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -1,5 +1,13 @@
 package dev.ordinal.sim;
 
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,15 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-
 /**
  * Watches one namespace of the store (pods, PVCs, Services, core v1 Events) and keeps the history of every change
  * it sees. After each pod or PVC step it checks {@link SetInvariants}; violations are kept (the watch thread never
@@ -33,12 +32,14 @@ public final class ClusterObserver implements AutoCloseable {
 
     /** What kind of object a step is about. */
     public enum Kind {
-        POD, CLAIM, SERVICE, EVENT
+        POD,
+        CLAIM,
+        SERVICE,
+        EVENT
     }
 
     /** One observed change; {@code object} is the new state, or the last state for DELETED. */
-    public record Step(int index, Instant at, Kind kind, String action, HasMetadata object, HasMetadata previous) {
-    }
+    public record Step(int index, Instant at, Kind kind, String action, HasMetadata object, HasMetadata previous) {}
 
     private final KubernetesClient store;
     private final String namespace;
@@ -80,7 +81,9 @@ public final class ClusterObserver implements AutoCloseable {
 
             @Override
             public void onUpdate(T before, T after) {
-                if (!before.getMetadata().getResourceVersion().equals(after.getMetadata().getResourceVersion())) {
+                if (!before.getMetadata()
+                        .getResourceVersion()
+                        .equals(after.getMetadata().getResourceVersion())) {
                     observe(kind, "MODIFIED", after, before);
                 }
             }
@@ -97,8 +100,8 @@ public final class ClusterObserver implements AutoCloseable {
             String name = object.getMetadata().getName();
             HasMetadata previous = switch (kind) {
                 case POD -> action.equals("DELETED") ? pods.remove(name) : pods.put(name, (Pod) object);
-                case CLAIM -> action.equals("DELETED") ? claims.remove(name)
-                        : claims.put(name, (PersistentVolumeClaim) object);
+                case CLAIM ->
+                    action.equals("DELETED") ? claims.remove(name) : claims.put(name, (PersistentVolumeClaim) object);
                 case SERVICE -> action.equals("DELETED") ? services.remove(name) : services.put(name, (Service) object);
                 case EVENT -> {
                     if (action.equals("ADDED")) {
@@ -126,7 +129,9 @@ public final class ClusterObserver implements AutoCloseable {
     }
 
     private void afterPod(Step step, Pod before, Pod after) {
-        if (after != null && KubeletSim.isReady(after) && everReady.add(after.getMetadata().getUid())) {
+        if (after != null
+                && KubeletSim.isReady(after)
+                && everReady.add(after.getMetadata().getUid())) {
             readyOrder.add(after.getMetadata().getName());
         }
         if (after != null && SetInvariants.gates(after).contains(dev.ordinal.identity.OrdinalKeys.ORDERED_GATE)) {
@@ -134,13 +139,15 @@ public final class ClusterObserver implements AutoCloseable {
         }
         List<String> found = SetInvariants.afterPodStep(pods.values(), before, after, everReady, this::claimExists);
         for (String v : found) {
-            violations.add("step " + step.index() + " (" + step.action() + " pod " + step.object().getMetadata()
-                    .getName() + "): " + v);
+            violations.add("step " + step.index() + " (" + step.action() + " pod "
+                    + step.object().getMetadata().getName() + "): " + v);
         }
         Map<String, Integer> starting = new TreeMap<>();
         for (Pod p : pods.values()) {
             String set = SetInvariants.setOf(p);
-            if (set != null && !SetInvariants.isTerminating(p) && !KubeletSim.isReady(p)
+            if (set != null
+                    && !SetInvariants.isTerminating(p)
+                    && !KubeletSim.isReady(p)
                     && !SetInvariants.gates(p).contains(dev.ordinal.identity.OrdinalKeys.ORDERED_GATE)
                     && !everReady.contains(p.getMetadata().getUid())) {
                 starting.merge(set, 1, Integer::sum);
@@ -155,7 +162,11 @@ public final class ClusterObserver implements AutoCloseable {
      */
     private boolean claimExists(String name) {
         return claims.containsKey(name)
-                || store.persistentVolumeClaims().inNamespace(namespace).withName(name).get() != null;
+                || store.persistentVolumeClaims()
+                                .inNamespace(namespace)
+                                .withName(name)
+                                .get()
+                        != null;
     }
 
     /**
@@ -205,8 +216,9 @@ public final class ClusterObserver implements AutoCloseable {
     /** True when the live pods of {@code set} are exactly ordinals {@code start … start+n-1}, all Running and Ready. */
     public synchronized boolean readyExactly(String set, int start, int n) {
         Map<Integer, Pod> live = live(set);
-        if (live.size() != n || pods.values().stream().anyMatch(p -> set.equals(SetInvariants.setOf(p))
-                && SetInvariants.isTerminating(p))) {
+        if (live.size() != n
+                || pods.values().stream()
+                        .anyMatch(p -> set.equals(SetInvariants.setOf(p)) && SetInvariants.isTerminating(p))) {
             return false;
         }
         for (int k = start; k < start + n; k++) {
@@ -254,8 +266,9 @@ public final class ClusterObserver implements AutoCloseable {
 
     /** Events with {@code reason} about object {@code name}. */
     public synchronized List<Event> events(String name, String reason) {
-        return events.stream().filter(e -> name.equals(e.getInvolvedObject().getName())
-                && reason.equals(e.getReason())).toList();
+        return events.stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .toList();
     }
 
     /** Every step so far. */

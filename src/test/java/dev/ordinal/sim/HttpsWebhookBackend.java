@@ -1,5 +1,7 @@
 package dev.ordinal.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,9 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The webhook Service: each call goes to one of the app instances at random, as kube-proxy spreads connections
@@ -44,9 +43,12 @@ public final class HttpsWebhookBackend implements WebhookBackend {
         URI base = instances.get(ThreadLocalRandom.current().nextInt(instances.size()));
         URI uri = base.resolve(path + "?timeout=" + timeout.toSeconds() + "s");
         last.set(base.getAuthority());
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(review.toString())).build();
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(review.toString()))
+                .build();
         CompletableFuture<HttpResponse<String>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;
         try {
@@ -57,7 +59,8 @@ public final class HttpsWebhookBackend implements WebhookBackend {
             throw new CallFailed("failed to call webhook: Post \"" + uri + "\": context deadline exceeded");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            String what = cause instanceof java.net.http.HttpTimeoutException ? "context deadline exceeded"
+            String what = cause instanceof java.net.http.HttpTimeoutException
+                    ? "context deadline exceeded"
                     : cause.getClass().getSimpleName() + ": " + cause.getMessage();
             throw new CallFailed("failed to call webhook: Post \"" + uri + "\": " + what);
         } catch (InterruptedException e) {

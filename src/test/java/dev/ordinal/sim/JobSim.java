@@ -1,5 +1,11 @@
 package dev.ordinal.sim;
 
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -7,13 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * The Job controller for one non-indexed Job: runs pods ({@code generateName: <job>-}, restartPolicy Never) until
@@ -36,22 +35,55 @@ public final class JobSim extends SimLoop {
     private final Set<String> succeeded = ConcurrentHashMap.newKeySet();
     private volatile boolean complete;
 
-    public JobSim(KubernetesClient store, AdmissionChain chain, String namespace, String name, Pod template,
-            int parallelism, int completions, Duration period, Duration lifetime) {
+    public JobSim(
+            KubernetesClient store,
+            AdmissionChain chain,
+            String namespace,
+            String name,
+            Pod template,
+            int parallelism,
+            int completions,
+            Duration period,
+            Duration lifetime) {
         super("job-" + namespace + "-" + name, period, lifetime);
         this.store = store;
         this.chain = chain;
         this.namespace = namespace;
         this.parallelism = parallelism;
         this.completions = completions;
-        this.job = store.batch().v1().jobs().inNamespace(namespace).resource(new JobBuilder().withNewMetadata()
-                .withName(name).withNamespace(namespace).endMetadata().withNewSpec().withParallelism(parallelism)
-                .withCompletions(completions).withNewTemplate().withMetadata(template.getMetadata())
-                .withSpec(template.getSpec()).endTemplate().endSpec().build()).create();
-        this.template = new PodBuilder(template).editMetadata()
-                .addToLabels(Map.of("batch.kubernetes.io/job-name", name, "job-name", name,
-                        "batch.kubernetes.io/controller-uid", job.getMetadata().getUid()))
-                .endMetadata().editSpec().withRestartPolicy("Never").endSpec().build();
+        this.job = store.batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .resource(new JobBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withParallelism(parallelism)
+                        .withCompletions(completions)
+                        .withNewTemplate()
+                        .withMetadata(template.getMetadata())
+                        .withSpec(template.getSpec())
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
+        this.template = new PodBuilder(template)
+                .editMetadata()
+                .addToLabels(Map.of(
+                        "batch.kubernetes.io/job-name",
+                        name,
+                        "job-name",
+                        name,
+                        "batch.kubernetes.io/controller-uid",
+                        job.getMetadata().getUid()))
+                .endMetadata()
+                .editSpec()
+                .withRestartPolicy("Never")
+                .endSpec()
+                .build();
     }
 
     /** True once {@code completions} pods have succeeded. */
@@ -67,8 +99,12 @@ public final class JobSim extends SimLoop {
     @Override
     protected void tick() {
         List<Pod> active = new ArrayList<>();
-        for (Pod pod : store.pods().inNamespace(namespace)
-                .withLabel("batch.kubernetes.io/controller-uid", job.getMetadata().getUid()).list().getItems()) {
+        for (Pod pod : store.pods()
+                .inNamespace(namespace)
+                .withLabel(
+                        "batch.kubernetes.io/controller-uid", job.getMetadata().getUid())
+                .list()
+                .getItems()) {
             String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
             if ("Succeeded".equals(phase)) {
                 succeeded.add(pod.getMetadata().getName());
@@ -98,12 +134,18 @@ public final class JobSim extends SimLoop {
         int wanted = Math.min(parallelism, completions - succeeded.size()) - active.size();
         for (int i = 0; i < wanted; i++) {
             try {
-                Pod pod = chain.create(namespace, newPod(), Requester.JOB_CONTROLLER, false).pod();
-                SimEvents.record(store, job, "Normal", "SuccessfulCreate", "Created pod: " + pod.getMetadata().getName(),
+                Pod pod = chain.create(namespace, newPod(), Requester.JOB_CONTROLLER, false)
+                        .pod();
+                SimEvents.record(
+                        store,
+                        job,
+                        "Normal",
+                        "SuccessfulCreate",
+                        "Created pod: " + pod.getMetadata().getName(),
                         "job-controller");
             } catch (ApiException e) {
-                SimEvents.record(store, job, "Warning", "FailedCreate", "Error creating: " + e.getMessage(),
-                        "job-controller");
+                SimEvents.record(
+                        store, job, "Warning", "FailedCreate", "Error creating: " + e.getMessage(), "job-controller");
                 backoff.failed(now);
                 return;
             }
@@ -112,11 +154,21 @@ public final class JobSim extends SimLoop {
     }
 
     private Pod newPod() {
-        return new PodBuilder(template).editMetadata().withName(null).withGenerateName(job.getMetadata().getName() + "-")
-                .withNamespace(namespace).addToFinalizers(TRACKING_FINALIZER)
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
-                        .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid()).withController(true)
-                        .withBlockOwnerDeletion(true).build())
-                .endMetadata().build();
+        return new PodBuilder(template)
+                .editMetadata()
+                .withName(null)
+                .withGenerateName(job.getMetadata().getName() + "-")
+                .withNamespace(namespace)
+                .addToFinalizers(TRACKING_FINALIZER)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
+                .endMetadata()
+                .build();
     }
 }

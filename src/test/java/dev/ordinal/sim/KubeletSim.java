@@ -1,16 +1,5 @@
 package dev.ordinal.sim;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -25,6 +14,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scheduler, the volume binder and the kubelet of one node, for one namespace. A pod with no scheduling gates
@@ -42,19 +41,27 @@ public final class KubeletSim extends SimLoop {
     public static final String NODE_NAME = "sim-node-1";
 
     /** Delays of the simulated node; all short, all bounded. */
-    public record Timing(Duration period, Duration startDelay, Duration readyDelay, Duration maxGrace,
-            Duration completeAfter) {
+    public record Timing(
+            Duration period, Duration startDelay, Duration readyDelay, Duration maxGrace, Duration completeAfter) {
 
         /** Fast enough for tests: 50 ms ticks, Running after 100 ms, Ready 250 ms later, grace at most 300 ms. */
         public static Timing fast() {
-            return new Timing(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-                    Duration.ofMillis(300), Duration.ofMillis(500));
+            return new Timing(
+                    Duration.ofMillis(50),
+                    Duration.ofMillis(100),
+                    Duration.ofMillis(250),
+                    Duration.ofMillis(300),
+                    Duration.ofMillis(500));
         }
 
         /** Slow enough to watch: the demo's pace. */
         public static Timing demo() {
-            return new Timing(Duration.ofMillis(100), Duration.ofMillis(600), Duration.ofMillis(1200),
-                    Duration.ofMillis(1500), Duration.ofSeconds(2));
+            return new Timing(
+                    Duration.ofMillis(100),
+                    Duration.ofMillis(600),
+                    Duration.ofMillis(1200),
+                    Duration.ofMillis(1500),
+                    Duration.ofSeconds(2));
         }
     }
 
@@ -76,8 +83,8 @@ public final class KubeletSim extends SimLoop {
         boolean finalDeleteSent;
     }
 
-    public KubeletSim(KubernetesClient store, AdmissionChain chain, String namespace, Timing timing,
-            Duration lifetime) {
+    public KubeletSim(
+            KubernetesClient store, AdmissionChain chain, String namespace, Timing timing, Duration lifetime) {
         super("kubelet-" + namespace, timing.period(), lifetime);
         this.store = store;
         this.chain = chain;
@@ -99,7 +106,8 @@ public final class KubeletSim extends SimLoop {
     protected void tick() {
         List<Pod> pods = store.pods().inNamespace(namespace).list().getItems();
         Map<String, PersistentVolumeClaim> claims = new HashMap<>();
-        for (PersistentVolumeClaim c : store.persistentVolumeClaims().inNamespace(namespace).list().getItems()) {
+        for (PersistentVolumeClaim c :
+                store.persistentVolumeClaims().inNamespace(namespace).list().getItems()) {
             claims.put(c.getMetadata().getName(), c);
         }
         Set<String> seen = new HashSet<>();
@@ -147,8 +155,14 @@ public final class KubeletSim extends SimLoop {
                     s.setContainerStatuses(containerStatuses(pod, "running", false));
                 });
                 t.running = now;
-                SimEvents.record(store, pod, "Normal", "Started", "Started container "
-                        + pod.getSpec().getContainers().get(0).getName(), "kubelet");
+                SimEvents.record(
+                        store,
+                        pod,
+                        "Normal",
+                        "Started",
+                        "Started container "
+                                + pod.getSpec().getContainers().get(0).getName(),
+                        "kubelet");
             }
             return;
         }
@@ -172,13 +186,21 @@ public final class KubeletSim extends SimLoop {
             if (wantReady) {
                 t.ready = now;
             } else if (failingReadiness.contains(name)) {
-                SimEvents.record(store, pod, "Warning", "Unhealthy",
-                        "Readiness probe failed: HTTP probe failed with statuscode: 503", "kubelet");
+                SimEvents.record(
+                        store,
+                        pod,
+                        "Warning",
+                        "Unhealthy",
+                        "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                        "kubelet");
             }
             return;
         }
-        if (ready && timing.completeAfter() != null && !"Always".equals(pod.getSpec().getRestartPolicy())
-                && t.ready != null && !now.isBefore(t.ready.plus(timing.completeAfter()))) {
+        if (ready
+                && timing.completeAfter() != null
+                && !"Always".equals(pod.getSpec().getRestartPolicy())
+                && t.ready != null
+                && !now.isBefore(t.ready.plus(timing.completeAfter()))) {
             writeStatus(pod, s -> {
                 s.setPhase("Succeeded");
                 setCondition(s, "ContainersReady", false, "PodCompleted", null);
@@ -189,11 +211,15 @@ public final class KubeletSim extends SimLoop {
     }
 
     private void schedule(Pod pod, Map<String, PersistentVolumeClaim> claims, Times t, Instant now) {
-        List<String> gates = pod.getSpec().getSchedulingGates() == null ? List.of()
-                : pod.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+        List<String> gates = pod.getSpec().getSchedulingGates() == null
+                ? List.of()
+                : pod.getSpec().getSchedulingGates().stream()
+                        .map(PodSchedulingGate::getName)
+                        .toList();
         if (!gates.isEmpty()) {
             // kube-scheduler keeps gated pods out of its queue and says so in PodScheduled.
-            ensureScheduledCondition(pod, false, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
+            ensureScheduledCondition(
+                    pod, false, "SchedulingGated", "Scheduling is blocked due to non-empty scheduling gates");
             return;
         }
         List<String> missing = new ArrayList<>();
@@ -214,15 +240,27 @@ public final class KubeletSim extends SimLoop {
             bindClaim(claims.get(claim));
         }
         // The scheduler's pods/binding call: sets spec.nodeName, which no update of the pod itself may do.
-        store.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON),
-                "[{\"op\":\"add\",\"path\":\"/spec/nodeName\",\"value\":\"" + NODE_NAME + "\"}]");
+        store.pods()
+                .inNamespace(namespace)
+                .withName(pod.getMetadata().getName())
+                .patch(
+                        PatchContext.of(PatchType.JSON),
+                        "[{\"op\":\"add\",\"path\":\"/spec/nodeName\",\"value\":\"" + NODE_NAME + "\"}]");
         t.bound = now;
-        Pod bound = store.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).get();
+        Pod bound = store.pods()
+                .inNamespace(namespace)
+                .withName(pod.getMetadata().getName())
+                .get();
         if (bound != null) {
             writeStatus(bound, s -> setCondition(s, "PodScheduled", true, null, null));
         }
-        SimEvents.record(store, pod, "Normal", "Scheduled", "Successfully assigned " + namespace + "/"
-                + pod.getMetadata().getName() + " to " + NODE_NAME, "default-scheduler");
+        SimEvents.record(
+                store,
+                pod,
+                "Normal",
+                "Scheduled",
+                "Successfully assigned " + namespace + "/" + pod.getMetadata().getName() + " to " + NODE_NAME,
+                "default-scheduler");
     }
 
     private void bindClaim(PersistentVolumeClaim claim) {
@@ -231,21 +269,35 @@ public final class KubeletSim extends SimLoop {
         }
         // The PV controller's job: a volume for the claim (dynamic provisioning), then phase Bound.
         claim.getSpec().setVolumeName("pvc-" + claim.getMetadata().getUid());
-        PersistentVolumeClaim updated = store.persistentVolumeClaims().inNamespace(namespace).resource(claim).update();
+        PersistentVolumeClaim updated = store.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .resource(claim)
+                .update();
         Map<String, Quantity> capacity = updated.getSpec().getResources() == null
-                || updated.getSpec().getResources().getRequests() == null ? Map.of()
-                        : updated.getSpec().getResources().getRequests();
-        updated.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder().withPhase("Bound")
-                .withAccessModes(updated.getSpec().getAccessModes()).withCapacity(capacity).build());
+                        || updated.getSpec().getResources().getRequests() == null
+                ? Map.of()
+                : updated.getSpec().getResources().getRequests();
+        updated.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+                .withPhase("Bound")
+                .withAccessModes(updated.getSpec().getAccessModes())
+                .withCapacity(capacity)
+                .build());
         store.persistentVolumeClaims().inNamespace(namespace).resource(updated).updateStatus();
     }
 
     private void terminate(Pod pod, Times t, Instant now) {
         if (t.killing == null) {
             t.killing = now;
-            if ("Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
-                SimEvents.record(store, pod, "Normal", "Killing", "Stopping container "
-                        + pod.getSpec().getContainers().get(0).getName(), "kubelet");
+            if ("Running"
+                    .equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+                SimEvents.record(
+                        store,
+                        pod,
+                        "Normal",
+                        "Killing",
+                        "Stopping container "
+                                + pod.getSpec().getContainers().get(0).getName(),
+                        "kubelet");
                 writeStatus(pod, s -> {
                     setCondition(s, "ContainersReady", false, "ContainersNotReady", null);
                     setCondition(s, "Ready", false, "ContainersNotReady", null);
@@ -257,15 +309,22 @@ public final class KubeletSim extends SimLoop {
         if (t.finalDeleteSent) {
             return;
         }
-        long graceSeconds = pod.getMetadata().getDeletionGracePeriodSeconds() == null ? 0
+        long graceSeconds = pod.getMetadata().getDeletionGracePeriodSeconds() == null
+                ? 0
                 : pod.getMetadata().getDeletionGracePeriodSeconds();
         Duration grace = Duration.ofSeconds(graceSeconds).compareTo(timing.maxGrace()) < 0
-                ? Duration.ofSeconds(graceSeconds) : timing.maxGrace();
+                ? Duration.ofSeconds(graceSeconds)
+                : timing.maxGrace();
         if (!now.isBefore(t.killing.plus(grace))) {
             t.finalDeleteSent = true;
             try {
-                chain.delete(namespace, pod.getMetadata().getName(), 0L, pod.getMetadata().getUid(),
-                        Requester.KUBELET, false);
+                chain.delete(
+                        namespace,
+                        pod.getMetadata().getName(),
+                        0L,
+                        pod.getMetadata().getUid(),
+                        Requester.KUBELET,
+                        false);
             } catch (ApiException e) {
                 if (!"NotFound".equals(e.reason())) {
                     t.finalDeleteSent = false; // try again next tick
@@ -294,29 +353,50 @@ public final class KubeletSim extends SimLoop {
     }
 
     private static void setCondition(PodStatus status, String type, boolean value, String reason, String message) {
-        List<PodCondition> conditions = new ArrayList<>(status.getConditions() == null ? List.of()
-                : status.getConditions());
-        PodCondition existing = conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        List<PodCondition> conditions =
+                new ArrayList<>(status.getConditions() == null ? List.of() : status.getConditions());
+        PodCondition existing = conditions.stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
         String v = value ? "True" : "False";
-        String transition = existing != null && v.equals(existing.getStatus()) ? existing.getLastTransitionTime()
+        String transition = existing != null && v.equals(existing.getStatus())
+                ? existing.getLastTransitionTime()
                 : AdmissionChain.timestamp(Instant.now());
         conditions.remove(existing);
-        conditions.add(new PodConditionBuilder().withType(type).withStatus(v).withReason(reason).withMessage(message)
-                .withLastTransitionTime(transition).build());
+        conditions.add(new PodConditionBuilder()
+                .withType(type)
+                .withStatus(v)
+                .withReason(reason)
+                .withMessage(message)
+                .withLastTransitionTime(transition)
+                .build());
         status.setConditions(conditions);
     }
 
     private static List<ContainerStatus> containerStatuses(Pod pod, String state, boolean ready) {
         List<ContainerStatus> statuses = new ArrayList<>();
         pod.getSpec().getContainers().forEach(c -> {
-            ContainerStatusBuilder b = new ContainerStatusBuilder().withName(c.getName()).withImage(c.getImage())
-                    .withImageID(c.getImage()).withReady(ready).withStarted(state.equals("running"))
+            ContainerStatusBuilder b = new ContainerStatusBuilder()
+                    .withName(c.getName())
+                    .withImage(c.getImage())
+                    .withImageID(c.getImage())
+                    .withReady(ready)
+                    .withStarted(state.equals("running"))
                     .withRestartCount(0);
             if (state.equals("running")) {
-                b.withNewState().withNewRunning().withStartedAt(AdmissionChain.timestamp(Instant.now())).endRunning()
+                b.withNewState()
+                        .withNewRunning()
+                        .withStartedAt(AdmissionChain.timestamp(Instant.now()))
+                        .endRunning()
                         .endState();
             } else {
-                b.withNewState().withNewTerminated().withExitCode(0).withReason("Completed").endTerminated().endState();
+                b.withNewState()
+                        .withNewTerminated()
+                        .withExitCode(0)
+                        .withReason("Completed")
+                        .endTerminated()
+                        .endState();
             }
             statuses.add(b.build());
         });
@@ -326,8 +406,11 @@ public final class KubeletSim extends SimLoop {
     /** The PVC names {@code pod} mounts. */
     public static List<String> claimNames(Pod pod) {
         List<String> names = new ArrayList<>();
-        for (Volume v : pod.getSpec().getVolumes() == null ? List.<Volume>of() : pod.getSpec().getVolumes()) {
-            if (v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName() != null) {
+        for (Volume v : pod.getSpec().getVolumes() == null
+                ? List.<Volume>of()
+                : pod.getSpec().getVolumes()) {
+            if (v.getPersistentVolumeClaim() != null
+                    && v.getPersistentVolumeClaim().getClaimName() != null) {
                 names.add(v.getPersistentVolumeClaim().getClaimName());
             }
         }
@@ -348,6 +431,9 @@ public final class KubeletSim extends SimLoop {
         if (s == null || s.getConditions() == null) {
             return null;
         }
-        return s.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        return s.getConditions().stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
     }
 }

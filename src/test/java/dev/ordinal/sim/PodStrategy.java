@@ -1,5 +1,8 @@
 package dev.ordinal.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -8,10 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The parts of the API server's Pod registry strategy and in-tree admission that a webhook can observe: defaults
@@ -22,14 +21,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class PodStrategy {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile(
-            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
     /** k8s.io/apiserver names.SimpleNameGenerator: 5 characters from an alphabet without vowels and look-alikes. */
     private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
-    private PodStrategy() {
-    }
+    private PodStrategy() {}
 
     /**
      * Defaults a decoded Pod as the API server does before admission (SetDefaults_Pod and friends), and adds what
@@ -64,7 +62,9 @@ public final class PodStrategy {
                 putIfMissing(container, "terminationMessagePath", "/dev/termination-log");
                 putIfMissing(container, "terminationMessagePolicy", "File");
                 String image = container.path("image").asText("");
-                putIfMissing(container, "imagePullPolicy",
+                putIfMissing(
+                        container,
+                        "imagePullPolicy",
                         image.endsWith(":latest") || !image.contains(":") ? "Always" : "IfNotPresent");
                 if (!container.has("resources")) {
                     container.putObject("resources");
@@ -73,9 +73,12 @@ public final class PodStrategy {
                     putIfMissing((ObjectNode) port, "protocol", "TCP");
                 }
                 if (mountToken) {
-                    ArrayNode mounts = container.has("volumeMounts") ? (ArrayNode) container.get("volumeMounts")
+                    ArrayNode mounts = container.has("volumeMounts")
+                            ? (ArrayNode) container.get("volumeMounts")
                             : container.putArray("volumeMounts");
-                    mounts.addObject().put("name", token).put("readOnly", true)
+                    mounts.addObject()
+                            .put("name", token)
+                            .put("readOnly", true)
                             .put("mountPath", "/var/run/secrets/kubernetes.io/serviceaccount");
                 }
             }
@@ -85,14 +88,26 @@ public final class PodStrategy {
             ObjectNode projected = volumes.addObject().put("name", token).putObject("projected");
             projected.put("defaultMode", 420);
             ArrayNode sources = projected.putArray("sources");
-            sources.addObject().putObject("serviceAccountToken").put("expirationSeconds", 3607).put("path", "token");
-            sources.addObject().putObject("configMap").put("name", "kube-root-ca.crt").putArray("items").addObject()
-                    .put("key", "ca.crt").put("path", "ca.crt");
+            sources.addObject()
+                    .putObject("serviceAccountToken")
+                    .put("expirationSeconds", 3607)
+                    .put("path", "token");
+            sources.addObject()
+                    .putObject("configMap")
+                    .put("name", "kube-root-ca.crt")
+                    .putArray("items")
+                    .addObject()
+                    .put("key", "ca.crt")
+                    .put("path", "ca.crt");
         }
-        ArrayNode tolerations = spec.has("tolerations") ? (ArrayNode) spec.get("tolerations")
-                : spec.putArray("tolerations");
+        ArrayNode tolerations =
+                spec.has("tolerations") ? (ArrayNode) spec.get("tolerations") : spec.putArray("tolerations");
         for (String taint : List.of("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")) {
-            tolerations.addObject().put("key", taint).put("operator", "Exists").put("effect", "NoExecute")
+            tolerations
+                    .addObject()
+                    .put("key", taint)
+                    .put("operator", "Exists")
+                    .put("effect", "NoExecute")
                     .put("tolerationSeconds", 300);
         }
     }
@@ -123,9 +138,11 @@ public final class PodStrategy {
         JsonNode spec = pod.path("spec");
         for (String field : List.of("hostname", "subdomain")) {
             String value = spec.path(field).asText(null);
-            if (value != null && (value.length() > 63 || !DNS_LABEL.matcher(value).matches())) {
-                causes.add("spec." + field + ": Invalid value: \"" + value + "\": a lowercase RFC 1123 label must"
-                        + " consist of lower case alphanumeric characters or '-', and must be no more than 63 characters");
+            if (value != null
+                    && (value.length() > 63 || !DNS_LABEL.matcher(value).matches())) {
+                causes.add(
+                        "spec." + field + ": Invalid value: \"" + value + "\": a lowercase RFC 1123 label must"
+                                + " consist of lower case alphanumeric characters or '-', and must be no more than 63 characters");
             }
         }
         if (!spec.path("containers").isArray() || spec.path("containers").isEmpty()) {
@@ -141,7 +158,9 @@ public final class PodStrategy {
             JsonNode claim = v.path("persistentVolumeClaim");
             if (claim.isObject()) {
                 String claimName = claim.path("claimName").asText("");
-                if (claimName.isEmpty() || claimName.length() > 253 || !DNS_SUBDOMAIN.matcher(claimName).matches()) {
+                if (claimName.isEmpty()
+                        || claimName.length() > 253
+                        || !DNS_SUBDOMAIN.matcher(claimName).matches()) {
                     causes.add("spec.volumes[" + i + "].persistentVolumeClaim.claimName: Invalid value: \"" + claimName
                             + "\"");
                 }
@@ -165,9 +184,11 @@ public final class PodStrategy {
     public static List<String> validateUpdate(ObjectNode oldPod, ObjectNode newPod) {
         List<String> causes = new ArrayList<>();
         for (String field : List.of("name", "namespace", "uid", "creationTimestamp")) {
-            if (!oldPod.path("metadata").path(field).equals(newPod.path("metadata").path(field))) {
-                causes.add("metadata." + field + ": Invalid value: " + newPod.path("metadata").path(field)
-                        + ": field is immutable");
+            if (!oldPod.path("metadata")
+                    .path(field)
+                    .equals(newPod.path("metadata").path(field))) {
+                causes.add("metadata." + field + ": Invalid value: "
+                        + newPod.path("metadata").path(field) + ": field is immutable");
             }
         }
         validateLabels(newPod.path("metadata").path("labels"), causes);
@@ -191,15 +212,18 @@ public final class PodStrategy {
     /** The scheduling gate names of {@code pod}, in order. */
     public static List<String> gates(JsonNode pod) {
         List<String> names = new ArrayList<>();
-        pod.path("spec").path("schedulingGates").forEach(g -> names.add(g.path("name").asText()));
+        pod.path("spec")
+                .path("schedulingGates")
+                .forEach(g -> names.add(g.path("name").asText()));
         return names;
     }
 
     private static JsonNode mutableStripped(JsonNode spec) {
-        ObjectNode copy = spec.isObject() ? ((ObjectNode) spec).deepCopy()
+        ObjectNode copy = spec.isObject()
+                ? ((ObjectNode) spec).deepCopy()
                 : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        copy.remove(List.of("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds",
-                "schedulingGates"));
+        copy.remove(
+                List.of("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "schedulingGates"));
         for (String list : List.of("initContainers", "containers")) {
             for (JsonNode c : copy.path(list)) {
                 ((ObjectNode) c).remove("image");
@@ -209,7 +233,7 @@ public final class PodStrategy {
     }
 
     private static void validateLabels(JsonNode labels, List<String> causes) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = labels.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String value = e.getValue().asText("");
             if (value.length() > 63 || !LABEL_VALUE.matcher(value).matches()) {

@@ -1,13 +1,5 @@
 package dev.ordinal.sim;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,6 +8,13 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The ReplicaSet controller for one ReplicaSet: keeps {@code replicas} active pods (not terminating, not finished)
@@ -45,8 +44,15 @@ public final class ReplicaSetSim extends SimLoop {
      * A ReplicaSet {@code name} in {@code namespace} whose pods look like {@code template} (labels, annotations,
      * spec) and are selected by all of the template's labels.
      */
-    public ReplicaSetSim(KubernetesClient store, AdmissionChain chain, String namespace, String name, Pod template,
-            int replicas, Duration period, Duration lifetime) {
+    public ReplicaSetSim(
+            KubernetesClient store,
+            AdmissionChain chain,
+            String namespace,
+            String name,
+            Pod template,
+            int replicas,
+            Duration period,
+            Duration lifetime) {
         super("replicaset-" + namespace + "-" + name, period, lifetime);
         this.store = store;
         this.chain = chain;
@@ -55,19 +61,42 @@ public final class ReplicaSetSim extends SimLoop {
         this.selector = Map.copyOf(template.getMetadata().getLabels());
         this.replicas = replicas;
         this.backoff = new Backoff(Duration.ofMillis(100), Duration.ofMillis(1600));
-        this.owner = store.apps().replicaSets().inNamespace(namespace).resource(new ReplicaSetBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(selector).endMetadata()
-                .withNewSpec().withReplicas(replicas).withNewSelector().withMatchLabels(selector).endSelector()
-                .withNewTemplate().withMetadata(template.getMetadata()).withSpec(template.getSpec()).endTemplate()
-                .endSpec().build()).create();
+        this.owner = store.apps()
+                .replicaSets()
+                .inNamespace(namespace)
+                .resource(new ReplicaSetBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withNamespace(namespace)
+                        .withLabels(selector)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .withMatchLabels(selector)
+                        .endSelector()
+                        .withNewTemplate()
+                        .withMetadata(template.getMetadata())
+                        .withSpec(template.getSpec())
+                        .endTemplate()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     /** Sets the desired number of replicas ({@code kubectl scale}). */
     public void scale(int n) {
         replicas = n;
         try {
-            store.apps().replicaSets().inNamespace(namespace).withName(owner.getMetadata().getName())
-                    .edit(rs -> new ReplicaSetBuilder(rs).editSpec().withReplicas(n).endSpec().build());
+            store.apps()
+                    .replicaSets()
+                    .inNamespace(namespace)
+                    .withName(owner.getMetadata().getName())
+                    .edit(rs -> new ReplicaSetBuilder(rs)
+                            .editSpec()
+                            .withReplicas(n)
+                            .endSpec()
+                            .build());
         } catch (KubernetesClientException e) {
             // the loop reads the field, not the object
         }
@@ -99,11 +128,14 @@ public final class ReplicaSetSim extends SimLoop {
             return;
         }
         List<Pod> active = new ArrayList<>();
-        for (Pod pod : store.pods().inNamespace(namespace).withLabels(selector).list().getItems()) {
+        for (Pod pod :
+                store.pods().inNamespace(namespace).withLabels(selector).list().getItems()) {
             boolean owned = pod.getMetadata().getOwnerReferences().stream()
                     .anyMatch(r -> r.getUid().equals(owner.getMetadata().getUid()));
             String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-            if (owned && pod.getMetadata().getDeletionTimestamp() == null && !"Succeeded".equals(phase)
+            if (owned
+                    && pod.getMetadata().getDeletionTimestamp() == null
+                    && !"Succeeded".equals(phase)
                     && !"Failed".equals(phase)) {
                 active.add(pod);
             }
@@ -115,12 +147,22 @@ public final class ReplicaSetSim extends SimLoop {
             active.sort(RANKS);
             for (Pod pod : active.subList(0, diff)) {
                 try {
-                    chain.delete(namespace, pod.getMetadata().getName(), null, null, Requester.REPLICASET_CONTROLLER,
-                            false);
-                    SimEvents.record(store, owner, "Normal", "SuccessfulDelete", "Deleted pod: "
-                            + pod.getMetadata().getName(), "replicaset-controller");
+                    chain.delete(
+                            namespace, pod.getMetadata().getName(), null, null, Requester.REPLICASET_CONTROLLER, false);
+                    SimEvents.record(
+                            store,
+                            owner,
+                            "Normal",
+                            "SuccessfulDelete",
+                            "Deleted pod: " + pod.getMetadata().getName(),
+                            "replicaset-controller");
                 } catch (ApiException e) {
-                    SimEvents.record(store, owner, "Warning", "FailedDelete", "Error deleting: " + e.getMessage(),
+                    SimEvents.record(
+                            store,
+                            owner,
+                            "Warning",
+                            "FailedDelete",
+                            "Error deleting: " + e.getMessage(),
                             "replicaset-controller");
                 }
             }
@@ -134,14 +176,25 @@ public final class ReplicaSetSim extends SimLoop {
             int n = Math.min(batch, remaining);
             for (int i = 0; i < n; i++) {
                 try {
-                    Pod pod = chain.create(namespace, newPod(), Requester.REPLICASET_CONTROLLER, false).pod();
+                    Pod pod = chain.create(namespace, newPod(), Requester.REPLICASET_CONTROLLER, false)
+                            .pod();
                     created.incrementAndGet();
-                    SimEvents.record(store, owner, "Normal", "SuccessfulCreate", "Created pod: "
-                            + pod.getMetadata().getName(), "replicaset-controller");
+                    SimEvents.record(
+                            store,
+                            owner,
+                            "Normal",
+                            "SuccessfulCreate",
+                            "Created pod: " + pod.getMetadata().getName(),
+                            "replicaset-controller");
                 } catch (ApiException e) {
                     failedCreates.incrementAndGet();
                     failureMessages.add(e.getMessage());
-                    SimEvents.record(store, owner, "Warning", "FailedCreate", "Error creating: " + e.getMessage(),
+                    SimEvents.record(
+                            store,
+                            owner,
+                            "Warning",
+                            "FailedCreate",
+                            "Error creating: " + e.getMessage(),
                             "replicaset-controller");
                     backoff.failed(Instant.now());
                     return;
@@ -155,24 +208,36 @@ public final class ReplicaSetSim extends SimLoop {
 
     private Pod newPod() {
         HasMetadata rs = owner;
-        return new PodBuilder(template).editMetadata().withName(null).withGenerateName(rs.getMetadata().getName() + "-")
+        return new PodBuilder(template)
+                .editMetadata()
+                .withName(null)
+                .withGenerateName(rs.getMetadata().getName() + "-")
                 .withNamespace(namespace)
-                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
-                        .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid()).withController(true)
-                        .withBlockOwnerDeletion(true).build())
-                .endMetadata().build();
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("apps/v1")
+                        .withKind("ReplicaSet")
+                        .withName(rs.getMetadata().getName())
+                        .withUid(rs.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
+                .endMetadata()
+                .build();
     }
 
     /** controller.ActivePodsWithRanks order, without the node co-location and restart-count ranks. */
-    static final Comparator<Pod> RANKS = Comparator
-            .comparing((Pod p) -> p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty())
+    static final Comparator<Pod> RANKS = Comparator.comparing(
+                    (Pod p) -> p.getSpec().getNodeName() != null
+                            && !p.getSpec().getNodeName().isEmpty())
             .thenComparing(p -> phaseRank(p))
             .thenComparing(KubeletSim::isReady)
             .thenComparing(ReplicaSetSim::deletionCost)
-            .thenComparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()), Comparator.reverseOrder());
+            .thenComparing(
+                    (Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp()), Comparator.reverseOrder());
 
     private static int phaseRank(Pod p) {
-        String phase = p.getStatus() == null ? "Pending" : String.valueOf(p.getStatus().getPhase());
+        String phase =
+                p.getStatus() == null ? "Pending" : String.valueOf(p.getStatus().getPhase());
         return switch (phase) {
             case "Pending" -> 0;
             case "Running" -> 2;
@@ -181,7 +246,8 @@ public final class ReplicaSetSim extends SimLoop {
     }
 
     private static int deletionCost(Pod p) {
-        String cost = p.getMetadata().getAnnotations() == null ? null
+        String cost = p.getMetadata().getAnnotations() == null
+                ? null
                 : p.getMetadata().getAnnotations().get(DELETION_COST);
         try {
             return cost == null ? 0 : Integer.parseInt(cost);

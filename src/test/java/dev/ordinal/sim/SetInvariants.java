@@ -1,5 +1,11 @@
 package dev.ordinal.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ordinal.identity.OrdinalKeys;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
+import io.fabric8.kubernetes.api.model.Volume;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,14 +17,6 @@ import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.ordinal.identity.OrdinalKeys;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
-import io.fabric8.kubernetes.api.model.Volume;
 
 /**
  * What must hold of the stored pods of every ordinal set after every observed step, in the spirit of
@@ -39,16 +37,15 @@ public final class SetInvariants {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private SetInvariants() {
-    }
+    private SetInvariants() {}
 
     /**
      * The violations after a pod changed from {@code before} to {@code after} (null when added or deleted), with
      * {@code pods} the state after the change. {@code everReady} holds the uids of pods that have been Ready at
      * some step; {@code claimExists} tells whether a PVC exists.
      */
-    public static List<String> afterPodStep(Collection<Pod> pods, Pod before, Pod after, Set<String> everReady,
-            Predicate<String> claimExists) {
+    public static List<String> afterPodStep(
+            Collection<Pod> pods, Pod before, Pod after, Set<String> everReady, Predicate<String> claimExists) {
         List<String> violations = new ArrayList<>(state(pods, everReady, claimExists));
         if (after == null || setOf(after) == null || isTerminating(after)) {
             return violations;
@@ -57,8 +54,7 @@ public final class SetInvariants {
             List<String> added = new ArrayList<>(gates(after));
             added.removeAll(gates(before));
             if (!added.isEmpty()) {
-                violations.add(after.getMetadata().getName() + " gained scheduling gates " + added
-                        + " after creation");
+                violations.add(after.getMetadata().getName() + " gained scheduling gates " + added + " after creation");
             }
         }
         String set = setOf(after);
@@ -74,9 +70,13 @@ public final class SetInvariants {
             for (int k = startOrdinal(after); k < n; k++) {
                 Pod predecessor = live.get(k);
                 if (predecessor == null || !KubeletSim.isReady(predecessor)) {
-                    violations.add(after.getMetadata().getName() + (becameReady ? " became Ready" : before == null
-                            ? " was created without " + OrdinalKeys.ORDERED_GATE
-                            : " was released from " + OrdinalKeys.ORDERED_GATE) + " while " + set + "-" + k
+                    violations.add(after.getMetadata().getName()
+                            + (becameReady
+                                    ? " became Ready"
+                                    : before == null
+                                            ? " was created without " + OrdinalKeys.ORDERED_GATE
+                                            : " was released from " + OrdinalKeys.ORDERED_GATE)
+                            + " while " + set + "-" + k
                             + (predecessor == null ? " does not exist" : " is not Running and Ready"));
                     break;
                 }
@@ -99,7 +99,11 @@ public final class SetInvariants {
         return violations;
     }
 
-    private static void checkSet(String set, List<Pod> members, Set<String> everReady, Predicate<String> claimExists,
+    private static void checkSet(
+            String set,
+            List<Pod> members,
+            Set<String> everReady,
+            Predicate<String> claimExists,
             List<String> violations) {
         Map<Integer, String> holders = new TreeMap<>();
         int starting = 0;
@@ -118,56 +122,74 @@ public final class SetInvariants {
             }
             String previous = holders.put(n, name);
             if (previous != null) {
-                violations.add("ordinal " + n + " of set " + set + " is held by two live pods: " + previous + ", " + name);
+                violations.add(
+                        "ordinal " + n + " of set " + set + " is held by two live pods: " + previous + ", " + name);
             }
             boolean orderedGate = gates(p).contains(OrdinalKeys.ORDERED_GATE);
             if (!ordered(p) && orderedGate) {
                 violations.add(name + " carries " + OrdinalKeys.ORDERED_GATE + " in a Parallel set");
             }
-            if (ordered(p) && !orderedGate && !KubeletSim.isReady(p) && !everReady.contains(p.getMetadata().getUid())) {
+            if (ordered(p)
+                    && !orderedGate
+                    && !KubeletSim.isReady(p)
+                    && !everReady.contains(p.getMetadata().getUid())) {
                 starting++;
                 startingNames.add(name);
             }
         }
         if (starting > 1) {
-            violations.add("set " + set + " has " + starting + " pods starting at once under OrderedReady: "
-                    + startingNames);
+            violations.add(
+                    "set " + set + " has " + starting + " pods starting at once under OrderedReady: " + startingNames);
         }
     }
 
     private static void checkIdentity(Pod p, String set, int n, List<String> violations) {
         String name = p.getMetadata().getName();
         Map<String, String> labels = p.getMetadata().getLabels();
-        Map<String, String> annotations = p.getMetadata().getAnnotations() == null ? Map.of()
+        Map<String, String> annotations = p.getMetadata().getAnnotations() == null
+                ? Map.of()
                 : p.getMetadata().getAnnotations();
         String service = annotations.getOrDefault(OrdinalKeys.SERVICE_ANNOTATION, set);
-        expect(violations, name, "label " + OrdinalKeys.POD_INDEX_LABEL, Integer.toString(n),
+        expect(
+                violations,
+                name,
+                "label " + OrdinalKeys.POD_INDEX_LABEL,
+                Integer.toString(n),
                 labels.get(OrdinalKeys.POD_INDEX_LABEL));
         expect(violations, name, "label " + OrdinalKeys.POD_NAME_LABEL, name, labels.get(OrdinalKeys.POD_NAME_LABEL));
         expect(violations, name, "spec.hostname", name, p.getSpec().getHostname());
         expect(violations, name, "spec.subdomain", service, p.getSpec().getSubdomain());
-        expect(violations, name, "annotation " + OrdinalKeys.DELETION_COST_ANNOTATION, Integer.toString(-n),
+        expect(
+                violations,
+                name,
+                "annotation " + OrdinalKeys.DELETION_COST_ANNOTATION,
+                Integer.toString(-n),
                 annotations.get(OrdinalKeys.DELETION_COST_ANNOTATION));
     }
 
     private static void checkStorage(Pod p, Predicate<String> claimExists, List<String> violations) {
         String name = p.getMetadata().getName();
-        String templates = p.getMetadata().getAnnotations() == null ? null
+        String templates = p.getMetadata().getAnnotations() == null
+                ? null
                 : p.getMetadata().getAnnotations().get(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION);
         if (templates != null) {
             JsonNode parsed;
             try {
                 parsed = MAPPER.readTree(templates);
             } catch (IOException e) {
-                violations.add(name + " has unreadable " + OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION + ": " + e.getMessage());
+                violations.add(
+                        name + " has unreadable " + OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION + ": " + e.getMessage());
                 return;
             }
-            for (Iterator<String> it = parsed.fieldNames(); it.hasNext();) {
+            for (Iterator<String> it = parsed.fieldNames(); it.hasNext(); ) {
                 String volume = it.next();
-                Volume v = p.getSpec().getVolumes().stream().filter(x -> volume.equals(x.getName())).findFirst()
+                Volume v = p.getSpec().getVolumes().stream()
+                        .filter(x -> volume.equals(x.getName()))
+                        .findFirst()
                         .orElse(null);
                 String want = volume + "-" + name;
-                String got = v == null || v.getPersistentVolumeClaim() == null ? null
+                String got = v == null || v.getPersistentVolumeClaim() == null
+                        ? null
                         : v.getPersistentVolumeClaim().getClaimName();
                 expect(violations, name, "claim of volume " + volume, want, got);
             }
@@ -184,8 +206,8 @@ public final class SetInvariants {
 
     private static void expect(List<String> violations, String pod, String what, String want, String got) {
         if (!want.equals(got)) {
-            violations.add(pod + ": " + what + " is " + (got == null ? "unset" : "\"" + got + "\"") + ", want \""
-                    + want + "\"");
+            violations.add(pod + ": " + what + " is " + (got == null ? "unset" : "\"" + got + "\"") + ", want \"" + want
+                    + "\"");
         }
     }
 
@@ -217,7 +239,9 @@ public final class SetInvariants {
     }
 
     public static String setOf(Pod p) {
-        return p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(OrdinalKeys.SET_LABEL);
+        return p.getMetadata().getLabels() == null
+                ? null
+                : p.getMetadata().getLabels().get(OrdinalKeys.SET_LABEL);
     }
 
     public static boolean isTerminating(Pod p) {
@@ -226,18 +250,23 @@ public final class SetInvariants {
 
     /** The scheduling gate names of {@code p}. */
     public static List<String> gates(Pod p) {
-        return p.getSpec() == null || p.getSpec().getSchedulingGates() == null ? List.of()
-                : p.getSpec().getSchedulingGates().stream().map(PodSchedulingGate::getName).toList();
+        return p.getSpec() == null || p.getSpec().getSchedulingGates() == null
+                ? List.of()
+                : p.getSpec().getSchedulingGates().stream()
+                        .map(PodSchedulingGate::getName)
+                        .toList();
     }
 
     private static boolean ordered(Pod p) {
-        String policy = p.getMetadata().getAnnotations() == null ? null
+        String policy = p.getMetadata().getAnnotations() == null
+                ? null
                 : p.getMetadata().getAnnotations().get(OrdinalKeys.POLICY_ANNOTATION);
         return !"Parallel".equals(policy);
     }
 
     private static int startOrdinal(Pod p) {
-        String start = p.getMetadata().getAnnotations() == null ? null
+        String start = p.getMetadata().getAnnotations() == null
+                ? null
                 : p.getMetadata().getAnnotations().get(OrdinalKeys.START_ORDINAL_ANNOTATION);
         try {
             return start == null ? 0 : Integer.parseInt(start);

@@ -1,10 +1,5 @@
 package dev.ordinal.sim;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.util.HashMap;
-
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,6 +10,10 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.HashMap;
 
 /**
  * The embedded API server of the demo and the packaged-app ITs: fabric8's {@link KubernetesMockServer} in CRUD
@@ -34,8 +33,8 @@ public final class SimApiServer implements AutoCloseable {
 
     /** Starts a server on a free port of 127.0.0.1. */
     public static SimApiServer start() {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new FaithfulCrudDispatcher(), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new FaithfulCrudDispatcher(), false);
         try {
             server.init(InetAddress.getByName("127.0.0.1"), 0);
         } catch (IOException e) {
@@ -56,9 +55,14 @@ public final class SimApiServer implements AutoCloseable {
 
     /** A new client; close it when done. */
     public KubernetesClient newClient() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withNamespace("default")
-                .withTrustCerts(true).withRequestTimeout(10_000).withConnectionTimeout(5_000)
-                .withRequestRetryBackoffLimit(0).build();
+        Config config = new ConfigBuilder(Config.empty())
+                .withMasterUrl(url())
+                .withNamespace("default")
+                .withTrustCerts(true)
+                .withRequestTimeout(10_000)
+                .withConnectionTimeout(5_000)
+                .withRequestRetryBackoffLimit(0)
+                .build();
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
@@ -79,10 +83,13 @@ public final class SimApiServer implements AutoCloseable {
             try {
                 return super.handlePatch(request);
             } catch (RuntimeException e) {
-                String message = String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"");
-                return new MockResponse().setResponseCode(422).setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\","
-                        + "\"status\":\"Failure\",\"code\":422,\"reason\":\"Invalid\",\"message\":\"the server rejected"
-                        + " our request due to an error in our request: " + message + "\"}");
+                String message =
+                        String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"");
+                return new MockResponse()
+                        .setResponseCode(422)
+                        .setBody("{\"apiVersion\":\"v1\",\"kind\":\"Status\","
+                                + "\"status\":\"Failure\",\"code\":422,\"reason\":\"Invalid\",\"message\":\"the server rejected"
+                                + " our request due to an error in our request: " + message + "\"}");
             }
         }
     }

@@ -3,7 +3,6 @@ package dev.ordinal.sim;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.jboss.logging.Logger;
 
 /**
@@ -37,20 +36,24 @@ public abstract class SimLoop implements AutoCloseable {
             throw new IllegalStateException(name + " already started");
         }
         Instant deadline = Instant.now().plus(lifetime);
-        thread = new Thread(() -> {
-            while (!stopped && Instant.now().isBefore(deadline) && !Thread.currentThread().isInterrupted()) {
-                try {
-                    tick();
-                } catch (Exception | AssertionError e) {
-                    lastError.set(e);
-                    LOG.debugf(e, "%s: tick failed", name);
-                }
-                AdmissionChain.pause(period);
-            }
-            if (!stopped) {
-                LOG.warnf("%s stopped after its lifetime of %s", name, lifetime);
-            }
-        }, "sim-" + name);
+        thread = new Thread(
+                () -> {
+                    while (!stopped
+                            && Instant.now().isBefore(deadline)
+                            && !Thread.currentThread().isInterrupted()) {
+                        try {
+                            tick();
+                        } catch (Exception | AssertionError e) {
+                            lastError.set(e);
+                            LOG.debugf(e, "%s: tick failed", name);
+                        }
+                        AdmissionChain.pause(period);
+                    }
+                    if (!stopped) {
+                        LOG.warnf("%s stopped after its lifetime of %s", name, lifetime);
+                    }
+                },
+                "sim-" + name);
         thread.setDaemon(true);
         thread.start();
         return this;

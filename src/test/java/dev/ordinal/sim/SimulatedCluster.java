@@ -1,13 +1,12 @@
 package dev.ordinal.sim;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * One namespace of a simulated cluster: the admission chain in front of the store, a kubelet, an observer, and the
@@ -42,8 +41,12 @@ public final class SimulatedCluster implements AutoCloseable {
      * {@code after} (other vendors' mutating webhooks), then Ordinal's validating webhook; Ordinal served by
      * {@code instances} behind one Service, verified against {@code caBundle}.
      */
-    public static AdmissionChain ordinalChain(KubernetesClient store, Path caBundle, List<URI> instances,
-            List<WebhookRegistration> before, List<WebhookRegistration> after) {
+    public static AdmissionChain ordinalChain(
+            KubernetesClient store,
+            Path caBundle,
+            List<URI> instances,
+            List<WebhookRegistration> before,
+            List<WebhookRegistration> after) {
         HttpsWebhookBackend service = new HttpsWebhookBackend(caBundle, instances);
         List<WebhookRegistration> hooks = new ArrayList<>(before);
         hooks.add(WebhookRegistration.ordinalMutating(service));
@@ -62,8 +65,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
     /** Starts a Job {@code name} running {@code completions} pods like {@code template}, {@code parallelism} at once. */
     public JobSim job(String name, Pod template, int parallelism, int completions) {
-        JobSim job = new JobSim(store, chain, namespace, name, template, parallelism, completions, period,
-                LOOP_LIFETIME);
+        JobSim job =
+                new JobSim(store, chain, namespace, name, template, parallelism, completions, period, LOOP_LIFETIME);
         job.start();
         loops.add(job);
         return job;

@@ -1,14 +1,13 @@
 package dev.ordinal.sim;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.stream.Collectors;
-
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Renders observed steps as timeline rows. Objects: time, object, ordinal, gates, status, ready, PVC; an Event's row
@@ -19,19 +18,20 @@ public final class Timeline {
     private static final String FORMAT = "%-8s %-20s %-4s %-15s %-17s %-5s %s";
 
     /** Column header matching {@link #line}. */
-    public static final String HEADER = String.format(FORMAT, "TIME", "OBJECT", "ORD", "GATES", "STATUS", "READY",
-            "PVC / NOTE");
+    public static final String HEADER =
+            String.format(FORMAT, "TIME", "OBJECT", "ORD", "GATES", "STATUS", "READY", "PVC / NOTE");
 
-    private Timeline() {
-    }
+    private Timeline() {}
 
     /** One row for {@code step}, with time relative to {@code t0}. */
     public static String line(ClusterObserver.Step step, Instant t0) {
         String time = String.format("+%.2fs", Duration.between(t0, step.at()).toMillis() / 1000.0);
         String note = switch (step.kind()) {
             case POD -> "";
-            case CLAIM -> step.action().equals("ADDED") ? "  (created, uid …" + tail(step.object().getMetadata()
-                    .getUid()) + ")" : "";
+            case CLAIM ->
+                step.action().equals("ADDED")
+                        ? "  (created, uid …" + tail(step.object().getMetadata().getUid()) + ")"
+                        : "";
             case SERVICE -> step.action().equals("ADDED") ? "  (created)" : "";
             case EVENT -> "";
         };
@@ -45,22 +45,35 @@ public final class Timeline {
             case POD -> podState((Pod) step.object(), deleted);
             case CLAIM -> {
                 PersistentVolumeClaim c = (PersistentVolumeClaim) step.object();
-                String phase = c.getStatus() == null || c.getStatus().getPhase() == null ? "Pending"
+                String phase = c.getStatus() == null || c.getStatus().getPhase() == null
+                        ? "Pending"
                         : c.getStatus().getPhase();
-                yield String.format("%-20s %-4s %-15s %-17s %-5s %s", "pvc/" + c.getMetadata().getName(), "", "",
-                        deleted ? "Deleted" : phase, "", "").stripTrailing();
+                yield String.format(
+                                "%-20s %-4s %-15s %-17s %-5s %s",
+                                "pvc/" + c.getMetadata().getName(), "", "", deleted ? "Deleted" : phase, "", "")
+                        .stripTrailing();
             }
             case SERVICE -> {
                 Service s = (Service) step.object();
-                yield String.format("%-20s %-4s %-15s %-17s", "svc/" + s.getMetadata().getName(), "", "",
-                        deleted ? "Deleted" : "clusterIP " + s.getSpec().getClusterIP()).stripTrailing();
+                yield String.format(
+                                "%-20s %-4s %-15s %-17s",
+                                "svc/" + s.getMetadata().getName(),
+                                "",
+                                "",
+                                deleted ? "Deleted" : "clusterIP " + s.getSpec().getClusterIP())
+                        .stripTrailing();
             }
             case EVENT -> {
                 Event e = (Event) step.object();
                 String kind = e.getInvolvedObject().getKind();
-                String prefix = "ReplicaSet".equals(kind) ? "rs/" : "Pod".equals(kind) ? "pod/"
-                        : "Service".equals(kind) ? "svc/" : "Job".equals(kind) ? "job/" : "";
-                yield String.format("%-20s %s", "event " + prefix + e.getInvolvedObject().getName(),
+                String prefix = "ReplicaSet".equals(kind)
+                        ? "rs/"
+                        : "Pod".equals(kind)
+                                ? "pod/"
+                                : "Service".equals(kind) ? "svc/" : "Job".equals(kind) ? "job/" : "";
+                yield String.format(
+                        "%-20s %s",
+                        "event " + prefix + e.getInvolvedObject().getName(),
                         ("Warning".equals(e.getType()) ? "⚠ " : "") + e.getReason() + ": "
                                 + abbreviate(e.getMessage(), 150));
             }
@@ -70,13 +83,19 @@ public final class Timeline {
     private static String podState(Pod p, boolean deleted) {
         String set = SetInvariants.setOf(p);
         int n = set == null ? -1 : SetInvariants.ordinalOf(set, p.getMetadata().getName());
-        List<String> gates = SetInvariants.gates(p).stream().map(g -> g.replace("ordinal.dev/", ""))
+        List<String> gates = SetInvariants.gates(p).stream()
+                .map(g -> g.replace("ordinal.dev/", ""))
                 .collect(Collectors.toList());
         String claims = String.join(",", KubeletSim.claimNames(p));
-        return String.format("%-20s %-4s %-15s %-17s %-5s %s", "pod/" + p.getMetadata().getName(),
-                n < 0 ? "-" : Integer.toString(n), gates.isEmpty() ? "-" : String.join(",", gates),
-                deleted ? "Deleted" : status(p), KubeletSim.isReady(p) ? "1/1" : "0/1",
-                claims.isEmpty() ? "-" : claims).stripTrailing();
+        return String.format(
+                        "%-20s %-4s %-15s %-17s %-5s %s",
+                        "pod/" + p.getMetadata().getName(),
+                        n < 0 ? "-" : Integer.toString(n),
+                        gates.isEmpty() ? "-" : String.join(",", gates),
+                        deleted ? "Deleted" : status(p),
+                        KubeletSim.isReady(p) ? "1/1" : "0/1",
+                        claims.isEmpty() ? "-" : claims)
+                .stripTrailing();
     }
 
     /** kubectl's STATUS column, roughly. */
@@ -87,11 +106,15 @@ public final class Timeline {
         if (!SetInvariants.gates(p).isEmpty()) {
             return "SchedulingGated";
         }
-        String phase = p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+        String phase = p.getStatus() == null || p.getStatus().getPhase() == null
+                ? "Pending"
+                : p.getStatus().getPhase();
         if ("Succeeded".equals(phase)) {
             return "Completed";
         }
-        if ("Pending".equals(phase) && p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty()) {
+        if ("Pending".equals(phase)
+                && p.getSpec().getNodeName() != null
+                && !p.getSpec().getNodeName().isEmpty()) {
             return "ContainerCreating";
         }
         return phase;

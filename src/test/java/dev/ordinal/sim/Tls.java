@@ -12,7 +12,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Collection;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -22,13 +21,13 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class Tls {
 
-    private Tls() {
-    }
+    private Tls() {}
 
     /** An SSLContext that trusts exactly the PEM certificates in {@code caBundle}. */
     public static SSLContext trusting(Path caBundle) {
         try (InputStream in = Files.newInputStream(caBundle)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> certs =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certs.isEmpty()) {
                 throw new IllegalArgumentException("no certificate in " + caBundle);
             }
@@ -55,7 +54,10 @@ public final class Tls {
      * serving certificate must name the host the call uses (localhost or 127.0.0.1 here).
      */
     public static HttpClient webhookClient(Path caBundle) {
-        return HttpClient.newBuilder().sslContext(trusting(caBundle)).connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        return HttpClient.newBuilder()
+                .sslContext(trusting(caBundle))
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 }

@@ -1,8 +1,7 @@
 package dev.ordinal.sim;
 
-import java.time.Duration;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 
 /** Where a webhook's AdmissionReviews go: the real app over HTTPS, or a function in this process. */
 public interface WebhookBackend {

@@ -1,11 +1,10 @@
 package dev.ordinal.sim;
 
+import dev.ordinal.identity.OrdinalKeys;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-
-import dev.ordinal.identity.OrdinalKeys;
 
 /**
  * One entry of a Mutating- or ValidatingWebhookConfiguration, as the chain needs it: which requests it sees
@@ -32,39 +31,84 @@ public record WebhookRegistration(
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     /** Ordinal's own namespace and kube-system are excluded by {@code namespaceSelector} in deploy/base. */
-    public static final Predicate<String> NOT_SYSTEM_NAMESPACES = ns -> !Set.of("kube-system", "ordinal-system")
-            .contains(ns);
+    public static final Predicate<String> NOT_SYSTEM_NAMESPACES =
+            ns -> !Set.of("kube-system", "ordinal-system").contains(ns);
 
-    private static final Predicate<Map<String, String>> HAS_SET_LABEL = labels -> labels.containsKey(
-            OrdinalKeys.SET_LABEL);
+    private static final Predicate<Map<String, String>> HAS_SET_LABEL =
+            labels -> labels.containsKey(OrdinalKeys.SET_LABEL);
 
     /** {@code mutate.pods.ordinal.dev}: CREATE, Fail, 5 s, IfNeeded, objectSelector {@code ordinal.dev/set} Exists. */
     public static WebhookRegistration ordinalMutating(WebhookBackend backend) {
-        return new WebhookRegistration("mutate.pods.ordinal.dev", true, "/mutate-pods", Set.of("CREATE"), backend,
-                DEFAULT_TIMEOUT, true, true, HAS_SET_LABEL, NOT_SYSTEM_NAMESPACES);
+        return new WebhookRegistration(
+                "mutate.pods.ordinal.dev",
+                true,
+                "/mutate-pods",
+                Set.of("CREATE"),
+                backend,
+                DEFAULT_TIMEOUT,
+                true,
+                true,
+                HAS_SET_LABEL,
+                NOT_SYSTEM_NAMESPACES);
     }
 
     /** {@code validate.pods.ordinal.dev}: CREATE and UPDATE, Fail, 5 s, objectSelector {@code ordinal.dev/set} Exists. */
     public static WebhookRegistration ordinalValidating(WebhookBackend backend) {
-        return new WebhookRegistration("validate.pods.ordinal.dev", false, "/validate-pods", Set.of("CREATE", "UPDATE"),
-                backend, DEFAULT_TIMEOUT, true, false, HAS_SET_LABEL, NOT_SYSTEM_NAMESPACES);
+        return new WebhookRegistration(
+                "validate.pods.ordinal.dev",
+                false,
+                "/validate-pods",
+                Set.of("CREATE", "UPDATE"),
+                backend,
+                DEFAULT_TIMEOUT,
+                true,
+                false,
+                HAS_SET_LABEL,
+                NOT_SYSTEM_NAMESPACES);
     }
 
     /** Another vendor's mutating webhook on CREATE of every pod, failing closed. */
     public static WebhookRegistration otherMutating(String name, WebhookBackend backend, boolean reinvokeIfNeeded) {
-        return new WebhookRegistration(name, true, "/mutate", Set.of("CREATE"), backend, DEFAULT_TIMEOUT, true,
-                reinvokeIfNeeded, labels -> true, ns -> true);
+        return new WebhookRegistration(
+                name,
+                true,
+                "/mutate",
+                Set.of("CREATE"),
+                backend,
+                DEFAULT_TIMEOUT,
+                true,
+                reinvokeIfNeeded,
+                labels -> true,
+                ns -> true);
     }
 
     /** This registration with {@code timeoutSeconds} replaced (tests shorten it to stay fast). */
     public WebhookRegistration withTimeout(Duration newTimeout) {
-        return new WebhookRegistration(name, mutating, path, operations, backend, newTimeout, failClosed,
-                reinvokeIfNeeded, objectSelector, namespaceSelector);
+        return new WebhookRegistration(
+                name,
+                mutating,
+                path,
+                operations,
+                backend,
+                newTimeout,
+                failClosed,
+                reinvokeIfNeeded,
+                objectSelector,
+                namespaceSelector);
     }
 
     /** This registration with {@code failurePolicy: Ignore} ({@code false}) or {@code Fail} ({@code true}). */
     public WebhookRegistration withFailClosed(boolean fail) {
-        return new WebhookRegistration(name, mutating, path, operations, backend, timeout, fail, reinvokeIfNeeded,
-                objectSelector, namespaceSelector);
+        return new WebhookRegistration(
+                name,
+                mutating,
+                path,
+                operations,
+                backend,
+                timeout,
+                fail,
+                reinvokeIfNeeded,
+                objectSelector,
+                namespaceSelector);
     }
 }

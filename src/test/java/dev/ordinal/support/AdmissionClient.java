@@ -3,6 +3,12 @@ package dev.ordinal.support;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,21 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.UUID;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.zjsonpatch.JsonPatch;
-import io.restassured.response.Response;
-
 /** Posts AdmissionReviews to the running app over HTTPS and reads the answers as the API server would. */
 public final class AdmissionClient {
 
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private AdmissionClient() {
-    }
+    private AdmissionClient() {}
 
     /**
      * The HTTPS port of the app under test. Tests use port 0 (a free port, so parallel builds do not collide);
@@ -56,8 +53,8 @@ public final class AdmissionClient {
     }
 
     /** A review as the API server builds it. */
-    public static ObjectNode review(String operation, Pod pod, Pod oldPod, String namespace, String user,
-            boolean dryRun) {
+    public static ObjectNode review(
+            String operation, Pod pod, Pod oldPod, String namespace, String user, boolean dryRun) {
         ObjectNode review = MAPPER.createObjectNode();
         review.put("apiVersion", "admission.k8s.io/v1");
         review.put("kind", "AdmissionReview");
@@ -65,7 +62,9 @@ public final class AdmissionClient {
         request.put("uid", UUID.randomUUID().toString());
         request.putObject("kind").put("group", "").put("version", "v1").put("kind", "Pod");
         request.putObject("resource").put("group", "").put("version", "v1").put("resource", "pods");
-        request.put("name", pod.getMetadata().getName() == null ? "" : pod.getMetadata().getName());
+        request.put(
+                "name",
+                pod.getMetadata().getName() == null ? "" : pod.getMetadata().getName());
         request.put("namespace", namespace);
         request.put("operation", operation);
         request.putObject("userInfo").put("username", user);
@@ -77,20 +76,27 @@ public final class AdmissionClient {
 
     /** POSTs {@code body} to {@code path} as JSON and returns the raw response. */
     public static Response post(String path, String body, String contentType) {
-        return given().relaxedHTTPSValidation().baseUri("https://localhost").port(httpsPort())
-                .contentType(contentType).body(body.getBytes(StandardCharsets.UTF_8))
-                .when().post(path);
+        return given().relaxedHTTPSValidation()
+                .baseUri("https://localhost")
+                .port(httpsPort())
+                .contentType(contentType)
+                .body(body.getBytes(StandardCharsets.UTF_8))
+                .when()
+                .post(path);
     }
 
     /** POSTs a review and returns the parsed response review after checking HTTP 200 and the uid echo. */
     public static JsonNode send(String path, JsonNode review) {
         Response response = post(path, review.toString(), "application/json");
-        assertThat(response.statusCode()).as("HTTP status for %s, body %s", path, response.asString()).isEqualTo(200);
+        assertThat(response.statusCode())
+                .as("HTTP status for %s, body %s", path, response.asString())
+                .isEqualTo(200);
         JsonNode answer = read(response.asString());
         assertThat(answer.path("apiVersion").asText()).isEqualTo("admission.k8s.io/v1");
         assertThat(answer.path("kind").asText()).isEqualTo("AdmissionReview");
         assertThat(answer.path("response").path("uid").asText())
-                .as("uid echo").isEqualTo(review.path("request").path("uid").asText());
+                .as("uid echo")
+                .isEqualTo(review.path("request").path("uid").asText());
         return answer.path("response");
     }
 

@@ -10,18 +10,20 @@ public final class DualLeadershipWatch implements AutoCloseable {
     private final Thread sampler;
 
     private DualLeadershipWatch(BooleanSupplier first, BooleanSupplier second) {
-        sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                if (first.getAsBoolean() && second.getAsBoolean()) {
-                    bothLeading.incrementAndGet();
-                }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "dual-leadership-watch");
+        sampler = new Thread(
+                () -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        if (first.getAsBoolean() && second.getAsBoolean()) {
+                            bothLeading.incrementAndGet();
+                        }
+                        try {
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "dual-leadership-watch");
         sampler.setDaemon(true);
     }
 

@@ -1,20 +1,18 @@
 package dev.ordinal.support;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.UUID;
-import java.util.function.Supplier;
-
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import dev.ordinal.sim.AdmissionChain;
 import dev.ordinal.sim.KubeletSim;
 import dev.ordinal.sim.SimulatedCluster;
 import dev.ordinal.sim.WebhookRegistration;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The end-to-end setup as a JUnit extension: a {@link SimulatedCluster} in a fresh namespace around the app Quarkus

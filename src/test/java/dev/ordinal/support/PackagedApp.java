@@ -37,10 +37,13 @@ public final class PackagedApp implements AutoCloseable {
      * Starts the jar pointed at {@code apiServerUrl}, serving TLS from {@code certDir}/tls.crt and tls.key, with extra
      * system properties {@code properties}, its output going to {@code log}.
      */
-    public static PackagedApp start(String apiServerUrl, Path certDir, Map<String, String> properties,
-            List<String> jvmOptions, Path log) throws IOException {
-        List<String> client = List.of("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
-                "-Dquarkus.kubernetes-client.trust-certs=true", "-Dquarkus.kubernetes-client.namespace=default");
+    public static PackagedApp start(
+            String apiServerUrl, Path certDir, Map<String, String> properties, List<String> jvmOptions, Path log)
+            throws IOException {
+        List<String> client = List.of(
+                "-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
+                "-Dquarkus.kubernetes-client.trust-certs=true",
+                "-Dquarkus.kubernetes-client.namespace=default");
         return launch(client, Map.of(), certDir, properties, jvmOptions, log, nativeRunner());
     }
 
@@ -48,10 +51,18 @@ public final class PackagedApp implements AutoCloseable {
      * As {@link #start(String, Path, Map, List, Path)}, but the native executable {@code nativeRunner} when it is not
      * null, else the jar, whatever {@code ordinal.packaged} says: for the benchmark, which measures both in one run.
      */
-    public static PackagedApp start(String apiServerUrl, Path certDir, Map<String, String> properties,
-            List<String> jvmOptions, Path log, Path nativeRunner) throws IOException {
-        List<String> client = List.of("-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
-                "-Dquarkus.kubernetes-client.trust-certs=true", "-Dquarkus.kubernetes-client.namespace=default");
+    public static PackagedApp start(
+            String apiServerUrl,
+            Path certDir,
+            Map<String, String> properties,
+            List<String> jvmOptions,
+            Path log,
+            Path nativeRunner)
+            throws IOException {
+        List<String> client = List.of(
+                "-Dquarkus.kubernetes-client.api-server-url=" + apiServerUrl,
+                "-Dquarkus.kubernetes-client.trust-certs=true",
+                "-Dquarkus.kubernetes-client.namespace=default");
         return launch(client, Map.of(), certDir, properties, jvmOptions, log, nativeRunner);
     }
 
@@ -60,15 +71,22 @@ public final class PackagedApp implements AutoCloseable {
      * {@code kubeconfig} ({@code KUBECONFIG}), its settings from {@code environment} (e.g. {@code POD_NAMESPACE},
      * {@code ORDINAL_*}), TLS from {@code certDir}.
      */
-    public static PackagedApp startWithKubeconfig(Path kubeconfig, Path certDir, Map<String, String> environment,
-            Path log) throws IOException {
+    public static PackagedApp startWithKubeconfig(
+            Path kubeconfig, Path certDir, Map<String, String> environment, Path log) throws IOException {
         Map<String, String> env = new java.util.HashMap<>(environment);
         env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
         return launch(List.of(), env, certDir, Map.of(), List.of("-Xmx256m"), log, nativeRunner());
     }
 
-    private static PackagedApp launch(List<String> clientOptions, Map<String, String> environment, Path certDir,
-            Map<String, String> properties, List<String> jvmOptions, Path log, Path nativeRunner) throws IOException {
+    private static PackagedApp launch(
+            List<String> clientOptions,
+            Map<String, String> environment,
+            Path certDir,
+            Map<String, String> properties,
+            List<String> jvmOptions,
+            Path log,
+            Path nativeRunner)
+            throws IOException {
         if (nativeRunner == null && !Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn -DskipTests package` first");
         }
@@ -79,9 +97,15 @@ public final class PackagedApp implements AutoCloseable {
             command.add(nativeRunner.toAbsolutePath().toString());
             // The native runner takes the heap options and SubstrateVM's own -XX: options (e.g.
             // MaximumYoungGenerationSizePercent); HotSpot's JIT and GC selection flags mean nothing to it.
-            jvmOptions.stream().filter(o -> o.startsWith("-Xmx") || o.startsWith("-Xms") || o.startsWith("-Xmn")
-                    || o.startsWith("-D") || o.startsWith("-XX:MaximumYoungGenerationSizePercent")
-                    || o.startsWith("-XX:+PrintGC") || o.startsWith("-XX:+VerboseGC")).forEach(command::add);
+            jvmOptions.stream()
+                    .filter(o -> o.startsWith("-Xmx")
+                            || o.startsWith("-Xms")
+                            || o.startsWith("-Xmn")
+                            || o.startsWith("-D")
+                            || o.startsWith("-XX:MaximumYoungGenerationSizePercent")
+                            || o.startsWith("-XX:+PrintGC")
+                            || o.startsWith("-XX:+VerboseGC"))
+                    .forEach(command::add);
         } else {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
@@ -91,14 +115,17 @@ public final class PackagedApp implements AutoCloseable {
         command.add("-Dquarkus.management.port=" + management);
         command.add("-Dquarkus.management.host=127.0.0.1");
         command.addAll(clientOptions);
-        command.add("-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certDir.resolve("tls.crt").toAbsolutePath());
-        command.add("-Dquarkus.tls.webhook.key-store.pem.0.key=" + certDir.resolve("tls.key").toAbsolutePath());
+        command.add("-Dquarkus.tls.webhook.key-store.pem.0.cert="
+                + certDir.resolve("tls.crt").toAbsolutePath());
+        command.add("-Dquarkus.tls.webhook.key-store.pem.0.key="
+                + certDir.resolve("tls.key").toAbsolutePath());
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         if (nativeRunner == null) {
             command.add("-jar");
             command.add(JAR.toString());
         }
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(environment);
         return new PackagedApp(builder.start(), https, management);
@@ -109,12 +136,15 @@ public final class PackagedApp implements AutoCloseable {
      * {@code environment} added, and returns its output lines once it has exited; null when it still runs after
      * {@code timeout} (it is then killed). For start-up failures, as a new user meets them.
      */
-    public static Exit runUntilExit(List<String> options, Map<String, String> environment, Duration timeout,
-            Path log) throws IOException, InterruptedException {
+    public static Exit runUntilExit(List<String> options, Map<String, String> environment, Duration timeout, Path log)
+            throws IOException, InterruptedException {
         Path nativeRunner = nativeRunner();
         List<String> command = new ArrayList<>();
-        command.add(nativeRunner != null ? nativeRunner.toAbsolutePath().toString()
-                : Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(
+                nativeRunner != null
+                        ? nativeRunner.toAbsolutePath().toString()
+                        : Path.of(System.getProperty("java.home"), "bin", "java")
+                                .toString());
         command.add("-Dquarkus.http.ssl-port=" + freePort());
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Dquarkus.management.port=" + freePort());
@@ -124,7 +154,8 @@ public final class PackagedApp implements AutoCloseable {
             command.add("-jar");
             command.add(JAR.toString());
         }
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().remove("KUBECONFIG");
         builder.environment().putAll(environment);
@@ -138,8 +169,7 @@ public final class PackagedApp implements AutoCloseable {
     }
 
     /** How a process ended: its exit status and every line it printed (stdout and stderr). */
-    public record Exit(int status, List<String> lines) {
-    }
+    public record Exit(int status, List<String> lines) {}
 
     /**
      * The native executable when the tests run against it ({@code ordinal.packaged=native}, set by failsafe in a
@@ -159,15 +189,17 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Polls {@code /q/health/ready} until it answers 200; returns the time from start to ready. */
     public Duration awaitReady(Duration timeout) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the application exited with code " + process.exitValue());
             }
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
+                HttpResponse<String> response = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     return Duration.ofNanos(System.nanoTime() - startedNanos);

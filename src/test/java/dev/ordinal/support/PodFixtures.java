@@ -1,12 +1,11 @@
 package dev.ordinal.support;
 
-import java.time.Instant;
-import java.util.Map;
-
 import dev.ordinal.identity.OrdinalKeys;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Instant;
+import java.util.Map;
 
 /** Fluent pod fixtures for HTTP-level tests: {@code PodFixtures.member("web").ready()}. */
 public final class PodFixtures {
@@ -20,10 +19,21 @@ public final class PodFixtures {
     /** A pod of set {@code set} with generateName, as a ReplicaSet creates it. */
     public static PodFixtures member(String set) {
         return new PodFixtures(new PodBuilder()
-                .withNewMetadata().withGenerateName(set + "-abc12-").addToLabels(OrdinalKeys.SET_LABEL, set)
-                .addToLabels("app", set).endMetadata()
-                .withNewSpec().addNewContainer().withName("app").withImage("nginx:1.27").addNewPort()
-                .withContainerPort(80).withName("http").endPort().endContainer().endSpec());
+                .withNewMetadata()
+                .withGenerateName(set + "-abc12-")
+                .addToLabels(OrdinalKeys.SET_LABEL, set)
+                .addToLabels("app", set)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("app")
+                .withImage("nginx:1.27")
+                .addNewPort()
+                .withContainerPort(80)
+                .withName("http")
+                .endPort()
+                .endContainer()
+                .endSpec());
     }
 
     /**
@@ -33,9 +43,12 @@ public final class PodFixtures {
      */
     public static Pod realistic(String namespace, String set, int n) {
         try (java.io.InputStream in = PodFixtures.class.getResourceAsStream("/cache/realistic-pod.json")) {
-            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("SET", set)
-                    .replace("ORD", Integer.toString(n)).replace("NS", namespace)
-                    .replace("OWNERUID", "owner-" + set).replace("UID", "uid-" + set + "-" + n)
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("SET", set)
+                    .replace("ORD", Integer.toString(n))
+                    .replace("NS", namespace)
+                    .replace("OWNERUID", "owner-" + set)
+                    .replace("UID", "uid-" + set + "-" + n)
                     .replace("RV", Integer.toString(1000 + n));
             return SERIALIZATION.unmarshal(json, Pod.class);
         } catch (java.io.IOException e) {
@@ -48,7 +61,9 @@ public final class PodFixtures {
 
     /** A pod of set {@code set} named {@code set-n}, as stored after admission. */
     public static PodFixtures stored(String set, int n) {
-        return member(set).named(set + "-" + n).label(OrdinalKeys.POD_INDEX_LABEL, Integer.toString(n))
+        return member(set)
+                .named(set + "-" + n)
+                .label(OrdinalKeys.POD_INDEX_LABEL, Integer.toString(n))
                 .label(OrdinalKeys.POD_NAME_LABEL, set + "-" + n);
     }
 
@@ -73,10 +88,21 @@ public final class PodFixtures {
     }
 
     public PodFixtures ephemeralVolume(String volume) {
-        builder.editSpec().addNewVolume().withName(volume).withNewEphemeral().withNewVolumeClaimTemplate()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().endVolumeClaimTemplate()
-                .endEphemeral().endVolume().endSpec();
+        builder.editSpec()
+                .addNewVolume()
+                .withName(volume)
+                .withNewEphemeral()
+                .withNewVolumeClaimTemplate()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .endVolumeClaimTemplate()
+                .endEphemeral()
+                .endVolume()
+                .endSpec();
         return this;
     }
 
@@ -88,9 +114,16 @@ public final class PodFixtures {
 
     /** Adds an ownerReference with {@code controller: true}, as a ReplicaSet or Job sets on the pods it creates. */
     public PodFixtures ownedBy(String kind, String name) {
-        builder.editMetadata().addNewOwnerReference().withApiVersion("Job".equals(kind) ? "batch/v1" : "apps/v1")
-                .withKind(kind).withName(name).withUid("uid-" + name).withController(true)
-                .withBlockOwnerDeletion(true).endOwnerReference().endMetadata();
+        builder.editMetadata()
+                .addNewOwnerReference()
+                .withApiVersion("Job".equals(kind) ? "batch/v1" : "apps/v1")
+                .withKind(kind)
+                .withName(name)
+                .withUid("uid-" + name)
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .endOwnerReference()
+                .endMetadata();
         return this;
     }
 
@@ -101,8 +134,14 @@ public final class PodFixtures {
 
     /** Phase Running with Ready=True since {@code since}. */
     public PodFixtures ready(Instant since) {
-        builder.withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
-                .withLastTransitionTime(since.toString()).endCondition().endStatus();
+        builder.withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withLastTransitionTime(since.toString())
+                .endCondition()
+                .endStatus();
         return this;
     }
 
@@ -112,8 +151,13 @@ public final class PodFixtures {
 
     /** Phase Running but Ready=False. */
     public PodFixtures notReady() {
-        builder.withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("False")
-                .endCondition().endStatus();
+        builder.withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("False")
+                .endCondition()
+                .endStatus();
         return this;
     }
 

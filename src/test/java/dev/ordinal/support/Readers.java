@@ -1,22 +1,20 @@
 package dev.ordinal.support;
 
+import dev.ordinal.cluster.SetKey;
+import dev.ordinal.controller.ClusterReader;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import dev.ordinal.cluster.SetKey;
-import dev.ordinal.controller.ClusterReader;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-
 /** Cluster readers for tests that run their own controller instances beside the application's. */
 public final class Readers {
 
-    private Readers() {
-    }
+    private Readers() {}
 
     /** A reader that sees only namespace {@code ns}, so a test's controllers leave other tests' sets alone. */
     public static ClusterReader scoped(ClusterReader reader, String ns) {
@@ -28,7 +26,9 @@ public final class Readers {
 
             @Override
             public Collection<SetKey> sets() {
-                return reader.sets().stream().filter(k -> k.namespace().equals(ns)).toList();
+                return reader.sets().stream()
+                        .filter(k -> k.namespace().equals(ns))
+                        .toList();
             }
 
             @Override

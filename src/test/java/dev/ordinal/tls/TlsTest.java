@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.TrustAll;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,17 +23,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLSocket;
-
 import org.junit.jupiter.api.Test;
-
-import dev.ordinal.support.AdmissionClient;
-import dev.ordinal.support.TrustAll;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
 /** The webhook port speaks only TLS 1.2+, and a replaced certificate is served without a restart (SPEC §5). */
 @QuarkusTest
@@ -50,9 +47,13 @@ class TlsTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return Map.of("quarkus.tls.webhook.key-store.pem.0.cert", LIVE.resolve("tls.crt").toString(),
-                    "quarkus.tls.webhook.key-store.pem.0.key", LIVE.resolve("tls.key").toString(),
-                    "quarkus.tls.webhook.reload-period", "1s");
+            return Map.of(
+                    "quarkus.tls.webhook.key-store.pem.0.cert",
+                    LIVE.resolve("tls.crt").toString(),
+                    "quarkus.tls.webhook.key-store.pem.0.key",
+                    LIVE.resolve("tls.key").toString(),
+                    "quarkus.tls.webhook.reload-period",
+                    "1s");
         }
     }
 
@@ -77,7 +78,8 @@ class TlsTest {
     void servesAReplacedCertificateInAFreshHandshakeWithoutRestart() throws Exception {
         assertThat(servedSubject("TLSv1.3")).isEqualTo("CN=localhost");
         secretVolume(Path.of("src/test/resources/tls/reload"), "..v2");
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(250))
                 .until(() -> servedSubject("TLSv1.3").equals("CN=ordinal-reloaded"));
     }
 
@@ -93,31 +95,42 @@ class TlsTest {
         // security level 0 really offers it.
         org.junit.jupiter.api.Assumptions.assumeTrue(openssl("version") == 0, "openssl is not installed");
         int tls12 = openssl("s_client", "-connect", "127.0.0.1:" + AdmissionClient.httpsPort(), "-tls1_2");
-        int tls11 = openssl("s_client", "-connect", "127.0.0.1:" + AdmissionClient.httpsPort(), "-tls1_1",
-                "-cipher", "DEFAULT@SECLEVEL=0");
+        int tls11 = openssl(
+                "s_client",
+                "-connect",
+                "127.0.0.1:" + AdmissionClient.httpsPort(),
+                "-tls1_1",
+                "-cipher",
+                "DEFAULT@SECLEVEL=0");
         assertThat(tls12).as("openssl TLS 1.2 handshake exit code").isZero();
         assertThat(tls11).as("openssl TLS 1.1 handshake exit code").isNotZero();
     }
 
     @Test
     void plainHttpOnTheWebhookPortGetsNoAnswer() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + AdmissionClient.httpsPort()
-                + "/mutate-pods")).timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .header("Content-Type", "application/json").build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + AdmissionClient.httpsPort() + "/mutate-pods"))
+                .timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .header("Content-Type", "application/json")
+                .build();
         assertThatThrownBy(() -> {
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            // Vert.x may answer a plain request on a TLS port with a bare 400; anything but a review is a refusal.
-            assertThat(response.body()).doesNotContain("AdmissionReview");
-            throw new IOException("answered " + response.statusCode() + " without a review");
-        }).isInstanceOf(IOException.class);
+                    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    // Vert.x may answer a plain request on a TLS port with a bare 400; anything but a review is a
+                    // refusal.
+                    assertThat(response.body()).doesNotContain("AdmissionReview");
+                    throw new IOException("answered " + response.statusCode() + " without a review");
+                })
+                .isInstanceOf(IOException.class);
     }
 
     private static String servedSubject(String protocol) throws Exception {
         // Trust anything: these tests look at which certificate is served, not whether to trust it.
-        try (SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory().createSocket("127.0.0.1",
-                AdmissionClient.httpsPort())) {
-            socket.setEnabledProtocols(new String[] { protocol });
+        try (SSLSocket socket = (SSLSocket)
+                TrustAll.context().getSocketFactory().createSocket("127.0.0.1", AdmissionClient.httpsPort())) {
+            socket.setEnabledProtocols(new String[] {protocol});
             socket.startHandshake();
             assertThat(socket.getSession().getProtocol()).isEqualTo(protocol);
             X509Certificate cert = (X509Certificate) socket.getSession().getPeerCertificates()[0];
@@ -131,7 +144,9 @@ class TlsTest {
         System.arraycopy(args, 0, command, 1, args.length);
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
             return -1;
