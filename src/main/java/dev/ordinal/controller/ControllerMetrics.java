@@ -11,13 +11,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The controller's Micrometer meters: gates released, claims and Services created, lost ordinals healed or warned
  * about, failed writes by cause, reconcile errors and time.
  */
-final class ControllerMetrics {
+final class ControllerMetrics implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final Counter claimsCreated;
     private final Counter servicesCreated;
     private final Counter reconcileErrors;
     private final Timer reconcileDuration;
+    private final Gauge leaderGauge;
 
     ControllerMetrics(MeterRegistry registry, AtomicBoolean leader) {
         this.registry = registry;
@@ -34,7 +35,7 @@ final class ControllerMetrics {
                 .description("Time to reconcile one set")
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
-        Gauge.builder("ordinal.controller.leader", leader, l -> l.get() ? 1 : 0)
+        leaderGauge = Gauge.builder("ordinal.controller.leader", leader, l -> l.get() ? 1 : 0)
                 .description("1 when this replica holds the controller Lease and acts, else 0")
                 .register(registry);
         gates("ordinal.dev/ordered");
@@ -97,5 +98,16 @@ final class ControllerMetrics {
 
     Timer reconcileDuration() {
         return reconcileDuration;
+    }
+
+    /**
+     * Removes the leader gauge, the one meter bound to this controller's state. Counters may outlive a controller;
+     * a gauge left behind would keep reporting the stopped controller's {@code leader} to a registry that outlives
+     * it (Quarkus' global composite registry across application restarts in one JVM), and the next controller's
+     * registration would get that stale gauge back instead of its own.
+     */
+    @Override
+    public void close() {
+        registry.remove(leaderGauge);
     }
 }

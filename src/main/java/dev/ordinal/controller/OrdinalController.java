@@ -148,6 +148,7 @@ public final class OrdinalController implements AutoCloseable {
         }
         events.close();
         writes.close();
+        metrics.close();
         LOG.infof("controller %s stopped", settings.identity());
     }
 
