@@ -2,6 +2,7 @@ package dev.ordinal.admission;
 
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -42,7 +43,10 @@ public class AdmissionResource {
     @Path("mutate-pods")
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    @NonBlocking
+    // A worker thread, not the event loop: a review may make one live list of the API server
+    // (identity.CacheLag), and the Kubernetes client's HTTP calls run on the same Vert.x event loops, so a blocking
+    // call there would wait on itself. Validation reads only the caches and stays on the event loop.
+    @Blocking
     public Response mutate(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         return handle("mutate", body, contentType, mutator::review);
     }

@@ -1,11 +1,15 @@
 package dev.ordinal.admission;
 
 import dev.ordinal.cluster.ClusterView;
+import dev.ordinal.cluster.LivePods;
 import dev.ordinal.cluster.OrdinalReservations;
 import dev.ordinal.cluster.Reservation;
 import dev.ordinal.cluster.SetKey;
+import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.identity.CacheLag;
 import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
+import dev.ordinal.identity.Member;
 import dev.ordinal.identity.SetView;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,6 +28,12 @@ public class PodMutator {
 
     @Inject
     OrdinalReservations reservations;
+
+    @Inject
+    LivePods livePods;
+
+    @Inject
+    OrdinalConfig config;
 
     /** Decides a review; the Allow carries the mutated pod when anything changes. */
     public Decision review(ReviewRequest request) {
@@ -47,6 +57,19 @@ public class PodMutator {
                     key,
                     member.settings().service(),
                     reservation.ordinal() < 0 ? List.of() : member.claimNames(reservation.ordinal()));
+            if (config.admission().liveCheck()
+                    && !member.named()
+                    && !request.dryRun()
+                    && reservation.ordinal() >= 0
+                    && CacheLag.needsLiveCheck(
+                            Member.controllerOf(request.pod()), reservation.ordinal(), set.snapshot())) {
+                List<String> vacated = livePods.list(key)
+                        .map(pods -> CacheLag.vacated(set.snapshot(), pods))
+                        .orElse(List.of());
+                if (!vacated.isEmpty()) {
+                    return CacheLag.retryLater(key.set(), reservation.ordinal(), vacated);
+                }
+            }
             Decision decision = CreateRules.mutate(request.pod(), member, reservation.assignment(), set);
             admitted = decision instanceof Decision.Allow;
             return decision;

@@ -51,6 +51,16 @@ public interface OrdinalConfig {
         Duration requestDeadline();
 
         /**
+         * Before a controller's {@code generateName} pod takes an ordinal above every live member, compare the cache
+         * with one live list of the set's pods, and answer 429 (retry) when a member the cache shows live was just
+         * deleted: otherwise a replacement that outruns the deletion's watch event takes a new ordinal and the old
+         * one never comes back ({@code identity.CacheLag}). Off only for test API servers that call the webhook
+         * inside their own request handling and so cannot answer a nested request (the simulator).
+         */
+        @WithDefault("true")
+        boolean liveCheck();
+
+        /**
          * Serve {@code POST /noop-review} (allowed: true, nothing else). Only for benchmarking the HTTP and JSON
          * cost without any Ordinal rule; off in production.
          */

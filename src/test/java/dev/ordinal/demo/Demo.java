@@ -92,12 +92,21 @@ public final class Demo {
                     api.url(),
                     certs.cert().getParent(),
                     Map.of(
-                            "ordinal.controller.enabled", "true",
-                            "ordinal.controller.identity", "ordinal-demo",
-                            "ordinal.controller.lease-duration", "4s",
-                            "ordinal.controller.renew-deadline", "3s",
-                            "ordinal.controller.retry-period", "500ms",
-                            "ordinal.controller.resync-period", "5s"),
+                            "ordinal.controller.enabled",
+                            "true",
+                            // the simulator calls the webhook inside its own request handling: no nested live list
+                            "ordinal.admission.live-check",
+                            "false",
+                            "ordinal.controller.identity",
+                            "ordinal-demo",
+                            "ordinal.controller.lease-duration",
+                            "4s",
+                            "ordinal.controller.renew-deadline",
+                            "3s",
+                            "ordinal.controller.retry-period",
+                            "500ms",
+                            "ordinal.controller.resync-period",
+                            "5s"),
                     List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m"),
                     work.resolve("ordinal.log"));
             try {
