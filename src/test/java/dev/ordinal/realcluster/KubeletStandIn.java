@@ -2,6 +2,8 @@ package dev.ordinal.realcluster;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -254,17 +256,24 @@ final class KubeletStandIn implements AutoCloseable {
     }
 
     private void finishDeletion(Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
+        // What the kubelet sends once the containers are gone: a delete with grace 0, of this pod only. The uid
+        // precondition matters: an informer event that arrives after the pod is gone schedules this again, and by
+        // then a new pod may hold the name (a ReplicaSet's replacement that Ordinal named the same).
+        DeleteOptions options = new DeleteOptionsBuilder()
+                .withApiVersion("v1")
+                .withKind("DeleteOptions")
+                .withGracePeriodSeconds(0L)
+                .withNewPreconditions()
+                .withUid(pod.getMetadata().getUid())
+                .endPreconditions()
+                .build();
         try {
-            // What the kubelet sends once the containers are gone: a delete with grace 0. The name cannot have been
-            // reused meanwhile: the terminating pod still holds it.
-            client.pods()
-                    .inNamespace(pod.getMetadata().getNamespace())
-                    .withName(pod.getMetadata().getName())
-                    .withGracePeriod(0)
-                    .delete();
+            client.raw("/api/v1/namespaces/" + ns + "/pods/" + name, "DELETE", options);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 409) {
-                LOG.warnf("stand-in: deleting %s: %s", pod.getMetadata().getName(), e.getMessage());
+                LOG.warnf("stand-in: deleting %s: %s", name, e.getMessage());
             }
         } finally {
             scheduled.remove(pod.getMetadata().getUid());

@@ -48,6 +48,7 @@ final class RealCluster implements AutoCloseable {
     final Path ordinalKubeconfig;
     private final Map<String, PackagedApp> replicas = new HashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private volatile String lastNamespace;
 
     /** The cluster of this JVM, started on first call (a few seconds once the binaries are built). */
     static synchronized RealCluster shared() throws Exception {
@@ -180,7 +181,13 @@ final class RealCluster implements AutoCloseable {
                                 .withName("default")
                                 .get()
                         != null);
+        lastNamespace = name;
         return name;
+    }
+
+    /** The namespace most recently made by {@link #namespace(String)}: the one a failing test was working in. */
+    String lastNamespace() {
+        return lastNamespace;
     }
 
     private static void generateCertificates() throws IOException, InterruptedException {

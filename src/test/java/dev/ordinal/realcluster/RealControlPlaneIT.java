@@ -29,6 +29,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The ten scenarios of the real-control-plane issue, and two more for the real-cluster hazards (11, 12; 5 and 6 serve
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * namespace; they share one cluster and run in order, since 9 and 10 stop and restart Ordinal's replicas.
  * {@code make e2e-cluster} runs this class alone.
  */
+@ExtendWith(ClusterDiagnostics.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealControlPlaneIT {
 

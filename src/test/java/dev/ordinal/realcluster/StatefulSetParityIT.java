@@ -24,6 +24,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * StatefulSet parity (issue 15) on the real control plane: PVC retention with the real garbage collector, claims
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Shares the JVM's {@link RealCluster} (with {@link RealControlPlaneIT} when both run); its namespaces are
  * {@code p1}..{@code p5} (2 and 3 share one).
  */
+@ExtendWith(ClusterDiagnostics.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StatefulSetParityIT {
 
