@@ -2,7 +2,6 @@ package dev.ordinal.admission;
 
 import dev.ordinal.config.OrdinalConfig;
 import dev.ordinal.identity.Decision;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.NonBlocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -14,6 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -43,12 +43,11 @@ public class AdmissionResource {
     @Path("mutate-pods")
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    // A worker thread, not the event loop: a review may make one live list of the API server
-    // (identity.CacheLag), and the Kubernetes client's HTTP calls run on the same Vert.x event loops, so a blocking
-    // call there would wait on itself. Validation reads only the caches and stays on the event loop.
-    @Blocking
-    public Response mutate(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
-        return handle("mutate", body, contentType, mutator::review);
+    @NonBlocking
+    public CompletionStage<Response> mutate(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+        long started = System.nanoTime();
+        return finisher.finishAsync("mutate", codec.decode(body, contentType), mutator::review, started)
+                .thenApply(AdmissionResource::response);
     }
 
     @POST
@@ -76,8 +75,10 @@ public class AdmissionResource {
     /** Decodes, reviews with {@code rule}, returns what {@link ReviewFinisher} made of it. */
     private Response handle(String webhook, byte[] body, String contentType, Function<ReviewRequest, Decision> rule) {
         long started = System.nanoTime();
-        ReviewCodec.Decoded decoded = codec.decode(body, contentType);
-        ReviewFinisher.Answer answer = finisher.finish(webhook, decoded, rule, started);
+        return response(finisher.finish(webhook, codec.decode(body, contentType), rule, started));
+    }
+
+    private static Response response(ReviewFinisher.Answer answer) {
         return Response.status(answer.status())
                 .type(MediaType.APPLICATION_JSON)
                 .entity(answer.body())

@@ -11,9 +11,14 @@ import dev.ordinal.identity.CreateRules;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.SetView;
+import io.fabric8.kubernetes.api.model.Pod;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.context.ManagedExecutor;
 
 /**
  * The mutating webhook's adapter (SPEC §3.1): reserve, read once, decide purely, settle. The reservation keeps two
@@ -35,14 +40,22 @@ public class PodMutator {
     @Inject
     OrdinalConfig config;
 
-    /** Decides a review; the Allow carries the mutated pod when anything changes. */
-    public Decision review(ReviewRequest request) {
+    @Inject
+    ManagedExecutor worker;
+
+    /**
+     * Decides a review; the Allow carries the mutated pod when anything changes. Completes before returning, on the
+     * calling (event-loop) thread, except when the review needs one live list of the set's pods ({@link CacheLag}):
+     * that list runs on {@link #worker}, because the Kubernetes client's HTTP calls run on the same Vert.x event
+     * loops and a blocking call there would wait on itself.
+     */
+    public CompletionStage<Decision> review(ReviewRequest request) {
         if (request.operation() != Operation.CREATE) {
-            return Decision.Allow.unchanged();
+            return CompletableFuture.completedFuture(Decision.Allow.unchanged());
         }
         CreateRules.Prepared prepared = CreateRules.prepare(request.pod());
         if (!(prepared instanceof CreateRules.Prepared.Member member)) {
-            return CreateRules.Prepared.notAMember(prepared);
+            return CompletableFuture.completedFuture(CreateRules.Prepared.notAMember(prepared));
         }
         SetKey key = new SetKey(request.namespace(), member.set());
         // The choice of a free ordinal and its hold are one atomic step of the reservation owner; it comes before
@@ -51,7 +64,7 @@ public class PodMutator {
                 ? Reservation.named(key, member.ordinal())
                 : reservations.reserve(
                         key, member.settings().startOrdinal(), member.settings().reservedOrdinals(), request.dryRun());
-        boolean admitted = false;
+        boolean handedOver = false; // to decide(), which settles the reservation on every path
         try {
             SetView set = view.read(
                     key,
@@ -63,12 +76,39 @@ public class PodMutator {
                     && reservation.ordinal() >= 0
                     && CacheLag.needsLiveCheck(
                             Member.controllerOf(request.pod()), reservation.ordinal(), set.snapshot())) {
-                List<String> vacated = livePods.list(key)
-                        .map(pods -> CacheLag.vacated(set.snapshot(), pods))
-                        .orElse(List.of());
-                if (!vacated.isEmpty()) {
-                    return CacheLag.retryLater(key.set(), reservation.ordinal(), vacated);
-                }
+                CompletableFuture<Decision> decided = CompletableFuture.supplyAsync(() -> livePods.list(key), worker)
+                        // A list that failed in any way leaves the decision to the cache, as LivePods does for an
+                        // API error.
+                        .handle((live, error) ->
+                                decide(request, member, reservation, set, error == null ? live : Optional.empty()));
+                handedOver = true;
+                return decided;
+            }
+            handedOver = true;
+            return CompletableFuture.completedFuture(decide(request, member, reservation, set, Optional.empty()));
+        } finally {
+            if (!handedOver) {
+                reservations.settle(reservation, false);
+            }
+        }
+    }
+
+    /**
+     * The decision for {@code request} from the set as read, and the live list of its pods when one was made; settles
+     * the reservation on every path, admitted or not.
+     */
+    private Decision decide(
+            ReviewRequest request,
+            CreateRules.Prepared.Member member,
+            Reservation reservation,
+            SetView set,
+            Optional<List<Pod>> live) {
+        boolean admitted = false;
+        try {
+            List<String> vacated =
+                    live.map(pods -> CacheLag.vacated(set.snapshot(), pods)).orElse(List.of());
+            if (!vacated.isEmpty()) {
+                return CacheLag.retryLater(member.set(), reservation.ordinal(), vacated);
             }
             Decision decision = CreateRules.mutate(request.pod(), member, reservation.assignment(), set);
             admitted = decision instanceof Decision.Allow;

@@ -15,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -49,6 +52,21 @@ class ReviewFinisher {
      * {@code started} is {@link System#nanoTime()} when the request came in.
      */
     Answer finish(String webhook, ReviewCodec.Decoded decoded, Function<ReviewRequest, Decision> rule, long started) {
+        // A rule that answers synchronously gives a completed stage: join() returns at once, on this thread.
+        return finishAsync(webhook, decoded, request -> CompletableFuture.completedFuture(rule.apply(request)), started)
+                .toCompletableFuture()
+                .join();
+    }
+
+    /**
+     * {@link #finish} for a rule that may complete later ({@link PodMutator}'s live list); the stage completes with
+     * the answer and never exceptionally.
+     */
+    CompletionStage<Answer> finishAsync(
+            String webhook,
+            ReviewCodec.Decoded decoded,
+            Function<ReviewRequest, CompletionStage<Decision>> rule,
+            long started) {
         if (decoded instanceof ReviewCodec.Decoded.NotAReview bad) {
             metrics.rejectedBody(webhook);
             LOG.infof("review webhook=%s rejected body: %s", webhook, forLog(bad.message(), MESSAGE_CHARS));
@@ -58,7 +76,7 @@ class ReviewFinisher {
                     .withReason("BadRequest")
                     .withMessage(bad.message())
                     .build();
-            return new Answer(400, status);
+            return CompletableFuture.completedFuture(new Answer(400, status));
         }
         if (decoded instanceof ReviewCodec.Decoded.Refused refused) {
             metrics.reviewed(webhook, "unknown", refused.deny(), false, Duration.ofNanos(System.nanoTime() - started));
@@ -68,17 +86,30 @@ class ReviewFinisher {
                     webhook,
                     refused.deny().code(),
                     forLog(refused.deny().message(), MESSAGE_CHARS));
-            return new Answer(200, review(refused.uid(), refused.apiVersion(), refused.deny(), null));
+            return CompletableFuture.completedFuture(
+                    new Answer(200, review(refused.uid(), refused.apiVersion(), refused.deny(), null)));
         }
         ReviewRequest request = ((ReviewCodec.Decoded.Ok) decoded).request();
-        Decision decision;
+        CompletionStage<Decision> decided;
+        try {
+            decided = rule.apply(request);
+        } catch (RuntimeException e) {
+            decided = CompletableFuture.failedFuture(e);
+        }
+        return decided.handle((decision, error) -> complete(webhook, request, decision, error, started));
+    }
+
+    /** The answer to {@code request}: the decision with its patch, or {@code error} mapped to an internal error. */
+    private Answer complete(String webhook, ReviewRequest request, Decision decision, Throwable error, long started) {
         ArrayNode patch = null;
         try {
-            decision = rule.apply(request);
+            if (error != null) {
+                throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            }
             if (decision instanceof Decision.Allow allow && allow.mutated() != null) {
                 patch = PatchDiff.diff(mapper, request.pod(), allow.mutated());
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             LOG.errorf(
                     e,
                     "review uid=%s webhook=%s pod=%s failed",
