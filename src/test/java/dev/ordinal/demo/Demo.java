@@ -12,6 +12,7 @@ import dev.ordinal.sim.SimulatedCluster;
 import dev.ordinal.sim.Timeline;
 import dev.ordinal.support.PackagedApp;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -262,18 +264,23 @@ public final class Demo {
         check(
                 KubeletSim.claimNames(newWeb0).equals(List.of("data-web-0"))
                         && observer.claimUids("data-web-0").equals(List.of(claim0Uid))
+                        && STORAGE_CLASS.equals(grown.getSpec().getStorageClassName())
                         && amount(request, "2Gi"),
                 "web-0 is back (pod uid …" + tail6(oldWeb0.getMetadata().getUid()) + " → …"
                         + tail6(newWeb0.getMetadata().getUid()) + ", Ready) on the same claim data-web-0 (uid …"
-                        + tail6(claim0Uid) + "), whose request is now " + request + " (capacity "
+                        + tail6(claim0Uid) + ", class " + grown.getSpec().getStorageClassName()
+                        + "), whose request is now " + request + " (capacity "
                         + capacity(grown) + " once the volume was expanded)",
                 "web-0 came back with claims " + KubeletSim.claimNames(newWeb0) + ", data-web-0 uids "
-                        + observer.claimUids("data-web-0") + ", request " + request);
+                        + observer.claimUids("data-web-0") + ", class "
+                        + grown.getSpec().getStorageClassName() + ", request " + request);
         List<Event> resized = observer.events("web-0", "ClaimResized");
         check(
                 resized.size() == 1 && "Normal".equals(resized.get(0).getType()),
-                "one ClaimResized event on web-0: " + (resized.isEmpty() ? "" : resized.get(0).getMessage()),
-                "ClaimResized events on web-0: " + resized.stream().map(Event::getMessage).toList());
+                "one ClaimResized event on web-0: "
+                        + (resized.isEmpty() ? "" : resized.get(0).getMessage()),
+                "ClaimResized events on web-0: "
+                        + resized.stream().map(Event::getMessage).toList());
         List<PersistentVolumeClaim> others = observer.claims().values().stream()
                 .filter(c -> !c.getMetadata().getName().equals("data-web-0"))
                 .filter(c -> !amount(c.getSpec().getResources().getRequests().get("storage"), "1Gi"))
@@ -281,10 +288,14 @@ public final class Demo {
         check(
                 others.isEmpty(),
                 "data-web-1 and data-web-2 keep 1Gi: only a member created from the larger template grows its claim",
-                "other claims changed: " + others.stream()
-                        .map(c -> c.getMetadata().getName() + "="
-                                + c.getSpec().getResources().getRequests().get("storage"))
-                        .toList());
+                "other claims changed: "
+                        + others.stream()
+                                .map(c -> c.getMetadata().getName() + "="
+                                        + c.getSpec()
+                                                .getResources()
+                                                .getRequests()
+                                                .get("storage"))
+                                .toList());
     }
 
     private static boolean amount(Quantity q, String want) {
@@ -330,7 +341,7 @@ public final class Demo {
         System.out.println("\n$ kubectl get pods,pvc,svc -n " + NAMESPACE + " -L apps.kubernetes.io/pod-index");
         String podFormat = "%-16s %-6s %-10s %-9s %-6s %-11s %s%n";
         System.out.printf(podFormat, "NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "POD-INDEX");
-        for (Pod p : cluster.store().pods().inNamespace(NAMESPACE).list().getItems()) {
+        for (Pod p : byName(cluster.store().pods().inNamespace(NAMESPACE).list().getItems())) {
             System.out.printf(
                     podFormat,
                     "pod/" + p.getMetadata().getName(),
@@ -344,11 +355,11 @@ public final class Demo {
         System.out.println();
         String pvcFormat = "%-34s %-8s %-41s %-9s %-13s %s%n";
         System.out.printf(pvcFormat, "NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "AGE");
-        for (PersistentVolumeClaim c : cluster.store()
+        for (PersistentVolumeClaim c : byName(cluster.store()
                 .persistentVolumeClaims()
                 .inNamespace(NAMESPACE)
                 .list()
-                .getItems()) {
+                .getItems())) {
             boolean bound =
                     c.getStatus() != null && "Bound".equals(c.getStatus().getPhase());
             System.out.printf(
@@ -368,7 +379,7 @@ public final class Demo {
         String svcFormat = "%-16s %-10s %-11s %-12s %-10s %s%n";
         System.out.printf(svcFormat, "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
         for (Service s :
-                cluster.store().services().inNamespace(NAMESPACE).list().getItems()) {
+                byName(cluster.store().services().inNamespace(NAMESPACE).list().getItems())) {
             List<String> ports = new ArrayList<>();
             for (ServicePort p : s.getSpec().getPorts()) {
                 ports.add(p.getPort() + "/" + p.getProtocol());
@@ -383,6 +394,13 @@ public final class Demo {
                     age(s.getMetadata().getCreationTimestamp(), now));
         }
         System.out.println();
+    }
+
+    /** In name order, as the API server lists them (the mock lists in storage order). */
+    private static <T extends HasMetadata> List<T> byName(List<T> items) {
+        return items.stream()
+                .sorted(Comparator.comparing((T o) -> o.getMetadata().getName()))
+                .toList();
     }
 
     private void setup(String what, String detail) {

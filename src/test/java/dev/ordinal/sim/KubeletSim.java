@@ -308,12 +308,13 @@ public final class KubeletSim extends SimLoop {
                 ? null
                 : claim.getStatus().getCapacity().get("storage");
         if (requested == null
-                || (capacity != null
-                        && requested.getNumericalAmount().compareTo(capacity.getNumericalAmount()) <= 0)) {
+                || (capacity != null && requested.getNumericalAmount().compareTo(capacity.getNumericalAmount()) <= 0)) {
             return;
         }
         Map<String, Quantity> grown = new HashMap<>(
-                claim.getStatus().getCapacity() == null ? Map.of() : claim.getStatus().getCapacity());
+                claim.getStatus().getCapacity() == null
+                        ? Map.of()
+                        : claim.getStatus().getCapacity());
         grown.put("storage", requested);
         claim.getStatus().setCapacity(grown);
         store.persistentVolumeClaims().inNamespace(namespace).resource(claim).updateStatus();

@@ -138,9 +138,16 @@ public final class SimApiServer implements AutoCloseable {
             try {
                 for (JsonNode sc : MAPPER.readTree(list.getBody().getBytes()).path("items")) {
                     JsonNode annotations = sc.path("metadata").path("annotations");
-                    boolean isDefault = "true".equals(annotations.path(DEFAULT_CLASS_ANNOTATION).asText())
-                            || "true".equals(annotations.path(BETA_DEFAULT_CLASS_ANNOTATION).asText());
-                    String created = sc.path("metadata").path("creationTimestamp").asText("");
+                    boolean isDefault = "true"
+                                    .equals(annotations
+                                            .path(DEFAULT_CLASS_ANNOTATION)
+                                            .asText())
+                            || "true"
+                                    .equals(annotations
+                                            .path(BETA_DEFAULT_CLASS_ANNOTATION)
+                                            .asText());
+                    String created =
+                            sc.path("metadata").path("creationTimestamp").asText("");
                     String name = sc.path("metadata").path("name").asText();
                     // GetDefaultClass: the newest, and of equally new ones the first name
                     int age = created.compareTo(newest);

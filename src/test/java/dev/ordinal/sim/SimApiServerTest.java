@@ -45,7 +45,9 @@ class SimApiServerTest {
         PersistentVolumeClaim grown = store.persistentVolumeClaims()
                 .inNamespace(NS)
                 .withName("data-web-0")
-                .patch(PatchContext.of(PatchType.JSON), growPatch(claim.getMetadata().getResourceVersion()));
+                .patch(
+                        PatchContext.of(PatchType.JSON),
+                        growPatch(claim.getMetadata().getResourceVersion()));
 
         assertThat(grown.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("2Gi"));
         assertThat(grown.getMetadata().getUid()).isEqualTo(claim.getMetadata().getUid());
@@ -72,9 +74,12 @@ class SimApiServerTest {
                         .withName("data-web-0")
                         .patch(PatchContext.of(PatchType.JSON), growPatch(stale)))
                 .isInstanceOfSatisfying(
-                        KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
-        PersistentVolumeClaim after =
-                store.persistentVolumeClaims().inNamespace(NS).withName("data-web-0").get();
+                        KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(422));
+        PersistentVolumeClaim after = store.persistentVolumeClaims()
+                .inNamespace(NS)
+                .withName("data-web-0")
+                .get();
         assertThat(after.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("1Gi"));
         assertThat(after.getMetadata().getResourceVersion())
                 .isEqualTo(labelled.getMetadata().getResourceVersion());

@@ -51,12 +51,7 @@ public final class Timeline {
                         : c.getStatus().getPhase();
                 yield String.format(
                                 "%-20s %-4s %-15s %-17s %-5s %s",
-                                "pvc/" + c.getMetadata().getName(),
-                                "",
-                                "",
-                                deleted ? "Deleted" : phase,
-                                "",
-                                storage(c))
+                                "pvc/" + c.getMetadata().getName(), "", "", deleted ? "Deleted" : phase, "", storage(c))
                         .stripTrailing();
             }
             case SERVICE -> {
