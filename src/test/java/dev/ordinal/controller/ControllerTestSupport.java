@@ -7,6 +7,7 @@ import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.PodNames;
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
@@ -17,6 +18,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -206,6 +209,67 @@ final class ControllerTestSupport {
         assertThat(ungatedNotReady)
                 .as("ungated pods of %s that are not Ready", set)
                 .isLessThanOrEqualTo(1);
+    }
+
+    /**
+     * Deployment {@code app} ({@code replicas}) above ReplicaSet {@code app-rs} in {@code ns}, as a Deployment's pods
+     * are owned; returns the ReplicaSet's uid.
+     */
+    static String deploymentAbove(KubernetesClient client, String ns, int replicas) {
+        String appUid = client.apps()
+                .deployments()
+                .inNamespace(ns)
+                .resource(new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("app")
+                        .withNamespace(ns)
+                        .withUid("uid-app")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
+        return client.apps()
+                .replicaSets()
+                .inNamespace(ns)
+                .resource(new ReplicaSetBuilder()
+                        .withNewMetadata()
+                        .withName("app-rs")
+                        .withNamespace(ns)
+                        .withUid("uid-app-rs")
+                        .addNewOwnerReference()
+                        .withApiVersion("apps/v1")
+                        .withKind("Deployment")
+                        .withName("app")
+                        .withUid(appUid)
+                        .withController(true)
+                        .endOwnerReference()
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
+    }
+
+    /** Ready pod {@code app-n} of ReplicaSet {@code app-rs}, with a claim retention policy and volume {@code data}. */
+    static PodFixtures retained(int n, String retention, String size, String rsUid) {
+        return PodFixtures.stored("app", n)
+                .ready()
+                .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, retention)
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, dataTemplate(size))
+                .ownedBy("ReplicaSet", "app-rs", rsUid);
     }
 
     /** The {@code ordinal.dev/claim-templates} value for one volume {@code data} of {@code size}. */
