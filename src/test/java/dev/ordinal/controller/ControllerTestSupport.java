@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ordinal.identity.ClaimTemplates;
-import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.PodNames;
+import dev.ordinal.support.OrderedStartOracle;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -171,44 +170,16 @@ final class ControllerTestSupport {
                 client.services().inNamespace(ns).withName(name).get());
     }
 
-    /**
-     * The monotonic invariants of an OrderedReady set, read from the API server (StatefulSet's
-     * {@code assertMonotonicInvariants}): no pod is ungated unless every lower ordinal is Running and Ready, and at
-     * most one ungated pod is not Ready (the one just released).
-     */
+    /** The pods of OrderedReady set {@code set}, read from the API server, pass {@link OrderedStartOracle}. */
     void assertOrdered(String ns, String set) {
-        Map<Integer, Pod> byOrdinal = new TreeMap<>();
-        for (Pod p : client.pods()
+        List<Pod> pods = client.pods()
                 .inNamespace(ns)
                 .withLabel(OrdinalKeys.SET_LABEL, set)
                 .list()
-                .getItems()) {
-            byOrdinal.put(PodNames.ordinalOf(set, p.getMetadata().getName()), p);
-        }
-        int ungatedNotReady = 0;
-        for (Map.Entry<Integer, Pod> e : byOrdinal.entrySet()) {
-            Pod p = e.getValue();
-            boolean gated = p.getSpec().getSchedulingGates() != null
-                    && p.getSpec().getSchedulingGates().stream()
-                            .anyMatch(g -> OrdinalKeys.ORDERED_GATE.equals(g.getName()));
-            if (gated) {
-                continue;
-            }
-            if (!Member.isRunningAndReady(p)) {
-                ungatedNotReady++;
-            }
-            for (int k = 0; k < e.getKey(); k++) {
-                Pod lower = byOrdinal.get(k);
-                assertThat(lower != null && Member.isRunningAndReady(lower))
-                        .as(
-                                "%s is ungated but %s-%d is not Running and Ready",
-                                p.getMetadata().getName(), set, k)
-                        .isTrue();
-            }
-        }
-        assertThat(ungatedNotReady)
-                .as("ungated pods of %s that are not Ready", set)
-                .isLessThanOrEqualTo(1);
+                .getItems();
+        assertThat(OrderedStartOracle.forSet(set).observePods(pods))
+                .as("ordered start of %s", set)
+                .isEmpty();
     }
 
     /**
