@@ -62,8 +62,8 @@ public final class SetInvariants {
             OrderedStartOracle oracle =
                     new OrderedStartOracle(set, startOrdinal(after), Set.of()).knownReady(everReady);
             List<PodState> members = oracle.states(pods);
-            violations.addAll(
-                    oracle.judgeTransition(members, before == null ? null : PodState.of(set, before), PodState.of(set, after)));
+            violations.addAll(oracle.judgeTransition(
+                    members, before == null ? null : PodState.of(set, before), PodState.of(set, after)));
         }
         return violations;
     }
@@ -83,7 +83,11 @@ public final class SetInvariants {
     }
 
     private static void checkSet(
-            String set, List<Pod> members, Set<String> everReady, Predicate<String> claimExists, List<String> violations) {
+            String set,
+            List<Pod> members,
+            Set<String> everReady,
+            Predicate<String> claimExists,
+            List<String> violations) {
         Map<Integer, String> holders = new TreeMap<>();
         for (Pod p : members) {
             String name = p.getMetadata().getName();
