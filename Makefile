@@ -32,7 +32,8 @@ run: build
 	java -jar target/quarkus-app/quarkus-run.jar
 
 ## demo: a simulated cluster (mock API server, ReplicaSet, scheduler, kubelet) around the real webhook and
-##       controller: scale to 3, kill a pod, scale down; prints a timeline; exits non-zero if a check fails
+##       controller: scale to 3, kill a pod, scale down, grow a volume; prints a timeline; exits non-zero if a check
+##       fails
 demo: target/classpath.stamp
 	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $(TEST_CP) dev.ordinal.demo.Demo
 

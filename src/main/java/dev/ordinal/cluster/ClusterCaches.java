@@ -55,6 +55,9 @@ public class ClusterCaches {
     Clock clock = Clock.systemUTC();
 
     private final SetIndex index = new SetIndex();
+    /** Latched by {@link #podIndexCaughtUp()}. */
+    private volatile boolean podIndexCaughtUp;
+
     private final List<Consumer<SetKey>> setListeners = new CopyOnWriteArrayList<>();
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<PersistentVolumeClaim> claims;
@@ -274,11 +277,28 @@ public class ClusterCaches {
             return List.of("pods", "persistentvolumeclaims", "services");
         }
         informers().forEach((name, informer) -> {
-            if (!informer.hasSynced()) {
+            if (!informer.hasSynced() || (informer == pods && !podIndexCaughtUp())) {
                 lagging.add(name);
             }
         });
         return lagging;
+    }
+
+    /**
+     * Whether the pods-by-set index has taken in the pod informer's first list. The informer reports synced as soon
+     * as its store holds the list, but it hands the pods to the event handler that feeds the index afterwards, on
+     * another thread: with 10,000 pods the first reviews after "synced" saw a partial set (a predecessor missing, so
+     * a re-invoked pod was gated; a gap that was none). Caught up once the index holds at least as many pods as the
+     * store (only a deletion racing the first list could make that true a pod early); checked until it first holds.
+     */
+    private boolean podIndexCaughtUp() {
+        if (podIndexCaughtUp) {
+            return true;
+        }
+        if (index.memberCount() >= pods.getStore().listKeys().size()) {
+            podIndexCaughtUp = true;
+        }
+        return podIndexCaughtUp;
     }
 
     /** True when every cache has completed its first list. */

@@ -26,6 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SetIndex {
 
     private final Map<SetKey, SetState> sets = new ConcurrentHashMap<>();
+    /** Pods held across all sets. */
+    private final java.util.concurrent.atomic.AtomicInteger memberCount =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** Records the current state of {@code pod} (an informer add or update). */
     public void upsert(Pod pod) {
@@ -36,6 +39,9 @@ final class SetIndex {
         Member member = Member.of(pod, key.set());
         update(key, state -> {
             Member previous = state.members.put(member.name(), member);
+            if (previous == null) {
+                memberCount.incrementAndGet();
+            }
             if (previous == null && member.ordinal() >= 0) {
                 // The cache now holds the pod, so the reservation that named it has done its job.
                 state.release(member.ordinal());
@@ -53,6 +59,7 @@ final class SetIndex {
         }
         update(key, state -> {
             if (state.members.remove(pod.getMetadata().getName()) != null) {
+                memberCount.decrementAndGet();
                 state.snapshot = null;
             }
             return null;
@@ -163,6 +170,11 @@ final class SetIndex {
             });
             return live;
         }
+    }
+
+    /** How many pods the index holds, across all sets. */
+    public int memberCount() {
+        return memberCount.get();
     }
 
     /** Every set that has or had pods in the cache. */

@@ -36,6 +36,22 @@ class SetIndexTest {
     }
 
     @Test
+    void countsThePodsItHoldsAcrossSets() {
+        SetIndex index = new SetIndex();
+        index.upsert(stored(0));
+        index.upsert(stored(1));
+        index.upsert(stored(1)); // an update of a pod it holds
+        Pod other = PodFixtures.stored("db", 0).build();
+        other.getMetadata().setNamespace("default");
+        index.upsert(other);
+        assertThat(index.memberCount()).isEqualTo(3);
+        index.remove(stored(1));
+        index.remove(stored(1)); // a delete it has already seen
+        index.remove(other);
+        assertThat(index.memberCount()).isEqualTo(1);
+    }
+
+    @Test
     void forgetsReservationsAfterTheirTtl() {
         SetIndex index = new SetIndex();
         assign(index, T0);

@@ -11,10 +11,14 @@ import dev.ordinal.sim.SimApiServer;
 import dev.ordinal.sim.SimulatedCluster;
 import dev.ordinal.sim.Timeline;
 import dev.ordinal.support.PackagedApp;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -22,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +36,9 @@ import java.util.logging.Logger;
 /**
  * {@code make demo}: a simulated cluster (mock API server, ReplicaSet, scheduler and kubelet) around the real,
  * packaged Ordinal (webhook over HTTPS with certificates made at run time, controller with its Lease). It scales a
- * set to 3, kills a pod and watches it come back with its name and volume, scales down, and prints a timeline and
- * a {@code kubectl get}-like table. It is a check, not a show: any failed expectation or invariant exits 1.
+ * set to 3, kills a pod and watches it come back with its name and volume, scales down, re-creates web-0 from a
+ * template asking for a larger volume and watches its claim grow, and prints a timeline and a {@code kubectl
+ * get}-like table. It is a check, not a show: any failed expectation or invariant exits 1.
  */
 public final class Demo {
 
@@ -40,7 +46,11 @@ public final class Demo {
     static final String SET = "web";
     static final String REPLICASET = "web-6b7f9d4c8";
     static final Duration STEP_TIMEOUT = Duration.ofSeconds(40);
-    static final Duration WHOLE_DEMO = Duration.ofSeconds(110);
+    static final Duration WHOLE_DEMO = Duration.ofSeconds(120);
+    static final String STORAGE_CLASS = "standard";
+    static final String GROW_PATCH = "[{\"op\":\"replace\",\"path\":"
+            + "\"/spec/template/spec/volumes/0/ephemeral/volumeClaimTemplate/spec/resources/requests/storage\","
+            + "\"value\":\"2Gi\"}]";
 
     // JUL keeps loggers weakly: hold the ones we quiet.
     private static final List<Logger> QUIETED = new ArrayList<>();
@@ -87,6 +97,11 @@ public final class Demo {
                         + certs.ca().getParent());
         try (SimApiServer api = SimApiServer.start()) {
             setup("API server", "fabric8 mock API server, CRUD mode, " + api.url());
+            createStorageClass(api);
+            setup(
+                    "storage",
+                    "StorageClass " + STORAGE_CLASS + " (the default: claims that name no class get it),"
+                            + " allowVolumeExpansion: true");
             Path jar = PackagedApp.JAR;
             PackagedApp app = PackagedApp.start(
                     api.url(),
@@ -222,6 +237,93 @@ public final class Demo {
                 "web-2 removed (highest ordinal first); its claim data-web-2 kept for a later scale-up",
                 "pods " + observer.pods().keySet() + ", claims "
                         + observer.claims().keySet());
+
+        Pod oldWeb0 = observer.live(SET).get(0);
+        String claim0Uid = observer.claims().get("data-web-0").getMetadata().getUid();
+        section(
+                "4. kubectl patch replicaset " + REPLICASET + " --type=json -p '" + GROW_PATCH
+                        + "'\n   kubectl delete pod web-0",
+                "the volume template asks for 2Gi; the ReplicaSet re-creates web-0 from the new template, Ordinal"
+                        + " names it web-0 again, and the controller raises data-web-0's request (StorageClass "
+                        + STORAGE_CLASS + " allows expansion)");
+        rs.patch(GROW_PATCH);
+        cluster.chain().delete(NAMESPACE, "web-0", null, null, Requester.ADMIN, false);
+        observer.await("web-0 re-created and Ready, data-web-0 grown to 2Gi", STEP_TIMEOUT, o -> {
+            Pod now = o.live(SET).get(0);
+            PersistentVolumeClaim claim = o.claims().get("data-web-0");
+            return now != null
+                    && !now.getMetadata().getUid().equals(oldWeb0.getMetadata().getUid())
+                    && o.readyExactly(SET, 2)
+                    && claim != null
+                    && amount(capacity(claim), "2Gi")
+                    && !o.events("web-0", "ClaimResized").isEmpty();
+        });
+        Pod newWeb0 = observer.live(SET).get(0);
+        PersistentVolumeClaim grown = observer.claims().get("data-web-0");
+        Quantity request = grown.getSpec().getResources().getRequests().get("storage");
+        check(
+                KubeletSim.claimNames(newWeb0).equals(List.of("data-web-0"))
+                        && observer.claimUids("data-web-0").equals(List.of(claim0Uid))
+                        && STORAGE_CLASS.equals(grown.getSpec().getStorageClassName())
+                        && amount(request, "2Gi"),
+                "web-0 is back (pod uid …" + tail6(oldWeb0.getMetadata().getUid()) + " → …"
+                        + tail6(newWeb0.getMetadata().getUid()) + ", Ready) on the same claim data-web-0 (uid …"
+                        + tail6(claim0Uid) + ", class " + grown.getSpec().getStorageClassName()
+                        + "), whose request is now " + request + " (capacity "
+                        + capacity(grown) + " once the volume was expanded)",
+                "web-0 came back with claims " + KubeletSim.claimNames(newWeb0) + ", data-web-0 uids "
+                        + observer.claimUids("data-web-0") + ", class "
+                        + grown.getSpec().getStorageClassName() + ", request " + request);
+        List<Event> resized = observer.events("web-0", "ClaimResized");
+        check(
+                resized.size() == 1 && "Normal".equals(resized.get(0).getType()),
+                "one ClaimResized event on web-0: "
+                        + (resized.isEmpty() ? "" : resized.get(0).getMessage()),
+                "ClaimResized events on web-0: "
+                        + resized.stream().map(Event::getMessage).toList());
+        List<PersistentVolumeClaim> others = observer.claims().values().stream()
+                .filter(c -> !c.getMetadata().getName().equals("data-web-0"))
+                .filter(c -> !amount(c.getSpec().getResources().getRequests().get("storage"), "1Gi"))
+                .toList();
+        check(
+                others.isEmpty(),
+                "data-web-1 and data-web-2 keep 1Gi: only a member created from the larger template grows its claim",
+                "other claims changed: "
+                        + others.stream()
+                                .map(c -> c.getMetadata().getName() + "="
+                                        + c.getSpec()
+                                                .getResources()
+                                                .getRequests()
+                                                .get("storage"))
+                                .toList());
+    }
+
+    private static boolean amount(Quantity q, String want) {
+        return q != null && q.getNumericalAmount().compareTo(new Quantity(want).getNumericalAmount()) == 0;
+    }
+
+    private static Quantity capacity(PersistentVolumeClaim claim) {
+        return claim.getStatus() == null || claim.getStatus().getCapacity() == null
+                ? null
+                : claim.getStatus().getCapacity().get("storage");
+    }
+
+    private static void createStorageClass(SimApiServer api) {
+        api.client()
+                .storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(STORAGE_CLASS)
+                        .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true")
+                        .endMetadata()
+                        .withProvisioner("sim.ordinal.dev/node-local")
+                        .withVolumeBindingMode("WaitForFirstConsumer")
+                        .withReclaimPolicy("Delete")
+                        .withAllowVolumeExpansion(true)
+                        .build())
+                .create();
     }
 
     /** Prints a timeline row for every step that changes what a row shows (status writes often change nothing). */
@@ -239,7 +341,7 @@ public final class Demo {
         System.out.println("\n$ kubectl get pods,pvc,svc -n " + NAMESPACE + " -L apps.kubernetes.io/pod-index");
         String podFormat = "%-16s %-6s %-10s %-9s %-6s %-11s %s%n";
         System.out.printf(podFormat, "NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE", "POD-INDEX");
-        for (Pod p : cluster.store().pods().inNamespace(NAMESPACE).list().getItems()) {
+        for (Pod p : byName(cluster.store().pods().inNamespace(NAMESPACE).list().getItems())) {
             System.out.printf(
                     podFormat,
                     "pod/" + p.getMetadata().getName(),
@@ -253,11 +355,11 @@ public final class Demo {
         System.out.println();
         String pvcFormat = "%-34s %-8s %-41s %-9s %-13s %s%n";
         System.out.printf(pvcFormat, "NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "AGE");
-        for (PersistentVolumeClaim c : cluster.store()
+        for (PersistentVolumeClaim c : byName(cluster.store()
                 .persistentVolumeClaims()
                 .inNamespace(NAMESPACE)
                 .list()
-                .getItems()) {
+                .getItems())) {
             boolean bound =
                     c.getStatus() != null && "Bound".equals(c.getStatus().getPhase());
             System.out.printf(
@@ -277,7 +379,7 @@ public final class Demo {
         String svcFormat = "%-16s %-10s %-11s %-12s %-10s %s%n";
         System.out.printf(svcFormat, "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
         for (Service s :
-                cluster.store().services().inNamespace(NAMESPACE).list().getItems()) {
+                byName(cluster.store().services().inNamespace(NAMESPACE).list().getItems())) {
             List<String> ports = new ArrayList<>();
             for (ServicePort p : s.getSpec().getPorts()) {
                 ports.add(p.getPort() + "/" + p.getProtocol());
@@ -292,6 +394,13 @@ public final class Demo {
                     age(s.getMetadata().getCreationTimestamp(), now));
         }
         System.out.println();
+    }
+
+    /** In name order, as the API server lists them (the mock lists in storage order). */
+    private static <T extends HasMetadata> List<T> byName(List<T> items) {
+        return items.stream()
+                .sorted(Comparator.comparing((T o) -> o.getMetadata().getName()))
+                .toList();
     }
 
     private void setup(String what, String detail) {

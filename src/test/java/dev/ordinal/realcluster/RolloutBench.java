@@ -317,7 +317,9 @@ public final class RolloutBench {
             double stsParallel) {
         StringBuilder md = new StringBuilder();
         md.append("## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n");
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
                 `make bench-rollout` (`RolloutBench`): one real control plane (etcd, kube-apiserver, \
                 kube-controller-manager with the ReplicaSet, Deployment and StatefulSet controllers, kube-scheduler, \
                 all v1.35.4), the kubelet stand-in making each bound pod Ready %.1f s after binding, volumes \
@@ -326,10 +328,13 @@ public final class RolloutBench {
                 `Recreate` Deployments labelled `ordinal.dev/set: web`, with a generic ephemeral volume where a \
                 claim is wanted. StatefulSet: the same pod template, `volumeClaimTemplates` for the claim. Each \
                 time runs from the `kubectl` command to the end state seen by a watch (all pods Ready; for \
-                scale-down, the removed pods gone). One run each; the machine's 2 cores were shared with other \
-                builds, so the figures are indicative.
+                scale-down, the removed pods gone). One run each, on 2 cores; the 1-minute load average was %.1f \
+                when this report was written (the run's own control plane and replicas included).
 
-                """, READY_DELAY.toMillis() / 1000.0));
+                """,
+                READY_DELAY.toMillis() / 1000.0,
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                        .getSystemLoadAverage()));
         md.append("| scenario | Ordinal (s) | StatefulSet (s) | Ordinal / StatefulSet | target |\n");
         md.append("|---|---:|---:|---:|---|\n");
         for (String[] r : results) {

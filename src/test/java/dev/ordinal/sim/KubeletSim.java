@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The scheduler, the volume binder and the kubelet of one node, for one namespace. A pod with no scheduling gates
- * whose PVCs exist is bound to the node (its claims marked Bound), becomes Running after {@code startDelay} and
+ * whose PVCs exist is bound to the node (its claims marked Bound, with their request as capacity; a Bound claim whose
+ * request grows gets the new capacity on the next tick), becomes Running after {@code startDelay} and
  * Ready after {@code readyDelay}; a pod told to fail readiness stays (or turns) not Ready. A pod that is not
  * restartPolicy Always completes {@code completeAfter} after it became Ready. A terminating pod is marked not Ready
  * and, after its grace period (capped at {@code maxGrace}), removed with the kubelet's final delete through the
@@ -109,6 +110,11 @@ public final class KubeletSim extends SimLoop {
         for (PersistentVolumeClaim c :
                 store.persistentVolumeClaims().inNamespace(namespace).list().getItems()) {
             claims.put(c.getMetadata().getName(), c);
+            try {
+                expand(c);
+            } catch (KubernetesClientException e) {
+                // a conflict with another writer: the next tick sees the new state
+            }
         }
         Set<String> seen = new HashSet<>();
         for (Pod pod : pods) {
@@ -283,6 +289,35 @@ public final class KubeletSim extends SimLoop {
                 .withCapacity(capacity)
                 .build());
         store.persistentVolumeClaims().inNamespace(namespace).resource(updated).updateStatus();
+    }
+
+    /**
+     * Volume expansion, the external-resizer and the kubelet's file system resize in one step: a Bound claim whose
+     * storage request grew beyond its capacity gets that capacity. (Only an expandable StorageClass lets a request
+     * grow in a real cluster; the mock API server does not enforce that, the Ordinal controller checks it.)
+     */
+    private void expand(PersistentVolumeClaim claim) {
+        if (claim.getStatus() == null
+                || !"Bound".equals(claim.getStatus().getPhase())
+                || claim.getSpec().getResources() == null
+                || claim.getSpec().getResources().getRequests() == null) {
+            return;
+        }
+        Quantity requested = claim.getSpec().getResources().getRequests().get("storage");
+        Quantity capacity = claim.getStatus().getCapacity() == null
+                ? null
+                : claim.getStatus().getCapacity().get("storage");
+        if (requested == null
+                || (capacity != null && requested.getNumericalAmount().compareTo(capacity.getNumericalAmount()) <= 0)) {
+            return;
+        }
+        Map<String, Quantity> grown = new HashMap<>(
+                claim.getStatus().getCapacity() == null
+                        ? Map.of()
+                        : claim.getStatus().getCapacity());
+        grown.put("storage", requested);
+        claim.getStatus().setCapacity(grown);
+        store.persistentVolumeClaims().inNamespace(namespace).resource(claim).updateStatus();
     }
 
     private void terminate(Pod pod, Times t, Instant now) {

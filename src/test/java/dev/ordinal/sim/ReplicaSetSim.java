@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ public final class ReplicaSetSim extends SimLoop {
     private final KubernetesClient store;
     private final AdmissionChain chain;
     private final String namespace;
-    private final Pod template;
+    private volatile Pod template;
     private final Map<String, String> selector;
     private final Backoff backoff;
     private final AtomicInteger created = new AtomicInteger();
@@ -100,6 +102,25 @@ public final class ReplicaSetSim extends SimLoop {
         } catch (KubernetesClientException e) {
             // the loop reads the field, not the object
         }
+    }
+
+    /**
+     * {@code kubectl patch replicaset <name> --type=json -p <patch>}: applies the JSON Patch to the stored ReplicaSet
+     * and creates every later pod from its new {@code spec.template}. Existing pods are left as they are, as a
+     * ReplicaSet leaves them. The patched ReplicaSet is not validated (keep the template's labels: the selector
+     * stays the one the ReplicaSet was made with).
+     */
+    public void patch(String jsonPatch) {
+        ReplicaSet patched = store.apps()
+                .replicaSets()
+                .inNamespace(namespace)
+                .withName(owner.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON), jsonPatch);
+        Pod next = new PodBuilder()
+                .withMetadata(patched.getSpec().getTemplate().getMetadata())
+                .withSpec(patched.getSpec().getTemplate().getSpec())
+                .build();
+        template = next;
     }
 
     public int replicas() {

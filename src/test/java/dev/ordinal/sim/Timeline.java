@@ -3,6 +3,7 @@ package dev.ordinal.sim;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,8 +11,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Renders observed steps as timeline rows. Objects: time, object, ordinal, gates, status, ready, PVC; an Event's row
- * gives its object and then {@code Reason: message} across the other columns.
+ * Renders observed steps as timeline rows. Objects: time, object, ordinal, gates, status, ready, PVC (a claim's row:
+ * its storage request); an Event's row gives its object and then {@code Reason: message} across the other columns.
  */
 public final class Timeline {
 
@@ -50,7 +51,7 @@ public final class Timeline {
                         : c.getStatus().getPhase();
                 yield String.format(
                                 "%-20s %-4s %-15s %-17s %-5s %s",
-                                "pvc/" + c.getMetadata().getName(), "", "", deleted ? "Deleted" : phase, "", "")
+                                "pvc/" + c.getMetadata().getName(), "", "", deleted ? "Deleted" : phase, "", storage(c))
                         .stripTrailing();
             }
             case SERVICE -> {
@@ -78,6 +79,24 @@ public final class Timeline {
                                 + abbreviate(e.getMessage(), 150));
             }
         };
+    }
+
+    /** A claim's storage request, and its capacity when that differs (a resize under way): {@code 2Gi (capacity 1Gi)}. */
+    static String storage(PersistentVolumeClaim c) {
+        Quantity requested = c.getSpec() == null
+                        || c.getSpec().getResources() == null
+                        || c.getSpec().getResources().getRequests() == null
+                ? null
+                : c.getSpec().getResources().getRequests().get("storage");
+        Quantity capacity = c.getStatus() == null || c.getStatus().getCapacity() == null
+                ? null
+                : c.getStatus().getCapacity().get("storage");
+        if (requested == null) {
+            return "";
+        }
+        return capacity == null || requested.getNumericalAmount().compareTo(capacity.getNumericalAmount()) == 0
+                ? requested.toString()
+                : requested + " (capacity " + capacity + ")";
     }
 
     private static String podState(Pod p, boolean deleted) {
