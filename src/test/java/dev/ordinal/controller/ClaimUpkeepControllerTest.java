@@ -3,17 +3,13 @@ package dev.ordinal.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.plan.ControllerEvent;
-import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -48,75 +44,15 @@ class ClaimUpkeepControllerTest {
 
     /** Deployment {@code app} (replicas {@code replicas}) above ReplicaSet {@code app-rs}. */
     void deployment(int replicas) {
-        String appUid = client.apps()
-                .deployments()
-                .inNamespace(ns)
-                .resource(new DeploymentBuilder()
-                        .withNewMetadata()
-                        .withName("app")
-                        .withNamespace(ns)
-                        .withUid("uid-app")
-                        .endMetadata()
-                        .withNewSpec()
-                        .withReplicas(replicas)
-                        .withNewSelector()
-                        .addToMatchLabels("a", "b")
-                        .endSelector()
-                        .endSpec()
-                        .build())
-                .create()
-                .getMetadata()
-                .getUid();
-        rsUid = client.apps()
-                .replicaSets()
-                .inNamespace(ns)
-                .resource(new ReplicaSetBuilder()
-                        .withNewMetadata()
-                        .withName("app-rs")
-                        .withNamespace(ns)
-                        .withUid("uid-app-rs")
-                        .addNewOwnerReference()
-                        .withApiVersion("apps/v1")
-                        .withKind("Deployment")
-                        .withName("app")
-                        .withUid(appUid)
-                        .withController(true)
-                        .endOwnerReference()
-                        .endMetadata()
-                        .withNewSpec()
-                        .withReplicas(replicas)
-                        .withNewSelector()
-                        .addToMatchLabels("a", "b")
-                        .endSelector()
-                        .endSpec()
-                        .build())
-                .create()
-                .getMetadata()
-                .getUid();
+        rsUid = ControllerTestSupport.deploymentAbove(client, ns, replicas);
     }
 
     Pod member(int n, String retention, String size) {
-        Pod pod = PodFixtures.stored("app", n)
-                .ready()
-                .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, retention)
-                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, ControllerTestSupport.dataTemplate(size))
-                .build();
-        return new PodBuilder(pod)
-                .editMetadata()
-                .addNewOwnerReference()
-                .withApiVersion("apps/v1")
-                .withKind("ReplicaSet")
-                .withName("app-rs")
-                .withUid(rsUid)
-                .withController(true)
-                .endOwnerReference()
-                .endMetadata()
-                .editSpec()
-                .addNewVolume()
-                .withName("data")
-                .withNewPersistentVolumeClaim("data-app-" + n, false)
-                .endVolume()
-                .endSpec()
+        return ControllerTestSupport.retained(n, retention, size, rsUid)
+                .volume(new VolumeBuilder()
+                        .withName("data")
+                        .withNewPersistentVolumeClaim("data-app-" + n, false)
+                        .build())
                 .build();
     }
 

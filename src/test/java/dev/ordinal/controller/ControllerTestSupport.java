@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.ordinal.identity.ClaimTemplates;
-import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
-import dev.ordinal.identity.PodNames;
+import dev.ordinal.support.OrderedStartOracle;
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
@@ -168,44 +170,77 @@ final class ControllerTestSupport {
                 client.services().inNamespace(ns).withName(name).get());
     }
 
-    /**
-     * The monotonic invariants of an OrderedReady set, read from the API server (StatefulSet's
-     * {@code assertMonotonicInvariants}): no pod is ungated unless every lower ordinal is Running and Ready, and at
-     * most one ungated pod is not Ready (the one just released).
-     */
+    /** The pods of OrderedReady set {@code set}, read from the API server, pass {@link OrderedStartOracle}. */
     void assertOrdered(String ns, String set) {
-        Map<Integer, Pod> byOrdinal = new TreeMap<>();
-        for (Pod p : client.pods()
+        List<Pod> pods = client.pods()
                 .inNamespace(ns)
                 .withLabel(OrdinalKeys.SET_LABEL, set)
                 .list()
-                .getItems()) {
-            byOrdinal.put(PodNames.ordinalOf(set, p.getMetadata().getName()), p);
-        }
-        int ungatedNotReady = 0;
-        for (Map.Entry<Integer, Pod> e : byOrdinal.entrySet()) {
-            Pod p = e.getValue();
-            boolean gated = p.getSpec().getSchedulingGates() != null
-                    && p.getSpec().getSchedulingGates().stream()
-                            .anyMatch(g -> OrdinalKeys.ORDERED_GATE.equals(g.getName()));
-            if (gated) {
-                continue;
-            }
-            if (!Member.isRunningAndReady(p)) {
-                ungatedNotReady++;
-            }
-            for (int k = 0; k < e.getKey(); k++) {
-                Pod lower = byOrdinal.get(k);
-                assertThat(lower != null && Member.isRunningAndReady(lower))
-                        .as(
-                                "%s is ungated but %s-%d is not Running and Ready",
-                                p.getMetadata().getName(), set, k)
-                        .isTrue();
-            }
-        }
-        assertThat(ungatedNotReady)
-                .as("ungated pods of %s that are not Ready", set)
-                .isLessThanOrEqualTo(1);
+                .getItems();
+        assertThat(OrderedStartOracle.forSet(set).observePods(pods))
+                .as("ordered start of %s", set)
+                .isEmpty();
+    }
+
+    /**
+     * Deployment {@code app} ({@code replicas}) above ReplicaSet {@code app-rs} in {@code ns}, as a Deployment's pods
+     * are owned; returns the ReplicaSet's uid.
+     */
+    static String deploymentAbove(KubernetesClient client, String ns, int replicas) {
+        String appUid = client.apps()
+                .deployments()
+                .inNamespace(ns)
+                .resource(new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("app")
+                        .withNamespace(ns)
+                        .withUid("uid-app")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
+        return client.apps()
+                .replicaSets()
+                .inNamespace(ns)
+                .resource(new ReplicaSetBuilder()
+                        .withNewMetadata()
+                        .withName("app-rs")
+                        .withNamespace(ns)
+                        .withUid("uid-app-rs")
+                        .addNewOwnerReference()
+                        .withApiVersion("apps/v1")
+                        .withKind("Deployment")
+                        .withName("app")
+                        .withUid(appUid)
+                        .withController(true)
+                        .endOwnerReference()
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(replicas)
+                        .withNewSelector()
+                        .addToMatchLabels("a", "b")
+                        .endSelector()
+                        .endSpec()
+                        .build())
+                .create()
+                .getMetadata()
+                .getUid();
+    }
+
+    /** Ready pod {@code app-n} of ReplicaSet {@code app-rs}, with a claim retention policy and volume {@code data}. */
+    static PodFixtures retained(int n, String retention, String size, String rsUid) {
+        return PodFixtures.stored("app", n)
+                .ready()
+                .annotation(OrdinalKeys.PVC_RETENTION_ANNOTATION, retention)
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, dataTemplate(size))
+                .ownedBy("ReplicaSet", "app-rs", rsUid);
     }
 
     /** The {@code ordinal.dev/claim-templates} value for one volume {@code data} of {@code size}. */

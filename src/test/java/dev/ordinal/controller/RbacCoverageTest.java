@@ -115,43 +115,7 @@ class RbacCoverageTest {
                         .withAllowVolumeExpansion(true)
                         .build())
                 .create();
-        String appUid = harness.apps()
-                .deployments()
-                .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-                        .withNewMetadata()
-                        .withName("app")
-                        .withNamespace(ns)
-                        .endMetadata()
-                        .withNewSpec()
-                        .withReplicas(1)
-                        .endSpec()
-                        .build())
-                .create()
-                .getMetadata()
-                .getUid();
-        String rsUid = harness.apps()
-                .replicaSets()
-                .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
-                        .withNewMetadata()
-                        .withName("app-rs")
-                        .withNamespace(ns)
-                        .addNewOwnerReference()
-                        .withApiVersion("apps/v1")
-                        .withKind("Deployment")
-                        .withName("app")
-                        .withUid(appUid)
-                        .withController(true)
-                        .endOwnerReference()
-                        .endMetadata()
-                        .withNewSpec()
-                        .withReplicas(1)
-                        .endSpec()
-                        .build())
-                .create()
-                .getMetadata()
-                .getUid();
+        String rsUid = ControllerTestSupport.deploymentAbove(harness, ns, 1);
         for (String claim : List.of("data-app-0", "data-app-1")) {
             harness.persistentVolumeClaims()
                     .inNamespace(ns)
@@ -172,23 +136,7 @@ class RbacCoverageTest {
         }
         cluster.create(
                 ns,
-                new io.fabric8.kubernetes.api.model.PodBuilder(PodFixtures.stored("app", 0)
-                                .ready()
-                                .annotation(
-                                        OrdinalKeys.PVC_RETENTION_ANNOTATION, "whenDeleted=Delete,whenScaled=Delete")
-                                .annotation(
-                                        OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
-                                        ControllerTestSupport.dataTemplate("2Gi"))
-                                .build())
-                        .editMetadata()
-                        .addNewOwnerReference()
-                        .withApiVersion("apps/v1")
-                        .withKind("ReplicaSet")
-                        .withName("app-rs")
-                        .withUid(rsUid)
-                        .withController(true)
-                        .endOwnerReference()
-                        .endMetadata()
+                ControllerTestSupport.retained(0, "whenDeleted=Delete,whenScaled=Delete", "2Gi", rsUid)
                         .build());
         cluster.create(
                 ns,

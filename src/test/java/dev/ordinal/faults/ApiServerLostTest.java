@@ -15,7 +15,6 @@ import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -64,10 +63,8 @@ class ApiServerLostTest {
         send(
                 "/mutate-pods",
                 createReview(
-                        new PodBuilder()
-                                .withNewMetadata()
-                                .withGenerateName("warm-")
-                                .endMetadata()
+                        PodFixtures.member("warm")
+                                .withoutLabel(OrdinalKeys.SET_LABEL)
                                 .build(),
                         ns));
 
@@ -119,7 +116,7 @@ class ApiServerLostTest {
                             "/validate-pods",
                             createReview(PodFixtures.stored("web", 5).build(), ns)),
                     "cannot be checked against set web");
-            assertRulesWithoutCacheStillApply(ns);
+            CacheFreeRules.assertStillApply(ns);
             Readiness.Answer unready = Readiness.probe();
             assertThat(unready.status())
                     .as("readiness past the bound: %s", unready.caches())
@@ -187,41 +184,5 @@ class ApiServerLostTest {
                 .contains("ordinal.admission.max-cache-staleness (" + BOUND.toSeconds() + " s)")
                 .contains(consequence)
                 .endsWith("Retry later");
-    }
-
-    /** Non-members and UPDATE rules need no cache, so they work however stale it is. */
-    private static void assertRulesWithoutCacheStillApply(String ns) {
-        Pod outsider = new PodBuilder()
-                .withNewMetadata()
-                .withGenerateName("other-")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("nginx")
-                .endContainer()
-                .endSpec()
-                .build();
-        assertThat(send("/mutate-pods", createReview(outsider, ns))
-                        .path("allowed")
-                        .asBoolean())
-                .as("a pod of no set")
-                .isTrue();
-        Pod stored = PodFixtures.stored("web", 0).ready().build();
-        Pod relabelled =
-                PodFixtures.stored("web", 0).ready().label("tier", "db").build();
-        assertThat(send("/validate-pods", review("UPDATE", relabelled, stored, ns, "alice", false))
-                        .path("allowed")
-                        .asBoolean())
-                .as("UPDATE of a label Ordinal does not own")
-                .isTrue();
-        Pod moved = PodFixtures.stored("web", 0)
-                .ready()
-                .label(OrdinalKeys.POD_INDEX_LABEL, "7")
-                .build();
-        JsonNode denied = send("/validate-pods", review("UPDATE", moved, stored, ns, "alice", false));
-        assertThat(denied.path("status").path("code").asInt())
-                .as("UPDATE of pod-index: %s", denied)
-                .isEqualTo(403);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.PodNames;
+import dev.ordinal.support.OrderedStartOracle;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -90,8 +91,8 @@ final class Cluster {
 
     /**
      * The invariants of an OrderedReady set, read from the API server: one pod per ordinal, the ordinal in the name
-     * and in {@code apps.kubernetes.io/pod-index} agree, no pod is ungated unless every lower ordinal is Running and
-     * Ready, and at most one ungated pod is not Ready. Returns the pods by ordinal.
+     * and in {@code apps.kubernetes.io/pod-index} agree, and the start order passes {@link OrderedStartOracle}. Returns
+     * the pods by ordinal.
      */
     Map<Integer, Pod> assertInvariants(String ns, String set) {
         Map<Integer, Pod> byOrdinal = new TreeMap<>();
@@ -104,27 +105,9 @@ final class Cluster {
             Pod other = byOrdinal.put(n, p);
             assertThat(other).as("two pods with ordinal %d", n).isNull();
         }
-        int ungatedNotReady = 0;
-        for (Map.Entry<Integer, Pod> e : byOrdinal.entrySet()) {
-            Pod p = e.getValue();
-            if (gates(p).contains(OrdinalKeys.ORDERED_GATE)) {
-                continue;
-            }
-            if (!Member.isRunningAndReady(p)) {
-                ungatedNotReady++;
-            }
-            for (int k = 0; k < e.getKey(); k++) {
-                Pod lower = byOrdinal.get(k);
-                assertThat(lower != null && Member.isRunningAndReady(lower))
-                        .as(
-                                "%s is ungated but %s-%d is not Running and Ready",
-                                p.getMetadata().getName(), set, k)
-                        .isTrue();
-            }
-        }
-        assertThat(ungatedNotReady)
-                .as("ungated pods of %s that are not Ready", set)
-                .isLessThanOrEqualTo(1);
+        assertThat(OrderedStartOracle.forSet(set).observePods(byOrdinal.values()))
+                .as("ordered start of %s", set)
+                .isEmpty();
         return byOrdinal;
     }
 }

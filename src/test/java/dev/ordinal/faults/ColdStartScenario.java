@@ -6,11 +6,8 @@ import static dev.ordinal.support.AdmissionClient.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -147,39 +144,7 @@ abstract class ColdStartScenario {
 
     /** Rules that need no cache still answer: non-members are allowed, UPDATE rules apply. */
     private static void assertAnswersWithoutCache() {
-        Pod outsider = new PodBuilder()
-                .withNewMetadata()
-                .withGenerateName("other-")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("nginx")
-                .endContainer()
-                .endSpec()
-                .build();
-        assertThat(send("/mutate-pods", createReview(outsider, NS))
-                        .path("allowed")
-                        .asBoolean())
-                .as("a pod of no set")
-                .isTrue();
-        Pod stored = PodFixtures.stored("web", 0).ready().build();
-        Pod relabelled =
-                PodFixtures.stored("web", 0).ready().label("tier", "db").build();
-        assertThat(send("/validate-pods", review("UPDATE", relabelled, stored, NS, "alice", false))
-                        .path("allowed")
-                        .asBoolean())
-                .as("UPDATE of a label Ordinal does not own")
-                .isTrue();
-        Pod moved = PodFixtures.stored("web", 0)
-                .ready()
-                .label(OrdinalKeys.POD_INDEX_LABEL, "7")
-                .build();
-        JsonNode denied = send("/validate-pods", review("UPDATE", moved, stored, NS, "alice", false));
-        assertThat(denied.path("allowed").asBoolean())
-                .as("UPDATE of pod-index: %s", denied)
-                .isFalse();
-        assertThat(denied.path("status").path("code").asInt()).isEqualTo(403);
+        CacheFreeRules.assertStillApply(NS);
         assertRetryableSyncDenial(
                 send("/validate-pods", createReview(PodFixtures.stored("web", 0).build(), NS)));
     }

@@ -2,8 +2,8 @@ package dev.ordinal.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,12 +14,8 @@ class CacheLagTest {
     }
 
     private static Pod pod(String name, String uid, boolean terminating) {
-        PodBuilder b =
-                new PodBuilder().withNewMetadata().withName(name).withUid(uid).endMetadata();
-        if (terminating) {
-            b.editMetadata().withDeletionTimestamp("2026-11-30T17:41:14Z").endMetadata();
-        }
-        return b.build();
+        PodFixtures pod = PodFixtures.pod("web", name).uid(uid);
+        return (terminating ? pod.terminating() : pod).build();
     }
 
     private static final SetSnapshot CACHED =

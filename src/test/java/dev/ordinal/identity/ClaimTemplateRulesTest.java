@@ -3,6 +3,7 @@ package dev.ordinal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
@@ -28,9 +29,9 @@ class ClaimTemplateRulesTest {
     private static final String PATH = "ephemeral.volumeClaimTemplate";
     private static final String MODES = "ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod";
 
-    /** The valid 1Gi ReadWriteOnce template of {@link Pods#template}, changed by {@code edit}. */
+    /** The valid 1Gi ReadWriteOnce template of {@link PodFixtures#template}, changed by {@code edit}. */
     private static PersistentVolumeClaimTemplate template(Consumer<PersistentVolumeClaimTemplate> edit) {
-        PersistentVolumeClaimTemplate t = Pods.template("data");
+        PersistentVolumeClaimTemplate t = PodFixtures.template("data");
         edit.accept(t);
         return t;
     }
@@ -360,7 +361,7 @@ class ClaimTemplateRulesTest {
 
     @Test
     void describeIsEmptyForAValidTemplate() {
-        Optional<String> got = ClaimTemplateRules.describe("volume \"data\": ", PATH, Pods.template("data"));
+        Optional<String> got = ClaimTemplateRules.describe("volume \"data\": ", PATH, PodFixtures.template("data"));
         assertThat(got)
                 .as("describe of a valid template: got %s, want empty", got)
                 .isEmpty();

@@ -3,6 +3,7 @@ package dev.ordinal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,7 +19,7 @@ class ClaimTemplatesTest {
     @Test
     void roundTripsTemplates() {
         Map<String, PersistentVolumeClaimTemplate> want =
-                Map.of("data", Pods.template("data"), "logs", Pods.template("logs"));
+                Map.of("data", PodFixtures.template("data"), "logs", PodFixtures.template("logs"));
         String json = ClaimTemplates.encode(want);
         ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
         assertThat(got)
@@ -33,11 +34,11 @@ class ClaimTemplatesTest {
     @Test
     void encodesKeysSortedSoEqualMapsGiveEqualStrings() {
         Map<String, PersistentVolumeClaimTemplate> zFirst = new LinkedHashMap<>();
-        zFirst.put("zeta", Pods.template("zeta"));
-        zFirst.put("alpha", Pods.template("alpha"));
+        zFirst.put("zeta", PodFixtures.template("zeta"));
+        zFirst.put("alpha", PodFixtures.template("alpha"));
         Map<String, PersistentVolumeClaimTemplate> aFirst = new LinkedHashMap<>();
-        aFirst.put("alpha", Pods.template("alpha"));
-        aFirst.put("zeta", Pods.template("zeta"));
+        aFirst.put("alpha", PodFixtures.template("alpha"));
+        aFirst.put("zeta", PodFixtures.template("zeta"));
         String got = ClaimTemplates.encode(zFirst);
         assertThat(got).as("encode: got %s, want alpha before zeta", got).startsWith("{\"alpha\":");
         assertThat(got)
@@ -123,8 +124,8 @@ class ClaimTemplatesTest {
     @Test
     void parsedTemplatesCannotBeChanged() {
         ClaimTemplates.Parsed.Valid got = (ClaimTemplates.Parsed.Valid)
-                ClaimTemplates.parse(ClaimTemplates.encode(Map.of("data", Pods.template("data"))));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.templates().put("x", Pods.template("x")))
+                ClaimTemplates.parse(ClaimTemplates.encode(Map.of("data", PodFixtures.template("data"))));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.templates().put("x", PodFixtures.template("x")))
                 .as("templates map: got a mutable map, want unmodifiable")
                 .isInstanceOf(UnsupportedOperationException.class);
     }

@@ -12,6 +12,7 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -33,9 +34,9 @@ class CreateRulesTest {
     private static final ServiceFacts GOOD_SERVICE = new ServiceFacts(true, true, true);
     private static final String SET61 = "s".repeat(61);
 
-    /** A generic ephemeral volume with {@link Pods#template} changed by {@code edit}. */
+    /** A generic ephemeral volume with {@link PodFixtures#template} changed by {@code edit}. */
     private static Volume ephemeral(String name, Consumer<PersistentVolumeClaimTemplate> edit) {
-        PersistentVolumeClaimTemplate t = Pods.template(name);
+        PersistentVolumeClaimTemplate t = PodFixtures.template(name);
         edit.accept(t);
         return new VolumeBuilder()
                 .withName(name)
@@ -56,7 +57,7 @@ class CreateRulesTest {
     private static String templates(String... volumes) {
         Map<String, PersistentVolumeClaimTemplate> map = new java.util.TreeMap<>();
         for (String v : volumes) {
-            map.put(v, Pods.template(v));
+            map.put(v, PodFixtures.template(v));
         }
         return ClaimTemplates.encode(map);
     }
@@ -67,7 +68,7 @@ class CreateRulesTest {
         return (CreateRules.Prepared.Member) got;
     }
 
-    private static Decision validate(Pods fixture, List<Member> members, ServiceFacts service) {
+    private static Decision validate(PodFixtures fixture, List<Member> members, ServiceFacts service) {
         Pod pod = fixture.build();
         return CreateRules.validate(pod, member(pod), SetSnapshot.of("default", "web", members), service);
     }
@@ -93,7 +94,7 @@ class CreateRulesTest {
     @Test
     void ignoresAPodWithoutTheSetLabel() {
         CreateRules.Prepared got =
-                CreateRules.prepare(Pods.outsider("nginx-7d9f").build());
+                CreateRules.prepare(PodFixtures.outsider("nginx-7d9f").build());
         assertThat(got).as("prepare: got %s, want NotMember", got).isEqualTo(new CreateRules.Prepared.NotMember());
     }
 
@@ -101,43 +102,56 @@ class CreateRulesTest {
         return Stream.of(
                 argumentSet(
                         "leading zero",
-                        Pods.named("web", "web-01"),
+                        PodFixtures.pod("web", "web-01"),
                         403,
                         List.of("metadata.name \"web-01\"", "leading zero", "\"web-<n>\" with n >= 0")),
                 argumentSet(
                         "name of another set",
-                        Pods.named("web", "api-1"),
+                        PodFixtures.pod("web", "api-1"),
                         403,
                         List.of("\"api-1\"", "does not start with \"web-\"", "generateName")),
-                argumentSet("name without ordinal", Pods.named("web", "web"), 403, List.of("\"web\"", "\"web-<n>\"")),
                 argumentSet(
-                        "ordinal overflowing an int", Pods.named("web", "web-2147483648"), 403, List.of("overflows")),
+                        "name without ordinal", PodFixtures.pod("web", "web"), 403, List.of("\"web\"", "\"web-<n>\"")),
+                argumentSet(
+                        "ordinal overflowing an int",
+                        PodFixtures.pod("web", "web-2147483648"),
+                        403,
+                        List.of("overflows")),
                 argumentSet(
                         "ordinal below start",
-                        Pods.pod("web", 3).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        PodFixtures.pod("web", 3).annotation(START_ORDINAL_ANNOTATION, "5"),
                         403,
                         List.of("has ordinal 3", "below " + START_ORDINAL_ANNOTATION + " 5", "n >= 5")),
                 argumentSet(
                         "bad annotation value",
-                        Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "sometimes"),
+                        PodFixtures.pod("web", 0).annotation(POLICY_ANNOTATION, "sometimes"),
                         403,
                         List.of(POLICY_ANNOTATION, "\"sometimes\"", "OrderedReady, Parallel")),
                 argumentSet(
                         "two bad annotations, both reported",
-                        Pods.pod("web", 0).annotation(POLICY_ANNOTATION, "x").annotation(ORDERING_ANNOTATION, "y"),
+                        PodFixtures.pod("web", 0)
+                                .annotation(POLICY_ANNOTATION, "x")
+                                .annotation(ORDERING_ANNOTATION, "y"),
                         403,
                         List.of(POLICY_ANNOTATION, ORDERING_ANNOTATION, "; ")),
                 argumentSet(
                         "unknown annotation",
-                        Pods.unnamed("web").annotation("ordinal.dev/typo", "1"),
+                        PodFixtures.unnamed("web").annotation("ordinal.dev/typo", "1"),
                         403,
                         List.of("ordinal.dev/typo")),
-                argumentSet("bad set label", Pods.named("Web", "Web-0"), 403, List.of("label " + SET_LABEL, "\"Web\"")),
                 argumentSet(
-                        "empty set label", Pods.unnamed(""), 403, List.of("label " + SET_LABEL, "must not be empty")),
+                        "bad set label",
+                        PodFixtures.pod("Web", "Web-0"),
+                        403,
+                        List.of("label " + SET_LABEL, "\"Web\"")),
+                argumentSet(
+                        "empty set label",
+                        PodFixtures.unnamed(""),
+                        403,
+                        List.of("label " + SET_LABEL, "must not be empty")),
                 argumentSet(
                         "ephemeral-volumes names an emptyDir",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "cache")
                                 .emptyDir("cache")
                                 .ephemeralVolume("data"),
@@ -148,7 +162,7 @@ class CreateRulesTest {
                                 "allowed: data")),
                 argumentSet(
                         "ephemeral-volumes names a missing volume",
-                        Pods.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"),
+                        PodFixtures.unnamed("web").annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch"),
                         403,
                         List.of(
                                 EPHEMERAL_VOLUMES_ANNOTATION,
@@ -157,7 +171,7 @@ class CreateRulesTest {
                 // Invalid for the API server too, but it validates only after mutation, when the volume is a PVC.
                 argumentSet(
                         "ephemeral volume without a claim template",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withName("data")
                                         .withNewEphemeral()
@@ -167,7 +181,7 @@ class CreateRulesTest {
                         List.of("volume \"data\"", "volumeClaimTemplate")),
                 argumentSet(
                         "ephemeral volume with a template without spec",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withName("data")
                                         .withNewEphemeral()
@@ -183,7 +197,7 @@ class CreateRulesTest {
                 // Found by HostileInputTest: a nameless ephemeral volume used to fail with a NullPointerException.
                 argumentSet(
                         "ephemeral volume without a name",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withNewEphemeral()
                                         .withNewVolumeClaimTemplate()
@@ -196,7 +210,7 @@ class CreateRulesTest {
                         List.of("volume without a name", "DNS-1123 label")),
                 argumentSet(
                         "ephemeral volume named by no DNS label",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withName("Data_1")
                                         .withNewEphemeral()
@@ -212,7 +226,7 @@ class CreateRulesTest {
                 // reference: the template must be checked here or the controller's PVC create fails for ever.
                 argumentSet(
                         "claim template without access modes",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(ephemeral("data", t -> t.getSpec().setAccessModes(List.of()))),
                         403,
                         List.of("volume \"data\": ephemeral.volumeClaimTemplate.spec.accessModes is required;"
@@ -220,7 +234,7 @@ class CreateRulesTest {
                                 + " ReadWriteOncePod")),
                 argumentSet(
                         "claim template with storage that is no quantity",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(ephemeral(
                                         "data",
                                         t -> t.getSpec()
@@ -231,7 +245,7 @@ class CreateRulesTest {
                                 + " \"lots\" is not a quantity; allowed:")),
                 argumentSet(
                         "claim template with a bad volumeMode and storage class, both reported",
-                        Pods.unnamed("web").ephemeralVolume("logs").volume(ephemeral("data", t -> {
+                        PodFixtures.unnamed("web").ephemeralVolume("logs").volume(ephemeral("data", t -> {
                             t.getSpec().setVolumeMode("Raw");
                             t.getSpec().setStorageClassName("Fast_SSD");
                         })),
@@ -241,23 +255,23 @@ class CreateRulesTest {
                                 "volume \"data\": ephemeral.volumeClaimTemplate.spec.storageClassName \"Fast_SSD\"")),
                 argumentSet(
                         "claim template with an invalid label",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(ephemeral(
                                         "data", t -> t.getMetadata().getLabels().put("tier", "a b"))),
                         403,
                         List.of("volume \"data\": ephemeral.volumeClaimTemplate.metadata"
                                 + ".labels[\"tier\"]: value \"a b\" is not a valid label value")),
-                argumentSet("missing spec", Pods.pod("web", 0).noSpec(), 400, List.of("spec is required")),
+                argumentSet("missing spec", PodFixtures.pod("web", 0).noSpec(), 400, List.of("spec is required")),
                 argumentSet(
                         "name longer than a DNS label",
-                        Pods.pod(SET61, 10),
+                        PodFixtures.pod(SET61, 10),
                         403,
                         List.of("\"" + SET61 + "-10\"", "is 64 characters", "at most 63")));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("rejected")
-    void rejectsAMalformedMemberRequest(Pods fixture, int code, List<String> fragments) {
+    void rejectsAMalformedMemberRequest(PodFixtures fixture, int code, List<String> fragments) {
         CreateRules.Prepared got = CreateRules.prepare(fixture.build());
         assertThat(got).as("prepare: got %s, want Rejected", got).isInstanceOf(CreateRules.Prepared.Rejected.class);
         Decision.Deny deny = ((CreateRules.Prepared.Rejected) got).deny();
@@ -271,27 +285,27 @@ class CreateRulesTest {
 
     static Stream<Arguments> members() {
         return Stream.of(
-                argumentSet("named pod", Pods.pod("web", 3), "web", 3, true),
+                argumentSet("named pod", PodFixtures.pod("web", 3), "web", 3, true),
                 argumentSet(
                         "named at start 5",
-                        Pods.pod("web", 5).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        PodFixtures.pod("web", 5).annotation(START_ORDINAL_ANNOTATION, "5"),
                         "web",
                         5,
                         true),
-                argumentSet("named at int max", Pods.named("w", "w-2147483647"), "w", Integer.MAX_VALUE, true),
-                argumentSet("61-character set, ordinal 9 (63 characters)", Pods.pod(SET61, 9), SET61, 9, true),
-                argumentSet("generateName pod", Pods.unnamed("web"), "web", -1, false),
-                argumentSet("empty name", Pods.named("web", ""), "web", -1, false),
+                argumentSet("named at int max", PodFixtures.pod("w", "w-2147483647"), "w", Integer.MAX_VALUE, true),
+                argumentSet("61-character set, ordinal 9 (63 characters)", PodFixtures.pod(SET61, 9), SET61, 9, true),
+                argumentSet("generateName pod", PodFixtures.unnamed("web"), "web", -1, false),
+                argumentSet("empty name", PodFixtures.pod("web", ""), "web", -1, false),
                 argumentSet(
                         "set with dashes and digits",
-                        Pods.pod("my-db-2", 10).annotation(SERVICE_ANNOTATION, "db"),
+                        PodFixtures.pod("my-db-2", 10).annotation(SERVICE_ANNOTATION, "db"),
                         "my-db-2",
                         10,
                         true),
                 // A volume kept ephemeral stays in the pod, where the API server validates its template itself.
                 argumentSet(
                         "kept-ephemeral volume is left to the API server",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                                 .volume(ephemeral("scratch", t -> t.getSpec().setAccessModes(List.of()))),
                         "web",
@@ -301,7 +315,7 @@ class CreateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("members")
-    void preparesAWellFormedMemberRequest(Pods fixture, String set, int ordinal, boolean named) {
+    void preparesAWellFormedMemberRequest(PodFixtures fixture, String set, int ordinal, boolean named) {
         Pod pod = fixture.build();
         CreateRules.Prepared.Member got = member(pod);
         assertThat(got.set()).as("set: got %s, want %s", got.set(), set).isEqualTo(set);
@@ -323,7 +337,7 @@ class CreateRulesTest {
 
     @Test
     void deniesAPodTheMutatingWebhookDidNotName() {
-        Pod pod = Pods.unnamed("web").build();
+        Pod pod = PodFixtures.unnamed("web").build();
         Decision got = CreateRules.validate(pod, member(pod), SetSnapshot.empty("default", "web"), GOOD_SERVICE);
         Decision.Deny deny = denied(got, 403);
         assertThat(deny.message())
@@ -334,7 +348,7 @@ class CreateRulesTest {
 
     @Test
     void deniesWhenALivePodHoldsTheOrdinal() {
-        Decision.Deny deny = denied(validate(Pods.pod("web", 3), List.of(Members.ready(3)), GOOD_SERVICE), 409);
+        Decision.Deny deny = denied(validate(PodFixtures.pod("web", 3), List.of(Members.ready(3)), GOOD_SERVICE), 409);
         assertThat(deny.reason())
                 .as("reason: got %s, want AlreadyExists", deny.reason())
                 .isEqualTo("AlreadyExists");
@@ -347,7 +361,8 @@ class CreateRulesTest {
 
     @Test
     void deniesRetryablyWhenATerminatingPodHoldsTheOrdinal() {
-        Decision.Deny deny = denied(validate(Pods.pod("web", 3), List.of(Members.terminating(3)), GOOD_SERVICE), 429);
+        Decision.Deny deny =
+                denied(validate(PodFixtures.pod("web", 3), List.of(Members.terminating(3)), GOOD_SERVICE), 429);
         assertThat(deny.message())
                 .as("message: got %s, want it to name the terminating pod", deny.message())
                 .contains("still held by pod web-3, which is terminating")
@@ -356,7 +371,7 @@ class CreateRulesTest {
 
     @Test
     void deniesWhenTheMemberClaimsAFieldOrdinalOwns() {
-        Decision.Deny deny = denied(validate(Pods.pod("web", 3).hostname("db"), List.of(), GOOD_SERVICE), 403);
+        Decision.Deny deny = denied(validate(PodFixtures.pod("web", 3).hostname("db"), List.of(), GOOD_SERVICE), 403);
         assertThat(deny.message())
                 .as("message: got %s, want it to name spec.hostname", deny.message())
                 .startsWith("spec.hostname is \"db\"");
@@ -376,8 +391,8 @@ class CreateRulesTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("disagreements")
     void deniesAPodThatDisagreesWithALiveSibling(String annotation, String mine, String theirs) {
-        Pods pod = Pods.pod("web", 3).annotation(annotation, mine).ephemeralVolume("scratch");
-        Member sibling = Pods.pod("web", 0).ready().member(); // all defaults
+        PodFixtures pod = PodFixtures.pod("web", 3).annotation(annotation, mine).ephemeralVolume("scratch");
+        Member sibling = PodFixtures.pod("web", 0).ready().asMember(); // all defaults
         Decision.Deny deny = denied(validate(pod, List.of(sibling), GOOD_SERVICE), 403);
         assertThat(deny.message())
                 .as("message: got %s, want it to name the sibling, %s and both values", deny.message(), annotation)
@@ -388,55 +403,53 @@ class CreateRulesTest {
     @Test
     void ignoresATerminatingSiblingWithOtherSettings() {
         // The old generation is shutting down: a new template must be able to replace it.
-        Member old = Pods.pod("web", 0)
+        Member old = PodFixtures.pod("web", 0)
                 .annotation(POLICY_ANNOTATION, "Parallel")
                 .ready()
                 .terminating()
-                .member();
-        allowed(validate(Pods.pod("web", 1), List.of(old), GOOD_SERVICE));
+                .asMember();
+        allowed(validate(PodFixtures.pod("web", 1), List.of(old), GOOD_SERVICE));
     }
 
     @Test
     void ignoresASiblingWhoseSettingsDoNotParse() {
         // Predates Ordinal's validation: it has no settings to disagree with.
-        Member legacy = Pods.pod("web", 0)
+        Member legacy = PodFixtures.pod("web", 0)
                 .annotation(ORDERING_ANNOTATION, "sometimes")
                 .ready()
-                .member();
-        allowed(validate(Pods.pod("web", 1), List.of(legacy), GOOD_SERVICE));
+                .asMember();
+        allowed(validate(PodFixtures.pod("web", 1), List.of(legacy), GOOD_SERVICE));
     }
 
-    private static Pods deny(int n) {
-        return Pods.pod("web", n).annotation(ORDERING_ANNOTATION, "deny");
+    private static PodFixtures deny(int n) {
+        return PodFixtures.pod("web", n).annotation(ORDERING_ANNOTATION, "deny");
     }
 
     static Stream<Arguments> waiting() {
         return Stream.of(
                 argumentSet(
                         "predecessor missing",
-                        List.of(deny(0).ready().member(), deny(2).ready().member()),
+                        List.of(deny(0).ready().asMember(), deny(2).ready().asMember()),
                         3,
                         1,
                         "web-1 does not exist yet"),
                 argumentSet(
                         "predecessor not ready",
-                        List.of(
-                                deny(0).ready().member(),
-                                deny(1).runningNotReady().member()),
+                        List.of(deny(0).ready().asMember(), deny(1).notReady().asMember()),
                         2,
                         1,
                         "web-1 is not Running and Ready yet (phase Running)"),
                 argumentSet(
                         "predecessor pending",
-                        List.of(deny(0).member()),
+                        List.of(deny(0).asMember()),
                         1,
                         0,
                         "web-0 is not Running and Ready yet (phase Pending)"),
                 argumentSet(
                         "predecessor terminating",
                         List.of(
-                                deny(0).ready().member(),
-                                deny(1).ready().terminating().member()),
+                                deny(0).ready().asMember(),
+                                deny(1).ready().terminating().asMember()),
                         2,
                         1,
                         "web-1 is terminating"),
@@ -457,14 +470,15 @@ class CreateRulesTest {
     }
 
     static Stream<Arguments> notWaiting() {
-        Pods gate = Pods.pod("web", 3);
-        Pods parallelDeny =
-                Pods.pod("web", 3).annotation(POLICY_ANNOTATION, "Parallel").annotation(ORDERING_ANNOTATION, "deny");
+        PodFixtures gate = PodFixtures.pod("web", 3);
+        PodFixtures parallelDeny = PodFixtures.pod("web", 3)
+                .annotation(POLICY_ANNOTATION, "Parallel")
+                .annotation(ORDERING_ANNOTATION, "deny");
         return Stream.of(
                 argumentSet(
                         "deny mode, all predecessors ready",
                         deny(2),
-                        List.of(deny(0).ready().member(), deny(1).ready().member())),
+                        List.of(deny(0).ready().asMember(), deny(1).ready().asMember())),
                 argumentSet("deny mode, first ordinal", deny(0), List.of()),
                 argumentSet(
                         "deny mode, start 5, ordinal 5", deny(5).annotation(START_ORDINAL_ANNOTATION, "5"), List.of()),
@@ -474,7 +488,7 @@ class CreateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("notWaiting")
-    void admitsWhenNothingIsAwaited(Pods fixture, List<Member> members) {
+    void admitsWhenNothingIsAwaited(PodFixtures fixture, List<Member> members) {
         allowed(validate(fixture, members, GOOD_SERVICE));
         Pod pod = fixture.build();
         CreateRules.Prepared.Member m = member(pod);
@@ -490,77 +504,77 @@ class CreateRulesTest {
         return Stream.of(
                 argumentSet(
                         "dense set, good Service",
-                        Pods.pod("web", 2),
+                        PodFixtures.pod("web", 2),
                         List.of(Members.ready(0), Members.ready(1)),
                         GOOD_SERVICE,
                         List.of()),
                 argumentSet(
                         "three gaps listed",
-                        Pods.pod("web", 5),
+                        PodFixtures.pod("web", 5),
                         List.of(Members.ready(0), Members.ready(2)),
                         GOOD_SERVICE,
                         List.of("set web has 3 ordinal(s) below 5 with no live pod (1, 3, 4)")),
                 argumentSet(
                         "five gaps, all listed",
-                        Pods.pod("web", 5),
+                        PodFixtures.pod("web", 5),
                         List.of(),
                         GOOD_SERVICE,
                         List.of("set web has 5 ordinal(s) below 5 with no live pod (0, 1, 2, 3, 4)")),
                 argumentSet(
                         "six gaps, five listed",
-                        Pods.pod("web", 6),
+                        PodFixtures.pod("web", 6),
                         List.of(),
                         GOOD_SERVICE,
                         List.of("set web has 6 ordinal(s) below 6 with no live pod (0, 1, 2, 3, 4, …)")),
                 argumentSet(
                         "terminating pod leaves a gap",
-                        Pods.pod("web", 2),
+                        PodFixtures.pod("web", 2),
                         List.of(Members.ready(0), Members.terminating(1)),
                         GOOD_SERVICE,
                         List.of("set web has 1 ordinal(s) below 2 with no live pod (1)")),
                 argumentSet(
                         "gaps counted from start",
-                        Pods.pod("web", 8).annotation(START_ORDINAL_ANNOTATION, "5"),
+                        PodFixtures.pod("web", 8).annotation(START_ORDINAL_ANNOTATION, "5"),
                         List.of(),
                         GOOD_SERVICE,
                         List.of("set web has 3 ordinal(s) below 8 with no live pod (5, 6, 7)")),
                 argumentSet(
                         "two billion gaps",
-                        Pods.pod("web", 2_000_000_000),
+                        PodFixtures.pod("web", 2_000_000_000),
                         List.of(Members.ready(1)),
                         GOOD_SERVICE,
                         List.of("set web has 1999999999 ordinal(s) below 2000000000 with no live pod"
                                 + " (0, 2, 3, 4, 5, …)")),
                 argumentSet(
                         "Service missing, controller creates it",
-                        Pods.pod("web", 0),
+                        PodFixtures.pod("web", 0),
                         List.of(),
                         missing,
                         List.of("headless Service web does not exist yet; the Ordinal controller creates it")),
                 argumentSet(
                         "Service missing, create-service false",
-                        Pods.pod("web", 0).annotation(CREATE_SERVICE_ANNOTATION, "false"),
+                        PodFixtures.pod("web", 0).annotation(CREATE_SERVICE_ANNOTATION, "false"),
                         List.of(),
                         missing,
                         List.of("headless Service web does not exist and " + CREATE_SERVICE_ANNOTATION
                                 + "=false: DNS name web-0.web will not resolve until you create it")),
                 argumentSet(
                         "Service not headless",
-                        Pods.pod("web", 0),
+                        PodFixtures.pod("web", 0),
                         List.of(),
                         new ServiceFacts(true, false, true),
                         List.of("Service web is not headless (spec.clusterIP is not None): per-pod DNS records like"
                                 + " web-0.web need clusterIP: None")),
                 argumentSet(
                         "Service selects other pods",
-                        Pods.pod("web", 0),
+                        PodFixtures.pod("web", 0),
                         List.of(),
                         new ServiceFacts(true, true, false),
                         List.of("Service web does not select ordinal.dev/set=web: it publishes no DNS records for this"
                                 + " set's pods")),
                 argumentSet(
                         "custom Service neither headless nor selecting, and a gap",
-                        Pods.pod("web", 1).annotation(SERVICE_ANNOTATION, "nginx"),
+                        PodFixtures.pod("web", 1).annotation(SERVICE_ANNOTATION, "nginx"),
                         List.of(),
                         new ServiceFacts(true, false, false),
                         List.of(
@@ -573,7 +587,8 @@ class CreateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("warnings")
-    void warnsAboutGapsAndTheService(Pods fixture, List<Member> members, ServiceFacts service, List<String> want) {
+    void warnsAboutGapsAndTheService(
+            PodFixtures fixture, List<Member> members, ServiceFacts service, List<String> want) {
         Decision.Allow allow = allowed(validate(fixture, members, service));
         assertThat(allow.warnings())
                 .as("warnings: got %s, want %s", allow.warnings(), want)
@@ -610,24 +625,24 @@ class CreateRulesTest {
 
     static Stream<Arguments> claimTemplateEntries() {
         return Stream.of(
-                argumentSet("no annotation", Pods.pod("web", 3).ephemeralVolume("data"), null),
+                argumentSet("no annotation", PodFixtures.pod("web", 3).ephemeralVolume("data"), null),
                 // What Ordinal writes: seen again on re-invocation and by the validating webhook.
                 argumentSet(
                         "entry for the volume mounting its claim",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
                                 .volume(claimVolume("data", "data-web-3")),
                         null),
                 // The user copied Ordinal's annotation into the template: the volume's own template replaces it.
                 argumentSet(
                         "entry for an ephemeral volume Ordinal converts",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
                                 .ephemeralVolume("data"),
                         null),
                 argumentSet(
                         "entry naming no volume",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
                                 .ephemeralVolume("data"),
                         "annotation ordinal.dev/claim-templates: entry \"ghost\" names no volume of pod web-3;"
@@ -637,20 +652,20 @@ class CreateRulesTest {
                                 + " annotation itself, so remove it from the pod (template)"),
                 argumentSet(
                         "entry for a volume mounting another ordinal's claim",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
                                 .volume(claimVolume("data", "data-web-2")),
                         "entry \"data\": volume \"data\" of pod web-3 mounts claim \"data-web-2\", not"
                                 + " \"data-web-3\"; allowed:"),
                 argumentSet(
                         "entry for a volume mounting some other claim",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data"))
                                 .volume(claimVolume("data", "shared")),
                         "mounts claim \"shared\", not \"data-web-3\""),
                 argumentSet(
                         "entry for a volume kept ephemeral",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("scratch"))
                                 .ephemeralVolume("scratch"),
@@ -658,7 +673,7 @@ class CreateRulesTest {
                                 + " stays ephemeral and has no claim; allowed:"),
                 argumentSet(
                         "entry for an emptyDir volume",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("cache"))
                                 .emptyDir("cache"),
                         "entry \"cache\": volume \"cache\" of pod web-3 is neither a persistentVolumeClaim nor a"
@@ -666,7 +681,7 @@ class CreateRulesTest {
                 // The controller creates the claim from this entry, so it must be a template the API server accepts.
                 argumentSet(
                         "entry for the mounted claim with an invalid template",
-                        Pods.pod("web", 3)
+                        PodFixtures.pod("web", 3)
                                 .annotation(CLAIM_TEMPLATES_ANNOTATION, "{\"data\":{\"spec\":{\"accessModes\":[]}}}")
                                 .volume(claimVolume("data", "data-web-3")),
                         "annotation ordinal.dev/claim-templates: entry \"data\": volumeClaimTemplate.spec.accessModes"
@@ -675,7 +690,7 @@ class CreateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("claimTemplateEntries")
-    void admitsOnlyClaimTemplateEntriesForTheClaimsThePodMounts(Pods fixture, String want) {
+    void admitsOnlyClaimTemplateEntriesForTheClaimsThePodMounts(PodFixtures fixture, String want) {
         Pod pod = fixture.build();
         Optional<Decision.Deny> got = CreateRules.claimTemplatesProblem(pod, member(pod), 3);
         if (want == null) {
@@ -695,7 +710,7 @@ class CreateRulesTest {
 
     @Test
     void validateDeniesAForgedClaimTemplatesEntry() {
-        Pods forged = Pods.pod("web", 3)
+        PodFixtures forged = PodFixtures.pod("web", 3)
                 .annotation(CLAIM_TEMPLATES_ANNOTATION, templates("data", "ghost"))
                 .volume(claimVolume("data", "data-web-3"));
         Decision.Deny deny = denied(validate(forged, List.of(), GOOD_SERVICE), 403);
@@ -706,7 +721,7 @@ class CreateRulesTest {
 
     @Test
     void validateAdmitsWhatTheMutatingWebhookWrote() {
-        Pod input = Pods.unnamed("web").ephemeralVolume("data").build();
+        Pod input = PodFixtures.unnamed("web").ephemeralVolume("data").build();
         Pod mutated = ((Decision.Allow)
                         PodIdentity.mutate(input, member(input), 0, SetSnapshot.empty("default", "web"), name -> false))
                 .mutated();

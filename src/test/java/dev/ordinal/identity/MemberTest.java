@@ -3,6 +3,7 @@ package dev.ordinal.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.List;
@@ -17,20 +18,29 @@ class MemberTest {
 
     static Stream<Arguments> readiness() {
         return Stream.of(
-                argumentSet("Running and Ready=True", Pods.pod("web", 0).ready(), true),
-                argumentSet("Running and Ready=False", Pods.pod("web", 0).runningNotReady(), false),
+                argumentSet("Running and Ready=True", PodFixtures.pod("web", 0).ready(), true),
+                argumentSet("Running and Ready=False", PodFixtures.pod("web", 0).notReady(), false),
                 argumentSet(
-                        "Running without a Ready condition", Pods.pod("web", 0).status("Running", null, null), false),
-                argumentSet("Running and Ready=Unknown", Pods.pod("web", 0).status("Running", "Unknown", null), false),
-                argumentSet("Pending though Ready=True", Pods.pod("web", 0).status("Pending", "True", null), false),
-                argumentSet("Succeeded with Ready=True", Pods.pod("web", 0).status("Succeeded", "True", null), false),
-                argumentSet("no status", Pods.pod("web", 0).noStatus(), false),
-                argumentSet("lowercase phase", Pods.pod("web", 0).status("running", "True", null), false));
+                        "Running without a Ready condition",
+                        PodFixtures.pod("web", 0).status("Running", null, null),
+                        false),
+                argumentSet(
+                        "Running and Ready=Unknown",
+                        PodFixtures.pod("web", 0).status("Running", "Unknown", null),
+                        false),
+                argumentSet(
+                        "Pending though Ready=True", PodFixtures.pod("web", 0).status("Pending", "True", null), false),
+                argumentSet(
+                        "Succeeded with Ready=True",
+                        PodFixtures.pod("web", 0).status("Succeeded", "True", null),
+                        false),
+                argumentSet("no status", PodFixtures.pod("web", 0).noStatus(), false),
+                argumentSet("lowercase phase", PodFixtures.pod("web", 0).status("running", "True", null), false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("readiness")
-    void isRunningAndReadyOnlyForPhaseRunningAndReadyTrue(Pods fixture, boolean want) {
+    void isRunningAndReadyOnlyForPhaseRunningAndReadyTrue(PodFixtures fixture, boolean want) {
         Pod pod = fixture.build();
         boolean got = Member.isRunningAndReady(pod);
         assertThat(got).as("isRunningAndReady: got %s, want %s", got, want).isEqualTo(want);
@@ -42,7 +52,7 @@ class MemberTest {
 
     @Test
     void aTerminatingPodIsNeverReady() {
-        Member got = Pods.pod("web", 2).ready().terminating().member();
+        Member got = PodFixtures.pod("web", 2).ready().terminating().asMember();
         assertThat(got.terminating())
                 .as("terminating: got %s, want true", got.terminating())
                 .isTrue();
@@ -52,7 +62,7 @@ class MemberTest {
         assertThat(got.readySince())
                 .as("readySince of a terminating pod: got %s, want null", got.readySince())
                 .isNull();
-        assertThat(Member.isTerminating(Pods.pod("web", 2).build()))
+        assertThat(Member.isTerminating(PodFixtures.pod("web", 2).build()))
                 .as("a pod without deletionTimestamp: got" + " terminating, want live")
                 .isFalse();
     }
@@ -61,48 +71,64 @@ class MemberTest {
         return Stream.of(
                 argumentSet(
                         "RFC 3339 time",
-                        Pods.pod("web", 0).readySince("2029-12-31T23:59:00Z"),
+                        PodFixtures.pod("web", 0).readySince("2029-12-31T23:59:00Z"),
                         Instant.parse("2029-12-31T23:59:00Z")),
-                argumentSet("no transition time", Pods.pod("web", 0).readySince(null), null),
-                argumentSet("unparseable transition time", Pods.pod("web", 0).readySince("yesterday"), null),
-                argumentSet("not ready", Pods.pod("web", 0).status("Running", "False", "2029-12-31T23:59:00Z"), null));
+                argumentSet("no transition time", PodFixtures.pod("web", 0).readySince(null), null),
+                argumentSet(
+                        "unparseable transition time", PodFixtures.pod("web", 0).readySince("yesterday"), null),
+                argumentSet(
+                        "not ready",
+                        PodFixtures.pod("web", 0).status("Running", "False", "2029-12-31T23:59:00Z"),
+                        null));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("readySince")
-    void parsesReadySinceFromTheReadyCondition(Pods fixture, Instant want) {
-        Instant got = fixture.member().readySince();
+    void parsesReadySinceFromTheReadyCondition(PodFixtures fixture, Instant want) {
+        Instant got = fixture.asMember().readySince();
         assertThat(got).as("readySince: got %s, want %s", got, want).isEqualTo(want);
     }
 
     static Stream<Arguments> availability() {
-        String tenSecondsAgo = Pods.NOW.minusSeconds(10).toString();
+        String tenSecondsAgo = PodFixtures.NOW.minusSeconds(10).toString();
         return Stream.of(
-                argumentSet("minReadySeconds 0", Pods.pod("web", 0).readySince(tenSecondsAgo), 0, true),
+                argumentSet("minReadySeconds 0", PodFixtures.pod("web", 0).readySince(tenSecondsAgo), 0, true),
                 argumentSet(
-                        "ready longer than minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 9, true),
+                        "ready longer than minReadySeconds",
+                        PodFixtures.pod("web", 0).readySince(tenSecondsAgo),
+                        9,
+                        true),
                 // Kubernetes' IsPodAvailable: available only strictly after readySince + minReadySeconds.
-                argumentSet("ready exactly minReadySeconds", Pods.pod("web", 0).readySince(tenSecondsAgo), 10, false),
-                argumentSet("ready one second short", Pods.pod("web", 0).readySince(tenSecondsAgo), 11, false),
+                argumentSet(
+                        "ready exactly minReadySeconds",
+                        PodFixtures.pod("web", 0).readySince(tenSecondsAgo),
+                        10,
+                        false),
+                argumentSet("ready one second short", PodFixtures.pod("web", 0).readySince(tenSecondsAgo), 11, false),
                 argumentSet(
                         "ready since the future (clock skew)",
-                        Pods.pod("web", 0).readySince(Pods.NOW.plusSeconds(5).toString()),
+                        PodFixtures.pod("web", 0)
+                                .readySince(PodFixtures.NOW.plusSeconds(5).toString()),
                         1,
                         false),
                 // Documented contract: no transition time counts as available rather than blocking forever.
-                argumentSet("ready without transition time", Pods.pod("web", 0).readySince(null), 30, false),
-                argumentSet("not ready", Pods.pod("web", 0).runningNotReady(), 0, false),
+                argumentSet(
+                        "ready without transition time",
+                        PodFixtures.pod("web", 0).readySince(null),
+                        30,
+                        false),
+                argumentSet("not ready", PodFixtures.pod("web", 0).notReady(), 0, false),
                 argumentSet(
                         "terminating",
-                        Pods.pod("web", 0).readySince(tenSecondsAgo).terminating(),
+                        PodFixtures.pod("web", 0).readySince(tenSecondsAgo).terminating(),
                         0,
                         false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("availability")
-    void isAvailableAfterMinReadySeconds(Pods fixture, int minReadySeconds, boolean want) {
-        boolean got = fixture.member().isAvailable(minReadySeconds, Pods.NOW);
+    void isAvailableAfterMinReadySeconds(PodFixtures fixture, int minReadySeconds, boolean want) {
+        boolean got = fixture.asMember().isAvailable(minReadySeconds, PodFixtures.NOW);
         assertThat(got)
                 .as("isAvailable(%d, now): got %s, want %s", minReadySeconds, got, want)
                 .isEqualTo(want);
@@ -110,27 +136,27 @@ class MemberTest {
 
     static Stream<Arguments> ordinals() {
         return Stream.of(
-                argumentSet("S-n", Pods.pod("web", 4), 4),
-                argumentSet("generateName, no name yet", Pods.unnamed("web"), -1),
-                argumentSet("name from before Ordinal", Pods.named("web", "web-7d9f-x2x"), -1),
-                argumentSet("leading zero", Pods.named("web", "web-04"), -1));
+                argumentSet("S-n", PodFixtures.pod("web", 4), 4),
+                argumentSet("generateName, no name yet", PodFixtures.unnamed("web"), -1),
+                argumentSet("name from before Ordinal", PodFixtures.pod("web", "web-7d9f-x2x"), -1),
+                argumentSet("leading zero", PodFixtures.pod("web", "web-04"), -1));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("ordinals")
-    void takesTheOrdinalFromAStrictName(Pods fixture, int want) {
-        int got = fixture.member().ordinal();
+    void takesTheOrdinalFromAStrictName(PodFixtures fixture, int want) {
+        int got = fixture.asMember().ordinal();
         assertThat(got).as("ordinal: got %d, want %d", got, want).isEqualTo(want);
     }
 
     @Test
     void summarizesNameUidPhaseSettingsAndGates() {
-        Member got = Pods.pod("web", 3)
+        Member got = PodFixtures.pod("web", 3)
                 .ready()
                 .annotation(OrdinalKeys.POLICY_ANNOTATION, "Parallel")
                 .gate("example.com/wait")
                 .gate(OrdinalKeys.ORDERED_GATE)
-                .member();
+                .asMember();
         assertThat(got.name()).as("name: got %s, want web-3", got.name()).isEqualTo("web-3");
         assertThat(got.uid()).as("uid: got %s, want uid-web-3", got.uid()).isEqualTo("uid-web-3");
         assertThat(got.phase()).as("phase: got %s, want Running", got.phase()).isEqualTo("Running");
@@ -151,9 +177,9 @@ class MemberTest {
     @Test
     void hasNoSettingsWhenItsAnnotationsAreInvalid() {
         // A pod that predates Ordinal may carry anything; it must still be summarized, just without settings.
-        Member got = Pods.pod("web", 1)
+        Member got = PodFixtures.pod("web", 1)
                 .annotation(OrdinalKeys.ORDERING_ANNOTATION, "sometimes")
-                .member();
+                .asMember();
         assertThat(got.settings())
                 .as("settings: got %s, want null", got.settings())
                 .isNull();
@@ -162,7 +188,7 @@ class MemberTest {
 
     @Test
     void hasNoGatesAndNoPhaseWhenSpecAndStatusAreMissing() {
-        Member got = Pods.pod("web", 1).noSpec().noStatus().member();
+        Member got = PodFixtures.pod("web", 1).noSpec().noStatus().asMember();
         assertThat(got.schedulingGates())
                 .as("gates: got %s, want none", got.schedulingGates())
                 .isEqualTo(List.of());
@@ -171,8 +197,8 @@ class MemberTest {
 
     static Stream<Arguments> setLabels() {
         return Stream.of(
-                argumentSet("labelled", Pods.pod("web", 0).build(), "web"),
-                argumentSet("no set label", Pods.outsider("nginx-abc").build(), null),
+                argumentSet("labelled", PodFixtures.pod("web", 0).build(), "web"),
+                argumentSet("no set label", PodFixtures.outsider("nginx-abc").build(), null),
                 argumentSet("no labels at all", new Pod(), null));
     }
 

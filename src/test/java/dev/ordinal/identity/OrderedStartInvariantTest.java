@@ -8,6 +8,7 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ class OrderedStartInvariantTest {
             Set<String> claims,
             int[] heldBack,
             String where) {
-        Pods fixture = Pods.unnamed("web").ephemeralVolume("data");
+        PodFixtures fixture = PodFixtures.unnamed("web").ephemeralVolume("data");
         for (int i = 0; i < annotations.length; i += 2) {
             fixture.annotation(annotations[i], annotations[i + 1]);
         }
@@ -203,7 +204,7 @@ class OrderedStartInvariantTest {
             return false;
         }
         SimPod p = schedulable.get(random.nextInt(schedulable.size()));
-        p.pod.setStatus(Pods.pod("web", p.ordinal).ready().build().getStatus());
+        p.pod.setStatus(PodFixtures.pod("web", p.ordinal).ready().build().getStatus());
         return true;
     }
 
@@ -238,7 +239,7 @@ class OrderedStartInvariantTest {
                 cluster.values().stream().filter(p -> !p.terminating()).toList();
         if (!live.isEmpty()) {
             SimPod p = live.get(random.nextInt(live.size()));
-            p.pod.getMetadata().setDeletionTimestamp(Pods.NOW.toString());
+            p.pod.getMetadata().setDeletionTimestamp(PodFixtures.NOW.toString());
         }
     }
 
@@ -248,7 +249,7 @@ class OrderedStartInvariantTest {
                 .toList();
         if (!ready.isEmpty()) {
             SimPod p = ready.get(random.nextInt(ready.size()));
-            p.pod.setStatus(Pods.pod("web", p.ordinal).runningNotReady().build().getStatus());
+            p.pod.setStatus(PodFixtures.pod("web", p.ordinal).notReady().build().getStatus());
         }
     }
 

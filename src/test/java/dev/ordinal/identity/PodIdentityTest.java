@@ -15,6 +15,7 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
@@ -77,28 +78,30 @@ class PodIdentityTest {
 
     static Stream<Arguments> identities() {
         return Stream.of(
-                argumentSet("generateName pod, ordinal 0", Pods.unnamed("web"), 0, "web-0", "web"),
-                argumentSet("generateName pod, ordinal 12", Pods.unnamed("web"), 12, "web-12", "web"),
+                argumentSet("generateName pod, ordinal 0", PodFixtures.unnamed("web"), 0, "web-0", "web"),
+                argumentSet("generateName pod, ordinal 12", PodFixtures.unnamed("web"), 12, "web-12", "web"),
                 argumentSet(
                         "custom service",
-                        Pods.unnamed("web").annotation(SERVICE_ANNOTATION, "nginx"),
+                        PodFixtures.unnamed("web").annotation(SERVICE_ANNOTATION, "nginx"),
                         2,
                         "web-2",
                         "nginx"),
                 argumentSet(
                         "start ordinal 5",
-                        Pods.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5"),
+                        PodFixtures.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5"),
                         5,
                         "web-5",
                         "web"),
-                argumentSet("explicitly named pod", Pods.pod("web", 3), 3, "web-3", "web"),
-                argumentSet("set name with dashes and digits", Pods.unnamed("my-db-2"), 10, "my-db-2-10", "my-db-2"),
-                argumentSet("huge ordinal", Pods.unnamed("web"), Integer.MAX_VALUE, "web-2147483647", "web"));
+                argumentSet("explicitly named pod", PodFixtures.pod("web", 3), 3, "web-3", "web"),
+                argumentSet(
+                        "set name with dashes and digits", PodFixtures.unnamed("my-db-2"), 10, "my-db-2-10", "my-db-2"),
+                argumentSet("huge ordinal", PodFixtures.unnamed("web"), Integer.MAX_VALUE, "web-2147483647", "web"));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("identities")
-    void setsNameHostnameSubdomainLabelsAndDeletionCost(Pods fixture, int n, String wantName, String wantService) {
+    void setsNameHostnameSubdomainLabelsAndDeletionCost(
+            PodFixtures fixture, int n, String wantName, String wantService) {
         Pod pod = mutated(fixture.build(), n, EMPTY, NO_CLAIMS);
         assertThat(pod.getMetadata().getName())
                 .as("metadata.name: got %s, want %s", pod.getMetadata().getName(), wantName)
@@ -121,8 +124,10 @@ class PodIdentityTest {
 
     @Test
     void convertsAnEphemeralVolumeToAPerOrdinalClaimAndKeepsItsTemplate() {
-        Pod input =
-                Pods.unnamed("web").emptyDir("cache").ephemeralVolume("data").build();
+        Pod input = PodFixtures.unnamed("web")
+                .emptyDir("cache")
+                .ephemeralVolume("data")
+                .build();
         Pod pod = mutated(input, 3, EMPTY, ALL_CLAIMS);
 
         List<String> names =
@@ -143,7 +148,7 @@ class PodIdentityTest {
 
         String annotation = pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION);
         ClaimTemplates.Parsed templates = ClaimTemplates.parse(annotation);
-        Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", Pods.template("data"));
+        Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", PodFixtures.template("data"));
         assertThat(templates)
                 .as("%s: got %s, want %s", CLAIM_TEMPLATES_ANNOTATION, annotation, want)
                 .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
@@ -151,7 +156,7 @@ class PodIdentityTest {
 
     @Test
     void leavesAVolumeListedInEphemeralVolumesEphemeral() {
-        Pod input = Pods.unnamed("web")
+        Pod input = PodFixtures.unnamed("web")
                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                 .ephemeralVolume("data")
                 .ephemeralVolume("scratch")
@@ -178,7 +183,7 @@ class PodIdentityTest {
 
     @Test
     void addsNoClaimTemplatesWithoutEphemeralVolumes() {
-        Pod pod = mutated(Pods.unnamed("web").emptyDir("cache").build(), 0, EMPTY, NO_CLAIMS);
+        Pod pod = mutated(PodFixtures.unnamed("web").emptyDir("cache").build(), 0, EMPTY, NO_CLAIMS);
         assertThat(pod.getMetadata().getAnnotations())
                 .as("annotations: got %s, want no %s", pod.getMetadata().getAnnotations(), CLAIM_TEMPLATES_ANNOTATION)
                 .doesNotContainKey(CLAIM_TEMPLATES_ANNOTATION);
@@ -187,36 +192,40 @@ class PodIdentityTest {
 
     static Stream<Arguments> claimGates() {
         return Stream.of(
-                argumentSet("claim missing", Pods.unnamed("web").ephemeralVolume("data"), Set.of(), true),
-                argumentSet("claim exists", Pods.unnamed("web").ephemeralVolume("data"), Set.of("data-web-3"), false),
+                argumentSet("claim missing", PodFixtures.unnamed("web").ephemeralVolume("data"), Set.of(), true),
+                argumentSet(
+                        "claim exists",
+                        PodFixtures.unnamed("web").ephemeralVolume("data"),
+                        Set.of("data-web-3"),
+                        false),
                 argumentSet(
                         "claim of another ordinal exists",
-                        Pods.unnamed("web").ephemeralVolume("data"),
+                        PodFixtures.unnamed("web").ephemeralVolume("data"),
                         Set.of("data-web-2"),
                         true),
                 argumentSet(
                         "one of two claims missing",
-                        Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
+                        PodFixtures.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
                         Set.of("data-web-3"),
                         true),
                 argumentSet(
                         "both claims exist",
-                        Pods.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
+                        PodFixtures.unnamed("web").ephemeralVolume("data").ephemeralVolume("logs"),
                         Set.of("data-web-3", "logs-web-3"),
                         false),
                 argumentSet(
                         "only a volume kept ephemeral",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "data")
                                 .ephemeralVolume("data"),
                         Set.of(),
                         false),
-                argumentSet("no volumes", Pods.unnamed("web"), Set.of(), false));
+                argumentSet("no volumes", PodFixtures.unnamed("web"), Set.of(), false));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("claimGates")
-    void addsTheClaimsGateOnlyWhenAClaimIsMissing(Pods fixture, Set<String> existing, boolean want) {
+    void addsTheClaimsGateOnlyWhenAClaimIsMissing(PodFixtures fixture, Set<String> existing, boolean want) {
         Pod pod = mutated(fixture.build(), 3, EMPTY, existing::contains);
         boolean got = gates(pod).contains(CLAIMS_GATE);
         assertThat(got)
@@ -226,10 +235,10 @@ class PodIdentityTest {
 
     static Stream<Arguments> orderedGates() {
         List<Member> ready012 = List.of(Members.ready(0), Members.ready(1), Members.ready(2));
-        Pods gate = Pods.unnamed("web");
-        Pods parallel = Pods.unnamed("web").annotation(POLICY_ANNOTATION, "Parallel");
-        Pods deny = Pods.unnamed("web").annotation(ORDERING_ANNOTATION, "deny");
-        Pods start5 = Pods.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5");
+        PodFixtures gate = PodFixtures.unnamed("web");
+        PodFixtures parallel = PodFixtures.unnamed("web").annotation(POLICY_ANNOTATION, "Parallel");
+        PodFixtures deny = PodFixtures.unnamed("web").annotation(ORDERING_ANNOTATION, "deny");
+        PodFixtures start5 = PodFixtures.unnamed("web").annotation(START_ORDINAL_ANNOTATION, "5");
         return Stream.of(
                 argumentSet("first ordinal waits for nobody", gate, List.of(), 0, false),
                 argumentSet("all predecessors ready", gate, ready012, 3, false),
@@ -262,7 +271,7 @@ class PodIdentityTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("orderedGates")
     void addsTheOrderedGateOnlyWhileAPredecessorIsNotRunningAndReady(
-            Pods fixture, List<Member> members, int n, boolean want) {
+            PodFixtures fixture, List<Member> members, int n, boolean want) {
         Pod pod = mutated(fixture.build(), n, SetSnapshot.of("default", "web", members), NO_CLAIMS);
         boolean got = gates(pod).contains(ORDERED_GATE);
         assertThat(got)
@@ -271,7 +280,7 @@ class PodIdentityTest {
     }
 
     static Stream<Arguments> pinnedPods() {
-        Pods pinned = Pods.unnamed("web").nodeName("node-a");
+        PodFixtures pinned = PodFixtures.unnamed("web").nodeName("node-a");
         List<Member> notReady0 = List.of(Members.pending(0));
         List<Member> ready0 = List.of(Members.ready(0));
         String hostname = "drop spec.nodeName and pin the node with a nodeSelector on kubernetes.io/hostname";
@@ -287,7 +296,7 @@ class PodIdentityTest {
                                 + " create the claim(s) before the pod, or " + hostname)),
                 argumentSet(
                         "predecessor not ready",
-                        Pods.unnamed("web").nodeName("node-a"),
+                        PodFixtures.unnamed("web").nodeName("node-a"),
                         notReady0,
                         Set.of(),
                         List.of(
@@ -298,7 +307,7 @@ class PodIdentityTest {
                                         + " Ready), or " + hostname)),
                 argumentSet(
                         "both gates",
-                        Pods.unnamed("web").nodeName("node-a").ephemeralVolume("data"),
+                        PodFixtures.unnamed("web").nodeName("node-a").ephemeralVolume("data"),
                         notReady0,
                         Set.of(),
                         List.of(
@@ -311,7 +320,7 @@ class PodIdentityTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("pinnedPods")
     void deniesAPodWithNodeNameThatOrdinalMustGate(
-            Pods fixture, List<Member> members, Set<String> claims, List<String> fragments) {
+            PodFixtures fixture, List<Member> members, Set<String> claims, List<String> fragments) {
         Pod pod = fixture.build();
         Decision got =
                 PodIdentity.mutate(pod, memberOf(pod), 1, SetSnapshot.of("default", "web", members), claims::contains);
@@ -329,22 +338,22 @@ class PodIdentityTest {
         return Stream.of(
                 argumentSet(
                         "claim exists, predecessor ready",
-                        Pods.unnamed("web").nodeName("node-a").ephemeralVolume("data"),
+                        PodFixtures.unnamed("web").nodeName("node-a").ephemeralVolume("data"),
                         List.of(Members.ready(0)),
                         Set.of("data-web-1")),
                 argumentSet(
                         "deny ordering never gates",
-                        Pods.unnamed("web").nodeName("node-a").annotation(ORDERING_ANNOTATION, "deny"),
+                        PodFixtures.unnamed("web").nodeName("node-a").annotation(ORDERING_ANNOTATION, "deny"),
                         List.of(Members.pending(0)),
                         Set.of()),
                 argumentSet(
                         "Parallel never gates",
-                        Pods.unnamed("web").nodeName("node-a").annotation(POLICY_ANNOTATION, "Parallel"),
+                        PodFixtures.unnamed("web").nodeName("node-a").annotation(POLICY_ANNOTATION, "Parallel"),
                         List.of(Members.pending(0)),
                         Set.of()),
                 argumentSet(
                         "volume kept ephemeral needs no claim",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .nodeName("node-a")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                                 .ephemeralVolume("scratch"),
@@ -354,7 +363,7 @@ class PodIdentityTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("pinnedPodsWithoutGates")
-    void admitsAPodWithNodeNameThatNeedsNoGate(Pods fixture, List<Member> members, Set<String> claims) {
+    void admitsAPodWithNodeNameThatNeedsNoGate(PodFixtures fixture, List<Member> members, Set<String> claims) {
         Pod pod = mutated(fixture.build(), 1, SetSnapshot.of("default", "web", members), claims::contains);
         assertThat(gates(pod)).as("gates: got %s, want none", gates(pod)).isEmpty();
         assertThat(pod.getSpec().getNodeName())
@@ -364,8 +373,8 @@ class PodIdentityTest {
 
     @Test
     void deniesAForgedClaimTemplatesEntryInsteadOfGatingForIt() {
-        String forged = ClaimTemplates.encode(Map.of("ghost", Pods.template("ghost")));
-        Pod pod = Pods.unnamed("web")
+        String forged = ClaimTemplates.encode(Map.of("ghost", PodFixtures.template("ghost")));
+        Pod pod = PodFixtures.unnamed("web")
                 .annotation(CLAIM_TEMPLATES_ANNOTATION, forged)
                 .ephemeralVolume("data")
                 .build();
@@ -379,7 +388,7 @@ class PodIdentityTest {
 
     /** A pod with something of everything a user may set, including fields the fabric8 model does not know. */
     private static Pod richPod() {
-        Pod pod = Pods.unnamed("web")
+        Pod pod = PodFixtures.unnamed("web")
                 .label("app", "web")
                 .annotation("example.com/owner", "team-a")
                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
@@ -434,10 +443,10 @@ class PodIdentityTest {
     @Test
     void doesNotChangeTheInputPod() {
         Pod input = richPod();
-        String before = Pods.json(input);
-        Pod copy = Pods.deepCopy(input);
+        String before = PodFixtures.json(input);
+        Pod copy = PodFixtures.deepCopy(input);
         mutated(input, 2, SetSnapshot.of("default", "web", List.of(Members.pending(0))), NO_CLAIMS);
-        String after = Pods.json(input);
+        String after = PodFixtures.json(input);
         assertThat(after)
                 .as("input pod after mutate: got %s, want %s", after, before)
                 .isEqualTo(before);
@@ -448,14 +457,17 @@ class PodIdentityTest {
 
     static Stream<Arguments> reinvocations() {
         return Stream.of(
-                argumentSet("plain pod", Pods.unnamed("web"), List.of(), Set.of()),
-                argumentSet("claim missing", Pods.unnamed("web").ephemeralVolume("data"), List.of(), Set.of()),
+                argumentSet("plain pod", PodFixtures.unnamed("web"), List.of(), Set.of()),
+                argumentSet("claim missing", PodFixtures.unnamed("web").ephemeralVolume("data"), List.of(), Set.of()),
                 argumentSet(
-                        "claim exists", Pods.unnamed("web").ephemeralVolume("data"), List.of(), Set.of("data-web-2")),
-                argumentSet("predecessor not ready", Pods.unnamed("web"), List.of(Members.pending(0)), Set.of()),
+                        "claim exists",
+                        PodFixtures.unnamed("web").ephemeralVolume("data"),
+                        List.of(),
+                        Set.of("data-web-2")),
+                argumentSet("predecessor not ready", PodFixtures.unnamed("web"), List.of(Members.pending(0)), Set.of()),
                 argumentSet(
                         "user gate and kept-ephemeral volume",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .gate("example.com/wait")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                                 .ephemeralVolume("scratch")
@@ -466,13 +478,13 @@ class PodIdentityTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("reinvocations")
-    void mutatingItsOwnOutputAgainChangesNothing(Pods fixture, List<Member> members, Set<String> claims) {
+    void mutatingItsOwnOutputAgainChangesNothing(PodFixtures fixture, List<Member> members, Set<String> claims) {
         SetSnapshot snapshot = SetSnapshot.of("default", "web", members);
         Pod once = mutated(fixture.build(), 2, snapshot, claims::contains);
-        Pod twice = mutated(Pods.deepCopy(once), 2, snapshot, claims::contains);
-        assertThat(Pods.json(twice))
-                .as("second mutate: got %s, want %s", Pods.json(twice), Pods.json(once))
-                .isEqualTo(Pods.json(once));
+        Pod twice = mutated(PodFixtures.deepCopy(once), 2, snapshot, claims::contains);
+        assertThat(PodFixtures.json(twice))
+                .as("second mutate: got %s, want %s", PodFixtures.json(twice), PodFixtures.json(once))
+                .isEqualTo(PodFixtures.json(once));
         assertThat(twice)
                 .as("second mutate: got a different pod, want an equal one")
                 .isEqualTo(once);
@@ -480,10 +492,10 @@ class PodIdentityTest {
 
     static Stream<Arguments> preparedInputs() {
         return Stream.of(
-                argumentSet("ephemeral volume", Pods.unnamed("web").ephemeralVolume("data")),
+                argumentSet("ephemeral volume", PodFixtures.unnamed("web").ephemeralVolume("data")),
                 argumentSet(
                         "kept-ephemeral and converted volumes",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                                 .ephemeralVolume("scratch")
                                 .ephemeralVolume("data")),
@@ -491,7 +503,7 @@ class PodIdentityTest {
                 // volume has already become a PVC and only Ordinal's annotation still shows the missing template.
                 argumentSet(
                         "ephemeral volume without a claim template",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withName("data")
                                         .withNewEphemeral()
@@ -499,7 +511,7 @@ class PodIdentityTest {
                                         .build())),
                 argumentSet(
                         "ephemeral volume with a template without spec",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .volume(new VolumeBuilder()
                                         .withName("data")
                                         .withNewEphemeral()
@@ -514,7 +526,7 @@ class PodIdentityTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("preparedInputs")
-    void whateverPrepareAdmitsMutatesIntoAPodPrepareAdmitsAgain(Pods fixture) {
+    void whateverPrepareAdmitsMutatesIntoAPodPrepareAdmitsAgain(PodFixtures fixture) {
         // prepare guards mutate. On re-invocation, and in the validating webhook, prepare sees mutate's output: a
         // pod it admitted must stay admitted, or Ordinal denies the pod for an annotation Ordinal wrote itself.
         Pod input = fixture.build();
@@ -529,7 +541,7 @@ class PodIdentityTest {
 
     @Test
     void asksOnlyAboutTheClaimsClaimNamesLists() {
-        Pod input = Pods.unnamed("web")
+        Pod input = PodFixtures.unnamed("web")
                 .annotation(EPHEMERAL_VOLUMES_ANNOTATION, "scratch")
                 .ephemeralVolume("data")
                 .ephemeralVolume("logs")
@@ -550,7 +562,7 @@ class PodIdentityTest {
     @Test
     void claimNamesIncludesTemplatesAlreadyRecorded() {
         // An already-mutated pod: its volume is a PVC now, and only the annotation remembers the template.
-        Pod once = mutated(Pods.unnamed("web").ephemeralVolume("data").build(), 2, EMPTY, NO_CLAIMS);
+        Pod once = mutated(PodFixtures.unnamed("web").ephemeralVolume("data").build(), 2, EMPTY, NO_CLAIMS);
         List<String> got = memberOf(once).claimNames(2);
         assertThat(got)
                 .as("claimNames of a mutated pod: got %s, want [data-web-2]", got)
@@ -559,11 +571,12 @@ class PodIdentityTest {
 
     static Stream<Arguments> conflicts() {
         return Stream.of(
-                argumentSet("hostname", Pods.unnamed("web").hostname("db"), "spec.hostname", "db", "web-3"),
-                argumentSet("subdomain", Pods.unnamed("web").subdomain("other"), "spec.subdomain", "other", "web"),
+                argumentSet("hostname", PodFixtures.unnamed("web").hostname("db"), "spec.hostname", "db", "web-3"),
+                argumentSet(
+                        "subdomain", PodFixtures.unnamed("web").subdomain("other"), "spec.subdomain", "other", "web"),
                 argumentSet(
                         "subdomain vs custom service",
-                        Pods.unnamed("web")
+                        PodFixtures.unnamed("web")
                                 .annotation(SERVICE_ANNOTATION, "nginx")
                                 .subdomain("web"),
                         "spec.subdomain",
@@ -571,28 +584,28 @@ class PodIdentityTest {
                         "nginx"),
                 argumentSet(
                         "pod-index label",
-                        Pods.unnamed("web").label(POD_INDEX_LABEL, "4"),
+                        PodFixtures.unnamed("web").label(POD_INDEX_LABEL, "4"),
                         "label " + POD_INDEX_LABEL,
                         "4",
                         "3"),
                 argumentSet(
                         "pod-name label",
-                        Pods.unnamed("web").label(POD_NAME_LABEL, "web-4"),
+                        PodFixtures.unnamed("web").label(POD_NAME_LABEL, "web-4"),
                         "label " + POD_NAME_LABEL,
                         "web-4",
                         "web-3"),
                 argumentSet(
                         "deletion cost",
-                        Pods.unnamed("web").annotation(DELETION_COST_ANNOTATION, "100"),
+                        PodFixtures.unnamed("web").annotation(DELETION_COST_ANNOTATION, "100"),
                         "annotation " + DELETION_COST_ANNOTATION,
                         "100",
                         "-3"),
-                argumentSet("empty hostname", Pods.unnamed("web").hostname(""), "spec.hostname", "", "web-3"));
+                argumentSet("empty hostname", PodFixtures.unnamed("web").hostname(""), "spec.hostname", "", "web-3"));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("conflicts")
-    void deniesAUserValueForAFieldOrdinalOwns(Pods fixture, String field, String actual, String wanted) {
+    void deniesAUserValueForAFieldOrdinalOwns(PodFixtures fixture, String field, String actual, String wanted) {
         Pod input = fixture.build();
         Decision got = PodIdentity.mutate(input, memberOf(input), 3, EMPTY, NO_CLAIMS);
         assertThat(got).as("mutate: got %s, want Deny", got).isInstanceOf(Decision.Deny.class);
@@ -607,7 +620,7 @@ class PodIdentityTest {
 
     @Test
     void acceptsUserValuesEqualToOrdinals() {
-        Pod input = Pods.pod("web", 3)
+        Pod input = PodFixtures.pod("web", 3)
                 .hostname("web-3")
                 .subdomain("web")
                 .label(POD_INDEX_LABEL, "3")
@@ -625,7 +638,7 @@ class PodIdentityTest {
 
     @Test
     void listsEveryConflictingField() {
-        Pod input = Pods.unnamed("web")
+        Pod input = PodFixtures.unnamed("web")
                 .hostname("a")
                 .subdomain("b")
                 .label(POD_INDEX_LABEL, "9")

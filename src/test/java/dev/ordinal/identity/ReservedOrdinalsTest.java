@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.ordinal.plan.OrderedStart;
+import dev.ordinal.support.PodFixtures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,7 +145,7 @@ class ReservedOrdinalsTest {
 
     @Test
     void aNamedPodOnAReservedOrdinalIsDeniedNamingIt() {
-        CreateRules.Prepared got = CreateRules.prepare(Pods.pod("web", 5)
+        CreateRules.Prepared got = CreateRules.prepare(PodFixtures.pod("web", 5)
                 .annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7")
                 .build());
         assertThat(got).isInstanceOf(CreateRules.Prepared.Rejected.class);
@@ -154,7 +155,7 @@ class ReservedOrdinalsTest {
                 .contains("web-5")
                 .contains("has ordinal 5")
                 .contains("ordinal.dev/reserved-ordinals \"1,5-7\" reserves");
-        assertThat(CreateRules.prepare(Pods.pod("web", 4)
+        assertThat(CreateRules.prepare(PodFixtures.pod("web", 4)
                         .annotation(RESERVED_ORDINALS_ANNOTATION, "1,5-7")
                         .build()))
                 .as("web-4 is not reserved")

@@ -12,6 +12,7 @@ import static dev.ordinal.identity.OrdinalKeys.START_ORDINAL_ANNOTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -183,7 +184,7 @@ class SettingsParserTest {
                 argumentSet(
                         "claim-templates written by Ordinal",
                         CLAIM_TEMPLATES_ANNOTATION,
-                        ClaimTemplates.encode(Map.of("data", Pods.template("data"))),
+                        ClaimTemplates.encode(Map.of("data", PodFixtures.template("data"))),
                         (Function<SetSettings, Object>) SetSettings::service,
                         "web"));
     }

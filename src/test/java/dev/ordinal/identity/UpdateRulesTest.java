@@ -11,6 +11,7 @@ import static dev.ordinal.identity.OrdinalKeys.SET_LABEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,20 +32,21 @@ class UpdateRulesTest {
     private static final String ALICE = "alice@example.com";
 
     /** Member web-3 as the mutating webhook left it: identity, a recorded template, its gates and a user gate. */
-    private static Pods member() {
-        return Pods.pod("web", 3)
+    private static PodFixtures member() {
+        return PodFixtures.pod("web", 3)
                 .label("app", "web")
                 .label(POD_INDEX_LABEL, "3")
                 .label(POD_NAME_LABEL, "web-3")
                 .annotation(POLICY_ANNOTATION, "OrderedReady")
                 .annotation(DELETION_COST_ANNOTATION, "-3")
-                .annotation(CLAIM_TEMPLATES_ANNOTATION, ClaimTemplates.encode(Map.of("data", Pods.template("data"))))
+                .annotation(
+                        CLAIM_TEMPLATES_ANNOTATION, ClaimTemplates.encode(Map.of("data", PodFixtures.template("data"))))
                 .gate("example.com/wait")
                 .gate(CLAIMS_GATE)
                 .gate(ORDERED_GATE);
     }
 
-    private static Decision validate(Pods oldPod, Pods newPod, String user) {
+    private static Decision validate(PodFixtures oldPod, PodFixtures newPod, String user) {
         return UpdateRules.validate(oldPod.build(), newPod.build(), user, CONTROLLERS);
     }
 
@@ -67,8 +69,10 @@ class UpdateRulesTest {
         return Stream.of(
                 argumentSet(
                         "pod not in a set changes anything",
-                        Pods.outsider("nginx-1"),
-                        Pods.outsider("nginx-1").label(POD_INDEX_LABEL, "9").annotation(POLICY_ANNOTATION, "x"),
+                        PodFixtures.outsider("nginx-1"),
+                        PodFixtures.outsider("nginx-1")
+                                .label(POD_INDEX_LABEL, "9")
+                                .annotation(POLICY_ANNOTATION, "x"),
                         ALICE),
                 argumentSet(
                         "unrelated label change",
@@ -107,7 +111,7 @@ class UpdateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("allowedUpdates")
-    void allowsAnUpdateThatKeepsIdentity(Pods oldPod, Pods newPod, String user) {
+    void allowsAnUpdateThatKeepsIdentity(PodFixtures oldPod, PodFixtures newPod, String user) {
         assertAllowed(validate(oldPod, newPod, user));
     }
 
@@ -115,8 +119,8 @@ class UpdateRulesTest {
         return Stream.of(
                 argumentSet(
                         "join a set",
-                        Pods.outsider("nginx-1"),
-                        Pods.outsider("nginx-1").label(SET_LABEL, "web"),
+                        PodFixtures.outsider("nginx-1"),
+                        PodFixtures.outsider("nginx-1").label(SET_LABEL, "web"),
                         ALICE,
                         List.of(
                                 "label " + SET_LABEL + " cannot be added to existing pod nginx-1",
@@ -200,7 +204,7 @@ class UpdateRulesTest {
 
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("deniedUpdates")
-    void deniesAnUpdateThatBreaksARule(Pods oldPod, Pods newPod, String user, List<String> fragments) {
+    void deniesAnUpdateThatBreaksARule(PodFixtures oldPod, PodFixtures newPod, String user, List<String> fragments) {
         assertDenied(validate(oldPod, newPod, user), fragments);
     }
 
@@ -230,8 +234,8 @@ class UpdateRulesTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("annotationChanges")
     void deniesAnyChangeToAnOrdinalAnnotation(String key, Change change, String user) {
-        Pods before = member().withoutAnnotation(key);
-        Pods after = member().withoutAnnotation(key);
+        PodFixtures before = member().withoutAnnotation(key);
+        PodFixtures after = member().withoutAnnotation(key);
         switch (change) {
             case ADD -> after.annotation(key, "b");
             case CHANGE -> {

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.identity.SetSettings;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -37,15 +40,9 @@ class HeadlessServiceTest {
 
     /** A pod whose containers have the given ports, each "name:port/PROTO" or "port/PROTO" or "port". */
     static Pod pod(List<List<String>> containers) {
-        PodBuilder b = new PodBuilder()
-                .withNewMetadata()
-                .withName("web-0")
-                .endMetadata()
-                .withNewSpec()
-                .endSpec();
-        int i = 0;
+        List<Container> built = new ArrayList<>();
         for (List<String> ports : containers) {
-            var c = b.editSpec().addNewContainer().withName("c" + i++);
+            ContainerBuilder c = new ContainerBuilder().withName("c" + built.size());
             for (String p : ports) {
                 String name = p.contains(":") ? p.substring(0, p.indexOf(':')) : null;
                 String rest = p.contains(":") ? p.substring(p.indexOf(':') + 1) : p;
@@ -56,9 +53,11 @@ class HeadlessServiceTest {
                         .withProtocol(portProto.length > 1 ? portProto[1] : null)
                         .build());
             }
-            b = c.endContainer().endSpec();
+            built.add(c.build());
         }
-        return b.build();
+        return PodFixtures.pod("web", 0)
+                .containers(built.toArray(Container[]::new))
+                .build();
     }
 
     static Stream<Arguments> ports() {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.PackagedApp;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -48,74 +46,14 @@ class RealControlPlaneIT {
     static RealCluster cluster;
     static KubernetesClient admin;
     static Kubectl kubectl;
+    static ClusterQueries queries;
 
     @BeforeAll
     static void cluster() throws Exception {
         cluster = RealCluster.shared();
         admin = cluster.admin();
         kubectl = cluster.kubectl;
-    }
-
-    static String deployment(String name, int replicas, String annotations, boolean volume) {
-        return """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: %1$s}
-                spec:
-                  replicas: %2$d
-                  strategy: {type: Recreate}
-                  selector: {matchLabels: {app: %1$s}}
-                  template:
-                    metadata:
-                      labels: {app: %1$s, ordinal.dev/set: %1$s}
-                      annotations: {%3$s}
-                    spec:
-                      containers:
-                        - name: app
-                          image: nginx:1.27
-                          ports: [{containerPort: 80, name: web}]
-                %4$s
-                """.formatted(name, replicas, annotations, volume ? """
-                          volumeMounts: [{name: data, mountPath: /data}]
-                      volumes:
-                        - name: data
-                          ephemeral:
-                            volumeClaimTemplate:
-                              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
-                """ : "");
-    }
-
-    static Map<String, Pod> livePods(String ns) {
-        return admin.pods().inNamespace(ns).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
-    }
-
-    /** Waits until exactly {@code names} are the live pods of {@code ns}, every one Running and Ready. */
-    static Map<String, Pod> awaitRunning(String ns, Set<String> names, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            Map<String, Pod> live = livePods(ns);
-            assertThat(live.keySet()).containsExactlyInAnyOrderElementsOf(names);
-            assertThat(live.values()).allMatch(PodWatch::ready, "Running and Ready");
-        });
-        return livePods(ns);
-    }
-
-    /** Waits until each of {@code names} is live, Running and Ready (other pods of {@code ns} may exist). */
-    static void awaitReady(String ns, Set<String> names, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            Map<String, Pod> live = livePods(ns);
-            assertThat(live.keySet()).containsAll(names);
-            assertThat(names).allMatch(n -> PodWatch.ready(live.get(n)), "Running and Ready");
-        });
-    }
-
-    static Set<String> names(String set, int from, int to) {
-        Set<String> names = new TreeSet<>();
-        for (int i = from; i < to; i++) {
-            names.add(set + "-" + i);
-        }
-        return names;
+        queries = new ClusterQueries(admin);
     }
 
     /**
@@ -145,19 +83,13 @@ class RealControlPlaneIT {
         return seen.get(seen.size() - 1);
     }
 
-    static List<Event> events(String ns, String reason) {
-        return admin.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()))
-                .toList();
-    }
-
     @Test
     @Order(1)
     void deploymentBecomesAnOrderedSetWithClaimsAndAHeadlessService() throws Exception {
         String ns = cluster.namespace("s1");
         try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
-            kubectl.apply(ns, deployment("web", 3, "", true));
-            Map<String, Pod> pods = awaitRunning(ns, names("web", 0, 3), ROLLOUT);
+            kubectl.apply(ns, ClusterQueries.deployment("web", 3, "", "1Gi"));
+            Map<String, Pod> pods = queries.awaitRunning(ns, ClusterQueries.first("web", 3), ROLLOUT);
             assertStartedInOrder(watch, List.of("web-0", "web-1", "web-2"));
             for (int n = 0; n < 3; n++) {
                 Pod pod = pods.get("web-" + n);
@@ -205,7 +137,7 @@ class RealControlPlaneIT {
             assertThat(pod.getMetadata().getUid()).isNotEqualTo(oldPod);
             assertThat(PodWatch.ready(pod)).isTrue();
         });
-        awaitRunning(ns, names("web", 0, 3), ROLLOUT);
+        queries.awaitRunning(ns, ClusterQueries.first("web", 3), ROLLOUT);
         assertThat(admin.persistentVolumeClaims()
                         .inNamespace(ns)
                         .withName("data-web-1")
@@ -237,7 +169,7 @@ class RealControlPlaneIT {
                 .getMetadata()
                 .getUid();
         kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=2").orFail();
-        awaitRunning(ns, names("web", 0, 2), ROLLOUT);
+        queries.awaitRunning(ns, ClusterQueries.first("web", 2), ROLLOUT);
         assertThat(admin.pods()
                         .inNamespace(ns)
                         .withName("web-1")
@@ -246,7 +178,7 @@ class RealControlPlaneIT {
                         .getUid())
                 .isEqualTo(web1);
         kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
-        awaitRunning(ns, names("web", 0, 1), ROLLOUT);
+        queries.awaitRunning(ns, ClusterQueries.first("web", 1), ROLLOUT);
         assertThat(admin.pods()
                         .inNamespace(ns)
                         .withName("web-0")
@@ -264,9 +196,9 @@ class RealControlPlaneIT {
             kubectl.run("-n", ns, "apply", "-f", "deploy/examples/job.yaml").orFail();
             kubectl.run("-n", ns, "apply", "-f", "deploy/examples/bare-pods.yaml")
                     .orFail();
-            Set<String> expected = new TreeSet<>(names("batch", 0, 3));
-            expected.addAll(names("cache", 0, 2));
-            awaitRunning(ns, expected, ROLLOUT);
+            Set<String> expected = new TreeSet<>(ClusterQueries.first("batch", 3));
+            expected.addAll(ClusterQueries.first("cache", 2));
+            queries.awaitRunning(ns, expected, ROLLOUT);
             assertStartedInOrder(watch, List.of("cache-0", "cache-1"));
             assertThat(admin.persistentVolumeClaims()
                             .inNamespace(ns)
@@ -296,11 +228,11 @@ class RealControlPlaneIT {
             if (!refused.ok()) {
                 assertThat(refused.stderr()).contains("solo-1 waits for solo-0");
             } // else solo-0 was already Ready: the stand-in is quick; the order still holds below
-            awaitReady(ns, Set.of("solo-0"), ROLLOUT);
+            queries.awaitReady(ns, Set.of("solo-0"), ROLLOUT);
             await().atMost(ROLLOUT)
                     .until(() -> kubectl.runWithInput(solo.formatted(1), "-n", ns, "apply", "-f", "-")
                             .ok());
-            awaitReady(ns, Set.of("solo-0", "solo-1"), ROLLOUT);
+            queries.awaitReady(ns, Set.of("solo-0", "solo-1"), ROLLOUT);
             assertThat(last(watch, "solo-1").created).isAfterOrEqualTo(last(watch, "solo-0").ready);
         }
     }
@@ -325,8 +257,9 @@ class RealControlPlaneIT {
             return q.getStatus() != null && q.getStatus().getHard() != null;
         });
         try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
-            kubectl.apply(ns, deployment("web", 3, "", false));
-            await().atMost(ROLLOUT).until(() -> !events(ns, "FailedCreate").isEmpty());
+            kubectl.apply(ns, ClusterQueries.deployment("web", 3, "", null));
+            await().atMost(ROLLOUT)
+                    .until(() -> !queries.events(ns, "FailedCreate").isEmpty());
             kubectl.run(
                             "-n",
                             ns,
@@ -337,12 +270,12 @@ class RealControlPlaneIT {
                             "-p",
                             "{\"spec\":{\"hard\":{\"pods\":\"10\"}}}")
                     .orFail();
-            awaitRunning(ns, names("web", 0, 3), Duration.ofSeconds(120));
+            queries.awaitRunning(ns, ClusterQueries.first("web", 3), Duration.ofSeconds(120));
             assertStartedInOrder(watch, List.of("web-0", "web-1", "web-2"));
-            boolean gapSeen =
-                    watch.seen().stream().anyMatch(s -> !names("web", 0, 3).contains(s.name));
+            boolean gapSeen = watch.seen().stream()
+                    .anyMatch(s -> !ClusterQueries.first("web", 3).contains(s.name));
             if (gapSeen) {
-                assertThat(events(ns, "OrdinalGapRecycled"))
+                assertThat(queries.events(ns, "OrdinalGapRecycled"))
                         .as("a pod above the gap was recycled")
                         .isNotEmpty();
             }
@@ -380,7 +313,7 @@ class RealControlPlaneIT {
                 kubectl.runWithInput(pod.formatted("{accessModes: [ReadWriteOnce]}"), "-n", ns, "apply", "-f", "-");
         assertThat(noStorage.ok()).isFalse();
         assertThat(noStorage.stderr()).contains("\"data\"").contains("resources.requests.storage");
-        assertThat(livePods(ns)).isEmpty();
+        assertThat(queries.livePods(ns)).isEmpty();
         assertThat(admin.persistentVolumeClaims().inNamespace(ns).list().getItems())
                 .isEmpty();
     }
@@ -401,7 +334,7 @@ class RealControlPlaneIT {
         Kubectl.Result dry = kubectl.runWithInput(pod, "-n", ns, "create", "--dry-run=server", "-f", "-");
         assertThat(dry.stdout()).contains("pod/web-0 created (server dry run)");
         assertThat(dry.stderr()).contains("Warning:").contains("headless Service web does not exist yet");
-        assertThat(livePods(ns)).isEmpty();
+        assertThat(queries.livePods(ns)).isEmpty();
         Kubectl.Result real = kubectl.runWithInput(pod, "-n", ns, "create", "-f", "-");
         assertThat(real.stdout()).as("the dry run reserved nothing").contains("pod/web-0 created");
     }
@@ -467,11 +400,11 @@ class RealControlPlaneIT {
         String leader = cluster.leader().orElseThrow();
         try (PodWatch watch = new PodWatch(admin, ns, System.out)) {
             cluster.kubelet.startDelay(Duration.ofSeconds(2));
-            kubectl.apply(ns, deployment("db", 4, "", false));
+            kubectl.apply(ns, ClusterQueries.deployment("db", 4, "", null));
             await().atMost(ROLLOUT).until(() -> watch.named("db-1").stream().anyMatch(s -> s.ready != null));
             cluster.killReplica(leader);
             cluster.kubelet.startDelay(RealCluster.KUBELET_START_DELAY);
-            awaitRunning(ns, names("db", 0, 4), ROLLOUT);
+            queries.awaitRunning(ns, ClusterQueries.first("db", 4), ROLLOUT);
             assertStartedInOrder(watch, List.of("db-0", "db-1", "db-2", "db-3"));
             assertThat(cluster.leader()).isPresent().get().isNotEqualTo(leader);
         } finally {
@@ -496,18 +429,19 @@ class RealControlPlaneIT {
             assertThat(member.ok()).isFalse();
             assertThat(member.stderr()).contains("failed calling webhook").contains("mutate.pods.ordinal.dev");
             kubectl.run("-n", ns, "run", "plain", "--image=busybox:1.36").orFail();
-            kubectl.apply(ns, deployment("late", 2, "", false));
-            await().atMost(ROLLOUT).until(() -> !events(ns, "FailedCreate").isEmpty());
-            assertThat(livePods(ns).keySet()).containsExactly("plain");
+            kubectl.apply(ns, ClusterQueries.deployment("late", 2, "", null));
+            await().atMost(ROLLOUT)
+                    .until(() -> !queries.events(ns, "FailedCreate").isEmpty());
+            assertThat(queries.livePods(ns).keySet()).containsExactly("plain");
         } finally {
             for (String id : identities) {
                 cluster.startReplica(id);
             }
         }
-        Set<String> expected = new TreeSet<>(names("late", 0, 2));
+        Set<String> expected = new TreeSet<>(ClusterQueries.first("late", 2));
         expected.add("plain");
         // The ReplicaSet retries with its own backoff, which grew during the outage.
-        awaitRunning(ns, expected, Duration.ofSeconds(180));
+        queries.awaitRunning(ns, expected, Duration.ofSeconds(180));
     }
 
     /**
@@ -538,8 +472,8 @@ class RealControlPlaneIT {
                 .contains(OrdinalKeys.ORDERED_GATE)
                 .contains("ordinal.dev/ordering: deny");
         kubectl.apply(ns, pinned.formatted(0));
-        awaitReady(ns, Set.of("pinned-0"), ROLLOUT);
-        assertThat(livePods(ns).get("pinned-0").getSpec().getNodeName()).isEqualTo("node-a");
+        queries.awaitReady(ns, Set.of("pinned-0"), ROLLOUT);
+        assertThat(queries.livePods(ns).get("pinned-0").getSpec().getNodeName()).isEqualTo("node-a");
     }
 
     /**
@@ -578,8 +512,8 @@ class RealControlPlaneIT {
                       matchLabels: {kubernetes.io/metadata.name: s12}
                 """, "apply", "-f", "-").orFail();
         Thread.sleep(2_000); // the API server loads policies asynchronously
-        kubectl.apply(ns, deployment("frozen", 2, "", false));
-        awaitReady(ns, Set.of("frozen-0"), ROLLOUT);
+        kubectl.apply(ns, ClusterQueries.deployment("frozen", 2, "", null));
+        queries.awaitReady(ns, Set.of("frozen-0"), ROLLOUT);
         Duration observed = Duration.ofSeconds(20);
         Thread.sleep(observed.toMillis());
         List<JsonNode> attempts = audit(e -> "patch".equals(e.path("verb").asText())
@@ -598,7 +532,7 @@ class RealControlPlaneIT {
         assertThat(attempts.size())
                 .as("attempts in %s with backoff (every 100 ms would be ~200)", observed)
                 .isLessThanOrEqualTo(10);
-        assertThat(events(ns, "WriteFailed"))
+        assertThat(queries.events(ns, "WriteFailed"))
                 .as("Warning naming the cause")
                 .anyMatch(e -> "frozen-1".equals(e.getInvolvedObject().getName())
                         && e.getMessage().contains("422")
@@ -606,7 +540,7 @@ class RealControlPlaneIT {
         kubectl.run("delete", "validatingadmissionpolicybinding", "frozen-gates")
                 .orFail();
         kubectl.run("delete", "validatingadmissionpolicy", "frozen-gates").orFail();
-        awaitRunning(ns, names("frozen", 0, 2), Duration.ofSeconds(120));
+        queries.awaitRunning(ns, ClusterQueries.first("frozen", 2), Duration.ofSeconds(120));
     }
 
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {

@@ -3,7 +3,6 @@ package dev.ordinal.realcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -15,10 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -42,83 +38,16 @@ class StatefulSetParityIT {
     static RealCluster cluster;
     static KubernetesClient admin;
     static Kubectl kubectl;
+    static ClusterQueries queries;
 
     @BeforeAll
     static void cluster() throws Exception {
         cluster = RealCluster.shared();
         admin = cluster.admin();
         kubectl = cluster.kubectl;
+        queries = new ClusterQueries(admin);
     }
 
-    /** A Recreate Deployment {@code name} whose pods are members of set {@code name} with volume {@code data}. */
-    static String deployment(String name, int replicas, String annotations, String storage) {
-        return """
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata: {name: %1$s}
-                spec:
-                  replicas: %2$d
-                  strategy: {type: Recreate}
-                  selector: {matchLabels: {app: %1$s}}
-                  template:
-                    metadata:
-                      labels: {app: %1$s, ordinal.dev/set: %1$s}
-                      annotations: {%3$s}
-                    spec:
-                      containers:
-                        - name: app
-                          image: nginx:1.27
-                          ports: [{containerPort: 80, name: web}]
-                          volumeMounts: [{name: data, mountPath: /data}]
-                      volumes:
-                        - name: data
-                          ephemeral:
-                            volumeClaimTemplate:
-                              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: %4$s}}}
-                """.formatted(name, replicas, annotations, storage);
-    }
-
-    static Map<String, Pod> livePods(String ns) {
-        return admin.pods().inNamespace(ns).list().getItems().stream()
-                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
-    }
-
-    /** Waits until exactly {@code names} are the live pods of {@code ns}, every one Running and Ready. */
-    static Map<String, Pod> awaitRunning(String ns, Set<String> names) {
-        await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            Map<String, Pod> live = livePods(ns);
-            assertThat(live.keySet()).containsExactlyInAnyOrderElementsOf(names);
-            assertThat(live.values()).allMatch(PodWatch::ready, "Running and Ready");
-        });
-        return livePods(ns);
-    }
-
-    static Set<String> names(String set, int... ordinals) {
-        Set<String> names = new TreeSet<>();
-        for (int n : ordinals) {
-            names.add(set + "-" + n);
-        }
-        return names;
-    }
-
-    static PersistentVolumeClaim claim(String ns, String name) {
-        return admin.persistentVolumeClaims().inNamespace(ns).withName(name).get();
-    }
-
-    static Map<String, String> claimUids(String ns) {
-        return admin.persistentVolumeClaims().inNamespace(ns).list().getItems().stream()
-                .collect(Collectors.toMap(
-                        c -> c.getMetadata().getName(), c -> c.getMetadata().getUid()));
-    }
-
-    static List<Event> events(String ns, String reason) {
-        return admin.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> reason.equals(e.getReason()))
-                .toList();
-    }
-
-    /** The pod {@code name} of {@code ns} mounts claim {@code claim}. */
     static void assertMounts(Pod pod, String claim) {
         assertThat(pod.getSpec().getVolumes())
                 .as("%s's volumes", pod.getMetadata().getName())
@@ -174,8 +103,9 @@ class StatefulSetParityIT {
     @Order(1)
     void whenDeletedDeleteTheGarbageCollectorDeletesTheClaimsWithTheDeployment() throws Exception {
         String ns = cluster.namespace("p1");
-        kubectl.apply(ns, deployment("web", 2, "ordinal.dev/pvc-retention: \"whenDeleted=Delete\"", "1Gi"));
-        awaitRunning(ns, names("web", 0, 1));
+        kubectl.apply(
+                ns, ClusterQueries.deployment("web", 2, "ordinal.dev/pvc-retention: \"whenDeleted=Delete\"", "1Gi"));
+        queries.awaitRunning(ns, ClusterQueries.names("web", 0, 1), ROLLOUT);
         String deployment = admin.apps()
                 .deployments()
                 .inNamespace(ns)
@@ -185,12 +115,12 @@ class StatefulSetParityIT {
                 .getUid();
         await().atMost(ROLLOUT).untilAsserted(() -> {
             for (String name : List.of("data-web-0", "data-web-1")) {
-                assertThat(claim(ns, name).getMetadata().getOwnerReferences())
+                assertThat(queries.claim(ns, name).getMetadata().getOwnerReferences())
                         .as("%s owners", name)
                         .anyMatch(o -> "Deployment".equals(o.getKind()) && deployment.equals(o.getUid()));
             }
         });
-        assertThat(events(ns, "ClaimRetentionUpdated")).isNotEmpty();
+        assertThat(queries.events(ns, "ClaimRetentionUpdated")).isNotEmpty();
         kubectl.run("-n", ns, "delete", "deployment", "web").orFail();
         await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             assertThat(admin.pods().inNamespace(ns).list().getItems()).isEmpty();
@@ -204,19 +134,21 @@ class StatefulSetParityIT {
     @Order(2)
     void whenScaledDeleteDeletesTheClaimsAboveTheNewSizeOnlyAfterTheirPods() throws Exception {
         String ns = cluster.namespace("p2");
-        kubectl.apply(ns, deployment("web", 3, "ordinal.dev/pvc-retention: \"whenScaled=Delete\"", "1Gi"));
-        awaitRunning(ns, names("web", 0, 1, 2));
-        String keep = claim(ns, "data-web-0").getMetadata().getUid();
+        kubectl.apply(
+                ns, ClusterQueries.deployment("web", 3, "ordinal.dev/pvc-retention: \"whenScaled=Delete\"", "1Gi"));
+        queries.awaitRunning(ns, ClusterQueries.names("web", 0, 1, 2), ROLLOUT);
+        String keep = queries.claim(ns, "data-web-0").getMetadata().getUid();
         Instant scaled;
         try (Departures<Pod> pods = new Departures<>(admin.pods().inNamespace(ns), true);
                 Departures<PersistentVolumeClaim> claims =
                         new Departures<>(admin.persistentVolumeClaims().inNamespace(ns), false)) {
             scaled = Instant.now();
             kubectl.run("-n", ns, "scale", "deployment/web", "--replicas=1").orFail();
-            awaitRunning(ns, names("web", 0));
+            queries.awaitRunning(ns, ClusterQueries.names("web", 0), ROLLOUT);
             await().atMost(ROLLOUT)
                     .pollInterval(Duration.ofMillis(200))
-                    .untilAsserted(() -> assertThat(claimUids(ns).keySet()).containsExactly("data-web-0"));
+                    .untilAsserted(
+                            () -> assertThat(queries.claimUids(ns).keySet()).containsExactly("data-web-0"));
             for (int n : new int[] {2, 1}) {
                 String pod = "web-" + n;
                 String claim = "data-web-" + n;
@@ -235,8 +167,8 @@ class StatefulSetParityIT {
                         .isGreaterThan(pods.revision.get(pod));
             }
         }
-        assertThat(claim(ns, "data-web-0").getMetadata().getUid()).isEqualTo(keep);
-        assertThat(events(ns, "ClaimDeleted"))
+        assertThat(queries.claim(ns, "data-web-0").getMetadata().getUid()).isEqualTo(keep);
+        assertThat(queries.events(ns, "ClaimDeleted"))
                 .extracting(e -> e.getMessage())
                 .anyMatch(m -> m.contains("data-web-1"))
                 .anyMatch(m -> m.contains("data-web-2"));
@@ -247,8 +179,8 @@ class StatefulSetParityIT {
     @Order(3)
     void recreatedMemberWithALargerTemplateGrowsItsClaim() throws Exception {
         String ns = "p2";
-        String pod = livePods(ns).get("web-0").getMetadata().getUid();
-        String uid = claim(ns, "data-web-0").getMetadata().getUid();
+        String pod = queries.livePods(ns).get("web-0").getMetadata().getUid();
+        String uid = queries.claim(ns, "data-web-0").getMetadata().getUid();
         kubectl.run(
                         "-n",
                         ns,
@@ -262,28 +194,30 @@ class StatefulSetParityIT {
                                 + "\"value\":\"2Gi\"}]")
                 .orFail();
         await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            Pod web0 = livePods(ns).get("web-0");
+            Pod web0 = queries.livePods(ns).get("web-0");
             assertThat(web0).isNotNull();
             assertThat(web0.getMetadata().getUid()).as("web-0 re-created").isNotEqualTo(pod);
             assertThat(PodWatch.ready(web0)).isTrue();
-            PersistentVolumeClaim claim = claim(ns, "data-web-0");
+            PersistentVolumeClaim claim = queries.claim(ns, "data-web-0");
             assertThat(claim.getMetadata().getUid()).as("the same claim").isEqualTo(uid);
             assertThat(claim.getSpec().getResources().getRequests().get("storage"))
                     .isEqualTo(new Quantity("2Gi"));
-            assertThat(events(ns, "ClaimResized"))
+            assertThat(queries.events(ns, "ClaimResized"))
                     .anyMatch(e -> "web-0".equals(e.getInvolvedObject().getName()));
         });
-        assertThat(livePods(ns).keySet()).containsExactly("web-0");
-        assertThat(claimUids(ns).keySet()).as("a rollout is no scale-down").containsExactly("data-web-0");
+        assertThat(queries.livePods(ns).keySet()).containsExactly("web-0");
+        assertThat(queries.claimUids(ns).keySet())
+                .as("a rollout is no scale-down")
+                .containsExactly("data-web-0");
     }
 
     @Test
     @Order(4)
     void reservedOrdinalsAreSkipped() throws Exception {
         String ns = cluster.namespace("p4");
-        kubectl.apply(ns, deployment("web", 3, "ordinal.dev/reserved-ordinals: \"1,3\"", "1Gi"));
-        awaitRunning(ns, names("web", 0, 2, 4));
-        assertThat(claimUids(ns).keySet()).containsExactlyInAnyOrder("data-web-0", "data-web-2", "data-web-4");
+        kubectl.apply(ns, ClusterQueries.deployment("web", 3, "ordinal.dev/reserved-ordinals: \"1,3\"", "1Gi"));
+        queries.awaitRunning(ns, ClusterQueries.names("web", 0, 2, 4), ROLLOUT);
+        assertThat(queries.claimUids(ns).keySet()).containsExactlyInAnyOrder("data-web-0", "data-web-2", "data-web-4");
     }
 
     /** docs/migrate-from-statefulset.md, "StatefulSet → Ordinal", step by step with kubectl. */
@@ -319,15 +253,15 @@ class StatefulSetParityIT {
                     - metadata: {name: data}
                       spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
                 """.formatted(container));
-        Map<String, Pod> old = awaitRunning(ns, names("web", 0, 1));
-        Map<String, String> claims = claimUids(ns);
+        Map<String, Pod> old = queries.awaitRunning(ns, ClusterQueries.names("web", 0, 1), ROLLOUT);
+        Map<String, String> claims = queries.claimUids(ns);
         assertThat(claims.keySet()).containsExactlyInAnyOrder("data-web-0", "data-web-1");
 
         // Step 1: orphan the pods.
         kubectl.run("-n", ns, "delete", "statefulset", "web", "--cascade=orphan")
                 .orFail();
         await().atMost(ROLLOUT)
-                .untilAsserted(() -> assertThat(livePods(ns).values())
+                .untilAsserted(() -> assertThat(queries.livePods(ns).values())
                         .allMatch(
                                 p -> p.getMetadata().getOwnerReferences() == null
                                         || p.getMetadata().getOwnerReferences().isEmpty(),
@@ -371,7 +305,7 @@ class StatefulSetParityIT {
                     .orFail();
             int ordinal = n;
             await().atMost(ROLLOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-                Pod pod = livePods(ns).get(name);
+                Pod pod = queries.livePods(ns).get(name);
                 assertThat(pod).as(name).isNotNull();
                 assertThat(pod.getMetadata().getUid())
                         .isNotEqualTo(old.get(name).getMetadata().getUid());
@@ -381,15 +315,15 @@ class StatefulSetParityIT {
             });
         }
         // Step 4: the same claims, by uid.
-        awaitRunning(ns, names("web", 0, 1));
-        assertThat(claimUids(ns)).isEqualTo(claims);
-        assertThat(livePods(ns).values())
+        queries.awaitRunning(ns, ClusterQueries.names("web", 0, 1), ROLLOUT);
+        assertThat(queries.claimUids(ns)).isEqualTo(claims);
+        assertThat(queries.livePods(ns).values())
                 .allMatch(
                         p -> p.getMetadata().getOwnerReferences().stream()
                                 .anyMatch(o -> "ReplicaSet".equals(o.getKind())),
                         "owned by the Deployment's ReplicaSet");
         // The webhook found each claim in its cache, so no pod was gated for claims and none was created; the
         // controller's ClaimReused is only for a pod gated while its claim was missing from that cache.
-        assertThat(events(ns, "ClaimCreated")).isEmpty();
+        assertThat(queries.events(ns, "ClaimCreated")).isEmpty();
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -463,18 +465,11 @@ class AdmissionChainTest {
         return o;
     }
 
+    /** A pod labelled {@code app: web} but of no set. */
     private static Pod pod(String generateName) {
-        return new PodBuilder()
-                .withNewMetadata()
-                .withGenerateName(generateName)
-                .addToLabels("app", "web")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("app")
-                .withImage("nginx:1.27")
-                .endContainer()
-                .endSpec()
+        return PodFixtures.member("web")
+                .withoutLabel(OrdinalKeys.SET_LABEL)
+                .generateName(generateName)
                 .build();
     }
 

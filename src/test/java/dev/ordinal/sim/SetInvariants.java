@@ -3,6 +3,8 @@ package dev.ordinal.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.support.OrderedStartOracle;
+import dev.ordinal.support.OrderedStartOracle.PodState;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -15,8 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What must hold of the stored pods of every ordinal set after every observed step, in the spirit of
@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  * <li>one live pod per ordinal, named {@code S-n} with a matching {@code apps.kubernetes.io/pod-index};
  * <li>identity: hostname, subdomain, pod-name label and deletion cost match the ordinal;
  * <li>storage: every claim template became the claim {@code <volume>-S-n}; a pod bound to a node has its claims;
- * <li>OrderedReady: a pod is released (created without, or relieved of, {@code ordinal.dev/ordered}) or becomes
- * Ready only while every lower ordinal is Running and Ready, and at most one pod of a set is starting at a time;
+ * <li>OrderedReady: judged by {@link OrderedStartOracle}: the release rule for the pod that changed, the
+ * one-starting-at-a-time rule for every set;
  * <li>Parallel: no pod carries {@code ordinal.dev/ordered};
  * <li>scheduling gates are only ever removed.
  * </ul>
@@ -57,30 +57,13 @@ public final class SetInvariants {
                 violations.add(after.getMetadata().getName() + " gained scheduling gates " + added + " after creation");
             }
         }
-        String set = setOf(after);
-        int n = ordinalOf(set, after.getMetadata().getName());
-        if (n < 0 || !ordered(after)) {
-            return violations;
-        }
-        boolean becameReady = KubeletSim.isReady(after) && (before == null || !KubeletSim.isReady(before));
-        boolean released = !gates(after).contains(OrdinalKeys.ORDERED_GATE)
-                && (before == null || gates(before).contains(OrdinalKeys.ORDERED_GATE));
-        if (becameReady || released) {
-            Map<Integer, Pod> live = liveByOrdinal(pods, set);
-            for (int k = startOrdinal(after); k < n; k++) {
-                Pod predecessor = live.get(k);
-                if (predecessor == null || !KubeletSim.isReady(predecessor)) {
-                    violations.add(after.getMetadata().getName()
-                            + (becameReady
-                                    ? " became Ready"
-                                    : before == null
-                                            ? " was created without " + OrdinalKeys.ORDERED_GATE
-                                            : " was released from " + OrdinalKeys.ORDERED_GATE)
-                            + " while " + set + "-" + k
-                            + (predecessor == null ? " does not exist" : " is not Running and Ready"));
-                    break;
-                }
-            }
+        if (ordered(after)) {
+            String set = setOf(after);
+            OrderedStartOracle oracle =
+                    new OrderedStartOracle(set, startOrdinal(after), Set.of()).knownReady(everReady);
+            List<PodState> members = oracle.states(pods);
+            violations.addAll(oracle.judgeTransition(
+                    members, before == null ? null : PodState.of(set, before), PodState.of(set, after)));
         }
         return violations;
     }
@@ -106,8 +89,6 @@ public final class SetInvariants {
             Predicate<String> claimExists,
             List<String> violations) {
         Map<Integer, String> holders = new TreeMap<>();
-        int starting = 0;
-        List<String> startingNames = new ArrayList<>();
         for (Pod p : members) {
             String name = p.getMetadata().getName();
             int n = ordinalOf(set, name);
@@ -129,18 +110,10 @@ public final class SetInvariants {
             if (!ordered(p) && orderedGate) {
                 violations.add(name + " carries " + OrdinalKeys.ORDERED_GATE + " in a Parallel set");
             }
-            if (ordered(p)
-                    && !orderedGate
-                    && !KubeletSim.isReady(p)
-                    && !everReady.contains(p.getMetadata().getUid())) {
-                starting++;
-                startingNames.add(name);
-            }
         }
-        if (starting > 1) {
-            violations.add(
-                    "set " + set + " has " + starting + " pods starting at once under OrderedReady: " + startingNames);
-        }
+        List<Pod> ordered = members.stream().filter(SetInvariants::ordered).toList();
+        OrderedStartOracle oracle = OrderedStartOracle.forSet(set).knownReady(everReady);
+        violations.addAll(oracle.judgeStarting(oracle.states(ordered)));
     }
 
     private static void checkIdentity(Pod p, String set, int n, List<String> violations) {
@@ -223,19 +196,9 @@ public final class SetInvariants {
         return live;
     }
 
-    private static final Pattern DIGITS = Pattern.compile("(0|[1-9][0-9]{0,9})");
-
     /** The ordinal of {@code name} in {@code set}, or -1 when it is not {@code set-n}. */
     public static int ordinalOf(String set, String name) {
-        if (name == null || !name.startsWith(set + "-")) {
-            return -1;
-        }
-        Matcher m = DIGITS.matcher(name.substring(set.length() + 1));
-        if (!m.matches()) {
-            return -1;
-        }
-        long n = Long.parseLong(m.group(1));
-        return n > Integer.MAX_VALUE ? -1 : (int) n;
+        return OrderedStartOracle.ordinalOf(set, name);
     }
 
     public static String setOf(Pod p) {
