@@ -58,9 +58,7 @@ class LiveCheckTest {
     void aMemberGoneFromTheApiServerButLiveInTheCacheMakesAGrowingPodRetry() {
         String ns = namespace();
         Pod web0 = stored(ns, 0);
-        stored(ns, 1);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> view.snapshot(new SetKey(ns, "web")).members().size() == 2);
+        cached(ns, stored(ns, 1));
         liveListOnce(ns, web0);
 
         JsonNode refused = send("/mutate-pods", review(ns));
@@ -80,9 +78,7 @@ class LiveCheckTest {
     void aMemberTerminatingInTheApiServerButLiveInTheCacheMakesAGrowingPodRetry() {
         String ns = namespace();
         Pod web0 = stored(ns, 0);
-        Pod web1 = stored(ns, 1);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> view.snapshot(new SetKey(ns, "web")).members().size() == 2);
+        Pod web1 = cached(ns, stored(ns, 1));
         web1.getMetadata().setDeletionTimestamp(Instant.now().toString());
         liveListOnce(ns, web0, web1);
 
@@ -96,9 +92,7 @@ class LiveCheckTest {
     void aPodWithoutAControllerIsNotListedLive() {
         String ns = namespace();
         Pod web0 = stored(ns, 0);
-        stored(ns, 1);
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> view.snapshot(new SetKey(ns, "web")).members().size() == 2);
+        cached(ns, stored(ns, 1));
         liveListOnce(ns, web0); // would refuse a controller's pod; this one has no controller, so it is not asked
 
         ObjectNode review = createReview(PodFixtures.member("web").build(), ns);
@@ -113,6 +107,13 @@ class LiveCheckTest {
                 .build();
         pod.getMetadata().setNamespace(ns);
         return server.getClient().pods().inNamespace(ns).resource(pod).create();
+    }
+
+    /** {@code last}, once the cache shows web-0 and web-1 (stored in that order). */
+    private Pod cached(String ns, Pod last) {
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> view.snapshot(new SetKey(ns, "web")).members().size() == 2);
+        return last;
     }
 
     /** The next live list of set web in {@code ns} returns exactly {@code pods}; later ones read the store again. */
