@@ -23,6 +23,19 @@ public interface OrdinalConfig {
     /** Controller settings. */
     Controller controller();
 
+    /** Serving certificate settings. */
+    Tls tls();
+
+    /** The webhook's serving certificate: the PEM files named by {@code quarkus.tls.webhook.key-store.pem.0.*}. */
+    interface Tls {
+        /**
+         * How often the certificate and key files are checked for a change (a Secret update, a cert-manager
+         * renewal). A changed, matching pair is served from the next handshake on; an unchanged one is left alone.
+         */
+        @WithDefault("30s")
+        Duration reloadPeriod();
+    }
+
     /** Admission (webhook) settings. */
     interface Admission {
         /**
