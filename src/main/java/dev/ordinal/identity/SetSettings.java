@@ -1,5 +1,6 @@
 package dev.ordinal.identity;
 
+import java.util.Objects;
 import java.util.SortedSet;
 
 /**
@@ -39,6 +40,38 @@ public record SetSettings(
                 minReadySeconds,
                 ReservedOrdinals.NONE,
                 ClaimRetention.RETAIN);
+    }
+
+    // equals and hashCode written out: a record's generated ones run through method handles that the native
+    // executable interprets (GraalVM GR-37191), about 100 times slower than these; every set snapshot groups its
+    // members by settings.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SetSettings other
+                && startOrdinal == other.startOrdinal
+                && createService == other.createService
+                && minReadySeconds == other.minReadySeconds
+                && policy == other.policy
+                && ordering == other.ordering
+                && Objects.equals(set, other.set)
+                && Objects.equals(service, other.service)
+                && Objects.equals(ephemeralVolumes, other.ephemeralVolumes)
+                && Objects.equals(reservedOrdinals, other.reservedOrdinals)
+                && Objects.equals(retention, other.retention);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = Objects.hashCode(set);
+        h = 31 * h + Objects.hashCode(service);
+        h = 31 * h + Objects.hashCode(policy);
+        h = 31 * h + Objects.hashCode(ordering);
+        h = 31 * h + startOrdinal;
+        h = 31 * h + Objects.hashCode(ephemeralVolumes);
+        h = 31 * h + Boolean.hashCode(createService);
+        h = 31 * h + minReadySeconds;
+        h = 31 * h + Objects.hashCode(reservedOrdinals);
+        return 31 * h + Objects.hashCode(retention);
     }
 
     /** As StatefulSet's {@code podManagementPolicy}. */
