@@ -18,29 +18,6 @@ public record SetSettings(
         ReservedOrdinals reservedOrdinals,
         ClaimRetention retention) {
 
-    /** Settings without reserved ordinals and with the default retention (Retain/Retain). */
-    public SetSettings(
-            String set,
-            String service,
-            PodManagementPolicy policy,
-            Ordering ordering,
-            int startOrdinal,
-            SortedSet<String> ephemeralVolumes,
-            boolean createService,
-            int minReadySeconds) {
-        this(
-                set,
-                service,
-                policy,
-                ordering,
-                startOrdinal,
-                ephemeralVolumes,
-                createService,
-                minReadySeconds,
-                ReservedOrdinals.NONE,
-                ClaimRetention.RETAIN);
-    }
-
     /** As StatefulSet's {@code podManagementPolicy}. */
     public enum PodManagementPolicy {
         OrderedReady,
