@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Prometheus metrics of the webhooks: requests by decision, latency (ordinals assigned: {@code IndexReservations}). */
 @ApplicationScoped
@@ -16,8 +18,8 @@ public class AdmissionMetrics {
     MeterRegistry registry;
 
     // Meters looked up once per tag combination: building a Meter.Id on every request is measurable at 10k req/s.
-    private final java.util.Map<String, Counter> requests = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.Map<String, Timer> durations = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
 
     /** Records one review of {@code webhook} (mutate, validate) that ended in {@code decision}. */
     public void reviewed(String webhook, String operation, Decision decision, boolean patched, Duration took) {

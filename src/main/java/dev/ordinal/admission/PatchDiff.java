@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
@@ -85,7 +86,7 @@ final class PatchDiff {
     }
 
     private static boolean isEmptyInclude(Object value) {
-        return value instanceof Map<?, ?> || value instanceof java.util.Collection<?>;
+        return value instanceof Map<?, ?> || value instanceof Collection<?>;
     }
 
     /**

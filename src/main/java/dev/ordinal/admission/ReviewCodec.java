@@ -16,7 +16,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -93,8 +97,9 @@ public class ReviewCodec {
             return refused(
                     uid,
                     apiVersion,
-                    "apiVersion " + describe(apiVersionNode) + " is not supported; allowed: " + API_VERSION
-                            + " (set admissionReviewVersions: [\"v1\"])");
+                    "apiVersion",
+                    apiVersionNode,
+                    "is not supported; allowed: " + API_VERSION + " (set admissionReviewVersions: [\"v1\"])");
         }
         JsonNode kind = request.get("kind");
         if (kind == null
@@ -104,8 +109,9 @@ public class ReviewCodec {
             return refused(
                     uid,
                     apiVersion,
-                    "request.kind " + describe(kind)
-                            + " is not reviewed by Ordinal; allowed: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
+                    "request.kind",
+                    kind,
+                    "is not reviewed by Ordinal; allowed: {\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"}"
                             + " (check the rules of Ordinal's webhook configurations)");
         }
         JsonNode operationNode = request.get("operation");
@@ -116,8 +122,9 @@ public class ReviewCodec {
             return refused(
                     uid,
                     apiVersion,
-                    "request.operation " + describe(operationNode)
-                            + " is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
+                    "request.operation",
+                    operationNode,
+                    "is not allowed; allowed: CREATE, UPDATE, DELETE, CONNECT");
         }
         JsonNode namespaceNode = request.get("namespace");
         if (namespaceNode == null
@@ -130,8 +137,9 @@ public class ReviewCodec {
             return refused(
                     uid,
                     apiVersion,
-                    "request.namespace " + describe(namespaceNode)
-                            + " is not a namespace name; allowed: a DNS-1123 label");
+                    "request.namespace",
+                    namespaceNode,
+                    "is not a namespace name; allowed: a DNS-1123 label");
         }
         JsonNode dryRunNode = request.get("dryRun");
         if (dryRunNode != null && !dryRunNode.isBoolean() && !dryRunNode.isNull()) {
@@ -206,6 +214,11 @@ public class ReviewCodec {
         return new Decoded.Refused(uid, apiVersion, Decision.Deny.badRequest(message));
     }
 
+    /** Refused for the value {@code node} of {@code field}: the field, the value as received, then {@code problem}. */
+    private static Decoded refused(String uid, String apiVersion, String field, JsonNode node, String problem) {
+        return refused(uid, apiVersion, field + " " + describe(node) + " " + problem);
+    }
+
     /**
      * The request uid of an oversized body, read by streaming through all of it without building a tree. Null unless
      * the tree path would take the body as an AdmissionReview too: valid JSON, an object with {@code kind}
@@ -271,11 +284,11 @@ public class ReviewCodec {
      * object. Recursion is bounded by the parser's nesting limit (1000); the path is built only for the hit.
      */
     static String nullElement(JsonNode node, String field) {
-        java.util.ArrayDeque<String> at = new java.util.ArrayDeque<>();
+        ArrayDeque<String> at = new ArrayDeque<>();
         return findNull(node, at) ? field + String.join("", at) : null;
     }
 
-    private static boolean findNull(JsonNode node, java.util.Deque<String> at) {
+    private static boolean findNull(JsonNode node, Deque<String> at) {
         if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
                 JsonNode element = node.get(i);
@@ -285,7 +298,7 @@ public class ReviewCodec {
                 }
             }
         } else if (node.isObject()) {
-            for (java.util.Map.Entry<String, JsonNode> e : node.properties()) {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
                 if (e.getValue().isContainerNode() && findNull(e.getValue(), at)) {
                     at.push("." + (e.getKey().length() > 60 ? e.getKey().substring(0, 60) + "…" : e.getKey()));
                     return true;
@@ -383,7 +396,7 @@ public class ReviewCodec {
         if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
             return "a number that fits " + type.getSimpleName();
         }
-        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
             return "a list";
         }
         return "an object";

@@ -167,44 +167,28 @@ class ReviewFinisher {
             return; // admitted reviews are counted (ordinal_admission_requests_total), logged only at DEBUG
         }
         String set = request.pod() == null ? null : forLog(Member.setOf(request.pod()), ID_CHARS);
-        String uid = forLog(request.uid(), ID_CHARS);
+        String pod = patchOps > 0 && decision instanceof Decision.Allow allow
+                ? request.namespace() + "/" + allow.mutated().getMetadata().getName()
+                : request.describePod();
+        String review = String.format(
+                "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s",
+                forLog(request.uid(), ID_CHARS),
+                webhook,
+                request.operation(),
+                forLog(pod, ID_CHARS),
+                set,
+                request.dryRun());
+        long micros = took.toNanos() / 1000;
         if (decision instanceof Decision.Deny deny) {
             LOG.infof(
-                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=denied code=%d tookMicros=%d"
-                            + " message=%s",
-                    uid,
-                    webhook,
-                    request.operation(),
-                    forLog(request.describePod(), ID_CHARS),
-                    set,
-                    request.dryRun(),
-                    deny.code(),
-                    took.toNanos() / 1000,
-                    forLog(deny.message(), MESSAGE_CHARS));
+                    "%s decision=denied code=%d tookMicros=%d message=%s",
+                    review, deny.code(), micros, forLog(deny.message(), MESSAGE_CHARS));
         } else if (patchOps > 0) {
-            String pod = forLog(
-                    request.namespace() + "/"
-                            + ((Decision.Allow) decision)
-                                    .mutated()
-                                    .getMetadata()
-                                    .getName(),
-                    ID_CHARS);
-            LOG.debugf(
-                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=patched patchOps=%d"
-                            + " tookMicros=%d",
-                    uid, webhook, request.operation(), pod, set, request.dryRun(), patchOps, took.toNanos() / 1000);
+            LOG.debugf("%s decision=patched patchOps=%d tookMicros=%d", review, patchOps, micros);
         } else {
             LOG.debugf(
-                    "review uid=%s webhook=%s op=%s pod=%s set=%s dryRun=%s decision=allowed warnings=%d"
-                            + " tookMicros=%d",
-                    uid,
-                    webhook,
-                    request.operation(),
-                    forLog(request.describePod(), ID_CHARS),
-                    set,
-                    request.dryRun(),
-                    decision.warnings().size(),
-                    took.toNanos() / 1000);
+                    "%s decision=allowed warnings=%d tookMicros=%d",
+                    review, decision.warnings().size(), micros);
         }
     }
 

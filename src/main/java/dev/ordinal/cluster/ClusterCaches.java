@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -364,7 +365,7 @@ public class ClusterCaches {
         return set == null ? null : new SetKey(svc.getMetadata().getNamespace(), set);
     }
 
-    private <T> ResourceEventHandler<T> setsOf(java.util.function.Function<T, SetKey> owner) {
+    private <T> ResourceEventHandler<T> setsOf(Function<T, SetKey> owner) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Pods indexed by set, kept as immutable {@link Member} summaries, plus this replica's ordinal reservations. Fed by
@@ -27,8 +29,7 @@ final class SetIndex {
 
     private final Map<SetKey, SetState> sets = new ConcurrentHashMap<>();
     /** Pods held across all sets. */
-    private final java.util.concurrent.atomic.AtomicInteger memberCount =
-            new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger memberCount = new AtomicInteger();
 
     /** Records the current state of {@code pod} (an informer add or update). */
     public void upsert(Pod pod) {
@@ -71,7 +72,7 @@ final class SetIndex {
      * it holds neither members nor reservations, so sets that come and go (and dryRuns for unknown sets) leave
      * nothing behind. Every write goes through here, so no write can land in an entry that was just dropped.
      */
-    private <T> T update(SetKey key, java.util.function.Function<SetState, T> change) {
+    private <T> T update(SetKey key, Function<SetState, T> change) {
         Object[] result = new Object[1];
         sets.compute(key, (k, existing) -> {
             SetState state = existing == null ? new SetState() : existing;

@@ -1,5 +1,8 @@
 package dev.ordinal.config;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +43,7 @@ public final class RequiredFiles {
                         true)
                 .ifPresent(problems::add);
         if (kubeconfig != null && !kubeconfig.isBlank()) {
-            for (String file : kubeconfig.split(java.io.File.pathSeparator)) {
+            for (String file : kubeconfig.split(File.pathSeparator)) {
                 if (!file.isBlank()) {
                     check(
                                     file,
@@ -82,9 +85,8 @@ public final class RequiredFiles {
 
     private static boolean holdsPem(Path path) {
         try {
-            return new String(Files.readAllBytes(path), java.nio.charset.StandardCharsets.ISO_8859_1)
-                    .contains("-----BEGIN ");
-        } catch (java.io.IOException e) {
+            return new String(Files.readAllBytes(path), StandardCharsets.ISO_8859_1).contains("-----BEGIN ");
+        } catch (IOException e) {
             return false;
         }
     }

@@ -5,6 +5,7 @@ import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.ConfigSourceInterceptor;
 import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
+import java.util.Set;
 
 /**
  * Runs {@link RequiredFiles} when the runtime configuration first reads the webhook certificate setting: that is
@@ -44,7 +45,7 @@ public class RequiredFilesCheck implements ConfigSourceInterceptor {
         private static final long serialVersionUID = 1L;
 
         MissingFile(String message) {
-            super(message, java.util.Set.of(RequiredFiles.CERT_SETTING));
+            super(message, Set.of(RequiredFiles.CERT_SETTING));
         }
 
         @Override

@@ -51,66 +51,6 @@ public record ControllerSettings(
                 config.admission().reservationTtl());
     }
 
-    /** A copy with identity {@code id}. */
-    public ControllerSettings withIdentity(String id) {
-        return new ControllerSettings(
-                leaseNamespace,
-                leaseName,
-                id,
-                leaseDuration,
-                renewDeadline,
-                retryPeriod,
-                resyncPeriod,
-                backoffInitial,
-                backoffMax,
-                reservationTtl);
-    }
-
-    /** A copy using Lease {@code namespace/name}. */
-    public ControllerSettings withLease(String namespace, String name) {
-        return new ControllerSettings(
-                namespace,
-                name,
-                identity,
-                leaseDuration,
-                renewDeadline,
-                retryPeriod,
-                resyncPeriod,
-                backoffInitial,
-                backoffMax,
-                reservationTtl);
-    }
-
-    /** A copy with retry delays from {@code initial} up to {@code max}. */
-    public ControllerSettings withBackoff(Duration initial, Duration max) {
-        return new ControllerSettings(
-                leaseNamespace,
-                leaseName,
-                identity,
-                leaseDuration,
-                renewDeadline,
-                retryPeriod,
-                resyncPeriod,
-                initial,
-                max,
-                reservationTtl);
-    }
-
-    /** A copy that counts reservations as expiring after {@code ttl} (the admission setting it runs beside). */
-    public ControllerSettings withReservationTtl(Duration ttl) {
-        return new ControllerSettings(
-                leaseNamespace,
-                leaseName,
-                identity,
-                leaseDuration,
-                renewDeadline,
-                retryPeriod,
-                resyncPeriod,
-                backoffInitial,
-                backoffMax,
-                ttl);
-    }
-
     /**
      * This replica's identity in the Lease: the configured one, else env {@code POD_NAME}, else the hostname, else
      * a random id. Two replicas must never share one, so blank values fall through.

@@ -27,56 +27,46 @@ final class OwnerResolver {
     /** The top-level owner above {@code ref} in {@code namespace}; empty when the owner is gone (404). */
     Optional<ClaimUpkeep.Owner> resolve(String namespace, OwnerReference ref) {
         if (isKind(ref, "apps/v1", "ReplicaSet")) {
-            ReplicaSet rs = client.apps()
-                    .replicaSets()
-                    .inNamespace(namespace)
-                    .withName(ref.getName())
-                    .get();
-            if (rs == null || !ref.getUid().equals(rs.getMetadata().getUid())) {
-                return Optional.empty();
-            }
-            OwnerReference up = controllerOf(rs);
-            if (up != null && isKind(up, "apps/v1", "Deployment")) {
-                Deployment d = client.apps()
-                        .deployments()
-                        .inNamespace(namespace)
-                        .withName(up.getName())
-                        .get();
-                if (d == null || !up.getUid().equals(d.getMetadata().getUid())) {
-                    return Optional.empty();
+            return live(ReplicaSet.class, namespace, ref).flatMap(rs -> {
+                OwnerReference up = controllerOf(rs);
+                if (up == null) {
+                    return Optional.of(owner(ref, size(rs.getSpec().getReplicas())));
                 }
-                OwnerReference top = controllerOf(d);
-                OptionalInt desired = OptionalInt.of(
-                        d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas());
-                return Optional.of(top != null ? owner(top, OptionalInt.empty()) : owner(up, desired));
-            }
-            if (up != null) {
-                return Optional.of(owner(up, OptionalInt.empty()));
-            }
-            return Optional.of(owner(
-                    ref,
-                    OptionalInt.of(
-                            rs.getSpec().getReplicas() == null
-                                    ? 1
-                                    : rs.getSpec().getReplicas())));
+                if (!isKind(up, "apps/v1", "Deployment")) {
+                    return Optional.of(owner(up, OptionalInt.empty()));
+                }
+                return live(Deployment.class, namespace, up).map(d -> {
+                    OwnerReference top = controllerOf(d);
+                    return top != null
+                            ? owner(top, OptionalInt.empty())
+                            : owner(up, size(d.getSpec().getReplicas()));
+                });
+            });
         }
         if (isKind(ref, "batch/v1", "Job")) {
-            Job job = client.batch()
-                    .v1()
-                    .jobs()
-                    .inNamespace(namespace)
-                    .withName(ref.getName())
-                    .get();
-            if (job == null || !ref.getUid().equals(job.getMetadata().getUid())) {
-                return Optional.empty();
-            }
-            OwnerReference up = controllerOf(job);
-            OptionalInt desired = OptionalInt.of(
-                    job.getSpec().getParallelism() == null ? 1 : job.getSpec().getParallelism());
             // A CronJob's Jobs come and go; the claims follow the CronJob, sized by the current Job.
-            return Optional.of(up != null ? owner(up, desired) : owner(ref, desired));
+            return live(Job.class, namespace, ref).map(job -> {
+                OwnerReference up = controllerOf(job);
+                return owner(up != null ? up : ref, size(job.getSpec().getParallelism()));
+            });
         }
         return Optional.of(owner(ref, OptionalInt.empty()));
+    }
+
+    /** The {@code type} that {@code ref} names in {@code namespace}; empty when it is gone or re-created (new uid). */
+    private <T extends HasMetadata> Optional<T> live(Class<T> type, String namespace, OwnerReference ref) {
+        T found = client.resources(type)
+                .inNamespace(namespace)
+                .withName(ref.getName())
+                .get();
+        return found == null || !ref.getUid().equals(found.getMetadata().getUid())
+                ? Optional.empty()
+                : Optional.of(found);
+    }
+
+    /** A desired size from {@code spec.replicas} or {@code spec.parallelism}, which default to 1 when unset. */
+    private static OptionalInt size(Integer replicas) {
+        return OptionalInt.of(replicas == null ? 1 : replicas);
     }
 
     private static ClaimUpkeep.Owner owner(OwnerReference ref, OptionalInt desired) {

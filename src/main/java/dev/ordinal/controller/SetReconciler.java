@@ -44,10 +44,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -408,7 +410,7 @@ final class SetReconciler {
      * desired size that no pod holds. Nothing to do (and no API read) under Retain/Retain.
      */
     private Optional<Duration> retention(SetKey key, SetSettings s, Map<String, Pod> pods, SetSnapshot snapshot) {
-        Set<String> volumes = new java.util.TreeSet<>();
+        Set<String> volumes = new TreeSet<>();
         List<Pod> live = new ArrayList<>();
         Map<String, OwnerReference> controllers = new LinkedHashMap<>();
         for (Pod p : pods.values()) {
@@ -453,7 +455,7 @@ final class SetReconciler {
         if (controllers.isEmpty()) {
             problem = "its pods have no controller owner (bare pods), so nothing owns the set";
         } else {
-            Set<ClaimUpkeep.Owner> tops = new java.util.LinkedHashSet<>();
+            Set<ClaimUpkeep.Owner> tops = new LinkedHashSet<>();
             for (OwnerReference ref : controllers.values()) {
                 owners.resolve(key.namespace(), ref).ifPresent(tops::add);
             }

@@ -32,26 +32,14 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
         Delete
     }
 
-    /** Outcome of {@link #parse}. */
-    public sealed interface Parsed {
-        record Valid(ClaimRetention retention) implements Parsed {}
-
-        /** {@code reason} says what is wrong and what is allowed, without the annotation's name. */
-        record Invalid(String reason) implements Parsed {}
-    }
-
     /** Parses {@code "whenDeleted=Delete,whenScaled=Retain"}; blank means {@link #RETAIN}. */
-    public static Parsed parse(String raw) {
-        if (raw == null || raw.isBlank()) {
-            return new Parsed.Valid(RETAIN);
-        }
+    public static Parsed<ClaimRetention> parse(String raw) {
         String policies = Arrays.stream(Policy.values()).map(Enum::name).collect(Collectors.joining("|"));
         String allowed = "; allowed: whenDeleted=" + policies + ",whenScaled=" + policies + " (either part optional,"
                 + " each at most once; default Retain)";
         Policy deleted = null;
         Policy scaled = null;
-        for (String part : raw.split(",", -1)) {
-            String entry = part.trim();
+        for (String entry : CommaList.entries(raw)) {
             int eq = entry.indexOf('=');
             String key = eq < 0 ? entry : entry.substring(0, eq).trim();
             String value = eq < 0 ? "" : entry.substring(eq + 1).trim();
@@ -60,21 +48,21 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
                     .findFirst()
                     .orElse(null);
             if (policy == null || !(key.equals("whenDeleted") || key.equals("whenScaled"))) {
-                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " is not allowed" + allowed);
+                return new Parsed.Invalid<>("entry " + SettingsParser.quote(entry) + " is not allowed" + allowed);
             }
             if (key.equals("whenDeleted")) {
                 if (deleted != null) {
-                    return new Parsed.Invalid("whenDeleted is given twice" + allowed);
+                    return new Parsed.Invalid<>("whenDeleted is given twice" + allowed);
                 }
                 deleted = policy;
             } else {
                 if (scaled != null) {
-                    return new Parsed.Invalid("whenScaled is given twice" + allowed);
+                    return new Parsed.Invalid<>("whenScaled is given twice" + allowed);
                 }
                 scaled = policy;
             }
         }
-        return new Parsed.Valid(
+        return new Parsed.Valid<>(
                 new ClaimRetention(deleted == null ? Policy.Retain : deleted, scaled == null ? Policy.Retain : scaled));
     }
 

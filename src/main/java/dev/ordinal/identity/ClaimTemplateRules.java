@@ -14,6 +14,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -205,7 +206,7 @@ public final class ClaimTemplateRules {
         long bytes = 0;
         for (Map.Entry<String, String> e : annotations.entrySet()) {
             String key = String.valueOf(e.getKey());
-            if (!isQualifiedName(key.toLowerCase(java.util.Locale.ROOT))) {
+            if (!isQualifiedName(key.toLowerCase(Locale.ROOT))) {
                 problems.add(
                         path + ": key " + quote(key) + " is not a valid annotation key; allowed: " + QUALIFIED_NAME);
             }

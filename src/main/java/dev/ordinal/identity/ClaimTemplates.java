@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import java.io.IOException;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -67,7 +68,7 @@ public final class ClaimTemplates {
                 return new Parsed.Invalid("template for volume " + SettingsParser.quote(e.getKey()) + " has no spec");
             }
         }
-        return new Parsed.Valid(java.util.Collections.unmodifiableMap(templates));
+        return new Parsed.Valid(Collections.unmodifiableMap(templates));
     }
 
     /** Encodes templates as the annotation value, keys sorted so equal maps give equal strings. */

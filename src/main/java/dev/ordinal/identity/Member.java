@@ -29,20 +29,6 @@ public record Member(
         List<String> schedulingGates,
         String controller) {
 
-    /** A member without a controller owner. */
-    public Member(
-            String name,
-            String uid,
-            int ordinal,
-            boolean terminating,
-            String phase,
-            boolean runningAndReady,
-            Instant readySince,
-            SetSettings settings,
-            List<String> schedulingGates) {
-        this(name, uid, ordinal, terminating, phase, runningAndReady, readySince, settings, schedulingGates, null);
-    }
-
     /** Summarizes {@code pod}; the ordinal is -1 when its name is not {@code S-n}. */
     public static Member of(Pod pod, String set) {
         String name = pod.getMetadata().getName();

@@ -1,5 +1,7 @@
 package dev.ordinal.identity;
 
+import java.util.Set;
+
 /** A set of ordinals that can say where its run of consecutive members starting at a point ends. */
 public interface OrdinalSet {
 
@@ -10,7 +12,7 @@ public interface OrdinalSet {
     int firstAbsentFrom(int from);
 
     /** A view of a plain {@code Set}; {@link #firstAbsentFrom} walks it one ordinal at a time. */
-    static OrdinalSet of(java.util.Set<Integer> ordinals) {
+    static OrdinalSet of(Set<Integer> ordinals) {
         return new OrdinalSet() {
             @Override
             public boolean contains(int ordinal) {

@@ -31,47 +31,39 @@ public final class ReservedOrdinals implements OrdinalSet {
         this.ends = ends;
     }
 
-    /** Outcome of {@link #parse}. */
-    public sealed interface Parsed {
-        record Valid(ReservedOrdinals ordinals) implements Parsed {}
-
-        /** {@code reason} says what is wrong and what is allowed, without the annotation's name. */
-        record Invalid(String reason) implements Parsed {}
-    }
-
     /** Parses {@code "1,5-7"}; blank means none. */
-    public static Parsed parse(String raw) {
-        if (raw == null || raw.isBlank()) {
-            return new Parsed.Valid(NONE);
+    public static Parsed<ReservedOrdinals> parse(String raw) {
+        List<String> entries = CommaList.entries(raw);
+        if (entries.isEmpty()) {
+            return new Parsed.Valid<>(NONE);
         }
-        String[] parts = raw.split(",", -1);
         String allowed = "; allowed: a comma-separated list of ordinals and ranges a-b (a <= b, decimal, no leading"
                 + " zeros), at most " + MAX_ENTRIES + " entries, each range covering at most " + MAX_RANGE_SIZE
                 + " ordinals";
-        if (parts.length > MAX_ENTRIES) {
-            return new Parsed.Invalid("has " + parts.length + " entries" + allowed);
+        if (entries.size() > MAX_ENTRIES) {
+            return new Parsed.Invalid<>("has " + entries.size() + " entries" + allowed);
         }
         List<long[]> ranges = new ArrayList<>();
-        for (String part : parts) {
-            String entry = part.trim();
+        for (String entry : entries) {
             int dash = entry.indexOf('-');
             String a = dash < 0 ? entry : entry.substring(0, dash);
             String b = dash < 0 ? entry : entry.substring(dash + 1);
             if (!DECIMAL.matcher(a).matches() || !DECIMAL.matcher(b).matches()) {
-                return new Parsed.Invalid(
+                return new Parsed.Invalid<>(
                         "entry " + SettingsParser.quote(entry) + " is not an ordinal or a range" + allowed);
             }
             long from = Long.parseLong(a);
             long to = Long.parseLong(b);
             if (to > Integer.MAX_VALUE) {
-                return new Parsed.Invalid(
+                return new Parsed.Invalid<>(
                         "entry " + SettingsParser.quote(entry) + " is above " + Integer.MAX_VALUE + allowed);
             }
             if (from > to) {
-                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " ends before it starts" + allowed);
+                return new Parsed.Invalid<>(
+                        "entry " + SettingsParser.quote(entry) + " ends before it starts" + allowed);
             }
             if (to - from + 1 > MAX_RANGE_SIZE) {
-                return new Parsed.Invalid("entry " + SettingsParser.quote(entry) + " covers " + (to - from + 1)
+                return new Parsed.Invalid<>("entry " + SettingsParser.quote(entry) + " covers " + (to - from + 1)
                         + " ordinals, more than " + MAX_RANGE_SIZE + allowed);
             }
             ranges.add(new long[] {from, to});
@@ -92,7 +84,7 @@ public final class ReservedOrdinals implements OrdinalSet {
             s[i] = (int) merged.get(i)[0];
             e[i] = (int) merged.get(i)[1];
         }
-        return new Parsed.Valid(new ReservedOrdinals(s, e));
+        return new Parsed.Valid<>(new ReservedOrdinals(s, e));
     }
 
     /** True when nothing is reserved. */

@@ -19,29 +19,6 @@ public record SetSettings(
         ReservedOrdinals reservedOrdinals,
         ClaimRetention retention) {
 
-    /** Settings without reserved ordinals and with the default retention (Retain/Retain). */
-    public SetSettings(
-            String set,
-            String service,
-            PodManagementPolicy policy,
-            Ordering ordering,
-            int startOrdinal,
-            SortedSet<String> ephemeralVolumes,
-            boolean createService,
-            int minReadySeconds) {
-        this(
-                set,
-                service,
-                policy,
-                ordering,
-                startOrdinal,
-                ephemeralVolumes,
-                createService,
-                minReadySeconds,
-                ReservedOrdinals.NONE,
-                ClaimRetention.RETAIN);
-    }
-
     // equals and hashCode written out: a record's generated ones run through method handles that the native
     // executable interprets (GraalVM GR-37191), about 100 times slower than these; every set snapshot groups its
     // members by settings.

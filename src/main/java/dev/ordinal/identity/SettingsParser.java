@@ -16,10 +16,12 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -57,7 +59,7 @@ public final class SettingsParser {
      */
     public static Result parse(String set, Map<String, String> annotations) {
         // JSON null in a map of strings is "" to the API server (Go decoding), so it is here too.
-        Map<String, String> a = new java.util.HashMap<>();
+        Map<String, String> a = new HashMap<>();
         if (annotations != null) {
             annotations.forEach((k, v) -> a.put(k, v == null ? "" : v));
         }
@@ -98,22 +100,10 @@ public final class SettingsParser {
         int minReady = parseBoundedInt(a, MIN_READY_SECONDS_ANNOTATION, 0, MAX_MIN_READY_SECONDS, problems);
         boolean createService = parseBoolean(a, CREATE_SERVICE_ANNOTATION, true, problems);
         SortedSet<String> ephemeral = parseVolumeList(a, problems);
-        ReservedOrdinals reserved = ReservedOrdinals.NONE;
-        ReservedOrdinals.Parsed reservedParse = ReservedOrdinals.parse(a.get(RESERVED_ORDINALS_ANNOTATION));
-        if (reservedParse instanceof ReservedOrdinals.Parsed.Invalid invalid) {
-            problems.add("annotation " + RESERVED_ORDINALS_ANNOTATION + ": value "
-                    + quote(a.get(RESERVED_ORDINALS_ANNOTATION)) + " is not allowed: " + invalid.reason());
-        } else {
-            reserved = ((ReservedOrdinals.Parsed.Valid) reservedParse).ordinals();
-        }
-        ClaimRetention retention = ClaimRetention.RETAIN;
-        ClaimRetention.Parsed retentionParse = ClaimRetention.parse(a.get(PVC_RETENTION_ANNOTATION));
-        if (retentionParse instanceof ClaimRetention.Parsed.Invalid invalid) {
-            problems.add("annotation " + PVC_RETENTION_ANNOTATION + ": value " + quote(a.get(PVC_RETENTION_ANNOTATION))
-                    + " is not allowed: " + invalid.reason());
-        } else {
-            retention = ((ClaimRetention.Parsed.Valid) retentionParse).retention();
-        }
+        ReservedOrdinals reserved =
+                parseValue(a, RESERVED_ORDINALS_ANNOTATION, ReservedOrdinals::parse, ReservedOrdinals.NONE, problems);
+        ClaimRetention retention =
+                parseValue(a, PVC_RETENTION_ANNOTATION, ClaimRetention::parse, ClaimRetention.RETAIN, problems);
 
         Map<String, PersistentVolumeClaimTemplate> claimTemplates = Map.of();
         ClaimTemplates.Parsed parsed = ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
@@ -200,15 +190,21 @@ public final class SettingsParser {
         return dflt;
     }
 
+    /** The value of annotation {@code key} by {@code parser} (which takes null as unset); {@code dflt} when invalid. */
+    private static <T> T parseValue(
+            Map<String, String> a, String key, Function<String, Parsed<T>> parser, T dflt, List<String> problems) {
+        Parsed<T> parsed = parser.apply(a.get(key));
+        if (parsed instanceof Parsed.Invalid<T> invalid) {
+            problems.add("annotation " + key + ": value " + quote(a.get(key)) + " is not allowed: " + invalid.reason());
+            return dflt;
+        }
+        return ((Parsed.Valid<T>) parsed).value();
+    }
+
     private static SortedSet<String> parseVolumeList(Map<String, String> a, List<String> problems) {
         SortedSet<String> names = new TreeSet<>();
         String raw = a.get(EPHEMERAL_VOLUMES_ANNOTATION);
-        if (raw == null || raw.isBlank()) {
-            // An empty value (as a template engine renders an unset one) means no volume is kept ephemeral.
-            return names;
-        }
-        for (String part : raw.split(",", -1)) {
-            String name = part.trim();
+        for (String name : CommaList.entries(raw)) {
             if (!PodNames.isDnsLabel(name)) {
                 problems.add("annotation " + EPHEMERAL_VOLUMES_ANNOTATION + ": value " + quote(raw)
                         + " is not allowed; allowed: a comma-separated list of volume names (DNS-1123 labels), got "

@@ -149,22 +149,28 @@ public record ControllerEvent(Type type, String reason, String message) {
         return new ControllerEvent(
                 Type.Warning,
                 CLAIM_NOT_EXPANDABLE,
-                "The claim template of " + pod + " asks for "
-                        + to + " but PersistentVolumeClaim " + claim + " has " + from + " and its StorageClass "
-                        + (storageClass == null ? "(none)" : storageClass)
-                        + " does not set allowVolumeExpansion: true; "
-                        + pod + " runs on the claim as it is");
+                claimKept(
+                        pod,
+                        claim,
+                        from,
+                        to,
+                        " and its StorageClass " + (storageClass == null ? "(none)" : storageClass)
+                                + " does not set allowVolumeExpansion: true; "));
     }
 
     /** Claim {@code claim} is larger than the template asks; never shrunk. */
     public static ControllerEvent claimShrinkRefused(String pod, String claim, String from, String to) {
         return new ControllerEvent(
-                Type.Warning,
-                CLAIM_SHRINK_REFUSED,
-                "The claim template of " + pod + " asks for "
-                        + to + " but PersistentVolumeClaim " + claim + " has " + from + "; claims are never shrunk, "
-                        + pod
-                        + " runs on the claim as it is");
+                Type.Warning, CLAIM_SHRINK_REFUSED, claimKept(pod, claim, from, to, "; claims are never shrunk, "));
+    }
+
+    /**
+     * The claim of {@code pod} stays at {@code from} though its template asks for {@code to}; {@code why} stands
+     * between the sizes and the pod's name, punctuation included.
+     */
+    private static String claimKept(String pod, String claim, String from, String to, String why) {
+        return "The claim template of " + pod + " asks for " + to + " but PersistentVolumeClaim " + claim + " has "
+                + from + why + pod + " runs on the claim as it is";
     }
 
     /** The ownerReferences of {@code claim} follow {@code retention}. */

@@ -10,12 +10,10 @@ import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
@@ -245,21 +243,8 @@ final class ControllerTestSupport {
 
     /** The {@code ordinal.dev/claim-templates} value for one volume {@code data} of {@code size}. */
     static String dataTemplate(String size) {
-        PersistentVolumeClaimTemplate t = new PersistentVolumeClaimTemplateBuilder()
-                .withNewMetadata()
-                .addToLabels("tier", "db")
-                .addToAnnotations("example.com/backup", "daily")
-                .endMetadata()
-                .withNewSpec()
-                .withAccessModes("ReadWriteOnce")
-                .withStorageClassName("fast")
-                .withNewResources()
-                .addToRequests("storage", new Quantity(size))
-                .endResources()
-                .endSpec()
-                .build();
         Map<String, PersistentVolumeClaimTemplate> templates = new TreeMap<>();
-        templates.put("data", t);
+        templates.put("data", PodFixtures.claimTemplate(size));
         return ClaimTemplates.encode(templates);
     }
 

@@ -35,18 +35,23 @@ class LeaderElectionTest {
     @Inject
     ClusterReader cacheReader;
 
-    static ControllerSettings settings(String ns) {
+    /** Settings of controller {@code identity}, Lease in {@code ns}, with short test timings. */
+    static ControllerSettings settings(String ns, String identity) {
+        return settings(ns, identity, Duration.ofSeconds(15));
+    }
+
+    static ControllerSettings settings(String ns, String identity, Duration reservationTtl) {
         return new ControllerSettings(
                 ns,
                 "ordinal-controller",
-                "unset",
+                identity,
                 Duration.ofSeconds(4),
                 Duration.ofSeconds(3),
                 Duration.ofMillis(500),
                 Duration.ofSeconds(2),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(5),
-                Duration.ofSeconds(15));
+                reservationTtl);
     }
 
     @Test
@@ -57,9 +62,9 @@ class LeaderElectionTest {
         SimpleMeterRegistry metricsA = new SimpleMeterRegistry();
         SimpleMeterRegistry metricsB = new SimpleMeterRegistry();
         OrdinalController a = new OrdinalController(
-                server.getClient(), reader, settings(ns).withIdentity("replica-a"), metricsA, Clock.systemUTC());
+                server.getClient(), reader, settings(ns, "replica-a"), metricsA, Clock.systemUTC());
         OrdinalController b = new OrdinalController(
-                server.getClient(), reader, settings(ns).withIdentity("replica-b"), metricsB, Clock.systemUTC());
+                server.getClient(), reader, settings(ns, "replica-b"), metricsB, Clock.systemUTC());
         DualLeadershipWatch watcher = DualLeadershipWatch.start(a::isLeader, b::isLeader);
         try {
             a.start();

@@ -94,7 +94,7 @@ class RbacCoverageTest {
         try (OrdinalController healer = new OrdinalController(
                 server.getClient(),
                 ControllerTestSupport.scoped(cacheReader, ns),
-                LeaderElectionTest.settings(ns).withIdentity("rbac-gap").withReservationTtl(Duration.ZERO),
+                LeaderElectionTest.settings(ns, "rbac-gap", Duration.ZERO),
                 new SimpleMeterRegistry(),
                 Clock.systemUTC())) {
             healer.start();

@@ -35,7 +35,6 @@ class RestartTest {
         String ns = ControllerTestSupport.namespace();
         ControllerTestSupport cluster = new ControllerTestSupport(server.getClient());
         ClusterReader reader = ControllerTestSupport.scoped(cacheReader, ns);
-        ControllerSettings settings = LeaderElectionTest.settings(ns);
         // The first controller's gate patches fail (an API server error), so it stops after creating the PVC.
         server.expect()
                 .patch()
@@ -68,7 +67,11 @@ class RestartTest {
         SimpleMeterRegistry firstMetrics = new SimpleMeterRegistry();
         PersistentVolumeClaim pvc;
         try (OrdinalController first = new OrdinalController(
-                server.getClient(), reader, settings.withIdentity("first"), firstMetrics, Clock.systemUTC())) {
+                server.getClient(),
+                reader,
+                LeaderElectionTest.settings(ns, "first"),
+                firstMetrics,
+                Clock.systemUTC())) {
             first.start();
             await().atMost(ControllerTestSupport.TIMEOUT)
                     .until(() -> cluster.claim(ns, "data-web-0").isPresent()
@@ -88,7 +91,11 @@ class RestartTest {
 
         SimpleMeterRegistry secondMetrics = new SimpleMeterRegistry();
         try (OrdinalController second = new OrdinalController(
-                server.getClient(), reader, settings.withIdentity("second"), secondMetrics, Clock.systemUTC())) {
+                server.getClient(),
+                reader,
+                LeaderElectionTest.settings(ns, "second"),
+                secondMetrics,
+                Clock.systemUTC())) {
             second.start();
             await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
             assertThat(cluster.claims(ns))

@@ -86,7 +86,7 @@ class WriteFailureBackoffTest {
         controller = new OrdinalController(
                 server.getClient(),
                 ControllerTestSupport.scoped(cacheReader, ns),
-                LeaderElectionTest.settings(ns).withIdentity("backoff-test"),
+                LeaderElectionTest.settings(ns, "backoff-test"),
                 metrics,
                 Clock.systemUTC());
         controller.start();

@@ -5,9 +5,9 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfig;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 
@@ -29,6 +29,9 @@ record Webhook(
     static final String MUTATING = "MutatingWebhookConfiguration";
     static final String VALIDATING = "ValidatingWebhookConfiguration";
 
+    // A ValidatingWebhook has every field read here under the same name, so it is read as a MutatingWebhook.
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
     /** Every webhook of the configuration named {@code ordinal} of {@code kind}. */
     static List<Webhook> of(List<HasMetadata> resources, String kind) {
         if (kind.equals(MUTATING)) {
@@ -41,7 +44,7 @@ record Webhook(
         ValidatingWebhookConfiguration configuration =
                 Manifests.one(resources, ValidatingWebhookConfiguration.class, "ordinal");
         return configuration.getWebhooks().stream()
-                .map(w -> of(configuration, w))
+                .map(w -> of(configuration, JSON.convertValue(w, MutatingWebhook.class)))
                 .toList();
     }
 
@@ -55,22 +58,6 @@ record Webhook(
     }
 
     private static Webhook of(HasMetadata configuration, MutatingWebhook w) {
-        return new Webhook(
-                configuration.getKind(),
-                configuration.getMetadata().getAnnotations(),
-                w.getName(),
-                w.getClientConfig(),
-                w.getRules(),
-                w.getObjectSelector(),
-                w.getNamespaceSelector(),
-                w.getFailurePolicy(),
-                w.getSideEffects(),
-                w.getTimeoutSeconds(),
-                w.getAdmissionReviewVersions(),
-                w.getMatchPolicy());
-    }
-
-    private static Webhook of(HasMetadata configuration, ValidatingWebhook w) {
         return new Webhook(
                 configuration.getKind(),
                 configuration.getMetadata().getAnnotations(),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class CacheLagTest {
 
     private static Member member(int n, boolean terminating) {
-        return new Member("web-" + n, "uid-" + n, n, terminating, "Running", !terminating, null, null, List.of());
+        return new Member("web-" + n, "uid-" + n, n, terminating, "Running", !terminating, null, null, List.of(), null);
     }
 
     private static Pod pod(String name, String uid, boolean terminating) {

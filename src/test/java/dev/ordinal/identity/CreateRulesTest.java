@@ -14,6 +14,7 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -38,12 +39,7 @@ class CreateRulesTest {
     private static Volume ephemeral(String name, Consumer<PersistentVolumeClaimTemplate> edit) {
         PersistentVolumeClaimTemplate t = PodFixtures.template(name);
         edit.accept(t);
-        return new VolumeBuilder()
-                .withName(name)
-                .withNewEphemeral()
-                .withVolumeClaimTemplate(t)
-                .endEphemeral()
-                .build();
+        return PodFixtures.ephemeralVolumeOf(name, t);
     }
 
     /** A volume that mounts PVC {@code claim}. */
@@ -171,55 +167,42 @@ class CreateRulesTest {
                 // Invalid for the API server too, but it validates only after mutation, when the volume is a PVC.
                 argumentSet(
                         "ephemeral volume without a claim template",
-                        PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withName("data")
-                                        .withNewEphemeral()
-                                        .endEphemeral()
-                                        .build()),
+                        PodFixtures.unnamed("web").volume(PodFixtures.ephemeralVolumeOf("data", null)),
                         403,
                         List.of("volume \"data\"", "volumeClaimTemplate")),
                 argumentSet(
                         "ephemeral volume with a template without spec",
                         PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withName("data")
-                                        .withNewEphemeral()
-                                        .withNewVolumeClaimTemplate()
-                                        .withNewMetadata()
-                                        .addToLabels("a", "b")
-                                        .endMetadata()
-                                        .endVolumeClaimTemplate()
-                                        .endEphemeral()
-                                        .build()),
+                                .volume(PodFixtures.ephemeralVolumeOf(
+                                        "data",
+                                        new PersistentVolumeClaimTemplateBuilder()
+                                                .withNewMetadata()
+                                                .addToLabels("a", "b")
+                                                .endMetadata()
+                                                .build())),
                         403,
                         List.of("volume \"data\"", "volumeClaimTemplate.spec")),
                 // Found by HostileInputTest: a nameless ephemeral volume used to fail with a NullPointerException.
                 argumentSet(
                         "ephemeral volume without a name",
                         PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withNewEphemeral()
-                                        .withNewVolumeClaimTemplate()
-                                        .withNewSpec()
-                                        .endSpec()
-                                        .endVolumeClaimTemplate()
-                                        .endEphemeral()
-                                        .build()),
+                                .volume(PodFixtures.ephemeralVolumeOf(
+                                        null,
+                                        new PersistentVolumeClaimTemplateBuilder()
+                                                .withNewSpec()
+                                                .endSpec()
+                                                .build())),
                         403,
                         List.of("volume without a name", "DNS-1123 label")),
                 argumentSet(
                         "ephemeral volume named by no DNS label",
                         PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withName("Data_1")
-                                        .withNewEphemeral()
-                                        .withNewVolumeClaimTemplate()
-                                        .withNewSpec()
-                                        .endSpec()
-                                        .endVolumeClaimTemplate()
-                                        .endEphemeral()
-                                        .build()),
+                                .volume(PodFixtures.ephemeralVolumeOf(
+                                        "Data_1",
+                                        new PersistentVolumeClaimTemplateBuilder()
+                                                .withNewSpec()
+                                                .endSpec()
+                                                .build())),
                         403,
                         List.of("volume \"Data_1\"", "not a DNS-1123 label")),
                 // The API server validates the template only in the pod, and after mutation the volume is a PVC

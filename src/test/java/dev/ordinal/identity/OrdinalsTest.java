@@ -1,8 +1,15 @@
 package dev.ordinal.identity;
 
+import static dev.ordinal.identity.Members.pending;
+import static dev.ordinal.identity.Members.ready;
+import static dev.ordinal.identity.Members.terminating;
+import static dev.ordinal.identity.Members.unnamed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
+import dev.ordinal.identity.Ordinals.Assignment.Assigned;
+import dev.ordinal.identity.Ordinals.Assignment.Exhausted;
+import dev.ordinal.identity.Ordinals.Assignment.HeldByTerminating;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -14,64 +21,41 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OrdinalsTest {
 
     static Stream<Arguments> cases() {
-        Member t1 = Members.terminating(1);
+        Member t1 = terminating(1);
         return Stream.of(
-                argumentSet("empty set", List.of(), 0, Set.of(), new Ordinals.Assignment.Assigned(0)),
-                argumentSet("empty set, start 5", List.of(), 5, Set.of(), new Ordinals.Assignment.Assigned(5)),
-                argumentSet(
-                        "dense 0..2",
-                        List.of(Members.ready(0), Members.ready(1), Members.ready(2)),
-                        0,
-                        Set.of(),
-                        new Ordinals.Assignment.Assigned(3)),
-                argumentSet(
-                        "gap at 1 is reused",
-                        List.of(Members.ready(0), Members.ready(2)),
-                        0,
-                        Set.of(),
-                        new Ordinals.Assignment.Assigned(1)),
+                argumentSet("empty set", List.of(), 0, Set.of(), new Assigned(0)),
+                argumentSet("empty set, start 5", List.of(), 5, Set.of(), new Assigned(5)),
+                argumentSet("dense 0..2", List.of(ready(0), ready(1), ready(2)), 0, Set.of(), new Assigned(3)),
+                argumentSet("gap at 1 is reused", List.of(ready(0), ready(2)), 0, Set.of(), new Assigned(1)),
                 argumentSet(
                         "pending pods hold their ordinals",
-                        List.of(Members.pending(0), Members.pending(1)),
+                        List.of(pending(0), pending(1)),
                         0,
                         Set.of(),
-                        new Ordinals.Assignment.Assigned(2)),
+                        new Assigned(2)),
+                argumentSet("reserved ordinals are skipped", List.of(ready(0)), 0, Set.of(1, 2), new Assigned(3)),
                 argumentSet(
-                        "reserved ordinals are skipped",
-                        List.of(Members.ready(0)),
-                        0,
-                        Set.of(1, 2),
-                        new Ordinals.Assignment.Assigned(3)),
-                argumentSet(
-                        "members below start do not matter",
-                        List.of(Members.ready(0), Members.ready(1)),
-                        5,
-                        Set.of(),
-                        new Ordinals.Assignment.Assigned(5)),
+                        "members below start do not matter", List.of(ready(0), ready(1)), 5, Set.of(), new Assigned(5)),
                 argumentSet(
                         "lowest free held by a terminating pod",
-                        List.of(Members.ready(0), t1, Members.ready(2)),
+                        List.of(ready(0), t1, ready(2)),
                         0,
                         Set.of(),
-                        new Ordinals.Assignment.HeldByTerminating(1, t1)),
+                        new HeldByTerminating(1, t1)),
                 argumentSet(
                         "terminating pod above the lowest free",
-                        List.of(Members.ready(0), Members.terminating(5)),
+                        List.of(ready(0), terminating(5)),
                         0,
                         Set.of(),
-                        new Ordinals.Assignment.Assigned(1)),
+                        new Assigned(1)),
                 argumentSet(
-                        "unnamed members hold nothing",
-                        List.of(Members.unnamed("web-x7k2p")),
-                        0,
-                        Set.of(),
-                        new Ordinals.Assignment.Assigned(0)),
+                        "unnamed members hold nothing", List.of(unnamed("web-x7k2p")), 0, Set.of(), new Assigned(0)),
                 argumentSet(
                         "start at the int maximum, taken",
-                        List.of(Members.ready(Integer.MAX_VALUE)),
+                        List.of(ready(Integer.MAX_VALUE)),
                         Integer.MAX_VALUE,
                         Set.of(),
-                        new Ordinals.Assignment.Exhausted()));
+                        new Exhausted()));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")

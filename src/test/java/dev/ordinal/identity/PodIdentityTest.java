@@ -17,10 +17,10 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -503,25 +503,17 @@ class PodIdentityTest {
                 // volume has already become a PVC and only Ordinal's annotation still shows the missing template.
                 argumentSet(
                         "ephemeral volume without a claim template",
-                        PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withName("data")
-                                        .withNewEphemeral()
-                                        .endEphemeral()
-                                        .build())),
+                        PodFixtures.unnamed("web").volume(PodFixtures.ephemeralVolumeOf("data", null))),
                 argumentSet(
                         "ephemeral volume with a template without spec",
                         PodFixtures.unnamed("web")
-                                .volume(new VolumeBuilder()
-                                        .withName("data")
-                                        .withNewEphemeral()
-                                        .withNewVolumeClaimTemplate()
-                                        .withNewMetadata()
-                                        .addToLabels("a", "b")
-                                        .endMetadata()
-                                        .endVolumeClaimTemplate()
-                                        .endEphemeral()
-                                        .build())));
+                                .volume(PodFixtures.ephemeralVolumeOf(
+                                        "data",
+                                        new PersistentVolumeClaimTemplateBuilder()
+                                                .withNewMetadata()
+                                                .addToLabels("a", "b")
+                                                .endMetadata()
+                                                .build()))));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")

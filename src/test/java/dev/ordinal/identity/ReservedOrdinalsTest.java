@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ReservedOrdinalsTest {
 
     private static ReservedOrdinals valid(String raw) {
-        ReservedOrdinals.Parsed got = ReservedOrdinals.parse(raw);
-        assertThat(got).as("parse(%s): got %s, want Valid", raw, got).isInstanceOf(ReservedOrdinals.Parsed.Valid.class);
-        return ((ReservedOrdinals.Parsed.Valid) got).ordinals();
+        Parsed<ReservedOrdinals> got = ReservedOrdinals.parse(raw);
+        assertThat(got).as("parse(%s): got %s, want Valid", raw, got).isInstanceOf(Parsed.Valid.class);
+        return ((Parsed.Valid<ReservedOrdinals>) got).value();
     }
 
     static Stream<Arguments> canonicalForms() {
@@ -64,11 +64,9 @@ class ReservedOrdinalsTest {
     @ParameterizedTest
     @MethodSource("invalidValues")
     void refusesWithTheReasonAndWhatIsAllowed(String raw, String reason) {
-        ReservedOrdinals.Parsed got = ReservedOrdinals.parse(raw);
-        assertThat(got)
-                .as("parse(%s): got %s, want Invalid", raw, got)
-                .isInstanceOf(ReservedOrdinals.Parsed.Invalid.class);
-        String message = ((ReservedOrdinals.Parsed.Invalid) got).reason();
+        Parsed<ReservedOrdinals> got = ReservedOrdinals.parse(raw);
+        assertThat(got).as("parse(%s): got %s, want Invalid", raw, got).isInstanceOf(Parsed.Invalid.class);
+        String message = ((Parsed.Invalid<ReservedOrdinals>) got).reason();
         assertThat(message)
                 .as("reason for %s", raw)
                 .contains(reason)
@@ -168,8 +166,8 @@ class ReservedOrdinalsTest {
         Instant now = Instant.parse("2030-01-01T00:00:00Z");
         Member web0 = Members.withSettings(0, s);
         Member web2 = Members.withSettings(2, s);
-        Member web4 =
-                new Member("web-4", "uid-4", 4, false, "Pending", false, null, s, List.of(OrdinalKeys.ORDERED_GATE));
+        Member web4 = new Member(
+                "web-4", "uid-4", 4, false, "Pending", false, null, s, List.of(OrdinalKeys.ORDERED_GATE), null);
         SetSnapshot snap = SetSnapshot.of("default", "web", List.of(web0, web2, web4));
         OrderedStart.Plan plan = OrderedStart.plan(snap, now);
         assertThat(plan.releases())

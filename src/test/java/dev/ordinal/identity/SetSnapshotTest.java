@@ -322,7 +322,7 @@ class SetSnapshotTest {
     static Stream<Arguments> agreement() {
         SetSettings web = Members.WEB;
         SetSettings parallel = Settings.of("web", OrdinalKeys.POLICY_ANNOTATION, "Parallel");
-        Member invalid = new Member("web-4", "uid-4", 4, false, "Running", true, null, null, List.of());
+        Member invalid = new Member("web-4", "uid-4", 4, false, "Running", true, null, null, List.of(), null);
         return Stream.of(
                 argumentSet("no members", List.of(), web, null),
                 argumentSet("all agree", List.of(Members.ready(0), Members.pending(1)), web, null),
@@ -336,14 +336,16 @@ class SetSnapshotTest {
                         "terminating member disagrees",
                         List.of(
                                 Members.ready(0),
-                                new Member("web-1", "uid-1", 1, true, "Running", false, null, parallel, List.of())),
+                                new Member(
+                                        "web-1", "uid-1", 1, true, "Running", false, null, parallel, List.of(), null)),
                         web,
                         null),
                 // A member with unparseable annotations has no settings to disagree with.
                 argumentSet("member without settings", List.of(Members.ready(0), invalid), web, null),
                 argumentSet(
                         "unnamed member disagrees",
-                        List.of(new Member("web-abc", "uid-x", -1, false, "Running", true, null, parallel, List.of())),
+                        List.of(new Member(
+                                "web-abc", "uid-x", -1, false, "Running", true, null, parallel, List.of(), null)),
                         web,
                         null));
     }

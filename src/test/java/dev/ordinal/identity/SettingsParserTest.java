@@ -53,7 +53,9 @@ class SettingsParserTest {
                 0,
                 new TreeSet<>(),
                 true,
-                0);
+                0,
+                ReservedOrdinals.NONE,
+                ClaimRetention.RETAIN);
         assertThat(got).as("defaults: got %s, want %s", got, want).isEqualTo(want);
         assertThat(got.gated())
                 .as("default is gated: got %s, want true", got.gated())

@@ -8,9 +8,7 @@ import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,19 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ClaimPlanTest {
 
     static PersistentVolumeClaimTemplate template(String size) {
-        return new PersistentVolumeClaimTemplateBuilder()
-                .withNewMetadata()
-                .addToLabels("tier", "db")
-                .addToAnnotations("example.com/backup", "daily")
-                .endMetadata()
-                .withNewSpec()
-                .withAccessModes("ReadWriteOnce")
-                .withStorageClassName("fast")
-                .withNewResources()
-                .addToRequests("storage", new Quantity(size))
-                .endResources()
-                .endSpec()
-                .build();
+        return PodFixtures.claimTemplate(size);
     }
 
     static String templates() {

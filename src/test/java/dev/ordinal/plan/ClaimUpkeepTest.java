@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ordinal.identity.ClaimRetention;
 import dev.ordinal.identity.Members;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.Parsed;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.identity.SetSnapshot;
 import dev.ordinal.identity.Settings;
@@ -121,11 +122,11 @@ class ClaimUpkeepTest {
     @Test
     void retentionParsing() {
         assertThat(ClaimRetention.parse("whenScaled=Delete"))
-                .isEqualTo(new ClaimRetention.Parsed.Valid(
+                .isEqualTo(new Parsed.Valid<>(
                         new ClaimRetention(ClaimRetention.Policy.Retain, ClaimRetention.Policy.Delete)));
         for (String bad :
                 List.of("whenDeleted=delete", "whenGone=Delete", "whenDeleted=Delete,whenDeleted=Retain", "Delete")) {
-            assertThat(ClaimRetention.parse(bad)).as(bad).isInstanceOf(ClaimRetention.Parsed.Invalid.class);
+            assertThat(ClaimRetention.parse(bad)).as(bad).isInstanceOf(Parsed.Invalid.class);
         }
     }
 }

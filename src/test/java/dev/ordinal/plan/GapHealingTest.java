@@ -79,104 +79,85 @@ class GapHealingTest {
         return Settings.of("web", OrdinalKeys.START_ORDINAL_ANNOTATION, Integer.toString(start));
     }
 
+    /** A case without reserved ordinals: {@code want} lists the actions, "recycle web-n for g" or "warn …". */
+    static Arguments gaps(String name, List<P> pods, Map<Integer, Instant> freeSince, String... want) {
+        return Arguments.of(name, pods, Set.of(), freeSince, List.of(want));
+    }
+
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of(
+                gaps(
                         "a lost ordinal below an owned gated pod recycles it",
                         List.of(P.ready(0), P.gated(2)),
-                        Set.of(),
                         Map.of(1, LONG_AGO),
-                        List.of("recycle web-2 for 1")),
-                Arguments.of(
+                        "recycle web-2 for 1"),
+                gaps(
                         "a gap seen free for the first time is only remembered",
                         List.of(P.ready(0), P.gated(2)),
-                        Set.of(),
-                        Map.of(),
-                        List.of()),
-                Arguments.of(
+                        Map.of()),
+                gaps(
                         "exactly ttl plus margin is not yet longer than it",
                         List.of(P.ready(0), P.gated(2)),
-                        Set.of(),
-                        Map.of(1, BOUNDARY),
-                        List.of()),
+                        Map.of(1, BOUNDARY)),
                 Arguments.of(
                         "a reserved ordinal is not free, however long it was",
                         List.of(P.ready(0), P.gated(2)),
                         Set.of(1),
                         Map.of(1, LONG_AGO),
                         List.of()),
-                Arguments.of(
+                gaps(
                         "an ordinal held by a terminating pod is not free",
                         List.of(P.ready(0), P.ready(1).deleting(), P.gated(2)),
-                        Set.of(),
-                        Map.of(1, LONG_AGO),
-                        List.of()),
-                Arguments.of(
+                        Map.of(1, LONG_AGO)),
+                gaps(
                         "a pod without a controller owner is warned about, never recycled",
                         List.of(P.ready(0), P.bare(2)),
-                        Set.of(),
                         Map.of(1, LONG_AGO),
-                        List.of("warn web-2 for 1")),
-                Arguments.of(
+                        "warn web-2 for 1"),
+                gaps(
                         "the highest gated pod fills the lowest gap, one pod per gap",
                         List.of(P.ready(0), P.gated(2), P.gated(3)),
-                        Set.of(),
                         Map.of(1, LONG_AGO),
-                        List.of("recycle web-3 for 1")),
-                Arguments.of(
+                        "recycle web-3 for 1"),
+                gaps(
                         "two lost gaps recycle the two highest gated pods",
                         List.of(P.ready(0), P.gated(3), P.gated(4)),
-                        Set.of(),
                         Map.of(1, LONG_AGO, 2, LONG_AGO),
-                        List.of("recycle web-4 for 1", "recycle web-3 for 2")),
-                Arguments.of(
+                        "recycle web-4 for 1",
+                        "recycle web-3 for 2"),
+                gaps(
                         "a gated pod below every gap is not recycled",
                         List.of(P.ready(0), P.gated(1), P.gated(3)),
-                        Set.of(),
                         Map.of(2, LONG_AGO),
-                        List.of("recycle web-3 for 2")),
-                Arguments.of(
+                        "recycle web-3 for 2"),
+                gaps(
                         "an owner-less pod does not use up a gap an owned one fills",
                         List.of(P.ready(0), P.gated(2), P.bare(3)),
-                        Set.of(),
                         Map.of(1, LONG_AGO),
-                        List.of("warn web-3 for 1", "recycle web-2 for 1")),
-                Arguments.of(
+                        "warn web-3 for 1",
+                        "recycle web-2 for 1"),
+                gaps(
                         "a terminating gated pod is not stuck",
                         List.of(P.ready(0), P.gated(2).deleting()),
-                        Set.of(),
-                        Map.of(1, LONG_AGO),
-                        List.of()),
-                Arguments.of(
-                        "a set without gaps does nothing",
-                        List.of(P.ready(0), P.ready(1), P.gated(2)),
-                        Set.of(),
-                        Map.of(),
-                        List.of()),
-                Arguments.of(
+                        Map.of(1, LONG_AGO)),
+                gaps("a set without gaps does nothing", List.of(P.ready(0), P.ready(1), P.gated(2)), Map.of()),
+                gaps(
                         "Parallel sets never wait, so never heal",
                         List.of(P.ready(0).with(parallel()), P.gated(2).with(parallel())),
-                        Set.of(),
-                        Map.of(1, LONG_AGO),
-                        List.of()),
-                Arguments.of(
+                        Map.of(1, LONG_AGO)),
+                gaps(
                         "ordinals below the start ordinal are not gaps",
                         List.of(P.ready(3).with(start(3)), P.gated(4).with(start(3))),
-                        Set.of(),
-                        Map.of(0, LONG_AGO, 1, LONG_AGO),
-                        List.of()),
-                Arguments.of(
+                        Map.of(0, LONG_AGO, 1, LONG_AGO)),
+                gaps(
                         "the start ordinal itself can be lost",
                         List.of(P.gated(4).with(start(3))),
-                        Set.of(),
                         Map.of(3, LONG_AGO),
-                        List.of("recycle web-4 for 3")),
-                Arguments.of(
+                        "recycle web-4 for 3"),
+                gaps(
                         "a pod with invalid settings is not stuck",
                         List.of(P.ready(0), P.gated(2).with(null)),
-                        Set.of(),
-                        Map.of(1, LONG_AGO),
-                        List.of()));
+                        Map.of(1, LONG_AGO)));
     }
 
     @ParameterizedTest(name = "{0}")

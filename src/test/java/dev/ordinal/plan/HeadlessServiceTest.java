@@ -2,7 +2,9 @@ package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.identity.ClaimRetention;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.ReservedOrdinals;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Container;
@@ -35,7 +37,9 @@ class HeadlessServiceTest {
                 0,
                 Collections.unmodifiableSortedSet(new TreeSet<>()),
                 createService,
-                0);
+                0,
+                ReservedOrdinals.NONE,
+                ClaimRetention.RETAIN);
     }
 
     /** A pod whose containers have the given ports, each "name:port/PROTO" or "port/PROTO" or "port". */

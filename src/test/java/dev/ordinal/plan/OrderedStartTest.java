@@ -2,8 +2,10 @@ package dev.ordinal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.identity.ClaimRetention;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.ReservedOrdinals;
 import dev.ordinal.identity.SetSettings;
 import dev.ordinal.identity.SetSnapshot;
 import java.time.Duration;
@@ -60,7 +62,9 @@ class OrderedStartTest {
                 start,
                 Collections.unmodifiableSortedSet(new TreeSet<>()),
                 true,
-                minReady);
+                minReady,
+                ReservedOrdinals.NONE,
+                ClaimRetention.RETAIN);
     }
 
     static SetSettings ordered() {
@@ -80,7 +84,8 @@ class OrderedStartTest {
                     ready,
                     ready ? p.readySince() : null,
                     s,
-                    p.gated() ? List.of(OrdinalKeys.ORDERED_GATE) : List.of()));
+                    p.gated() ? List.of(OrdinalKeys.ORDERED_GATE) : List.of(),
+                    null));
         }
         return SetSnapshot.of("ns", "web", members);
     }

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,10 +40,14 @@ final class PodWatch implements AutoCloseable {
         }
     }
 
+    /** One change the watch saw: {@code pod} as it is now, or as it was when {@code deleted}. */
+    record Change(Pod pod, boolean deleted) {}
+
     private final Instant start = Instant.now();
+    private final List<Change> changes = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Seen> byUid = new ConcurrentHashMap<>();
     private final Map<String, String> lastLine = new ConcurrentHashMap<>();
-    private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
     private final PrintStream out;
     private final SharedIndexInformer<Pod> informer;
 
@@ -60,12 +66,14 @@ final class PodWatch implements AutoCloseable {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
+                changes.add(new Change(pod, true));
                 print(pod, "Deleted");
             }
         });
     }
 
     private void seen(Pod pod) {
+        changes.add(new Change(pod, false));
         Instant now = Instant.now();
         Seen s = byUid.computeIfAbsent(
                 pod.getMetadata().getUid(),
@@ -140,13 +148,20 @@ final class PodWatch implements AutoCloseable {
     /** Every pod seen, in the order first seen. */
     List<Seen> seen() {
         return byUid.values().stream()
-                .sorted(java.util.Comparator.comparing(s -> s.created))
+                .sorted(Comparator.comparing(s -> s.created))
                 .toList();
     }
 
     /** The pods seen under {@code name}, oldest first. */
     List<Seen> named(String name) {
         return seen().stream().filter(s -> s.name.equals(name)).toList();
+    }
+
+    /** Every add, update and delete, in the order the watch delivered them (the API server's order). */
+    List<Change> changes() {
+        synchronized (changes) {
+            return List.copyOf(changes);
+        }
     }
 
     List<String> lines() {

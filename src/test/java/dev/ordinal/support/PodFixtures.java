@@ -406,6 +406,36 @@ public final class PodFixtures {
                 .build();
     }
 
+    /** A generic ephemeral volume {@code name} (null: none) with claim template {@code template} (null: none). */
+    public static Volume ephemeralVolumeOf(String name, PersistentVolumeClaimTemplate template) {
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewEphemeral()
+                .withVolumeClaimTemplate(template)
+                .endEphemeral()
+                .build();
+    }
+
+    /**
+     * A claim template of {@code size} with the metadata and spec the controller must copy onto the claim: label
+     * {@code tier: db}, annotation {@code example.com/backup: daily}, ReadWriteOnce, StorageClass {@code fast}.
+     */
+    public static PersistentVolumeClaimTemplate claimTemplate(String size) {
+        return new PersistentVolumeClaimTemplateBuilder()
+                .withNewMetadata()
+                .addToLabels("tier", "db")
+                .addToAnnotations("example.com/backup", "daily")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName("fast")
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .build();
+    }
+
     /** The pod as JSON: a deep snapshot independent of fabric8's builders, to prove an input was not changed. */
     public static String json(Pod pod) {
         try {
