@@ -1,6 +1,7 @@
 package dev.ordinal.cluster;
 
 import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.config.OutOfMemoryExit;
 import dev.ordinal.identity.CacheHealth;
 import dev.ordinal.identity.OrdinalKeys;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -125,6 +126,7 @@ public class ClusterCaches {
             // rate-limited to one WARN per informer per FAILURE_LOG_PERIOD, with the count of failures since.
             FailureLog failures = failureLogs.computeIfAbsent(e.getKey(), k -> new FailureLog());
             informer.exceptionHandler((started, t) -> {
+                OutOfMemoryExit.haltIfOutOfMemory(t, e.getKey() + " informer");
                 failures.failed(e.getKey(), started, t, clock.instant());
                 return true;
             });

@@ -2,14 +2,24 @@ package dev.ordinal.firstrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ordinal.config.OutOfMemoryExit;
 import dev.ordinal.support.PackagedApp;
+import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +110,43 @@ class FirstRunIT {
             assertThat(lines)
                     .as("no deprecation warning")
                     .noneMatch(l -> l.toLowerCase().contains("deprecat"));
+        }
+    }
+
+    /**
+     * Out of heap while taking in the first pod list, the app exits with status 3 and a line saying so, so that the
+     * kubelet restarts it; the native executable ignores {@code -XX:+ExitOnOutOfMemoryError} and used to stay up,
+     * unready, forever ({@code config.OutOfMemoryExit}).
+     */
+    @Test
+    void runningOutOfHeapEndsTheProcess() throws Exception {
+        KubernetesMockServer mock = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        mock.init(InetAddress.getLoopbackAddress(), 0);
+        try (KubernetesClient client = mock.createClient()) {
+            String ballast = "x".repeat(64 * 1024);
+            for (int n = 0; n < 600; n++) {
+                client.pods()
+                        .inNamespace("heavy")
+                        .resource(PodFixtures.stored("web", n)
+                                .annotation("example.com/ballast", ballast)
+                                .build())
+                        .create();
+            }
+            Path log = dir.resolve("oom.log");
+            try (PackagedApp app = PackagedApp.start(
+                    client.getMasterUrl().toString(),
+                    TEST_TLS,
+                    Map.of("ordinal.controller.enabled", "false"),
+                    List.of("-Xmx48m"),
+                    log)) {
+                OptionalInt status = app.awaitExit(EXIT_WITHIN);
+                List<String> lines = Files.readAllLines(log);
+                assertThat(status).as("exit status; output: %s", lines).hasValue(OutOfMemoryExit.EXIT_CODE);
+                assertThat(lines).anyMatch(l -> l.startsWith("Ordinal ran out of heap"));
+            }
+        } finally {
+            mock.destroy();
         }
     }
 

@@ -252,6 +252,13 @@ public final class PackagedApp implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status once the process ended by itself within {@code timeout}; empty while it still runs. */
+    public java.util.OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue())
+                : java.util.OptionalInt.empty();
+    }
+
     public long pid() {
         return process.pid();
     }
