@@ -173,13 +173,7 @@ class CreateRulesTest {
                 argumentSet(
                         "ephemeral volume with a template without spec",
                         PodFixtures.unnamed("web")
-                                .volume(PodFixtures.ephemeralVolumeOf(
-                                        "data",
-                                        new PersistentVolumeClaimTemplateBuilder()
-                                                .withNewMetadata()
-                                                .addToLabels("a", "b")
-                                                .endMetadata()
-                                                .build())),
+                                .volume(PodFixtures.ephemeralVolumeOf("data", PodFixtures.claimTemplateWithoutSpec())),
                         403,
                         List.of("volume \"data\"", "volumeClaimTemplate.spec")),
                 // Found by HostileInputTest: a nameless ephemeral volume used to fail with a NullPointerException.

@@ -17,7 +17,6 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -508,12 +507,7 @@ class PodIdentityTest {
                         "ephemeral volume with a template without spec",
                         PodFixtures.unnamed("web")
                                 .volume(PodFixtures.ephemeralVolumeOf(
-                                        "data",
-                                        new PersistentVolumeClaimTemplateBuilder()
-                                                .withNewMetadata()
-                                                .addToLabels("a", "b")
-                                                .endMetadata()
-                                                .build()))));
+                                        "data", PodFixtures.claimTemplateWithoutSpec()))));
     }
 
     @ParameterizedTest(name = "{argumentSetName}")

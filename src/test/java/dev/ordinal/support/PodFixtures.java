@@ -420,6 +420,15 @@ public final class PodFixtures {
      * A claim template of {@code size} with the metadata and spec the controller must copy onto the claim: label
      * {@code tier: db}, annotation {@code example.com/backup: daily}, ReadWriteOnce, StorageClass {@code fast}.
      */
+    /** A claim template with metadata but no {@code spec}: invalid input the admission rules must name. */
+    public static PersistentVolumeClaimTemplate claimTemplateWithoutSpec() {
+        return new PersistentVolumeClaimTemplateBuilder()
+                .withNewMetadata()
+                .addToLabels("a", "b")
+                .endMetadata()
+                .build();
+    }
+
     public static PersistentVolumeClaimTemplate claimTemplate(String size) {
         return new PersistentVolumeClaimTemplateBuilder()
                 .withNewMetadata()
