@@ -1,6 +1,7 @@
 package dev.ordinal.tls;
 
 import dev.ordinal.config.OrdinalConfig;
+import dev.ordinal.config.RequiredFiles;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.CertificateUpdatedEvent;
@@ -61,8 +62,8 @@ public class CertificateReloader {
             Event<CertificateUpdatedEvent> updated,
             Vertx vertx,
             OrdinalConfig config,
-            @ConfigProperty(name = "quarkus.tls.webhook.key-store.pem.0.cert") String certFile,
-            @ConfigProperty(name = "quarkus.tls.webhook.key-store.pem.0.key") String keyFile) {
+            @ConfigProperty(name = RequiredFiles.CERT_SETTING) String certFile,
+            @ConfigProperty(name = RequiredFiles.KEY_SETTING) String keyFile) {
         this.registry = registry;
         this.updated = updated;
         this.vertx = vertx;
