@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.AdmissionClient;
+import dev.ordinal.support.MockApiServer;
 import dev.ordinal.support.PackagedApp;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +23,6 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -199,9 +195,7 @@ public final class Bench {
         if (!Files.isExecutable(Path.of("/usr/bin/taskset")) && placements().contains(PINNED)) {
             throw new IllegalStateException("taskset (util-linux) is needed for the pinned runs");
         }
-        KubernetesMockServer mock = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        mock.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesMockServer mock = MockApiServer.crud();
         client = mock.createClient();
         try {
             log("seeding the mock API server with sets of %s pods", java.util.Arrays.toString(SEEDED));
@@ -482,37 +476,11 @@ public final class Bench {
     }
 
     void seed(int size) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int n = 0; n < size; n++) {
-                int ordinal = n;
-                futures.add(pool.submit(() -> {
-                    Pod pod =
-                            identity(PodFixtures.stored("web", ordinal)).ready().build();
-                    pod.getMetadata().setNamespace(namespace(size));
-                    for (int attempt = 1; ; attempt++) {
-                        try {
-                            client.pods()
-                                    .inNamespace(namespace(size))
-                                    .resource(pod)
-                                    .createOr(p -> p.update());
-                            return;
-                        } catch (RuntimeException e) {
-                            // a busy machine: the client's request timeout is shorter than the mock's answer
-                            if (attempt == 5) {
-                                throw e;
-                            }
-                        }
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
+        MockApiServer.seed(
+                client,
+                namespace(size),
+                size,
+                ordinal -> identity(PodFixtures.stored("web", ordinal)).ready().build());
     }
 
     Row wrk(Mode mode, Placement placement, Case c, int size, int runSeconds, int conns, int delayMs, boolean record)

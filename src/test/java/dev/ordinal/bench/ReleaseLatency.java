@@ -3,6 +3,7 @@ package dev.ordinal.bench;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
 import dev.ordinal.plan.ControllerEvent;
+import dev.ordinal.support.MockApiServer;
 import dev.ordinal.support.PackagedApp;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
@@ -14,11 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,9 +70,7 @@ public final class ReleaseLatency {
      */
     public static List<Row> measure(int[] sizes, List<String> jvmOptions, Path log) throws Exception {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
-        KubernetesMockServer mock = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        mock.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesMockServer mock = MockApiServer.crud();
         KubernetesClient mockClient = mock.createClient();
         // A machine busy with builds can take seconds to answer; the default 10 s request timeout is too tight.
         KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()

@@ -3,26 +3,19 @@ package dev.ordinal.firstrun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ordinal.config.OutOfMemoryExit;
+import dev.ordinal.support.MockApiServer;
 import dev.ordinal.support.PackagedApp;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,9 +116,7 @@ class FirstRunIT {
      */
     @Test
     void runningOutOfHeapEndsTheProcess() throws Exception {
-        KubernetesMockServer mock = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        mock.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesMockServer mock = MockApiServer.crud();
         try (KubernetesClient client = mock.createClient()) {
             // Chosen per runtime to make it throw OutOfMemoryError rather than only collect in a loop: the JVM throws
             // on a list of few large pods at 48 MiB and thrashes on many small ones at 32 MiB; the native executable
@@ -134,24 +125,13 @@ class FirstRunIT {
             boolean nativeApp = PackagedApp.nativeRunner() != null;
             int pods = nativeApp ? 4000 : 600;
             String ballast = "x".repeat(nativeApp ? 2 * 1024 : 64 * 1024);
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> created = new ArrayList<>();
-                for (int n = 0; n < pods; n++) {
-                    int ordinal = n;
-                    created.add(pool.submit(() -> client.pods()
-                            .inNamespace("heavy")
-                            .resource(PodFixtures.stored("web", ordinal)
-                                    .annotation("example.com/ballast", ballast)
-                                    .build())
-                            .create()));
-                }
-                for (Future<?> f : created) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdown();
-            }
+            MockApiServer.seed(
+                    client,
+                    "heavy",
+                    pods,
+                    n -> PodFixtures.stored("web", n)
+                            .annotation("example.com/ballast", ballast)
+                            .build());
             Path log = dir.resolve("oom.log");
             try (PackagedApp app = PackagedApp.start(
                     client.getMasterUrl().toString(),

@@ -1,0 +1,64 @@
+package dev.ordinal.support;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+
+/** fabric8's mock API server in CRUD mode, for the packaged app to list and watch outside a {@code @QuarkusTest}. */
+public final class MockApiServer {
+
+    private MockApiServer() {}
+
+    /** A started CRUD mock API server on a free loopback port. */
+    public static KubernetesMockServer crud() {
+        KubernetesMockServer mock = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        mock.init(InetAddress.getLoopbackAddress(), 0);
+        return mock;
+    }
+
+    /**
+     * Stores {@code pod(0)} … {@code pod(count - 1)} in {@code namespace}, eight at a time, creating or replacing
+     * each; retried up to five times, since a machine busy with builds can answer later than the client waits.
+     */
+    public static void seed(KubernetesClient client, String namespace, int count, IntFunction<Pod> pod)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int n = 0; n < count; n++) {
+                int ordinal = n;
+                futures.add(pool.submit(() -> {
+                    Pod p = pod.apply(ordinal);
+                    p.getMetadata().setNamespace(namespace);
+                    for (int attempt = 1; ; attempt++) {
+                        try {
+                            client.pods().inNamespace(namespace).resource(p).createOr(existing -> existing.update());
+                            return;
+                        } catch (RuntimeException e) {
+                            if (attempt == 5) {
+                                throw e;
+                            }
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+}
