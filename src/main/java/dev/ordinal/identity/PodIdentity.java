@@ -10,7 +10,6 @@ import static dev.ordinal.identity.SettingsParser.quote;
 
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -26,7 +25,7 @@ import java.util.function.Predicate;
 
 /**
  * The identity Ordinal gives member {@code S-n} (SPEC §3.1 steps 2–4): hostname, subdomain, labels, deletion cost,
- * per-ordinal claims and scheduling gates. Works on a copy; the input pod is never changed.
+ * per-ordinal claims and scheduling gates. Works on a copy ({@link PodCopy}); the input pod is never changed.
  */
 public final class PodIdentity {
 
@@ -83,7 +82,7 @@ public final class PodIdentity {
         if (forged.isPresent()) {
             return forged.get();
         }
-        Pod copy = new PodBuilder(pod).build();
+        Pod copy = PodCopy.sharingUnowned(pod);
         copy.getMetadata().setName(name);
         copy.getSpec().setHostname(name);
         copy.getSpec().setSubdomain(s.service());

@@ -20,13 +20,18 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The patch built from the fields Ordinal owns is the patch the whole-pod diff gives, for every pod the mutating rule
- * patches: fuzzed reviews ({@link ReviewFuzzer}) and hand-made pods with labels, annotations, gates and volumes of
- * their own. Applied to the pod as received, it gives the mutated pod.
+ * The patch built from the fields Ordinal owns does what the whole-pod diff (zjsonpatch) does, for every pod the
+ * mutating rule patches: fuzzed reviews ({@link ReviewFuzzer}) and hand-made pods with labels, annotations, gates and
+ * volumes of their own. Applied to the pod as received, it gives the mutated pod; it touches only owned fields; it is
+ * empty exactly when the whole-pod diff is.
  */
 class PatchDiffTest {
 
     static final ObjectMapper MAPPER = AdmissionClient.MAPPER;
+
+    /** Where a patch of Ordinal's may write. */
+    static final String OWNED_PATH =
+            "/metadata/(name|labels|annotations)(/.*)?|/spec/(hostname|subdomain|schedulingGates|volumes)(/.*)?";
 
     @Test
     void ownedFieldPatchEqualsWholePodDiffOnFuzzedPods() throws Exception {
@@ -84,10 +89,16 @@ class PatchDiffTest {
             JsonNode before = MAPPER.valueToTree(pod);
             ArrayNode owned = PatchDiff.diff(MAPPER, pod, allow.mutated());
             ArrayNode whole = PatchDiff.whole(MAPPER, pod, allow.mutated());
-            assertThat(owned).as("patch of %s", before).isEqualTo(whole);
             assertThat(JsonPatch.apply(owned, before))
-                    .as("patched %s", before)
-                    .isEqualTo(MAPPER.valueToTree(allow.mutated()));
+                    .as("%s applied to %s", owned, before)
+                    .isEqualTo(MAPPER.valueToTree(allow.mutated()))
+                    .isEqualTo(JsonPatch.apply(whole, before));
+            assertThat(owned.isEmpty()).as("%s empty, like %s", owned, whole).isEqualTo(whole.isEmpty());
+            for (JsonNode op : owned) {
+                assertThat(op.path("path").asText())
+                        .as("op %s of the patch of %s", op, before)
+                        .matches(OWNED_PATH);
+            }
             if (!owned.isEmpty()) {
                 patched++;
             }

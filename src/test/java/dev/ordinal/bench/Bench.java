@@ -54,6 +54,18 @@ public final class Bench {
 
     final int seconds = Integer.getInteger("bench.seconds", 3);
     final int connections = Integer.getInteger("bench.connections", 32);
+
+    /**
+     * Connections of the paced (half-rate) runs. The API server calls a webhook over HTTP/2 and multiplexes its
+     * reviews over a few connections, so a few keep-alive connections are the realistic load. The first version opened
+     * one per 100 req/s (up to 200): the TLS handshakes at the start of each run queued the first requests behind them,
+     * which alone made the p99 of a 3-second run 100–300 ms on every endpoint, the no-op one too.
+     */
+    final int pacedConnections = Integer.getInteger("bench.paced-connections", 16);
+
+    /** Long enough that the handshakes at the start of a paced run are far below its slowest 1 %. */
+    final int pacedSeconds = Integer.getInteger("bench.paced-seconds", Math.max(seconds, 8));
+
     final List<Row> rows = new ArrayList<>();
     final List<Row> halfRate = new ArrayList<>();
     KubernetesClient client;
@@ -289,9 +301,18 @@ public final class Bench {
                 for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
                     Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
                     double target = saturated.rps() / 2;
-                    int conns = (int) Math.max(4, Math.min(200, Math.ceil(target / 100)));
+                    int conns = Integer.getInteger("bench.paced-connections", (int)
+                            Math.max(4, Math.min(200, Math.ceil(target / 100))));
                     int delayMs = (int) Math.round(conns * 1000.0 / target);
-                    halfRate.add(wrk(mode, placement, c, largest, seconds, conns, delayMs, true));
+                    halfRate.add(wrk(
+                            mode,
+                            placement,
+                            c,
+                            largest,
+                            Integer.getInteger("bench.paced-seconds", seconds),
+                            conns,
+                            delayMs,
+                            true));
                 }
             }
             pin(ProcessHandle.current().pid(), "0,1");
@@ -724,9 +745,10 @@ public final class Bench {
         md.append("\n## Latency at half the saturating rate (")
                 .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
                 .append("-pod set)\n\n");
-        md.append(
-                "Paced with wrk's `delay()` hook: many connections, each waiting a random 0–2× mean delay between"
-                        + " requests, so the offered rate is about half of the saturating one of the same mode and placement.\n\n");
+        md.append("Paced with wrk's `delay()` hook: " + pacedConnections + " keep-alive connections (the API server"
+                + " multiplexes its webhook calls over a few HTTP/2 connections), each waiting a random 0–2×"
+                + " mean delay (whole milliseconds) between requests, so the offered rate is about half of the"
+                + " saturating one of the same mode and placement; " + pacedSeconds + " s per run.\n\n");
         md.append("![latency](bench/latency.svg)\n\n");
         md.append(
                 "| mode | placement | endpoint | scenario | req/s achieved | p50 ms | p99 ms | p99.9 ms | errors |\n");
