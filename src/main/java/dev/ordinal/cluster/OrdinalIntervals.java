@@ -3,6 +3,7 @@ package dev.ordinal.cluster;
 import dev.ordinal.identity.OrdinalSet;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntConsumer;
 
 /**
  * A mutable set of ordinals stored as disjoint runs {@code [start, end]}, so "first ordinal not in the set from x"
@@ -68,5 +69,14 @@ final class OrdinalIntervals implements OrdinalSet {
 
     int size() {
         return size;
+    }
+
+    /** Every ordinal in the set, ascending. */
+    void forEach(IntConsumer action) {
+        for (Map.Entry<Integer, Integer> run : runs.entrySet()) {
+            for (int n = run.getKey(); n <= run.getValue() && n >= run.getKey(); n++) {
+                action.accept(n);
+            }
+        }
     }
 }

@@ -8,7 +8,6 @@ import dev.ordinal.identity.SetSnapshot;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -78,7 +77,7 @@ final class SetIndex {
             SetState state = existing == null ? new SetState() : existing;
             synchronized (state) {
                 result[0] = change.apply(state);
-                return state.members.isEmpty() && state.expiries.isEmpty() ? null : state;
+                return state.members.isEmpty() && state.reserved.size() == 0 ? null : state;
             }
         });
         @SuppressWarnings("unchecked")
@@ -149,7 +148,9 @@ final class SetIndex {
             return Set.of();
         }
         synchronized (state) {
-            return Set.copyOf(state.expiries.keySet());
+            Set<Integer> reserved = new HashSet<>();
+            state.reserved.forEach(reserved::add);
+            return Set.copyOf(reserved);
         }
     }
 
@@ -164,8 +165,9 @@ final class SetIndex {
         }
         synchronized (state) {
             Set<Integer> live = new HashSet<>();
-            state.expiries.forEach((n, at) -> {
-                if (at.isAfter(now)) {
+            // The newest entry of an ordinal expires last, so any entry after now means its reservation is live.
+            state.expiries.forEachExpiringAfter(ExpiryQueue.nanos(now), n -> {
+                if (state.reserved.contains(n)) {
                     live.add(n);
                 }
             });
@@ -200,36 +202,50 @@ final class SetIndex {
         return set == null ? null : new SetKey(pod.getMetadata().getNamespace(), set);
     }
 
-    private record Expiry(int ordinal, Instant at) {}
-
     private static final class SetState {
         final Map<String, Member> members = new HashMap<>();
         /** Reserved ordinals as runs, for the lowest-free search. */
         final OrdinalIntervals reserved = new OrdinalIntervals();
-        /** Ordinal to its expiry; the queue holds the same in expiry order (the TTL is constant). */
-        final Map<Integer, Instant> expiries = new HashMap<>();
+        /** When each reservation expires, in expiry order (the TTL is constant). */
+        final ExpiryQueue expiries = new ExpiryQueue();
+        /** Ordinals with an entry in {@link #expiries}, as runs; a released ordinal keeps its entry until it expires. */
+        final OrdinalIntervals queued = new OrdinalIntervals();
+        /**
+         * For an ordinal reserved again while an older entry of it is still queued: how many entries it has. Only the
+         * newest may release it. Rare (a pod seen, deleted and its ordinal handed out again within one TTL), so
+         * boxing here costs nothing in a creation storm, where every other structure is primitive.
+         */
+        final Map<Integer, Integer> entriesOfRequeued = new HashMap<>();
 
-        final ArrayDeque<Expiry> expiryQueue = new ArrayDeque<>();
         SetSnapshot snapshot;
 
         void reserve(int n, Instant expiresAt) {
             reserved.add(n);
-            expiries.put(n, expiresAt);
-            expiryQueue.addLast(new Expiry(n, expiresAt));
+            if (queued.contains(n)) {
+                entriesOfRequeued.merge(n, 2, (count, two) -> count + 1);
+            } else {
+                queued.add(n);
+            }
+            expiries.add(n, ExpiryQueue.nanos(expiresAt));
         }
 
         void release(int n) {
-            if (expiries.remove(n) != null) {
-                reserved.remove(n);
-            }
+            reserved.remove(n);
         }
 
-        /** Drops reservations that expired by {@code now}; stale queue entries (released early) are skipped. */
+        /** Drops reservations that expired by {@code now}; entries of ordinals released early change nothing. */
         void expire(Instant now) {
-            while (!expiryQueue.isEmpty() && !expiryQueue.peekFirst().at().isAfter(now)) {
-                Expiry e = expiryQueue.pollFirst();
-                if (e.at().equals(expiries.get(e.ordinal()))) {
-                    release(e.ordinal());
+            long at = ExpiryQueue.nanos(now);
+            while (expiries.firstExpiresBy(at)) {
+                int n = expiries.removeFirst();
+                Integer count = entriesOfRequeued.get(n);
+                if (count == null) {
+                    queued.remove(n);
+                    reserved.remove(n);
+                } else if (count == 2) {
+                    entriesOfRequeued.remove(n);
+                } else {
+                    entriesOfRequeued.put(n, count - 1);
                 }
             }
         }

@@ -55,6 +55,9 @@ public final class Bench {
     final int seconds = Integer.getInteger("bench.seconds", 3);
     final int connections = Integer.getInteger("bench.connections", 32);
 
+    /** Warm-up per case before anything is measured, so the JIT has compiled each path. */
+    final int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 3);
+
     /**
      * Connections of the paced (half-rate) runs. The API server calls a webhook over HTTP/2 and multiplexes its
      * reviews over a few connections, so a few keep-alive connections are the realistic load. The first version opened
@@ -283,9 +286,9 @@ public final class Bench {
                     "%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
                     mode.name());
             for (Case c : cases) {
-                wrk(mode, SHARED, c, SIZES[0], 3, connections, 0, false);
+                wrk(mode, SHARED, c, SIZES[0], warmupSeconds, connections, 0, false);
             }
-            wrk(mode, SHARED, noopCase, SIZES[0], 3, connections, 0, false);
+            wrk(mode, SHARED, noopCase, SIZES[0], warmupSeconds, connections, 0, false);
             long rssWarm = app.rssKiB();
             for (Placement placement : placements()) {
                 pin(ProcessHandle.current().pid(), placement.appCpus());
@@ -301,18 +304,8 @@ public final class Bench {
                 for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
                     Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
                     double target = saturated.rps() / 2;
-                    int conns = Integer.getInteger("bench.paced-connections", (int)
-                            Math.max(4, Math.min(200, Math.ceil(target / 100))));
-                    int delayMs = (int) Math.round(conns * 1000.0 / target);
-                    halfRate.add(wrk(
-                            mode,
-                            placement,
-                            c,
-                            largest,
-                            Integer.getInteger("bench.paced-seconds", seconds),
-                            conns,
-                            delayMs,
-                            true));
+                    int delayMs = (int) Math.max(1, Math.round(pacedConnections * 1000.0 / target));
+                    halfRate.add(wrk(mode, placement, c, largest, pacedSeconds, pacedConnections, delayMs, true));
                 }
             }
             pin(ProcessHandle.current().pid(), "0,1");

@@ -63,6 +63,25 @@ class SetIndexTest {
     }
 
     @Test
+    void anOrdinalHandedOutAgainKeepsItsNewestReservation() {
+        SetIndex index = new SetIndex();
+        assertThat(assign(index, T0)).isEqualTo(0);
+        index.upsert(stored(0)); // the cache saw web-0: its reservation ends
+        index.remove(stored(0));
+        assertThat(assign(index, T0.plusSeconds(10)))
+                .as("web-0 is gone, 0 is free")
+                .isEqualTo(0);
+        assertThat(assign(index, T0.plus(TTL)))
+                .as("the first reservation's expiry does not end the second")
+                .isEqualTo(1);
+        assertThat(index.reserved(WEB, T0.plus(TTL))).containsExactlyInAnyOrder(0, 1);
+        assertThat(index.reserved(WEB, T0.plusSeconds(25)))
+                .as("0 held until T0+25s")
+                .containsExactly(1);
+        assertThat(assign(index, T0.plusSeconds(25))).as("the second expired").isEqualTo(0);
+    }
+
+    @Test
     void dryRunReservesNothing() {
         SetIndex index = new SetIndex();
         index.assign(WEB, 0, false, T0, TTL);
