@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -102,12 +101,14 @@ class ReviewFinisher {
     /** The answer to {@code request}: the decision with its patch, or {@code error} mapped to an internal error. */
     private Answer complete(String webhook, ReviewRequest request, Decision decision, Throwable error, long started) {
         ArrayNode patch = null;
+        byte[] patchJson = null;
         try {
             if (error != null) {
                 throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             }
             if (decision instanceof Decision.Allow allow && allow.mutated() != null) {
                 patch = PatchDiff.diff(mapper, request.pod(), allow.mutated());
+                patchJson = patch.isEmpty() ? null : mapper.writeValueAsBytes(patch);
             }
         } catch (Throwable e) {
             LOG.errorf(
@@ -122,19 +123,20 @@ class ReviewFinisher {
                     "Ordinal failed to review this pod (uid " + request.uid() + "); see the Ordinal logs",
                     List.of());
             patch = null;
+            patchJson = null;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        boolean patched = patch != null && !patch.isEmpty();
+        boolean patched = patchJson != null;
         metrics.reviewed(webhook, request.operation().name(), decision, patched, took);
         log(webhook, request, decision, patched ? patch.size() : 0, took);
-        return new Answer(200, review(request.uid(), request.apiVersion(), decision, patched ? patch : null));
+        return new Answer(200, review(request.uid(), request.apiVersion(), decision, patchJson));
     }
 
     /**
      * The review answering {@code uid} with {@code decision}: the request's apiVersion mirrored, {@code patchType}
-     * only with a patch ({@code patch} is null or non-empty), warnings when there are any.
+     * only with a patch ({@code patch}, the JSON Patch as UTF-8, is null or non-empty), warnings when there are any.
      */
-    private static AdmissionReview review(String uid, String apiVersion, Decision decision, ArrayNode patch) {
+    private static AdmissionReview review(String uid, String apiVersion, Decision decision, byte[] patch) {
         AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid);
         if (decision instanceof Decision.Deny deny) {
             response.withAllowed(false)
@@ -148,8 +150,7 @@ class ReviewFinisher {
             response.withAllowed(true);
             if (patch != null) {
                 response.withPatchType("JSONPatch")
-                        .withPatch(Base64.getEncoder()
-                                .encodeToString(patch.toString().getBytes(StandardCharsets.UTF_8)));
+                        .withPatch(Base64.getEncoder().encodeToString(patch));
             }
         }
         if (!decision.warnings().isEmpty()) {
