@@ -55,8 +55,12 @@ public final class Bench {
     final int seconds = Integer.getInteger("bench.seconds", 3);
     final int connections = Integer.getInteger("bench.connections", 32);
 
-    /** Warm-up per case before anything is measured, so the JIT has compiled each path. */
-    final int warmupSeconds = Integer.getInteger("bench.warmup-seconds", 3);
+    /**
+     * Warm-up per case before anything is measured, so the JIT has compiled each path: 10 s for the JVM (with 3 s its
+     * compilers were still busy when the first measured run, the pinned no-op one, began, on the same single core,
+     * and that baseline came out at a fifth of its speed), 3 s for the native executable (nothing to compile).
+     */
+    final int jvmWarmupSeconds = Integer.getInteger("bench.warmup-seconds", 10);
 
     /**
      * Connections of the paced (half-rate) runs. The API server calls a webhook over HTTP/2 and multiplexes its
@@ -285,10 +289,11 @@ public final class Bench {
             log(
                     "%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
                     mode.name());
+            int warmup = mode.nativeRunner() == null ? jvmWarmupSeconds : 3;
             for (Case c : cases) {
-                wrk(mode, SHARED, c, SIZES[0], warmupSeconds, connections, 0, false);
+                wrk(mode, SHARED, c, SIZES[0], warmup, connections, 0, false);
             }
-            wrk(mode, SHARED, noopCase, SIZES[0], warmupSeconds, connections, 0, false);
+            wrk(mode, SHARED, noopCase, SIZES[0], warmup, connections, 0, false);
             long rssWarm = app.rssKiB();
             for (Placement placement : placements()) {
                 pin(ProcessHandle.current().pid(), placement.appCpus());
