@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -91,8 +92,9 @@ final class PatchDiff {
 
         /** False, with nothing appended, when a value is null (the caller then diffs the whole pods). */
         boolean map(String path, Map<String, String> before, Map<String, String> after) {
-            Map<String, String> was = before == null ? Map.of() : before;
-            Map<String, String> is = after == null ? Map.of() : after;
+            // Not Map.of(): its containsValue(null) throws, and a pod may send "annotations": null.
+            Map<String, String> was = before == null ? Collections.emptyMap() : before;
+            Map<String, String> is = after == null ? Collections.emptyMap() : after;
             if (was.containsValue(null) || is.containsValue(null)) {
                 return false;
             }

@@ -239,6 +239,19 @@ class MutatingWebhookTest {
     }
 
     @Test
+    void aPodSentWithNullAnnotationsIsPatchedNotAnInternalError() {
+        ObjectNode review = createReview(PodFixtures.member("web").build(), namespace());
+        ((ObjectNode) review.path("request").path("object").path("metadata")).putNull("annotations");
+        JsonNode response = send("/mutate-pods", review);
+        assertThat(response.path("allowed").asBoolean())
+                .as("response %s", response)
+                .isTrue();
+        Pod pod = toPod(patched(review, response));
+        assertThat(pod.getMetadata().getName()).isEqualTo("web-0");
+        assertThat(pod.getMetadata().getAnnotations()).containsEntry(OrdinalKeys.DELETION_COST_ANNOTATION, "0");
+    }
+
+    @Test
     void reinvocationOfAnAlreadyMutatedPodReturnsNoPatch() {
         String ns = namespace();
         ObjectNode review =

@@ -69,6 +69,9 @@ class PatchDiffTest {
                 .annotation(OrdinalKeys.ORDERING_ANNOTATION, "gate")
                 .ephemeralVolume("data")
                 .build());
+        Pod nullAnnotations = PodFixtures.member("web").build();
+        nullAnnotations.getMetadata().setAnnotations(null); // "annotations": null in the request
+        pods.add(nullAnnotations);
         pods.add(PodFixtures.member("web")
                 .named("web-3")
                 .hostname("web-3", "web")
