@@ -91,7 +91,19 @@ public final class Bench {
             double p999Ms,
             long errors,
             long requests,
-            double cpuUsPerRequest) {}
+            double cpuUsPerRequest,
+            double baselineRps) {
+
+        /**
+         * This run with the throughput of its paired baseline: the no-op endpoint on the same review, run just before
+         * and just after this case (mean of the two).
+         */
+        Row withBaseline(double rps) {
+            return new Row(
+                    mode, placement, endpoint, scenario, setSize, this.rps, p50Ms, p99Ms, p999Ms, errors, requests,
+                    cpuUsPerRequest, rps);
+        }
+    }
 
     /** How the app runs: the jar with the image's JVM options, or the native executable. */
     record Mode(String name, Path nativeRunner) {}
@@ -119,7 +131,20 @@ public final class Bench {
             Function<Integer, ObjectNode> review,
             boolean expectPatch,
             boolean expectAllowed,
-            boolean concurrentWrites) {}
+            boolean concurrentWrites) {
+
+        /**
+         * The no-op endpoint on this case's review: the same decoding and encoding of the same bytes, no rule, no
+         * concurrent writes. Dividing by it leaves what Ordinal's rules cost on this request; the one reference no-op
+         * (a small generateName pod) would also count the size of the review (validate UPDATE carries two pods).
+         */
+        Case baseline() {
+            return new Case("no-op on the review of: " + scenario, "/noop-review", review, false, true, false);
+        }
+    }
+
+    /** The paired baseline runs, in the order they ran (for the table). */
+    final List<Row> baselines = new ArrayList<>();
 
     public static void main(String[] args) {
         try {
@@ -299,13 +324,24 @@ public final class Bench {
                 pin(ProcessHandle.current().pid(), placement.appCpus());
                 pin(app.pid(), placement.appCpus());
                 Row noop = wrk(mode, placement, noopCase, SIZES[0], seconds, connections, 0, true);
-                noops.put(mode.name() + "/" + placement.name(), noop);
+                noops.put(mode.name() + "/" + placement.name(), noop.withBaseline(noop.rps()));
+                int largest = SIZES[SIZES.length - 1];
                 for (Case c : cases) {
+                    // Baseline, the case's runs, baseline again: a machine that drifts during the case (another
+                    // process, frequency) moves both baselines, and their mean is what the case is divided by.
+                    Row before = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
+                    List<Row> measured = new ArrayList<>();
                     for (int size : SIZES) {
-                        rows.add(wrk(mode, placement, c, size, seconds, connections, 0, true));
+                        measured.add(wrk(mode, placement, c, size, seconds, connections, 0, true));
+                    }
+                    Row after = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
+                    double baseline = (before.rps() + after.rps()) / 2;
+                    baselines.add(before.withBaseline(baseline));
+                    baselines.add(after.withBaseline(baseline));
+                    for (Row r : measured) {
+                        rows.add(r.withBaseline(baseline));
                     }
                 }
-                int largest = SIZES[SIZES.length - 1];
                 for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
                     Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
                     double target = saturated.rps() / 2;
@@ -572,7 +608,8 @@ public final class Bench {
                 Long.parseLong(f[7]) / 1000.0,
                 errors,
                 requests,
-                requests == 0 ? 0 : cpuNanos / 1000.0 / requests);
+                requests == 0 ? 0 : cpuNanos / 1000.0 / requests,
+                Double.NaN);
         if (record) {
             log(
                     "%-6s %-6s %-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  app CPU %.0f µs/req"
@@ -725,13 +762,17 @@ public final class Bench {
         }
 
         md.append("## Saturating throughput and latency\n\n");
-        md.append("`vs no-op` divides by the no-op endpoint's throughput of the same mode and placement.\n\n");
+        md.append("`vs no-op` divides by the no-op endpoint's throughput on **the same review** (same mode and"
+                + " placement), run just before and just after the case's runs (the mean of the two, listed in the"
+                + " next table): what Ordinal's rules cost on that request, with drift of the machine between runs"
+                + " cancelled. `vs reference` divides by the one no-op run on a small generateName pod at the start"
+                + " of the placement (the only baseline of earlier reports; it also counts the review's size).\n\n");
         md.append("`app CPU µs/req` is the app process's CPU time (user + system, /proc) during the run divided by the"
                 + " requests served: it depends less than req/s on what else the machine runs (a JIT still compiling"
                 + " adds to it).\n\n");
         md.append("| mode | placement | endpoint | scenario | set size | req/s | p50 ms | p99 ms | p99.9 ms | errors"
-                + " | app CPU µs/req | vs no-op |\n");
-        md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | app CPU µs/req | vs no-op | vs reference |\n");
+        md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Row> e : noops.entrySet()) {
             md.append(row(e.getValue(), e.getValue()));
             for (Row r : rows) {
@@ -739,6 +780,21 @@ public final class Bench {
                     md.append(row(r, e.getValue()));
                 }
             }
+        }
+        md.append("\n### The paired baselines\n\n");
+        md.append("The no-op endpoint on each case's review, before and after the case's runs.\n\n");
+        md.append("| mode | placement | baseline | req/s | app CPU µs/req | mean used |\n");
+        md.append("|---|---|---|---:|---:|---:|\n");
+        for (Row b : baselines) {
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %.0f | %.0f | %.0f |%n",
+                    b.mode(),
+                    b.placement(),
+                    b.scenario(),
+                    b.rps(),
+                    b.cpuUsPerRequest(),
+                    b.baselineRps()));
         }
         md.append("\n## Latency at half the saturating rate (")
                 .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
@@ -855,21 +911,21 @@ public final class Bench {
             values.put("no-op baseline", 1.0);
             for (Row r : rows) {
                 if ((r.mode() + "/" + r.placement()).equals(e.getKey()) && r.setSize() == SIZES[SIZES.length - 1]) {
-                    values.put(r.scenario(), r.rps() / e.getValue().rps());
+                    values.put(r.scenario(), r.rps() / r.baselineRps());
                 }
             }
             ratios.add(new Charts.Series(
                     e.getKey()
                             + String.format(
                                     Locale.ROOT,
-                                    " (no-op %.0f req/s)",
+                                    " (reference no-op %.0f req/s)",
                                     e.getValue().rps()),
                     values));
         }
         Charts.write(
                 dir.resolve("throughput.svg"),
                 Charts.bars(
-                        "Throughput vs the no-op endpoint of the same mode" + " and placement ("
+                        "Throughput vs the no-op endpoint on the same review, same mode and placement ("
                                 + String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]) + "-pod set)",
                         "scenario",
                         "× no-op req/s",
@@ -920,7 +976,7 @@ public final class Bench {
     static String row(Row r, Row noop) {
         return String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× |%n",
+                "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× | %.2f× |%n",
                 r.mode(),
                 r.placement(),
                 r.endpoint(),
@@ -932,6 +988,7 @@ public final class Bench {
                 r.p999Ms(),
                 r.errors(),
                 r.cpuUsPerRequest(),
+                r.rps() / r.baselineRps(),
                 r.rps() / noop.rps());
     }
 
