@@ -311,7 +311,33 @@ public class ClusterCaches {
 
     /** Whether decisions may be taken from the caches now: synced, and not stale beyond the configured bound. */
     public CacheHealth health() {
+        if (podIndexCaughtUp && allSyncedAndWatching()) {
+            // Every review asks; the general path below builds maps of every informer to find nothing. Its one side
+            // effect, noting when each watch was last seen connected, is the watchdog's job every second anyway.
+            CacheHealth healthy = this.healthy;
+            if (healthy == null) {
+                healthy = new CacheHealth(
+                        List.of(),
+                        new CacheHealth.Staleness(Duration.ZERO, Map.of()),
+                        config.admission().maxCacheStaleness());
+                this.healthy = healthy;
+            }
+            return healthy;
+        }
         return new CacheHealth(unsyncedCaches(), staleness(), config.admission().maxCacheStaleness());
+    }
+
+    /** What {@link #health()} answers while every cache is synced and watching (made on first use). */
+    private volatile CacheHealth healthy;
+
+    private boolean allSyncedAndWatching() {
+        return pods != null
+                && pods.hasSynced()
+                && pods.isWatching()
+                && claims.hasSynced()
+                && claims.isWatching()
+                && services.hasSynced()
+                && services.isWatching();
     }
 
     /**

@@ -100,8 +100,19 @@ public final class Bench {
          */
         Row withBaseline(double rps) {
             return new Row(
-                    mode, placement, endpoint, scenario, setSize, this.rps, p50Ms, p99Ms, p999Ms, errors, requests,
-                    cpuUsPerRequest, rps);
+                    mode,
+                    placement,
+                    endpoint,
+                    scenario,
+                    setSize,
+                    this.rps,
+                    p50Ms,
+                    p99Ms,
+                    p999Ms,
+                    errors,
+                    requests,
+                    cpuUsPerRequest,
+                    rps);
         }
     }
 

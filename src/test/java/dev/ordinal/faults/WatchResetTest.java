@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ordinal.cluster.ClusterCaches;
 import dev.ordinal.controller.ClusterReader;
 import dev.ordinal.controller.OrdinalController;
+import dev.ordinal.identity.CacheHealth;
 import dev.ordinal.identity.Member;
 import dev.ordinal.support.AdmissionClient;
 import dev.ordinal.support.PodFixtures;
@@ -83,6 +84,11 @@ class WatchResetTest {
         await().atMost(Duration.ofSeconds(60))
                 .until(() ->
                         caches.synced() && caches.staleness().disconnected().isEmpty());
+        CacheHealth healthy = caches.health();
+        assertThat(healthy)
+                .as("while every cache is synced and watching, one value answers, the one the full check computes")
+                .isSameAs(caches.health())
+                .isEqualTo(new CacheHealth(caches.unsyncedCaches(), caches.staleness(), healthy.maxStaleness()));
         String ns = Cluster.namespace();
         Cluster cluster = new Cluster(server.client());
         // Warm the HTTPS client up: the first request of a run can take seconds.

@@ -21,7 +21,8 @@ class PooledTlsBuffersTest {
     void withNothingConfiguredTheJdkEngineGetsPooledHeapBuffers() {
         assertThat(PooledTlsBuffers.pooled(null))
                 .isInstanceOfSatisfying(
-                        JdkSSLEngineOptions.class, jdk -> assertThat(jdk.isPooledHeapBuffers()).isTrue());
+                        JdkSSLEngineOptions.class,
+                        jdk -> assertThat(jdk.isPooledHeapBuffers()).isTrue());
     }
 
     @Test
