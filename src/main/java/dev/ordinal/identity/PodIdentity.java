@@ -42,18 +42,26 @@ public final class PodIdentity {
         String name = PodNames.podName(s.set(), n);
         Map<String, String> labels = nonNull(pod.getMetadata().getLabels());
         Map<String, String> annotations = nonNull(pod.getMetadata().getAnnotations());
-        List<OwnedField> fields = List.of(
-                new OwnedField("spec.hostname", pod.getSpec().getHostname(), name),
-                new OwnedField("spec.subdomain", pod.getSpec().getSubdomain(), s.service()),
-                new OwnedField("label " + POD_INDEX_LABEL, labels.get(POD_INDEX_LABEL), Integer.toString(n)),
-                new OwnedField("label " + POD_NAME_LABEL, labels.get(POD_NAME_LABEL), name),
-                new OwnedField(
-                        "annotation " + DELETION_COST_ANNOTATION,
-                        annotations.get(DELETION_COST_ANNOTATION),
-                        Integer.toString(-n)));
-        return fields.stream()
-                .filter(f -> f.actual() != null && !f.actual().equals(f.wanted()))
-                .toList();
+        // Asked on every review and almost always empty: nothing is allocated unless a field conflicts.
+        List<OwnedField> found = List.of();
+        found = conflict(found, "spec.hostname", pod.getSpec().getHostname(), name);
+        found = conflict(found, "spec.subdomain", pod.getSpec().getSubdomain(), s.service());
+        String index = labels.get(POD_INDEX_LABEL);
+        found = conflict(found, "label " + POD_INDEX_LABEL, index, index == null ? null : Integer.toString(n));
+        found = conflict(found, "label " + POD_NAME_LABEL, labels.get(POD_NAME_LABEL), name);
+        String cost = annotations.get(DELETION_COST_ANNOTATION);
+        return conflict(
+                found, "annotation " + DELETION_COST_ANNOTATION, cost, cost == null ? null : Integer.toString(-n));
+    }
+
+    /** {@code found} with field {@code field} added when the pod sets it ({@code actual}) to other than wanted. */
+    private static List<OwnedField> conflict(List<OwnedField> found, String field, String actual, String wanted) {
+        if (actual == null || actual.equals(wanted)) {
+            return found;
+        }
+        List<OwnedField> more = new ArrayList<>(found);
+        more.add(new OwnedField(field, actual, wanted));
+        return List.copyOf(more);
     }
 
     /** A denial for the first conflicting owned field, if any. */
