@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@code ordinal.dev/claim-templates} annotation: a JSON object from volume name to the volume's
@@ -73,10 +74,39 @@ public final class ClaimTemplates {
 
     /** Encodes templates as the annotation value, keys sorted so equal maps give equal strings. */
     public static String encode(Map<String, PersistentVolumeClaimTemplate> templates) {
+        String known = RECENT.get(templates);
+        if (known != null) {
+            return known;
+        }
+        TreeMap<String, PersistentVolumeClaimTemplate> sorted = new TreeMap<>(templates);
+        String encoded;
         try {
-            return MAPPER.writeValueAsString(new TreeMap<>(templates));
+            encoded = MAPPER.writeValueAsString(sorted);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("fabric8 model failed to serialize", e);
         }
+        if (RECENT.size() >= RECENT_MAX) {
+            RECENT.clear();
+        }
+        // The key is decoded from the encoding: a copy nobody else holds, so no caller can change it in the map.
+        Parsed copy = parse(encoded);
+        if (copy instanceof Parsed.Valid valid && valid.templates().equals(templates)) {
+            RECENT.put(valid.templates(), encoded);
+        }
+        return encoded;
+    }
+
+    /**
+     * Encodings of recently seen templates, by value. Every pod of a set carries the same templates, and encoding them
+     * (Jackson over fabric8's model) was about 7 µs of a review with a volume; a lookup is a hash and one equals. A
+     * memo of a pure function, bounded: emptied when full.
+     */
+    private static final Map<Map<String, PersistentVolumeClaimTemplate>, String> RECENT = new ConcurrentHashMap<>();
+
+    static final int RECENT_MAX = 64;
+
+    /** Whether {@link #encode} has the encoding of {@code templates} at hand (for tests). */
+    static boolean remembers(Map<String, PersistentVolumeClaimTemplate> templates) {
+        return RECENT.containsKey(templates);
     }
 }

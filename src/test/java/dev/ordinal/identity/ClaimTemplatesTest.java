@@ -51,6 +51,28 @@ class ClaimTemplatesTest {
                 .containsExactly("alpha", "zeta");
     }
 
+    @Test
+    void anEncodingIsRememberedByValueAndAChangedTemplateIsEncodedAgain() {
+        PersistentVolumeClaimTemplate template = PodFixtures.template("memo");
+        Map<String, PersistentVolumeClaimTemplate> templates = Map.of("memo", template);
+        String first = ClaimTemplates.encode(templates);
+        assertThat(ClaimTemplates.remembers(Map.of("memo", PodFixtures.template("memo"))))
+                .as("an equal map, other objects: remembered")
+                .isTrue();
+        assertThat(ClaimTemplates.encode(Map.of("memo", PodFixtures.template("memo"))))
+                .isEqualTo(first);
+
+        template.getSpec().setStorageClassName("changed-after-encoding");
+        String changed = ClaimTemplates.encode(templates);
+        assertThat(changed)
+                .as("the caller's object changed after it was encoded: the memo must not answer for it")
+                .contains("changed-after-encoding")
+                .isNotEqualTo(first);
+        assertThat(ClaimTemplates.encode(Map.of("memo", PodFixtures.template("memo"))))
+                .as("the first encoding is still the one of the unchanged template")
+                .isEqualTo(first);
+    }
+
     static Stream<Arguments> empty() {
         return Stream.of(
                 argumentSet("null", (Object) null),
