@@ -90,7 +90,9 @@ class PatchDiffTest {
                 continue;
             }
             JsonNode before = MAPPER.valueToTree(pod);
-            ArrayNode owned = PatchDiff.diff(MAPPER, pod, allow.mutated());
+            // As written in the answer: its ops may hold model values that only the writer turns into JSON.
+            ArrayNode owned =
+                    (ArrayNode) MAPPER.readTree(MAPPER.writeValueAsBytes(PatchDiff.diff(MAPPER, pod, allow.mutated())));
             ArrayNode whole = PatchDiff.whole(MAPPER, pod, allow.mutated());
             assertThat(JsonPatch.apply(owned, before))
                     .as("%s applied to %s", owned, before)
