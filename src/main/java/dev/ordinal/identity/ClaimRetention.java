@@ -40,9 +40,6 @@ public record ClaimRetention(Policy whenDeleted, Policy whenScaled) {
 
     /** Parses {@code "whenDeleted=Delete,whenScaled=Retain"}; blank means {@link #RETAIN}. */
     public static Parsed<ClaimRetention> parse(String raw) {
-        if (raw == null || raw.isBlank()) {
-            return new Parsed.Valid<>(RETAIN);
-        }
         Policy deleted = null;
         Policy scaled = null;
         for (String entry : CommaList.entries(raw)) {

@@ -59,9 +59,9 @@ public final class PodIdentity {
         if (actual == null || actual.equals(wanted)) {
             return found;
         }
-        List<OwnedField> more = new ArrayList<>(found);
+        List<OwnedField> more = found.isEmpty() ? new ArrayList<>() : found;
         more.add(new OwnedField(field, actual, wanted));
-        return List.copyOf(more);
+        return more;
     }
 
     /** A denial for the first conflicting owned field, if any. */

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -124,6 +125,12 @@ class ClaimUpkeepTest {
         assertThat(ClaimRetention.parse("whenScaled=Delete"))
                 .isEqualTo(new Parsed.Valid<>(
                         new ClaimRetention(ClaimRetention.Policy.Retain, ClaimRetention.Policy.Delete)));
+        // Unset, or rendered empty by a template engine: the default, as for StatefulSet.
+        for (String blank : Arrays.asList(null, "", "  ")) {
+            assertThat(ClaimRetention.parse(blank))
+                    .as("[%s]", blank)
+                    .isEqualTo(new Parsed.Valid<>(ClaimRetention.RETAIN));
+        }
         for (String bad :
                 List.of("whenDeleted=delete", "whenGone=Delete", "whenDeleted=Delete,whenDeleted=Retain", "Delete")) {
             assertThat(ClaimRetention.parse(bad)).as(bad).isInstanceOf(Parsed.Invalid.class);
