@@ -250,7 +250,7 @@ public final class Bench {
         if (!Files.isExecutable(Path.of("/usr/bin/taskset")) && placements().contains(PINNED)) {
             throw new IllegalStateException("taskset (util-linux) is needed for the pinned runs");
         }
-        KubernetesMockServer mock = MockApiServer.crud();
+        KubernetesMockServer mock = MockApiServer.crudResumingWatches();
         client = mock.createClient();
         try {
             log("seeding the mock API server with sets of %s pods", java.util.Arrays.toString(SEEDED));

@@ -70,7 +70,7 @@ public final class ReleaseLatency {
      */
     public static List<Row> measure(int[] sizes, List<String> jvmOptions, Path log) throws Exception {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
-        KubernetesMockServer mock = MockApiServer.crud();
+        KubernetesMockServer mock = MockApiServer.crudResumingWatches();
         KubernetesClient mockClient = mock.createClient();
         // A machine busy with builds can take seconds to answer; the default 10 s request timeout is too tight.
         KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.ResumingWatchDispatcher;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
@@ -22,8 +23,21 @@ public final class MockApiServer {
 
     /** A started CRUD mock API server on a free loopback port. */
     public static KubernetesMockServer crud() {
-        KubernetesMockServer mock = new KubernetesMockServer(
-                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        return started(new KubernetesCrudDispatcher());
+    }
+
+    /**
+     * As {@link #crud()}, with watches that start where the client's list ended, as the real API server's do
+     * ({@link ResumingWatchDispatcher}): for {@code make bench}, where fabric8's replay of every stored pod to each new
+     * watch is work the real API server never makes the app do.
+     */
+    public static KubernetesMockServer crudResumingWatches() {
+        return started(new ResumingWatchDispatcher());
+    }
+
+    private static KubernetesMockServer started(KubernetesCrudDispatcher dispatcher) {
+        KubernetesMockServer mock =
+                new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         mock.init(InetAddress.getLoopbackAddress(), 0);
         return mock;
     }
