@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * {@code resourceVersion} the watch asks for. An informer lists first and then watches from the list's
  * resourceVersion, so against the mock it decodes every object twice, the second time while the app already serves:
  * with 11,010 pods that was about 80 MB of garbage in the native executable's old generation, and one full
- * collection of 140–180 ms in the middle of {@code make bench} (docs/benchmarks-notes.md, "Issue 14, fourth pass").
+ * collection of 137–183 ms in the middle of {@code make bench} (docs/benchmarks-notes.md, "Issue 14, fourth pass").
  * Here a watch from resourceVersion {@code n > 0} is sent only the stored objects whose resourceVersion is above
  * {@code n}; a watch without one (or from "0") gets fabric8's replay of everything, as the real API server's "any"
  * semantics allow. Deletions between the list and the watch are not replayed (the mock keeps no history).

@@ -37,10 +37,10 @@ class ResumingWatchDispatcherTest {
 
     @Test
     void aWatchFromTheListsResourceVersionGetsOnlyWhatChangedAfterIt() throws Exception {
-        create("web-0");
-        create("web-1");
+        create(0);
+        create(1);
         String listed = client.pods().inNamespace("ns").list().getMetadata().getResourceVersion();
-        create("web-2");
+        create(2);
 
         List<String> seen = watchFrom(listed, 1);
 
@@ -50,19 +50,19 @@ class ResumingWatchDispatcherTest {
 
     @Test
     void aWatchWithoutAResourceVersionGetsEverythingStored() throws Exception {
-        create("web-0");
-        create("web-1");
+        create(0);
+        create(1);
 
         assertThat(watchFrom(null, 2)).containsExactlyInAnyOrder("ADDED web-0", "ADDED web-1");
     }
 
     @Test
     void eventsAfterTheWatchOpensStillArrive() throws Exception {
-        create("web-0");
+        create(0);
         String listed = client.pods().inNamespace("ns").list().getMetadata().getResourceVersion();
         List<String> seen = new CopyOnWriteArrayList<>();
         try (Watch watch = watch(listed, seen)) {
-            create("web-1");
+            create(1);
             client.pods().inNamespace("ns").withName("web-0").delete();
             await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= 2);
         }
@@ -84,8 +84,9 @@ class ResumingWatchDispatcherTest {
         assertThat(ResumingWatchDispatcher.resourceVersion("/api/v1/pods")).isZero();
     }
 
-    private void create(String name) {
-        Pod pod = PodFixtures.stored("web", Integer.parseInt(name.substring(4))).build();
+    /** Stores pod web-{@code n} in namespace ns. */
+    private void create(int n) {
+        Pod pod = PodFixtures.stored("web", n).build();
         pod.getMetadata().setNamespace("ns");
         client.pods().inNamespace("ns").resource(pod).create();
     }
