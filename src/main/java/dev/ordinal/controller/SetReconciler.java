@@ -336,15 +336,16 @@ final class SetReconciler {
         String name = pod.getMetadata().getName();
         int n = PodNames.ordinalOf(key.set(), name);
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        if (n < 0
-                || annotations == null
-                || !(ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
-                        instanceof ClaimTemplates.Parsed.Valid valid)) {
+        Optional<Map<String, PersistentVolumeClaimTemplate>> templates = annotations == null
+                ? Optional.empty()
+                : ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
+                        .valid();
+        if (n < 0 || templates.isEmpty()) {
             return Optional.empty();
         }
         Optional<Duration> again = Optional.empty();
         for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
-                valid.templates().entrySet()) {
+                templates.get().entrySet()) {
             String claimName = PodNames.claimName(e.getKey(), key.set(), n);
             Optional<PersistentVolumeClaim> cached = reader.claim(ns, claimName);
             if (cached.isEmpty() || cached.get().getMetadata().getDeletionTimestamp() != null) {
@@ -415,10 +416,10 @@ final class SetReconciler {
         Map<String, OwnerReference> controllers = new LinkedHashMap<>();
         for (Pod p : pods.values()) {
             Map<String, String> a = p.getMetadata().getAnnotations();
-            if (a != null
-                    && ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
-                            instanceof ClaimTemplates.Parsed.Valid valid) {
-                volumes.addAll(valid.templates().keySet());
+            if (a != null) {
+                ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
+                        .valid()
+                        .ifPresent(templates -> volumes.addAll(templates.keySet()));
             }
             if (!Member.isTerminating(p)) {
                 live.add(p);

@@ -26,22 +26,13 @@ public final class ClaimTemplates {
 
     private ClaimTemplates() {}
 
-    /** Outcome of {@link #parse}. */
-    public sealed interface Parsed {
-        /** Volume name to template, sorted by volume name. */
-        record Valid(Map<String, PersistentVolumeClaimTemplate> templates) implements Parsed {}
-
-        /** Not a valid annotation value; {@code reason} is ready for a message. */
-        record Invalid(String reason) implements Parsed {}
-    }
-
-    /** Parses an annotation value; null or blank means no templates. */
-    public static Parsed parse(String json) {
+    /** Parses an annotation value; null or blank means no templates. Valid templates are sorted by volume name. */
+    public static Parsed<Map<String, PersistentVolumeClaimTemplate>> parse(String json) {
         if (json == null || json.isBlank()) {
-            return new Parsed.Valid(Map.of());
+            return new Parsed.Valid<>(Map.of());
         }
         if (json.length() > MAX_ANNOTATION_CHARS) {
-            return new Parsed.Invalid(
+            return new Parsed.Invalid<>(
                     "value of " + json.length() + " characters is over the limit of " + MAX_ANNOTATION_CHARS);
         }
         TreeMap<String, PersistentVolumeClaimTemplate> templates;
@@ -54,22 +45,22 @@ public final class ClaimTemplates {
                 throw new IllegalArgumentException("trailing content after the JSON value");
             }
         } catch (IOException | RuntimeException e) {
-            return new Parsed.Invalid("value is not a JSON object from volume name to PersistentVolumeClaimTemplate"
+            return new Parsed.Invalid<>("value is not a JSON object from volume name to PersistentVolumeClaimTemplate"
                     + " ({\"<volume>\": {\"spec\": {...}}})");
         }
         if (templates == null) {
-            return new Parsed.Invalid("value must be a JSON object, not null");
+            return new Parsed.Invalid<>("value must be a JSON object, not null");
         }
         for (Map.Entry<String, PersistentVolumeClaimTemplate> e : templates.entrySet()) {
             if (!PodNames.isDnsLabel(e.getKey())) {
-                return new Parsed.Invalid(
+                return new Parsed.Invalid<>(
                         "key " + SettingsParser.quote(e.getKey()) + " is not a volume name (a DNS-1123 label)");
             }
             if (e.getValue() == null || e.getValue().getSpec() == null) {
-                return new Parsed.Invalid("template for volume " + SettingsParser.quote(e.getKey()) + " has no spec");
+                return new Parsed.Invalid<>("template for volume " + SettingsParser.quote(e.getKey()) + " has no spec");
             }
         }
-        return new Parsed.Valid(Collections.unmodifiableMap(templates));
+        return new Parsed.Valid<>(Collections.unmodifiableMap(templates));
     }
 
     /** Encodes templates as the annotation value, keys sorted so equal maps give equal strings. */
@@ -89,10 +80,7 @@ public final class ClaimTemplates {
             RECENT.clear();
         }
         // The key is decoded from the encoding: a copy nobody else holds, so no caller can change it in the map.
-        Parsed copy = parse(encoded);
-        if (copy instanceof Parsed.Valid valid && valid.templates().equals(templates)) {
-            RECENT.put(valid.templates(), encoded);
-        }
+        parse(encoded).valid().filter(templates::equals).ifPresent(copy -> RECENT.put(copy, encoded));
         return encoded;
     }
 

@@ -106,11 +106,13 @@ public final class SettingsParser {
                 parseValue(a, PVC_RETENTION_ANNOTATION, ClaimRetention::parse, ClaimRetention.RETAIN, problems);
 
         Map<String, PersistentVolumeClaimTemplate> claimTemplates = Map.of();
-        ClaimTemplates.Parsed parsed = ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
-        if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
+        // Not through parseValue: its message quotes the value back, and this one may be 256 KiB of JSON.
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> parsed =
+                ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
+        if (parsed instanceof Parsed.Invalid<?> invalid) {
             problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + invalid.reason());
         } else {
-            claimTemplates = ((ClaimTemplates.Parsed.Valid) parsed).templates();
+            claimTemplates = parsed.valid().orElseThrow();
         }
 
         if (!problems.isEmpty()) {

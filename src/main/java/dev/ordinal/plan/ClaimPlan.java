@@ -6,6 +6,7 @@ import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.OrdinalKeys;
+import dev.ordinal.identity.Parsed;
 import dev.ordinal.identity.PodNames;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -76,15 +77,15 @@ public final class ClaimPlan {
             return new Plan.Invalid("pod " + name + " is not named " + set + "-<n>, so its claims have no names");
         }
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        ClaimTemplates.Parsed parsed =
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> parsed =
                 ClaimTemplates.parse(annotations == null ? null : annotations.get(CLAIM_TEMPLATES_ANNOTATION));
-        if (parsed instanceof ClaimTemplates.Parsed.Invalid invalid) {
+        if (parsed instanceof Parsed.Invalid<?> invalid) {
             return new Plan.Invalid(
                     "annotation " + CLAIM_TEMPLATES_ANNOTATION + " of " + name + ": " + invalid.reason());
         }
         List<Claim> claims = new ArrayList<>();
         for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
-                ((ClaimTemplates.Parsed.Valid) parsed).templates().entrySet()) {
+                parsed.valid().orElseThrow().entrySet()) {
             String claimName = PodNames.claimName(e.getKey(), set, n);
             Optional<PersistentVolumeClaim> found = existing.apply(claimName);
             if (found.isEmpty()) {

@@ -8,6 +8,7 @@ import io.quarkus.tls.CertificateUpdatedEvent;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -38,7 +39,8 @@ import org.jboss.logging.Logger;
  *
  * <p>A new certificate is applied only once the key in the key file belongs to it: an updater that writes the two
  * files one after the other (unlike the kubelet's atomic Secret volume) would otherwise have a mismatched pair served,
- * and every handshake fail, until the next check.
+ * and every handshake fail, until the next check. The pair checked last is the one the registry read in its reload,
+ * since the files may change between the check's read and that one.
  */
 @ApplicationScoped
 public class CertificateReloader {
@@ -55,6 +57,11 @@ public class CertificateReloader {
     private final AtomicBoolean checking = new AtomicBoolean();
     private final AtomicReference<String> lastProblem = new AtomicReference<>();
     private volatile long timer = -1;
+    /**
+     * The certificate the HTTPS server was last handed. The registry may hold a torn pair that was refused; nothing
+     * reads it until the next reload, which every hand-over follows.
+     */
+    private X509Certificate served;
 
     @Inject
     CertificateReloader(
@@ -103,38 +110,66 @@ public class CertificateReloader {
     }
 
     synchronized Outcome check() {
-        TlsConfiguration served = registry.get(CONFIGURATION)
+        TlsConfiguration registered = registry.get(CONFIGURATION)
                 .orElseThrow(() -> new IllegalStateException("no TLS configuration `" + CONFIGURATION + "`"));
-        X509Certificate onDisk;
         try {
+            if (served == null) {
+                served = leaf(registered.getKeyStore());
+            }
             PemKeyCertOptions files =
                     new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile);
             KeyStore store = files.loadKeyStore(vertx);
-            onDisk = leaf(store);
-            if (Arrays.equals(onDisk.getEncoded(), leaf(served.getKeyStore()).getEncoded())) {
+            X509Certificate onDisk = leaf(store);
+            if (same(onDisk, served)) {
                 lastProblem.set(null);
                 return Outcome.UNCHANGED;
             }
-            if (!KeyPairs.belongTogether(onDisk, privateKey(files, store))) {
-                warnOnce("the key in " + keyFile + " does not belong to the certificate in " + certFile
-                        + "; still serving the previous certificate until the pair matches");
-                return Outcome.KEY_DOES_NOT_MATCH;
+            if (!belongTogether(files, store, onDisk)) {
+                return keyDoesNotMatch();
             }
         } catch (Exception e) {
             warnOnce("cannot read the webhook certificate " + certFile + " and key " + keyFile + " (" + e.getMessage()
                     + "); still serving the previous certificate");
             return Outcome.UNREADABLE;
         }
-        if (!served.reload()) {
+        if (!registered.reload()) {
             warnOnce("the TLS registry could not reload " + certFile + "; still serving the previous certificate");
             return Outcome.RELOAD_FAILED;
         }
-        updated.fire(new CertificateUpdatedEvent(CONFIGURATION, served));
+        // reload() read the files again, and an updater may have written between the two reads: what the server is
+        // handed is the pair the registry now holds, so that is the pair checked.
+        X509Certificate loaded;
+        try {
+            loaded = leaf(registered.getKeyStore());
+            if (!belongTogether(registered.getKeyStoreOptions(), registered.getKeyStore(), loaded)) {
+                return keyDoesNotMatch();
+            }
+            if (same(loaded, served)) {
+                lastProblem.set(null);
+                return Outcome.UNCHANGED;
+            }
+        } catch (Exception e) {
+            warnOnce("cannot read the reloaded webhook certificate " + certFile + " (" + e.getMessage()
+                    + "); still serving the previous certificate");
+            return Outcome.UNREADABLE;
+        }
         lastProblem.set(null);
+        updated.fire(new CertificateUpdatedEvent(CONFIGURATION, registered));
+        served = loaded;
         LOG.infof(
                 "Serving the renewed webhook certificate %s (valid until %s) from %s",
-                onDisk.getSubjectX500Principal().getName(), onDisk.getNotAfter().toInstant(), certFile);
+                loaded.getSubjectX500Principal().getName(), loaded.getNotAfter().toInstant(), certFile);
         return Outcome.RELOADED;
+    }
+
+    private Outcome keyDoesNotMatch() {
+        warnOnce("the key in " + keyFile + " does not belong to the certificate in " + certFile
+                + "; still serving the previous certificate until the pair matches");
+        return Outcome.KEY_DOES_NOT_MATCH;
+    }
+
+    private static boolean same(X509Certificate a, X509Certificate b) throws GeneralSecurityException {
+        return Arrays.equals(a.getEncoded(), b.getEncoded());
     }
 
     private void warnOnce(String problem) {
@@ -152,13 +187,18 @@ public class CertificateReloader {
         throw new GeneralSecurityException("no certificate in the key store");
     }
 
-    /** The private key stored beside the certificate: Vert.x guards it with a password of its own, its key manager not. */
-    private PrivateKey privateKey(PemKeyCertOptions files, KeyStore store) throws Exception {
-        X509KeyManager keys = (X509KeyManager) files.getKeyManagerFactory(vertx).getKeyManagers()[0];
+    /**
+     * Whether the key stored beside {@code certificate} belongs to it. Vert.x guards the key in its key store with a
+     * password of its own; its key manager hands it out.
+     */
+    private boolean belongTogether(KeyCertOptions options, KeyStore store, X509Certificate certificate)
+            throws Exception {
+        X509KeyManager keys =
+                (X509KeyManager) options.getKeyManagerFactory(vertx).getKeyManagers()[0];
         for (String alias : Collections.list(store.aliases())) {
             PrivateKey key = keys.getPrivateKey(alias);
             if (key != null) {
-                return key;
+                return KeyPairs.belongTogether(certificate, key);
             }
         }
         throw new GeneralSecurityException("no private key in " + keyFile);

@@ -21,11 +21,9 @@ class ClaimTemplatesTest {
         Map<String, PersistentVolumeClaimTemplate> want =
                 Map.of("data", PodFixtures.template("data"), "logs", PodFixtures.template("logs"));
         String json = ClaimTemplates.encode(want);
-        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got)
-                .as("parse(encode(x)): got %s, want Valid(x)", got)
-                .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
-        String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(encode(x)): got %s, want Valid(x)", got).isEqualTo(new Parsed.Valid<>(want));
+        String again = ClaimTemplates.encode(got.valid().orElseThrow());
         assertThat(again)
                 .as("encode(parse(json)): got %s, want the same string %s", again, json)
                 .isEqualTo(json);
@@ -45,7 +43,7 @@ class ClaimTemplatesTest {
                 .as("encode of equal maps: got %s, want %s", got, ClaimTemplates.encode(aFirst))
                 .isEqualTo(ClaimTemplates.encode(aFirst));
         Map<String, PersistentVolumeClaimTemplate> parsed =
-                ((ClaimTemplates.Parsed.Valid) ClaimTemplates.parse(got)).templates();
+                ClaimTemplates.parse(got).valid().orElseThrow();
         assertThat(parsed.keySet())
                 .as("parsed keys: got %s, want sorted", parsed.keySet())
                 .containsExactly("alpha", "zeta");
@@ -84,18 +82,16 @@ class ClaimTemplatesTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("empty")
     void treatsNoValueAsNoTemplates(String json) {
-        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got)
-                .as("parse(%s): got %s, want Valid(empty)", json, got)
-                .isEqualTo(new ClaimTemplates.Parsed.Valid(Map.of()));
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(%s): got %s, want Valid(empty)", json, got).isEqualTo(new Parsed.Valid<>(Map.of()));
     }
 
     @Test
     void keepsFieldsTheModelDoesNotKnow() {
         String json = "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"futureField\":7}}}";
-        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got).as("parse: got %s, want Valid", got).isInstanceOf(ClaimTemplates.Parsed.Valid.class);
-        String again = ClaimTemplates.encode(((ClaimTemplates.Parsed.Valid) got).templates());
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse: got %s, want Valid", got).isInstanceOf(Parsed.Valid.class);
+        String again = ClaimTemplates.encode(got.valid().orElseThrow());
         assertThat(again).as("re-encoded: got %s, want futureField kept", again).contains("\"futureField\":7");
     }
 
@@ -120,11 +116,9 @@ class ClaimTemplatesTest {
     @ParameterizedTest(name = "{argumentSetName}")
     @MethodSource("invalid")
     void rejectsAnInvalidValue(String json, String wantReason) {
-        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got)
-                .as("parse(%s): got %s, want Invalid", json, got)
-                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
-        String reason = ((ClaimTemplates.Parsed.Invalid) got).reason();
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(%s): got %s, want Invalid", json, got).isInstanceOf(Parsed.Invalid.class);
+        String reason = ((Parsed.Invalid<?>) got).reason();
         assertThat(reason)
                 .as("reason: got %s, want it to contain %s", reason, wantReason)
                 .contains(wantReason);
@@ -134,20 +128,20 @@ class ClaimTemplatesTest {
     void rejectsAnOversizedValueBeforeParsingIt() {
         // Valid JSON padded with whitespace past the limit: the size alone must reject it.
         String json = "{\"data\":{\"spec\":{}}}" + " ".repeat(ClaimTemplates.MAX_ANNOTATION_CHARS);
-        ClaimTemplates.Parsed got = ClaimTemplates.parse(json);
-        assertThat(got)
-                .as("parse(oversized): got %s, want Invalid", got)
-                .isInstanceOf(ClaimTemplates.Parsed.Invalid.class);
-        assertThat(((ClaimTemplates.Parsed.Invalid) got).reason())
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
+        assertThat(got).as("parse(oversized): got %s, want Invalid", got).isInstanceOf(Parsed.Invalid.class);
+        assertThat(((Parsed.Invalid<?>) got).reason())
                 .as("reason names the limit")
                 .contains(Integer.toString(ClaimTemplates.MAX_ANNOTATION_CHARS));
     }
 
     @Test
     void parsedTemplatesCannotBeChanged() {
-        ClaimTemplates.Parsed.Valid got = (ClaimTemplates.Parsed.Valid)
-                ClaimTemplates.parse(ClaimTemplates.encode(Map.of("data", PodFixtures.template("data"))));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.templates().put("x", PodFixtures.template("x")))
+        Map<String, PersistentVolumeClaimTemplate> got = ClaimTemplates.parse(
+                        ClaimTemplates.encode(Map.of("data", PodFixtures.template("data"))))
+                .valid()
+                .orElseThrow();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> got.put("x", PodFixtures.template("x")))
                 .as("templates map: got a mutable map, want unmodifiable")
                 .isInstanceOf(UnsupportedOperationException.class);
     }

@@ -146,11 +146,11 @@ class PodIdentityTest {
                 .isEqualTo(volume(input, "cache"));
 
         String annotation = pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION);
-        ClaimTemplates.Parsed templates = ClaimTemplates.parse(annotation);
+        Parsed<Map<String, PersistentVolumeClaimTemplate>> templates = ClaimTemplates.parse(annotation);
         Map<String, PersistentVolumeClaimTemplate> want = Map.of("data", PodFixtures.template("data"));
         assertThat(templates)
                 .as("%s: got %s, want %s", CLAIM_TEMPLATES_ANNOTATION, annotation, want)
-                .isEqualTo(new ClaimTemplates.Parsed.Valid(want));
+                .isEqualTo(new Parsed.Valid<>(want));
     }
 
     @Test
@@ -168,9 +168,10 @@ class PodIdentityTest {
         assertThat(claim)
                 .as("unlisted volume's claim: got %s, want data-web-1", claim)
                 .isEqualTo("data-web-1");
-        Map<String, PersistentVolumeClaimTemplate> templates = ((ClaimTemplates.Parsed.Valid)
-                        ClaimTemplates.parse(pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION)))
-                .templates();
+        Map<String, PersistentVolumeClaimTemplate> templates = ClaimTemplates.parse(
+                        pod.getMetadata().getAnnotations().get(CLAIM_TEMPLATES_ANNOTATION))
+                .valid()
+                .orElseThrow();
         assertThat(templates.keySet())
                 .as("templates kept: got %s, want [data]", templates.keySet())
                 .containsExactly("data");
