@@ -79,9 +79,10 @@ KUBECTL ?= kubectl
 
 .PHONY: certs deploy undeploy image image-native native native-test
 
-## certs: CA and webhook serving certificate in certs/out/ (kept while valid; FORCE=1 renews)
+## certs: CA and webhook serving certificate in certs/out/ (kept while valid; RENEW=1 re-issues the serving
+##        certificate from the same CA, FORCE=1 replaces the CA too)
 certs:
-	certs/gen-certs.sh $(if $(FORCE),--force)
+	certs/gen-certs.sh $(if $(FORCE),--force) $(if $(RENEW),--renew)
 
 ## deploy: install Ordinal into the current kubectl context (deploy/local = deploy/base + certs/out)
 deploy: certs

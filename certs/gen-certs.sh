@@ -10,11 +10,13 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: certs/gen-certs.sh [--force]
+Usage: certs/gen-certs.sh [--force | --renew]
 
   --force   make a new CA and serving certificate even if the current ones are valid
             (the old CA stays in the caBundle until it expires; to drop it at once,
             delete the output directory instead)
+  --renew   issue a new serving certificate and key from the current CA even if the
+            current one is valid: a renewal that leaves the caBundle as it is
 
 Environment:
   ORDINAL_CERTS_OUT   output directory (default: certs/out next to this script)
@@ -26,9 +28,11 @@ EOF
 }
 
 force=false
+renew=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --force) force=true ;;
+    --renew) renew=true ;;
     -h | --help) usage; exit 0 ;;
     *) echo "gen-certs: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -249,7 +253,7 @@ else
   log "keeping the valid CA in $out/ca.crt"
 fi
 
-if $new_ca || ! serving_cert_is_valid; then
+if $new_ca || $renew || ! serving_cert_is_valid; then
   make_serving_cert
 else
   log "keeping the valid serving certificate in $out/tls.crt"

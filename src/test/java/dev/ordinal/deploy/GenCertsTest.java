@@ -142,6 +142,25 @@ class GenCertsTest {
     }
 
     @Test
+    void renewIssuesANewServingCertificateAndKeyFromTheSameCa() throws Exception {
+        generate();
+        byte[] ca = Files.readAllBytes(out.resolve("ca.crt"));
+        byte[] bundle = Files.readAllBytes(out.resolve("ca-bundle.crt"));
+        X509Certificate serving = cert("tls.crt");
+        byte[] key = Files.readAllBytes(out.resolve("tls.key"));
+
+        generate("--renew");
+
+        assertThat(out.resolve("ca.crt")).hasBinaryContent(ca);
+        assertThat(out.resolve("ca-bundle.crt")).as("caBundle left as it is").hasBinaryContent(bundle);
+        assertThat(cert("tls.crt").getSerialNumber()).isNotEqualTo(serving.getSerialNumber());
+        assertThat(Files.readAllBytes(out.resolve("tls.key"))).as("a new key").isNotEqualTo(key);
+        cert("tls.crt").verify(cert("ca.crt").getPublicKey());
+        assertThat(cert("tls.crt").getSubjectAlternativeNames())
+                .containsExactlyElementsOf(serving.getSubjectAlternativeNames());
+    }
+
+    @Test
     void firstCaBundleIsJustTheCa() throws Exception {
         generate();
         assertThat(certs("ca-bundle.crt")).containsExactly(cert("ca.crt"));

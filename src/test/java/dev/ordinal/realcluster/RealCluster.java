@@ -29,13 +29,17 @@ final class RealCluster implements AutoCloseable {
     static final Path CERTS = Path.of("certs", "out");
     static final String OVERLAY = "deploy/overlays/out-of-cluster";
     static final int WEBHOOK_PORT = 8443;
-    /** Shorter than the defaults so that healing and fail-over fit in a test; every other setting is the default. */
+    /**
+     * Shorter than the defaults so that healing, fail-over and a certificate renewal fit in a test; every other setting
+     * is the default.
+     */
     static final Map<String, String> SETTINGS = Map.of(
             "ORDINAL_ADMISSION_RESERVATION_TTL", "5s",
             "ORDINAL_CONTROLLER_RESYNC_PERIOD", "5s",
             "ORDINAL_CONTROLLER_LEASE_DURATION", "8s",
             "ORDINAL_CONTROLLER_RENEW_DEADLINE", "6s",
-            "ORDINAL_CONTROLLER_RETRY_PERIOD", "1s");
+            "ORDINAL_CONTROLLER_RETRY_PERIOD", "1s",
+            "ORDINAL_TLS_RELOAD_PERIOD", "1s");
 
     static final Duration KUBELET_START_DELAY = Duration.ofMillis(600);
 
@@ -190,8 +194,18 @@ final class RealCluster implements AutoCloseable {
         return lastNamespace;
     }
 
-    private static void generateCertificates() throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", "certs/gen-certs.sh")
+    /**
+     * Re-issues the webhook's serving certificate and key from the same CA ({@code certs/gen-certs.sh --renew}), as a
+     * renewal does; the replicas read the files again within {@code ORDINAL_TLS_RELOAD_PERIOD}.
+     */
+    void renewServingCertificate() throws IOException, InterruptedException {
+        generateCertificates("--renew");
+    }
+
+    private static void generateCertificates(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "certs/gen-certs.sh"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(WORK.resolve("gen-certs.log").toFile());
         pb.environment().put("ORDINAL_CERT_IPS", "127.0.0.1");

@@ -13,11 +13,15 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -555,6 +563,73 @@ class RealControlPlaneIT {
                 .orFail();
         kubectl.run("delete", "validatingadmissionpolicy", "frozen-gates").orFail();
         queries.awaitRunning(ns, ClusterQueries.first("frozen", 2), Duration.ofSeconds(120));
+    }
+
+    /**
+     * Real-cluster hazard: a renewed serving certificate. Both replicas serve it from their next handshakes without a
+     * restart, and the API server, made to dial again, verifies it against the caBundle it already has and keeps
+     * admitting members.
+     */
+    @Test
+    @Order(13)
+    void renewedServingCertificateIsServedAndTrustedWithoutARestart() throws Exception {
+        String ns = cluster.namespace("s13");
+        kubectl.apply(ns, ClusterQueries.deployment("before", 2, "", null));
+        queries.awaitRunning(ns, ClusterQueries.first("before", 2), ROLLOUT);
+        BigInteger previous = servedCertificate().getSerialNumber();
+        Set<PackagedApp> replicas = Set.copyOf(cluster.replicas().values());
+
+        cluster.renewServingCertificate();
+
+        BigInteger renewed = certificate(RealCluster.CERTS.resolve("tls.crt")).getSerialNumber();
+        assertThat(renewed).as("gen-certs.sh --renew issued a new certificate").isNotEqualTo(previous);
+        // Round robin: six fresh handshakes in a row reach both replicas.
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    for (int i = 0; i < 6; i++) {
+                        assertThat(servedCertificate().getSerialNumber())
+                                .as("certificate served in handshake %d", i)
+                                .isEqualTo(renewed);
+                    }
+                });
+        assertThat(Set.copyOf(cluster.replicas().values()))
+                .as("the same replicas, not restarted")
+                .isEqualTo(replicas)
+                .allMatch(PackagedApp::isAlive);
+
+        long dialed = cluster.balancer.connections();
+        cluster.balancer.dropConnections();
+        kubectl.apply(ns, ClusterQueries.deployment("after", 2, "", "1Gi"));
+        queries.awaitReady(ns, ClusterQueries.first("after", 2), ROLLOUT);
+        assertThat(cluster.balancer.connections())
+                .as("the API server dialed the webhook again, so it verified the renewed certificate")
+                .isGreaterThan(dialed);
+    }
+
+    /** The leaf certificate a fresh handshake through the balancer gets, verified as the API server does. */
+    private static X509Certificate servedCertificate() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", certificate(RealCluster.CERTS.resolve("ca.crt")));
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trustManagers.getTrustManagers(), null);
+        try (SSLSocket socket =
+                (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", RealCluster.WEBHOOK_PORT)) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the IP SAN 127.0.0.1, as the webhook URL has it
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    private static X509Certificate certificate(java.nio.file.Path pem) throws Exception {
+        try (var in = Files.newInputStream(pem)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +26,7 @@ final class TcpBalancer implements AutoCloseable {
     private final List<Integer> backends = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong connections = new AtomicLong();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
     TcpBalancer(int port) throws IOException {
@@ -50,8 +53,22 @@ final class TcpBalancer implements AutoCloseable {
         backends.remove(Integer.valueOf(backendPort));
     }
 
+    /** Connections accepted so far. */
     long connections() {
         return connections.get();
+    }
+
+    /**
+     * Closes every connection it carries, as a restarted Service proxy would: clients must dial, and shake hands,
+     * again. Returns how many it closed.
+     */
+    int dropConnections() {
+        int dropped = 0;
+        for (Socket client : open) {
+            closeQuietly(client);
+            dropped++;
+        }
+        return dropped;
     }
 
     private void acceptLoop() {
@@ -64,6 +81,7 @@ final class TcpBalancer implements AutoCloseable {
                     client.close();
                     continue;
                 }
+                open.add(client);
                 pump(client, backend);
                 pump(backend, client);
             } catch (IOException e) {
@@ -87,7 +105,7 @@ final class TcpBalancer implements AutoCloseable {
         return null;
     }
 
-    private static void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to) {
         Thread t = new Thread(
                 () -> {
                     byte[] buffer = new byte[16 * 1024];
@@ -103,6 +121,7 @@ final class TcpBalancer implements AutoCloseable {
                     } finally {
                         closeQuietly(from);
                         closeQuietly(to);
+                        open.remove(from);
                     }
                 },
                 "balancer-pump");

@@ -1,41 +1,25 @@
 package dev.ordinal.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ordinal.tls.CertificateReloader.Outcome;
-import io.quarkus.tls.BaseTlsConfiguration;
-import io.quarkus.tls.CertificateUpdatedEvent;
-import io.quarkus.tls.TlsConfiguration;
-import io.quarkus.tls.TlsConfigurationRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.PemKeyCertOptions;
-import jakarta.enterprise.event.Event;
-import jakarta.enterprise.event.NotificationOptions;
-import jakarta.enterprise.util.TypeLiteral;
+import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link CertificateReloader#check()} against files an updater writes at the worst moment: between the check's read
- * and the registry's reload, which reads them again. Only a pair whose key belongs to its certificate may reach the
- * server, and only once per real change. ({@code TlsTest} covers the same class on a running server.)
+ * {@link CertificateReloader#check()} and {@link ServingKeys} against files an updater writes: only a pair whose key
+ * belongs to its certificate is served, a handshake never mixes two pairs, and the server is set up once. ({@code
+ * TlsTest} covers the same classes on a running server.)
  */
 class CertificateReloaderTest {
 
@@ -46,22 +30,22 @@ class CertificateReloaderTest {
     Path dir;
 
     private Vertx vertx;
-    private FileBackedConfiguration registered;
-    private final List<CertificateUpdatedEvent> fired = new ArrayList<>();
+    private ServingKeys keys;
     private CertificateReloader reloader;
 
     @BeforeEach
     void serveTheFirstPair() throws Exception {
         vertx = Vertx.vertx();
         write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
-        registered = new FileBackedConfiguration(dir.resolve("tls.crt"), dir.resolve("tls.key"));
-        reloader = new CertificateReloader(
-                new OneConfiguration(registered),
-                new RecordingEvent(fired),
-                vertx,
-                null,
-                dir.resolve("tls.crt").toString(),
-                dir.resolve("tls.key").toString());
+        String cert = dir.resolve("tls.crt").toString();
+        String key = dir.resolve("tls.key").toString();
+        keys = new ServingKeys(vertx, cert, key);
+        HttpServerOptions https = new HttpServerOptions();
+        keys.customizeHttpsServer(https);
+        assertThat(https.getKeyCertOptions().getKeyManagerFactory(vertx).getKeyManagers())
+                .as("the server's key manager")
+                .containsExactly(keys);
+        reloader = new CertificateReloader(keys, vertx, null, cert, key);
     }
 
     @AfterEach
@@ -70,76 +54,88 @@ class CertificateReloaderTest {
     }
 
     @Test
-    void unchangedFilesHandTheServerNothing() {
+    void unchangedFilesKeepTheServedPair() {
+        ServingPair served = keys.serving();
+
         assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
-        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
-        assertThat(fired).isEmpty();
+
+        assertThat(keys.serving()).isSameAs(served);
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=localhost");
     }
 
     @Test
-    void aRenewedPairIsHandedToTheServerOnce() throws Exception {
+    void aRenewedPairIsServedFromTheNextHandshake() {
         write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
 
         assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
         assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
 
-        assertThat(fired).hasSize(1);
-        assertThat(subject(fired.get(0).tlsConfiguration())).isEqualTo("CN=ordinal-reloaded");
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=ordinal-reloaded");
     }
 
     @Test
-    void aNewCertificateBesideTheOldKeyIsNotReloaded() throws Exception {
+    void aNewCertificateBesideTheOldKeyIsNotServedUntilItsKeyArrives() {
         write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
 
         assertThat(reloader.check()).isEqualTo(Outcome.KEY_DOES_NOT_MATCH);
-
-        assertThat(registered.reloads).isZero();
-        assertThat(fired).isEmpty();
-    }
-
-    @Test
-    void aPairTornBetweenTheCheckAndTheReloadIsNotHandedToTheServer() throws Exception {
-        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
-        // The check reads the renewed pair; then an updater writing file by file puts the old key back just before
-        // the registry reads the files again.
-        registered.beforeReading = () -> write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
-
-        assertThat(reloader.check()).isEqualTo(Outcome.KEY_DOES_NOT_MATCH);
-        assertThat(fired).isEmpty();
-
-        registered.beforeReading = () -> {};
-        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
-        assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
-        assertThat(fired).hasSize(1);
-        assertThat(subject(fired.get(0).tlsConfiguration())).isEqualTo("CN=ordinal-reloaded");
-    }
-
-    @Test
-    void filesBackToTheServedPairAfterATornReloadSwapNothing() throws Exception {
-        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
-        registered.beforeReading = () -> write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
-        assertThat(reloader.check()).isEqualTo(Outcome.KEY_DOES_NOT_MATCH);
-        assertThat(subject(registered)).as("the registry holds the torn pair").isEqualTo("CN=ordinal-reloaded");
-
-        registered.beforeReading = () -> {};
-        write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
-        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
-        assertThat(fired).as("the server still serves the first pair: no swap").isEmpty();
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=localhost");
 
         write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
         assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
-        assertThat(subject(fired.get(0).tlsConfiguration())).isEqualTo("CN=ordinal-reloaded");
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=ordinal-reloaded");
     }
 
     @Test
-    void aPairReplacedByAnotherMatchingPairDuringTheReloadServesTheOneLoaded() throws Exception {
-        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
-        registered.beforeReading = () -> write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
+    void unreadableFilesKeepTheServedPair() throws IOException {
+        Files.writeString(dir.resolve("tls.crt"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
 
-        assertThat(reloader.check())
-                .as("the files went back to the served pair before the registry read them")
-                .isEqualTo(Outcome.UNCHANGED);
-        assertThat(fired).isEmpty();
+        assertThat(reloader.check()).isEqualTo(Outcome.UNREADABLE);
+
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=localhost");
+    }
+
+    @Test
+    void aHandshakeThatChoseItsAliasBeforeASwapGetsTheChainAndKeyOfThatAlias() throws Exception {
+        String chosen = keys.chooseEngineServerAlias("RSA", null, null);
+        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
+        assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
+
+        ServingPair old = new ServingPair(keys.getCertificateChain(chosen), keys.getPrivateKey(chosen));
+        assertThat(old.leaf().getSubjectX500Principal().getName()).isEqualTo("CN=localhost");
+        assertThat(old.matches())
+                .as("chain and key of the alias chosen before the swap")
+                .isTrue();
+        String next = keys.chooseEngineServerAlias("RSA", null, null);
+        assertThat(next).isNotEqualTo(chosen);
+        assertThat(new ServingPair(keys.getCertificateChain(next), keys.getPrivateKey(next)).matches())
+                .isTrue();
+    }
+
+    @Test
+    void offersItsAliasOnlyForItsKeyAlgorithmAndOnlyToServers() {
+        assertThat(keys.chooseEngineServerAlias("RSA", null, null)).isNotNull();
+        assertThat(keys.getServerAliases("RSA", null)).hasSize(1);
+        assertThat(keys.chooseEngineServerAlias("EC", null, null)).isNull();
+        assertThat(keys.chooseEngineServerAlias("RSASSA-PSS", null, null)).isNull();
+        assertThat(keys.chooseServerAlias("EC_RSA", null, null)).isNull();
+        assertThat(keys.chooseClientAlias(new String[] {"RSA"}, null, null)).isNull();
+        assertThat(keys.getCertificateChain("webhook-0")).isNull();
+    }
+
+    @Test
+    void aKeyThatDoesNotBelongToTheCertificateStopsTheStart() {
+        write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
+        ServingKeys fresh = new ServingKeys(
+                vertx, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString());
+
+        assertThatThrownBy(() -> fresh.customizeHttpsServer(new HttpServerOptions()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not belong to the certificate in " + dir.resolve("tls.crt"));
+    }
+
+    private String subjectServedFor(String keyType) {
+        String alias = keys.chooseEngineServerAlias(keyType, null, null);
+        return keys.getCertificateChain(alias)[0].getSubjectX500Principal().getName();
     }
 
     private void write(Path cert, Path key) {
@@ -148,110 +144,6 @@ class CertificateReloaderTest {
             Files.copy(key, dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String subject(TlsConfiguration configuration) throws Exception {
-        KeyStore store = configuration.getKeyStore();
-        for (String alias : Collections.list(store.aliases())) {
-            if (store.getCertificate(alias) instanceof X509Certificate certificate) {
-                return certificate.getSubjectX500Principal().getName();
-            }
-        }
-        throw new AssertionError("no certificate");
-    }
-
-    /** What Quarkus' registry keeps for a PEM pair: the files' bytes as read at start or at the last reload. */
-    private final class FileBackedConfiguration extends BaseTlsConfiguration {
-        private final Path cert;
-        private final Path key;
-        private PemKeyCertOptions options;
-        private KeyStore store;
-        Runnable beforeReading = () -> {};
-        int reloads;
-
-        FileBackedConfiguration(Path cert, Path key) throws Exception {
-            this.cert = cert;
-            this.key = key;
-            read();
-        }
-
-        private void read() throws Exception {
-            options = new PemKeyCertOptions()
-                    .addCertValue(Buffer.buffer(Files.readAllBytes(cert)))
-                    .addKeyValue(Buffer.buffer(Files.readAllBytes(key)));
-            store = options.loadKeyStore(vertx);
-        }
-
-        @Override
-        public boolean reload() {
-            reloads++;
-            beforeReading.run();
-            try {
-                read();
-                return true;
-            } catch (Exception e) {
-                return false;
-            }
-        }
-
-        @Override
-        public KeyStore getKeyStore() {
-            return store;
-        }
-
-        @Override
-        public KeyCertOptions getKeyStoreOptions() {
-            return options;
-        }
-    }
-
-    private record OneConfiguration(TlsConfiguration configuration) implements TlsConfigurationRegistry {
-        @Override
-        public Optional<TlsConfiguration> get(String name) {
-            return CertificateReloader.CONFIGURATION.equals(name) ? Optional.of(configuration) : Optional.empty();
-        }
-
-        @Override
-        public Optional<TlsConfiguration> getDefault() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void register(String name, TlsConfiguration configuration) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
-    private record RecordingEvent(List<CertificateUpdatedEvent> fired) implements Event<CertificateUpdatedEvent> {
-        @Override
-        public void fire(CertificateUpdatedEvent event) {
-            fired.add(event);
-        }
-
-        @Override
-        public <U extends CertificateUpdatedEvent> CompletionStage<U> fireAsync(U event) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public <U extends CertificateUpdatedEvent> CompletionStage<U> fireAsync(U event, NotificationOptions options) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Event<CertificateUpdatedEvent> select(Annotation... qualifiers) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public <U extends CertificateUpdatedEvent> Event<U> select(Class<U> subtype, Annotation... qualifiers) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public <U extends CertificateUpdatedEvent> Event<U> select(TypeLiteral<U> subtype, Annotation... qualifiers) {
-            throw new UnsupportedOperationException();
         }
     }
 }
