@@ -44,6 +44,14 @@ public final class RolloutBench {
     private final KubernetesClient admin;
     private final List<String[]> results = new ArrayList<>();
     private final List<String> csv = new ArrayList<>();
+    private final List<CpuUse> cpu = new ArrayList<>();
+
+    /**
+     * What the 2 cores did during one rollout: the machine's busy fraction (/proc/stat) and the CPU time of Ordinal's
+     * replicas (/proc/&lt;pid&gt;/stat), which share the cores with the control plane they wait on.
+     */
+    record CpuUse(String scenario, String impl, double wallS, double machineBusy, double ordinalCpuS) {}
+
     private final List<String> notes = new ArrayList<>();
 
     private RolloutBench(RealCluster cluster) {
@@ -159,15 +167,22 @@ public final class RolloutBench {
         if (impl.equals("statefulset")) {
             cluster.kubectl.apply(ns, headlessService());
         }
+        long[] machine = machineJiffies();
+        long ordinalNanos = ordinalCpuNanos();
         Instant start = Instant.now();
         cluster.kubectl.apply(ns, yaml);
         Instant end = t.await(pods -> complete(pods, replicas), TIMEOUT, ns + " rollout");
         double s = seconds(start, end);
+        long[] machineAfter = machineJiffies();
+        double busy = 1.0 - (double) (machineAfter[1] - machine[1]) / Math.max(1, machineAfter[0] - machine[0]);
+        cpu.add(new CpuUse(scenario, impl, s, busy, (ordinalCpuNanos() - ordinalNanos) / 1e9));
         t.all.values().stream()
                 .sorted(Comparator.comparing((Seen p) -> p.created))
                 .forEach(p -> csv.add(String.join(
                         ",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound), sec(start, p.ready))));
-        System.out.printf("%-12s %-11s %3d pods Ready in %6.2f s%n", scenario, impl, replicas, s);
+        System.out.printf(
+                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s)%n",
+                scenario, impl, replicas, s, 100 * busy, cpu.get(cpu.size() - 1).ordinalCpuS());
         return s;
     }
 
@@ -371,10 +386,45 @@ public final class RolloutBench {
                 h1Reviews,
                 h1Time,
                 h1Time / stsParallel));
+        md.append("**CPU during the rollouts** (2 cores: the machine's busy fraction from /proc/stat; Ordinal's two "
+                + "replicas from their /proc/<pid>/stat; in the StatefulSet rollouts they only watch):\n\n");
+        md.append("| scenario | implementation | rollout (s) | machine busy | Ordinal replicas (CPU s) "
+                + "| Ordinal's share of the 2 cores |\n");
+        md.append("|---|---|---:|---:|---:|---:|\n");
+        for (CpuUse u : cpu) {
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.2f | %.0f %% | %.1f | %.0f %% |%n",
+                    u.scenario(),
+                    u.impl(),
+                    u.wallS(),
+                    100 * u.machineBusy(),
+                    u.ordinalCpuS(),
+                    100 * u.ordinalCpuS() / (2 * u.wallS())));
+        }
+        md.append("\n");
         notes.forEach(n -> md.append(n).append("\n"));
         md.append("Per-pod timelines (seconds from the `kubectl apply` to creation, binding and Ready, both "
                 + "implementations): `target/bench/rollout-timelines.csv`.\n");
         return md.toString();
+    }
+
+    /** Total and idle (idle + iowait) jiffies of all CPUs, from the first line of /proc/stat. */
+    private static long[] machineJiffies() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i <= 8 && i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        return new long[] {total, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+    }
+
+    private long ordinalCpuNanos() throws IOException {
+        long sum = 0;
+        for (var app : cluster.replicas().values()) {
+            sum += app.cpuNanos();
+        }
+        return sum;
     }
 
     private static String codes(Map<String, Integer> codes) {
