@@ -92,7 +92,7 @@ public class CertificateReloader {
                 return Outcome.UNCHANGED;
             }
             if (!onDisk.matches()) {
-                warnOnce("the key in " + keyFile + " does not belong to the certificate in " + certFile
+                warnOnce(ServingPair.keyMismatch(certFile, keyFile)
                         + "; still serving the previous certificate until the pair matches");
                 return Outcome.KEY_DOES_NOT_MATCH;
             }

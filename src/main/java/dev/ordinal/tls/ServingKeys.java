@@ -61,8 +61,7 @@ public class ServingKeys extends X509ExtendedKeyManager implements HttpServerOpt
         try {
             pair = ServingPair.read(vertx, certFile, keyFile);
             if (!pair.matches()) {
-                throw new IllegalStateException(
-                        "the key in " + keyFile + " does not belong to the certificate in " + certFile);
+                throw new IllegalStateException(ServingPair.keyMismatch(certFile, keyFile));
             }
         } catch (IllegalStateException e) {
             throw e;

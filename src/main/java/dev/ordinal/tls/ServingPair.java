@@ -41,6 +41,11 @@ record ServingPair(X509Certificate[] chain, PrivateKey key) {
         return KeyPairs.belongTogether(leaf(), key);
     }
 
+    /** What to say when {@link #matches()} is false: the start and the reload check say it alike. */
+    static String keyMismatch(String certFile, String keyFile) {
+        return "the key in " + keyFile + " does not belong to the certificate in " + certFile;
+    }
+
     boolean sameCertificateAs(ServingPair other) throws GeneralSecurityException {
         return other != null && Arrays.equals(leaf().getEncoded(), other.leaf().getEncoded());
     }
