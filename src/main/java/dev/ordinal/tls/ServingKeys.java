@@ -59,7 +59,7 @@ public class ServingKeys extends X509ExtendedKeyManager implements HttpServerOpt
     public void customizeHttpsServer(HttpServerOptions options) {
         ServingPair pair;
         try {
-            pair = ServingPair.read(vertx, certFile, keyFile);
+            pair = ServingPair.parse(vertx, PemFiles.read(certFile, keyFile), keyFile);
             if (!pair.matches()) {
                 throw new IllegalStateException(ServingPair.keyMismatch(certFile, keyFile));
             }

@@ -1,6 +1,7 @@
 package dev.ordinal.tls;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -15,13 +16,16 @@ import javax.net.ssl.X509KeyManager;
 record ServingPair(X509Certificate[] chain, PrivateKey key) {
 
     /**
-     * Reads the pair. Vert.x reads both files once per options object and keeps the key in a key store guarded by a
-     * password of its own, which its key manager holds.
+     * Parses the pair from the files' bytes. Vert.x keeps the key in a key store guarded by a password of its own,
+     * which its key manager holds; deriving that password's key is the expensive part, so a caller that checks files
+     * periodically compares their bytes first.
      */
-    static ServingPair read(Vertx vertx, String certFile, String keyFile) throws Exception {
-        PemKeyCertOptions files = new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile);
-        KeyStore store = files.loadKeyStore(vertx);
-        X509KeyManager keys = (X509KeyManager) files.getKeyManagerFactory(vertx).getKeyManagers()[0];
+    static ServingPair parse(Vertx vertx, PemFiles files, String keyFile) throws Exception {
+        PemKeyCertOptions pem = new PemKeyCertOptions()
+                .addCertValue(Buffer.buffer(files.cert()))
+                .addKeyValue(Buffer.buffer(files.key()));
+        KeyStore store = pem.loadKeyStore(vertx);
+        X509KeyManager keys = (X509KeyManager) pem.getKeyManagerFactory(vertx).getKeyManagers()[0];
         for (String alias : Collections.list(store.aliases())) {
             PrivateKey key = keys.getPrivateKey(alias);
             Certificate[] chain = store.getCertificateChain(alias);

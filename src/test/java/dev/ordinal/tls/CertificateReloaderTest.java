@@ -64,6 +64,46 @@ class CertificateReloaderTest {
     }
 
     @Test
+    void filesWithTheBytesOfTheLastParsedCheckAreNotParsedAgain() throws IOException {
+        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
+        write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
+        assertThat(reloader.check()).as("rewritten with the same bytes").isEqualTo(Outcome.UNCHANGED);
+        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(reloader.parses()).isEqualTo(1);
+
+        write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
+        assertThat(reloader.check()).isEqualTo(Outcome.KEY_DOES_NOT_MATCH);
+        assertThat(reloader.check()).isEqualTo(Outcome.KEY_DOES_NOT_MATCH);
+        assertThat(reloader.parses()).isEqualTo(2);
+
+        Files.writeString(dir.resolve("tls.crt"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+        assertThat(reloader.check()).isEqualTo(Outcome.UNREADABLE);
+        assertThat(reloader.check()).isEqualTo(Outcome.UNREADABLE);
+        assertThat(reloader.parses()).isEqualTo(3);
+
+        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
+        assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
+        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(reloader.parses()).isEqualTo(4);
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=ordinal-reloaded");
+
+        write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
+        assertThat(reloader.check()).as("back to the first pair's bytes").isEqualTo(Outcome.RELOADED);
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=localhost");
+    }
+
+    @Test
+    void aMissingFileIsUnreadableAndItsReturnIsParsed() throws IOException {
+        assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
+        Files.delete(dir.resolve("tls.key"));
+        assertThat(reloader.check()).isEqualTo(Outcome.UNREADABLE);
+
+        write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
+        assertThat(reloader.check()).isEqualTo(Outcome.RELOADED);
+        assertThat(subjectServedFor("RSA")).isEqualTo("CN=ordinal-reloaded");
+    }
+
+    @Test
     void aRenewedPairIsServedFromTheNextHandshake() {
         write(RENEWED.resolve("tls.crt"), RENEWED.resolve("tls.key"));
 
