@@ -348,7 +348,10 @@ public class ClusterCaches {
         return index;
     }
 
-    /** The cached member pod {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
+    /**
+     * The cached member pod {@code namespace/name}, or null: a new pod restored from the reduced store's kept fields
+     * on each call ({@link CachedFields}), so no caller shares it. For {@link ClusterView}.
+     */
     Pod cachedPod(String namespace, String name) {
         return pods == null ? null : pods.getStore().getByKey(namespace + "/" + name);
     }

@@ -6,7 +6,6 @@ import dev.ordinal.identity.SetView;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -95,10 +94,13 @@ public class ClusterView {
         return ServiceFacts.of(svc, set);
     }
 
-    /** A copy of the cached member pod {@code namespace/name}. */
+    /**
+     * A copy of the cached member pod {@code namespace/name}. The pod cache's reduced store ({@link CachedFields})
+     * builds a new pod from its kept fields on every read, so that pod is the copy: copying it again was 6 % of the
+     * leader's CPU samples during a 100-pod rollout.
+     */
     public Optional<Pod> pod(String namespace, String name) {
-        Pod pod = caches.cachedPod(namespace, name);
-        return Optional.ofNullable(pod).map(p -> new PodBuilder(p).build());
+        return Optional.ofNullable(caches.cachedPod(namespace, name));
     }
 
     /** Copies of the cached pods of set {@code key}. */

@@ -31,9 +31,7 @@ public interface ClusterReader {
     Optional<PersistentVolumeClaim> claim(String namespace, String name);
 
     /** Copies of the cached PVCs of {@code namespace} (retention finds a set's claims by name among them). */
-    default List<PersistentVolumeClaim> claims(String namespace) {
-        return List.of();
-    }
+    List<PersistentVolumeClaim> claims(String namespace);
 
     /** A copy of the cached Service {@code namespace/name}. */
     Optional<Service> service(String namespace, String name);

@@ -1,12 +1,10 @@
 package dev.ordinal.controller;
 
 import static dev.ordinal.identity.OrdinalKeys.CLAIMS_GATE;
-import static dev.ordinal.identity.OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION;
 import static dev.ordinal.identity.OrdinalKeys.ORDERED_GATE;
 
 import dev.ordinal.cluster.SetKey;
 import dev.ordinal.identity.ClaimRetention;
-import dev.ordinal.identity.ClaimTemplates;
 import dev.ordinal.identity.Member;
 import dev.ordinal.identity.PodNames;
 import dev.ordinal.identity.SetSettings;
@@ -250,13 +248,14 @@ final class SetReconciler {
         List<Member> members =
                 pods.values().stream().map(p -> Member.of(p, key.set())).toList();
         SetSnapshot snapshot = SetSnapshot.of(key.namespace(), key.set(), members);
+        PassReads reads = new PassReads(reader, key.namespace());
         for (Pod pod : List.copyOf(pods.values())) {
             if (!Member.isTerminating(pod)) {
-                again = earliest(again, growClaims(key, pod));
+                again = earliest(again, growClaims(key, pod, reads));
             }
         }
         if (settings.isPresent()) {
-            again = earliest(again, retention(key, settings.get(), pods, snapshot));
+            again = earliest(again, retention(key, settings.get(), pods, snapshot, reads));
         }
         OrderedStart.Plan plan = OrderedStart.plan(snapshot, now);
         for (OrderedStart.Release r : plan.releases()) {
@@ -331,15 +330,10 @@ final class SetReconciler {
      * Volume growth (SPEC §7.2): raises the storage request of each existing claim of {@code pod} whose template asks
      * for more, when its StorageClass allows expansion; warns once otherwise, and when the template asks for less.
      */
-    private Optional<Duration> growClaims(SetKey key, Pod pod) {
-        String ns = key.namespace();
+    private Optional<Duration> growClaims(SetKey key, Pod pod, PassReads reads) {
         String name = pod.getMetadata().getName();
         int n = PodNames.ordinalOf(key.set(), name);
-        Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        Optional<Map<String, PersistentVolumeClaimTemplate>> templates = annotations == null
-                ? Optional.empty()
-                : ClaimTemplates.parse(annotations.get(CLAIM_TEMPLATES_ANNOTATION))
-                        .valid();
+        Optional<Map<String, PersistentVolumeClaimTemplate>> templates = reads.templatesOf(pod);
         if (n < 0 || templates.isEmpty()) {
             return Optional.empty();
         }
@@ -347,7 +341,7 @@ final class SetReconciler {
         for (Map.Entry<String, PersistentVolumeClaimTemplate> e :
                 templates.get().entrySet()) {
             String claimName = PodNames.claimName(e.getKey(), key.set(), n);
-            Optional<PersistentVolumeClaim> cached = reader.claim(ns, claimName);
+            Optional<PersistentVolumeClaim> cached = reads.claim(claimName);
             if (cached.isEmpty() || cached.get().getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
@@ -410,17 +404,13 @@ final class SetReconciler {
      * top-level owner in step with whenDeleted, and with whenScaled=Delete deletes the claims above the owner's
      * desired size that no pod holds. Nothing to do (and no API read) under Retain/Retain.
      */
-    private Optional<Duration> retention(SetKey key, SetSettings s, Map<String, Pod> pods, SetSnapshot snapshot) {
+    private Optional<Duration> retention(
+            SetKey key, SetSettings s, Map<String, Pod> pods, SetSnapshot snapshot, PassReads reads) {
         Set<String> volumes = new TreeSet<>();
         List<Pod> live = new ArrayList<>();
         Map<String, OwnerReference> controllers = new LinkedHashMap<>();
         for (Pod p : pods.values()) {
-            Map<String, String> a = p.getMetadata().getAnnotations();
-            if (a != null) {
-                ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION))
-                        .valid()
-                        .ifPresent(templates -> volumes.addAll(templates.keySet()));
-            }
+            reads.templatesOf(p).ifPresent(templates -> volumes.addAll(templates.keySet()));
             if (!Member.isTerminating(p)) {
                 live.add(p);
                 OwnerReference c = OwnerResolver.controllerOf(p);
@@ -430,7 +420,7 @@ final class SetReconciler {
             }
         }
         List<ClaimUpkeep.SetClaim> claims = new ArrayList<>();
-        for (PersistentVolumeClaim c : reader.claims(key.namespace())) {
+        for (PersistentVolumeClaim c : reads.claims()) {
             String claimName = c.getMetadata().getName();
             for (String volume : volumes) {
                 if (claimName.startsWith(volume + "-")) {

@@ -32,6 +32,29 @@ class CachedFieldsTest {
         return store.get(key);
     }
 
+    /** {@code ClusterView.pod} hands out what the store returns without copying it: this is why it may. */
+    @Test
+    void everyReadRestoresANewPodThatNoOtherReaderShares() {
+        ItemStore<Pod> store = CachedFields.podStore(SERIALIZATION);
+        Pod full = PodFixtures.realistic("ns-1", "web", 3);
+        String key = store.getKey(full);
+        store.put(key, full);
+
+        Pod first = store.get(key);
+        first.getMetadata().getLabels().put("changed", "by a reader");
+        first.getMetadata().getAnnotations().clear();
+        first.getSpec().getSchedulingGates().clear();
+        first.getStatus().getConditions().clear();
+        Pod second = store.get(key);
+
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.getMetadata().getLabels()).doesNotContainKey("changed");
+        assertThat(second.getMetadata().getAnnotations()).isNotEmpty();
+        assertThat(second.getSpec().getSchedulingGates()).isNotEmpty();
+        assertThat(second.getStatus().getConditions()).isNotEmpty();
+        assertThat(Member.of(second, "web")).isEqualTo(Member.of(full, "web"));
+    }
+
     @Test
     void everythingOrdinalReadsSurvivesTheStore() {
         Pod full = PodFixtures.realistic("ns-1", "web", 3);

@@ -154,6 +154,11 @@ class RestartWithLaggingCacheTest {
             }
 
             @Override
+            public List<PersistentVolumeClaim> claims(String namespace) {
+                return List.of();
+            }
+
+            @Override
             public Optional<Service> service(String namespace, String name) {
                 return reader.service(namespace, name);
             }
