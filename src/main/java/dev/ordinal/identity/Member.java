@@ -34,8 +34,6 @@ public record Member(
         String name = pod.getMetadata().getName();
         boolean terminating = isTerminating(pod);
         boolean ready = !terminating && isRunningAndReady(pod);
-        SettingsParser.Result parsed =
-                SettingsParser.parse(set, pod.getMetadata().getAnnotations());
         List<String> gates = pod.getSpec() == null || pod.getSpec().getSchedulingGates() == null
                 ? List.of()
                 : pod.getSpec().getSchedulingGates().stream()
@@ -49,7 +47,7 @@ public record Member(
                 pod.getStatus() == null ? null : pod.getStatus().getPhase(),
                 ready,
                 ready ? readySince(pod) : null,
-                parsed instanceof SettingsParser.Result.Valid valid ? valid.settings() : null,
+                SettingsParser.settings(set, pod.getMetadata().getAnnotations()).orElse(null),
                 gates,
                 controllerOf(pod));
     }

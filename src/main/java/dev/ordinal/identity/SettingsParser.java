@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -58,6 +59,21 @@ public final class SettingsParser {
      * annotations are problems too, so a typo is never silently ignored.
      */
     public static Result parse(String set, Map<String, String> annotations) {
+        return parse(set, annotations, true);
+    }
+
+    /**
+     * The settings {@link #parse} finds, or empty when it finds problems; the claim templates are checked (through
+     * {@link ClaimTemplates#problemOf}, which remembers recent values) but not kept. For {@link Member}, which the
+     * index and the controller build for every pod at every change of it.
+     */
+    public static Optional<SetSettings> settings(String set, Map<String, String> annotations) {
+        return parse(set, annotations, false) instanceof Result.Valid valid
+                ? Optional.of(valid.settings())
+                : Optional.empty();
+    }
+
+    private static Result parse(String set, Map<String, String> annotations, boolean keepTemplates) {
         // JSON null in a map of strings is "" to the API server (Go decoding), so it is here too.
         Map<String, String> a = new HashMap<>();
         if (annotations != null) {
@@ -107,12 +123,17 @@ public final class SettingsParser {
 
         Map<String, PersistentVolumeClaimTemplate> claimTemplates = Map.of();
         // Not through parseValue: its message quotes the value back, and this one may be 256 KiB of JSON.
-        Parsed<Map<String, PersistentVolumeClaimTemplate>> parsed =
-                ClaimTemplates.parse(a.get(CLAIM_TEMPLATES_ANNOTATION));
-        if (parsed instanceof Parsed.Invalid<?> invalid) {
-            problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + invalid.reason());
+        String claimTemplatesValue = a.get(CLAIM_TEMPLATES_ANNOTATION);
+        if (keepTemplates) {
+            Parsed<Map<String, PersistentVolumeClaimTemplate>> parsed = ClaimTemplates.parse(claimTemplatesValue);
+            if (parsed instanceof Parsed.Invalid<?> invalid) {
+                problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + invalid.reason());
+            } else {
+                claimTemplates = parsed.valid().orElseThrow();
+            }
         } else {
-            claimTemplates = parsed.valid().orElseThrow();
+            ClaimTemplates.problemOf(claimTemplatesValue)
+                    .ifPresent(problem -> problems.add("annotation " + CLAIM_TEMPLATES_ANNOTATION + ": " + problem));
         }
 
         if (!problems.isEmpty()) {

@@ -84,6 +84,7 @@ class ClaimTemplatesTest {
     void treatsNoValueAsNoTemplates(String json) {
         Parsed<Map<String, PersistentVolumeClaimTemplate>> got = ClaimTemplates.parse(json);
         assertThat(got).as("parse(%s): got %s, want Valid(empty)", json, got).isEqualTo(new Parsed.Valid<>(Map.of()));
+        assertThat(ClaimTemplates.problemOf(json)).isEmpty();
     }
 
     @Test
@@ -122,6 +123,28 @@ class ClaimTemplatesTest {
         assertThat(reason)
                 .as("reason: got %s, want it to contain %s", reason, wantReason)
                 .contains(wantReason);
+        assertThat(ClaimTemplates.problemOf(json)).as("problemOf, first").contains(reason);
+        assertThat(ClaimTemplates.problemOf(json)).as("problemOf, remembered").contains(reason);
+    }
+
+    @Test
+    void problemOfRemembersValuesUpToItsLimitAndAnswersLikeParse() {
+        String valid = "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}}";
+        assertThat(ClaimTemplates.problemOf(valid)).isEmpty();
+        assertThat(ClaimTemplates.remembersProblemOf(valid)).isTrue();
+        assertThat(ClaimTemplates.problemOf(valid)).isEmpty();
+
+        String padded = valid + " ".repeat(ClaimTemplates.REMEMBERED_MAX_CHARS);
+        assertThat(ClaimTemplates.problemOf(padded)).isEmpty();
+        assertThat(ClaimTemplates.remembersProblemOf(padded))
+                .as("over the memo's limit")
+                .isFalse();
+
+        String oversized = valid + " ".repeat(ClaimTemplates.MAX_ANNOTATION_CHARS);
+        assertThat(ClaimTemplates.problemOf(oversized))
+                .get()
+                .asString()
+                .contains(Integer.toString(ClaimTemplates.MAX_ANNOTATION_CHARS));
     }
 
     @Test

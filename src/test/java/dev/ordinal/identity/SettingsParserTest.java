@@ -31,7 +31,11 @@ class SettingsParserTest {
         assertThat(got)
                 .as("parse(%s, %s): got %s, want Valid", set, annotations, got)
                 .isInstanceOf(SettingsParser.Result.Valid.class);
-        return ((SettingsParser.Result.Valid) got).settings();
+        SetSettings settings = ((SettingsParser.Result.Valid) got).settings();
+        assertThat(SettingsParser.settings(set, annotations))
+                .as("settings(%s, %s), as Member reads them", set, annotations)
+                .contains(settings);
+        return settings;
     }
 
     private static List<String> problems(String set, Map<String, String> annotations) {
@@ -39,6 +43,9 @@ class SettingsParserTest {
         assertThat(got)
                 .as("parse(%s, %s): got %s, want Invalid", set, annotations, got)
                 .isInstanceOf(SettingsParser.Result.Invalid.class);
+        assertThat(SettingsParser.settings(set, annotations))
+                .as("settings(%s, %s), as Member reads them", set, annotations)
+                .isEmpty();
         return ((SettingsParser.Result.Invalid) got).problems();
     }
 
