@@ -50,7 +50,14 @@ public final class RolloutBench {
      * What the 2 cores did during one rollout: the machine's busy fraction (/proc/stat) and the CPU time of Ordinal's
      * replicas (/proc/&lt;pid&gt;/stat), which share the cores with the control plane they wait on.
      */
-    record CpuUse(String scenario, String impl, double wallS, double machineBusy, double ordinalCpuS) {}
+    record CpuUse(
+            String scenario,
+            String impl,
+            double wallS,
+            double machineBusy,
+            double ordinalCpuS,
+            long controllerPasses,
+            double controllerPassS) {}
 
     private final List<String> notes = new ArrayList<>();
 
@@ -169,20 +176,37 @@ public final class RolloutBench {
         }
         long[] machine = machineJiffies();
         long ordinalNanos = ordinalCpuNanos();
+        double passes = metricSum(PASSES);
+        double passSeconds = metricSum(PASS_SECONDS);
         Instant start = Instant.now();
         cluster.kubectl.apply(ns, yaml);
         Instant end = t.await(pods -> complete(pods, replicas), TIMEOUT, ns + " rollout");
         double s = seconds(start, end);
         long[] machineAfter = machineJiffies();
         double busy = 1.0 - (double) (machineAfter[1] - machine[1]) / Math.max(1, machineAfter[0] - machine[0]);
-        cpu.add(new CpuUse(scenario, impl, s, busy, (ordinalCpuNanos() - ordinalNanos) / 1e9));
+        cpu.add(new CpuUse(
+                scenario,
+                impl,
+                s,
+                busy,
+                (ordinalCpuNanos() - ordinalNanos) / 1e9,
+                Math.round(metricSum(PASSES) - passes),
+                metricSum(PASS_SECONDS) - passSeconds));
         t.all.values().stream()
                 .sorted(Comparator.comparing((Seen p) -> p.created))
                 .forEach(p -> csv.add(String.join(
                         ",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound), sec(start, p.ready))));
         System.out.printf(
-                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s)%n",
-                scenario, impl, replicas, s, 100 * busy, cpu.get(cpu.size() - 1).ordinalCpuS());
+                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s, %d"
+                        + " controller passes taking %.1f s)%n",
+                scenario,
+                impl,
+                replicas,
+                s,
+                100 * busy,
+                cpu.get(cpu.size() - 1).ordinalCpuS(),
+                cpu.get(cpu.size() - 1).controllerPasses(),
+                cpu.get(cpu.size() - 1).controllerPassS());
         return s;
     }
 
@@ -305,21 +329,46 @@ public final class RolloutBench {
     /** Mutating reviews each live replica answered since it started (its own metrics). */
     private Map<String, Long> mutateReviews() throws Exception {
         Map<String, Long> counts = new java.util.TreeMap<>();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         for (var e : cluster.replicas().entrySet()) {
-            String body = http.send(
-                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                            "http://127.0.0.1:" + e.getValue().managementPort() + "/q/metrics"))
-                                    .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofString())
-                    .body();
-            long n = body.lines()
-                    .filter(l -> l.startsWith("ordinal_admission_requests_total{") && l.contains("mutate"))
-                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                    .sum();
-            counts.put(e.getKey(), n);
+            counts.put(e.getKey(), Math.round(sum(metrics(e.getValue().managementPort()), MUTATE_REVIEWS)));
         }
         return counts;
+    }
+
+    private static final Predicate<String> MUTATE_REVIEWS =
+            l -> l.startsWith("ordinal_admission_requests_total{") && l.contains("mutate");
+    private static final Predicate<String> PASSES = sample("ordinal_controller_reconcile_duration_seconds_count");
+    private static final Predicate<String> PASS_SECONDS = sample("ordinal_controller_reconcile_duration_seconds_sum");
+
+    private static Predicate<String> sample(String name) {
+        return l -> l.startsWith(name + "{") || l.startsWith(name + " ");
+    }
+
+    /** The sum over the live replicas of the Prometheus samples {@code line} selects. */
+    private double metricSum(Predicate<String> line) throws Exception {
+        double total = 0;
+        for (var app : cluster.replicas().values()) {
+            total += sum(metrics(app.managementPort()), line);
+        }
+        return total;
+    }
+
+    private static double sum(String prometheus, Predicate<String> line) {
+        return prometheus
+                .lines()
+                .filter(line)
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private static String metrics(int managementPort) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private String markdown(
@@ -387,20 +436,24 @@ public final class RolloutBench {
                 h1Time,
                 h1Time / stsParallel));
         md.append("**CPU during the rollouts** (2 cores: the machine's busy fraction from /proc/stat; Ordinal's two "
-                + "replicas from their /proc/<pid>/stat; in the StatefulSet rollouts they only watch):\n\n");
+                + "replicas from their /proc/<pid>/stat; in the StatefulSet rollouts they only watch; the controller's "
+                + "passes over a set and their total duration from the leader's "
+                + "`ordinal_controller_reconcile_duration_seconds`):\n\n");
         md.append("| scenario | implementation | rollout (s) | machine busy | Ordinal replicas (CPU s) "
-                + "| Ordinal's share of the 2 cores |\n");
-        md.append("|---|---|---:|---:|---:|---:|\n");
+                + "| Ordinal's share of the 2 cores | controller passes | in passes (s) |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (CpuUse u : cpu) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.2f | %.0f %% | %.1f | %.0f %% |%n",
+                    "| %s | %s | %.2f | %.0f %% | %.1f | %.0f %% | %d | %.1f |%n",
                     u.scenario(),
                     u.impl(),
                     u.wallS(),
                     100 * u.machineBusy(),
                     u.ordinalCpuS(),
-                    100 * u.ordinalCpuS() / (2 * u.wallS())));
+                    100 * u.ordinalCpuS() / (2 * u.wallS()),
+                    u.controllerPasses(),
+                    u.controllerPassS()));
         }
         md.append("\n");
         notes.forEach(n -> md.append(n).append("\n"));
