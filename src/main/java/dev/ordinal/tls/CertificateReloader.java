@@ -91,7 +91,8 @@ public class CertificateReloader {
     }
 
     /**
-     * Files whose bytes equal those of the last parsed check give that check's answer again without parsing them: the
+     * Files whose bytes equal those of the last parsed check (at first, of the start-up's parse) give that check's
+     * answer again without parsing them: the
      * parse derives a key-store password's key, which at a short reload period was a seventh to a quarter of the
      * replicas' CPU samples during a rollout.
      */
@@ -100,8 +101,11 @@ public class CertificateReloader {
         try {
             files = PemFiles.read(certFile, keyFile);
         } catch (Exception e) {
-            lastParsed = null;
+            // What was served does not change, so the last parsed check's answer still holds for its bytes.
             return unreadable(e);
+        }
+        if (lastParsed == null && keys.startedWith() != null) {
+            lastParsed = new Seen(keys.startedWith(), Outcome.UNCHANGED);
         }
         Seen seen = lastParsed;
         if (seen != null && seen.files().equals(files)) {

@@ -39,6 +39,8 @@ public class ServingKeys extends X509ExtendedKeyManager implements HttpServerOpt
     private final AtomicLong generations = new AtomicLong();
     private volatile Generation current;
     private volatile Generation previous;
+    /** The files' bytes the first pair was parsed from at start-up. */
+    private volatile PemFiles startedWith;
 
     private final Vertx vertx;
     private final String certFile;
@@ -58,8 +60,10 @@ public class ServingKeys extends X509ExtendedKeyManager implements HttpServerOpt
     @Override
     public void customizeHttpsServer(HttpServerOptions options) {
         ServingPair pair;
+        PemFiles files;
         try {
-            pair = ServingPair.parse(vertx, PemFiles.read(certFile, keyFile), keyFile);
+            files = PemFiles.read(certFile, keyFile);
+            pair = ServingPair.parse(vertx, files, keyFile);
             if (!pair.matches()) {
                 throw new IllegalStateException(ServingPair.keyMismatch(certFile, keyFile));
             }
@@ -71,7 +75,13 @@ public class ServingKeys extends X509ExtendedKeyManager implements HttpServerOpt
                     e);
         }
         serve(pair);
+        startedWith = files;
         options.setKeyCertOptions(KeyCertOptions.wrap(this));
+    }
+
+    /** The files' bytes the pair served at start-up was parsed from, or null before the HTTPS server was set up. */
+    PemFiles startedWith() {
+        return startedWith;
     }
 
     /** Serves {@code pair} from the next handshake on; the caller has checked that its key belongs to it. */
