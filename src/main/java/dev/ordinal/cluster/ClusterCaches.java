@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -103,7 +104,9 @@ public class ClusterCaches {
                     notifySet(was);
                 }
                 index.upsert(after);
-                notifySet(is);
+                if (is != null && (!is.equals(was) || CachedFields.podChangeMatters(before, after))) {
+                    notifySet(is);
+                }
             }
 
             @Override
@@ -113,9 +116,9 @@ public class ClusterCaches {
             }
         });
         claims = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0);
-        claims.addEventHandler(setsOf(this::claimOwner));
+        claims.addEventHandler(setsOf(this::claimOwner, CachedFields::claimChangeMatters));
         services = client.services().inAnyNamespace().runnableInformer(0);
-        services.addEventHandler(setsOf(this::serviceOwner));
+        services.addEventHandler(setsOf(this::serviceOwner, (before, after) -> true));
         for (Map.Entry<String, SharedIndexInformer<?>> e : informers().entrySet()) {
             SharedIndexInformer<?> informer = e.getValue();
             // Keep retrying the initial list and any watch failure: an API server that is down at start makes
@@ -396,7 +399,8 @@ public class ClusterCaches {
         return set == null ? null : new SetKey(svc.getMetadata().getNamespace(), set);
     }
 
-    private <T> ResourceEventHandler<T> setsOf(Function<T, SetKey> owner) {
+    /** Notifies the set {@code owner} names on every add and delete, and on the updates that {@code matters}. */
+    private <T> ResourceEventHandler<T> setsOf(Function<T, SetKey> owner, BiPredicate<T, T> matters) {
         return new ResourceEventHandler<>() {
             @Override
             public void onAdd(T obj) {
@@ -405,7 +409,14 @@ public class ClusterCaches {
 
             @Override
             public void onUpdate(T before, T after) {
-                notifySet(owner.apply(after));
+                SetKey was = owner.apply(before);
+                SetKey is = owner.apply(after);
+                if (was != null && !was.equals(is)) {
+                    notifySet(was);
+                }
+                if (is != null && (!is.equals(was) || matters.test(before, after))) {
+                    notifySet(is);
+                }
             }
 
             @Override

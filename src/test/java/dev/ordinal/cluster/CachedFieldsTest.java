@@ -1,20 +1,32 @@
 package dev.ordinal.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import dev.ordinal.identity.Member;
 import dev.ordinal.plan.ClaimPlan;
 import dev.ordinal.plan.GatePatch;
 import dev.ordinal.plan.HeadlessService;
 import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A fully populated pod (every field Ordinal reads, and managed fields, statuses, probes, volumes it does not) goes
@@ -53,6 +65,118 @@ class CachedFieldsTest {
         assertThat(second.getSpec().getSchedulingGates()).isNotEmpty();
         assertThat(second.getStatus().getConditions()).isNotEmpty();
         assertThat(Member.of(second, "web")).isEqualTo(Member.of(full, "web"));
+    }
+
+    static Stream<Arguments> podUpdates() {
+        return Stream.of(
+                argumentSet("no change", false, (Consumer<Pod>) p -> {}),
+                argumentSet("resourceVersion only", false, (Consumer<Pod>)
+                        p -> p.getMetadata().setResourceVersion("99999")),
+                argumentSet("bound to another node", false, (Consumer<Pod>)
+                        p -> p.getSpec().setNodeName("node-2")),
+                argumentSet("PodScheduled condition", false, (Consumer<Pod>)
+                        p -> condition(p, "PodScheduled").setLastTransitionTime("2030-01-01T00:00:00Z")),
+                argumentSet("ContainersReady condition", false, (Consumer<Pod>)
+                        p -> condition(p, "ContainersReady").setStatus("False")),
+                argumentSet("container statuses", false, (Consumer<Pod>)
+                        p -> p.getStatus().getContainerStatuses().get(0).setRestartCount(7)),
+                argumentSet("managed fields", false, (Consumer<Pod>)
+                        p -> p.getMetadata().setManagedFields(List.of())),
+                argumentSet("Ready status", true, (Consumer<Pod>)
+                        p -> condition(p, "Ready").setStatus("False")),
+                argumentSet("Ready since", true, (Consumer<Pod>)
+                        p -> condition(p, "Ready").setLastTransitionTime("2030-01-01T00:00:00Z")),
+                argumentSet("Ready condition gone", true, (Consumer<Pod>) p ->
+                        p.getStatus().getConditions().removeIf(c -> c.getType().equals("Ready"))),
+                argumentSet("phase", true, (Consumer<Pod>) p -> p.getStatus().setPhase("Failed")),
+                argumentSet("a gate lifted", true, (Consumer<Pod>)
+                        p -> p.getSpec().getSchedulingGates().remove(0)),
+                argumentSet("an annotation", true, (Consumer<Pod>)
+                        p -> p.getMetadata().getAnnotations().put("ordinal.dev/min-ready-seconds", "5")),
+                argumentSet("a label", true, (Consumer<Pod>)
+                        p -> p.getMetadata().getLabels().put("tier", "db")),
+                argumentSet("owner", true, (Consumer<Pod>) p -> p.getMetadata().setOwnerReferences(List.of())),
+                argumentSet(
+                        "deletion", true, (Consumer<Pod>) p -> p.getMetadata().setDeletionTimestamp(null)),
+                argumentSet("uid (re-created)", true, (Consumer<Pod>)
+                        p -> p.getMetadata().setUid("uid-new")),
+                argumentSet("container ports", true, (Consumer<Pod>)
+                        p -> p.getSpec().getContainers().get(0).setPorts(List.of())));
+    }
+
+    /** The cached pod (the update's old object) against the whole pod the watch delivers next. */
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("podUpdates")
+    void anUpdateStartsAPassOnlyWhenItChangesWhatOrdinalReads(boolean matters, Consumer<Pod> update) {
+        Pod cached = throughStore(PodFixtures.realistic("ns-1", "web", 3));
+        Pod next = PodFixtures.realistic("ns-1", "web", 3);
+        update.accept(next);
+
+        assertThat(CachedFields.podChangeMatters(cached, next)).isEqualTo(matters);
+    }
+
+    static Stream<Arguments> claimUpdates() {
+        return Stream.of(
+                argumentSet("no change", false, (Consumer<PersistentVolumeClaim>) c -> {}),
+                argumentSet("bound to a volume", false, (Consumer<PersistentVolumeClaim>) c -> {
+                    c.getSpec().setVolumeName("pv-1");
+                    c.setStatus(new PersistentVolumeClaimStatusBuilder()
+                            .withPhase("Bound")
+                            .build());
+                    c.getMetadata().setAnnotations(Map.of("pv.kubernetes.io/bind-completed", "yes"));
+                    c.getMetadata().setResourceVersion("2");
+                }),
+                argumentSet("storage request", true, (Consumer<PersistentVolumeClaim>)
+                        c -> c.getSpec().getResources().setRequests(Map.of("storage", new Quantity("2Gi")))),
+                argumentSet("storage class", true, (Consumer<PersistentVolumeClaim>)
+                        c -> c.getSpec().setStorageClassName("fast")),
+                argumentSet("owner", true, (Consumer<PersistentVolumeClaim>) c -> c.getMetadata()
+                        .setOwnerReferences(List.of(new OwnerReferenceBuilder()
+                                .withKind("Deployment")
+                                .withName("web")
+                                .withUid("u")
+                                .build()))),
+                argumentSet("deletion", true, (Consumer<PersistentVolumeClaim>)
+                        c -> c.getMetadata().setDeletionTimestamp("2030-01-01T00:00:00Z")),
+                argumentSet("set label", true, (Consumer<PersistentVolumeClaim>)
+                        c -> c.getMetadata().setLabels(Map.of())));
+    }
+
+    @ParameterizedTest(name = "{argumentSetName}")
+    @MethodSource("claimUpdates")
+    void aClaimUpdateStartsAPassOnlyWhenItChangesWhatOrdinalReads(
+            boolean matters, Consumer<PersistentVolumeClaim> update) {
+        PersistentVolumeClaim before = claim();
+        PersistentVolumeClaim after = claim();
+        update.accept(after);
+
+        assertThat(CachedFields.claimChangeMatters(before, after)).isEqualTo(matters);
+    }
+
+    private static PersistentVolumeClaim claim() {
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withNamespace("ns-1")
+                .withName("data-web-3")
+                .withUid("claim-uid")
+                .withResourceVersion("1")
+                .addToLabels("ordinal.dev/set", "web")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withStorageClassName("standard")
+                .withNewResources()
+                .addToRequests("storage", new Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build();
+    }
+
+    private static PodCondition condition(Pod pod, String type) {
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals(type))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
