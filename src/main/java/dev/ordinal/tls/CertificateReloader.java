@@ -84,6 +84,8 @@ public class CertificateReloader {
 
     /** What one check did; returned for tests and logged here. */
     enum Outcome {
+        /** The HTTPS server has not read its pair yet ({@link ServingKeys} reads the files itself then). */
+        NOT_SERVING_YET,
         UNCHANGED,
         RELOADED,
         KEY_DOES_NOT_MATCH,
@@ -97,6 +99,11 @@ public class CertificateReloader {
      * replicas' CPU samples during a rollout.
      */
     synchronized Outcome check() {
+        if (keys.startedWith() == null) {
+            // The StartupEvent that starts the timer can come before the HTTPS server is set up, and in a cold JVM
+            // setting it up takes a second or more.
+            return Outcome.NOT_SERVING_YET;
+        }
         PemFiles files;
         try {
             files = PemFiles.read(certFile, keyFile);
@@ -104,7 +111,7 @@ public class CertificateReloader {
             // What was served does not change, so the last parsed check's answer still holds for its bytes.
             return unreadable(e);
         }
-        if (lastParsed == null && keys.startedWith() != null) {
+        if (lastParsed == null) {
             lastParsed = new Seen(keys.startedWith(), Outcome.UNCHANGED);
         }
         Seen seen = lastParsed;

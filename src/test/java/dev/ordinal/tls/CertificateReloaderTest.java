@@ -170,6 +170,22 @@ class CertificateReloaderTest {
     }
 
     @Test
+    void aCheckBeforeTheHttpsServerReadItsPairReadsNothing() {
+        ServingKeys notYetServing = new ServingKeys(
+                vertx, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString());
+        CertificateReloader early = new CertificateReloader(
+                notYetServing,
+                vertx,
+                null,
+                dir.resolve("tls.crt").toString(),
+                dir.resolve("tls.key").toString());
+
+        assertThat(early.check()).isEqualTo(Outcome.NOT_SERVING_YET);
+        assertThat(early.parses()).isZero();
+        assertThat(notYetServing.serving()).isNull();
+    }
+
+    @Test
     void aKeyThatDoesNotBelongToTheCertificateStopsTheStart() {
         write(RENEWED.resolve("tls.crt"), FIRST.resolve("tls.key"));
         ServingKeys fresh = new ServingKeys(
