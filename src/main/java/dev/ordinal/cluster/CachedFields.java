@@ -47,13 +47,10 @@ public final class CachedFields {
      * third of a pod's updates.
      */
     public static boolean podChangeMatters(Pod before, Pod after) {
-        ObjectMeta was = before.getMetadata();
-        ObjectMeta is = after.getMetadata();
-        return !Objects.equals(was.getUid(), is.getUid())
-                || !Objects.equals(was.getLabels(), is.getLabels())
-                || !Objects.equals(was.getAnnotations(), is.getAnnotations())
-                || !Objects.equals(was.getOwnerReferences(), is.getOwnerReferences())
-                || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp())
+        return metadataChangeMatters(before.getMetadata(), after.getMetadata())
+                || !Objects.equals(
+                        before.getMetadata().getAnnotations(),
+                        after.getMetadata().getAnnotations())
                 || !Objects.equals(spec(before, PodSpec::getSchedulingGates), spec(after, PodSpec::getSchedulingGates))
                 || !Objects.equals(spec(before, PodSpec::getContainers), spec(after, PodSpec::getContainers))
                 || !Objects.equals(phase(before), phase(after))
@@ -66,18 +63,21 @@ public final class CachedFields {
      * no pass.
      */
     public static boolean claimChangeMatters(PersistentVolumeClaim before, PersistentVolumeClaim after) {
-        ObjectMeta was = before.getMetadata();
-        ObjectMeta is = after.getMetadata();
-        return !Objects.equals(was.getUid(), is.getUid())
-                || !Objects.equals(was.getLabels(), is.getLabels())
-                || !Objects.equals(was.getOwnerReferences(), is.getOwnerReferences())
-                || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp())
+        return metadataChangeMatters(before.getMetadata(), after.getMetadata())
                 || !Objects.equals(
                         claimSpec(before, PersistentVolumeClaimSpec::getResources),
                         claimSpec(after, PersistentVolumeClaimSpec::getResources))
                 || !Objects.equals(
                         claimSpec(before, PersistentVolumeClaimSpec::getStorageClassName),
                         claimSpec(after, PersistentVolumeClaimSpec::getStorageClassName));
+    }
+
+    /** Identity (uid), set membership (labels), owners and deletion: what Ordinal reads of any object's metadata. */
+    private static boolean metadataChangeMatters(ObjectMeta was, ObjectMeta is) {
+        return !Objects.equals(was.getUid(), is.getUid())
+                || !Objects.equals(was.getLabels(), is.getLabels())
+                || !Objects.equals(was.getOwnerReferences(), is.getOwnerReferences())
+                || !Objects.equals(was.getDeletionTimestamp(), is.getDeletionTimestamp());
     }
 
     private static <T> T spec(Pod pod, Function<PodSpec, T> field) {
