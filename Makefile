@@ -39,10 +39,12 @@ demo: target/classpath.stamp
 
 ## bench: admission latency/throughput/memory of the JVM jar and the native executable in one run (wrk over TLS on
 ##        127.0.0.1; pinned with taskset and shared), ordered-start release latency for 10/100/1,000-pod sets, and
-##        the real-control-plane rollouts (bench-rollout); writes docs/benchmarks.md and docs/bench/*.svg (~20 min on 2
-##        cores). Builds the native executable first when it is missing or stale (make native, ~12 min more).
+##        the real-control-plane rollouts (bench-rollout, with the jar's replicas and then the native executable's);
+##        writes docs/benchmarks.md and docs/bench/*.svg (~25 min on 2 cores). Builds the native executable first
+##        when it is missing or stale (make native, ~12 min more).
 NATIVE_RUNNER = target/ordinal-0.1.0-SNAPSHOT-runner
 bench: $(NATIVE_RUNNER) target/classpath.stamp bench-rollout
+	$(MAKE) bench-rollout PACKAGED=native
 	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk; }
 	java -Dbench.rollouts=target/bench -cp $(TEST_CP) dev.ordinal.bench.Bench
 
@@ -55,8 +57,10 @@ $(NATIVE_RUNNER): pom.xml $(shell find src/main -type f 2>/dev/null)
 ## bench-rollout: rollouts on the real control plane, Ordinal (two replicas) vs StatefulSet: 20 pods OrderedReady,
 ##                100 pods Parallel with a claim each, scale-down, re-creation; writes target/bench/rollouts.md and
 ##                per-pod timelines (target/bench/rollout-timelines.csv). About 4 min; holds the real-cluster lock.
+##                PACKAGED=native: Ordinal's replicas are the native executable (make native first), as the image ships.
 bench-rollout: target/classpath.stamp
-	flock /tmp/ordinal-realcluster.lock java -cp $(TEST_CP) dev.ordinal.realcluster.RolloutBench
+	flock /tmp/ordinal-realcluster.lock java $(if $(filter native,$(PACKAGED)),-Dordinal.packaged=native) \
+	  -cp $(TEST_CP) dev.ordinal.realcluster.RolloutBench
 
 # The demo and the benchmark are test-scope mains around the packaged jar. Build the jar, the test classes and the
 # test classpath only when a source or the pom changed since the last build.

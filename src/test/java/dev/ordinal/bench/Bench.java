@@ -199,8 +199,9 @@ public final class Bench {
     List<ReleaseLatency.Row> release = List.of();
 
     /**
-     * The real-control-plane rollouts (RolloutBench, run by `make bench` before this): its markdown and per-pod
-     * timelines. Given with -Dbench.rollouts=target/bench; then both files must be there.
+     * The real-control-plane rollouts (RolloutBench, run by `make bench` before this, with the jar and with the
+     * native executable): their markdown and per-pod timelines. Given with -Dbench.rollouts=target/bench; then all
+     * four files must be there.
      */
     static Optional<Path> rollouts() {
         String dir = System.getProperty("bench.rollouts");
@@ -208,13 +209,19 @@ public final class Bench {
             return Optional.empty();
         }
         Path path = Path.of(dir);
-        for (String file : List.of("rollouts.md", "rollout-timelines.csv")) {
-            if (!Files.isRegularFile(path.resolve(file))) {
-                throw new IllegalStateException(path.resolve(file) + " is missing: `make bench-rollout` writes it");
+        for (String build : ROLLOUT_BUILDS) {
+            for (String file : List.of("rollouts" + build + ".md", "rollout-timelines" + build + ".csv")) {
+                if (!Files.isRegularFile(path.resolve(file))) {
+                    throw new IllegalStateException(path.resolve(file) + " is missing: `make bench-rollout"
+                            + (build.isEmpty() ? "" : " PACKAGED=native") + "` writes it");
+                }
             }
         }
         return Optional.of(path);
     }
+
+    /** RolloutBench's file-name suffixes: the jar's replicas, then the native executable's. */
+    static final List<String> ROLLOUT_BUILDS = List.of("", "-native");
 
     List<Mode> modes() {
         List<Mode> modes = new ArrayList<>();
@@ -864,11 +871,13 @@ public final class Bench {
         }
         Optional<Path> rollouts = rollouts();
         if (rollouts.isPresent()) {
-            md.append("\n")
-                    .append(Files.readString(rollouts.get().resolve("rollouts.md"))
-                            .strip())
-                    .append("\n\n");
-            md.append("![Rollout timelines](bench/rollouts.svg)\n");
+            for (String build : ROLLOUT_BUILDS) {
+                md.append("\n")
+                        .append(Files.readString(rollouts.get().resolve("rollouts" + build + ".md"))
+                                .strip())
+                        .append("\n\n");
+                md.append("![Rollout timelines](bench/rollouts" + build + ".svg)\n");
+            }
         }
         md.append("\n");
         Path notes = Path.of("docs/benchmarks-notes.md");
@@ -914,7 +923,11 @@ public final class Bench {
     void charts(Path dir) throws IOException {
         Optional<Path> rollouts = rollouts();
         if (rollouts.isPresent()) {
-            rolloutChart(rollouts.get().resolve("rollout-timelines.csv"), dir.resolve("rollouts.svg"));
+            for (String build : ROLLOUT_BUILDS) {
+                rolloutChart(
+                        rollouts.get().resolve("rollout-timelines" + build + ".csv"),
+                        dir.resolve("rollouts" + build + ".svg"));
+            }
         }
         List<Charts.Series> ratios = new ArrayList<>();
         for (Map.Entry<String, Row> e : noops.entrySet()) {

@@ -2,6 +2,7 @@ package dev.ordinal.realcluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ordinal.support.PackagedApp;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,11 +30,16 @@ import java.util.function.Predicate;
  * Parallel rollout with a claim each, scale-down (20 → 10 and 100 → 50) and the re-creation of {@code web-3}.
  * Counts, from the API server's audit log, the ReplicaSet's pod creations refused ({@code AlreadyExists} between the
  * two replicas, and any other code), and times the same Parallel rollout with one replica to show what they cost.
- * Writes {@code target/bench/rollouts.md} (printed) and per-pod timelines {@code target/bench/rollout-*.csv}.
+ * Writes {@code target/bench/rollouts.md} (printed) and per-pod timelines {@code target/bench/rollout-timelines.csv};
+ * {@code rollouts-native.md} and {@code rollout-timelines-native.csv} when the replicas are the native executable
+ * ({@code -Dordinal.packaged=native}, {@code make bench-rollout PACKAGED=native}).
  */
 public final class RolloutBench {
 
     static final Path OUT = Path.of("target", "bench");
+    /** Which build of Ordinal the replicas are, in the report's file names: "" for the jar, "-native". */
+    static final String BUILD = PackagedApp.nativeRunner() == null ? "" : "-native";
+
     static final Duration READY_DELAY = Duration.ofMillis(Long.getLong("rollout.ready-delay-ms", 1000));
     static final int ORDERED = Integer.getInteger("rollout.ordered", 20);
     static final int PARALLEL = Integer.getInteger("rollout.parallel", 100);
@@ -142,9 +148,9 @@ public final class RolloutBench {
         Refusals h1Refusals = refusals(ns("parallel-h1", "ordinal"));
         Map<String, Long> h1Reviews = mutateReviews();
 
-        Files.write(OUT.resolve("rollout-timelines.csv"), csv);
+        Files.write(OUT.resolve("rollout-timelines" + BUILD + ".csv"), csv);
         String md = markdown(parallelRefusals, http2Reviews, ordParallel, h1Refusals, h1Reviews, h1, stsParallel);
-        Files.writeString(OUT.resolve("rollouts.md"), md);
+        Files.writeString(OUT.resolve("rollouts" + BUILD + ".md"), md);
         System.out.println();
         System.out.println(md);
     }
@@ -380,14 +386,17 @@ public final class RolloutBench {
             double h1Time,
             double stsParallel) {
         StringBuilder md = new StringBuilder();
-        md.append("## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n");
+        md.append(
+                BUILD.isEmpty()
+                        ? "## Rollouts on the real control plane: Ordinal vs StatefulSet\n\n"
+                        : "## Rollouts on the real control plane: Ordinal's native executable vs StatefulSet\n\n");
         md.append(String.format(
                 Locale.ROOT,
                 """
                 `make bench-rollout` (`RolloutBench`): one real control plane (etcd, kube-apiserver, \
                 kube-controller-manager with the ReplicaSet, Deployment and StatefulSet controllers, kube-scheduler, \
                 all v1.35.4), the kubelet stand-in making each bound pod Ready %.1f s after binding, volumes \
-                provisioned on first consumer (StorageClass `standard`). Ordinal: the packaged jar, two replicas \
+                provisioned on first consumer (StorageClass `standard`). Ordinal: %s, two replicas \
                 behind the round-robin TLS-passthrough balancer, settings of docs/real-cluster.md; its sets are \
                 `Recreate` Deployments labelled `ordinal.dev/set: web`, with a generic ephemeral volume where a \
                 claim is wanted. StatefulSet: the same pod template, `volumeClaimTemplates` for the claim. Each \
@@ -397,6 +406,9 @@ public final class RolloutBench {
 
                 """,
                 READY_DELAY.toMillis() / 1000.0,
+                PackagedApp.nativeRunner() == null
+                        ? "the packaged jar"
+                        : "the native executable (`make bench-rollout PACKAGED=native`)",
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                         .getSystemLoadAverage()));
         md.append("| scenario | Ordinal (s) | StatefulSet (s) | Ordinal / StatefulSet | target |\n");
@@ -458,7 +470,7 @@ public final class RolloutBench {
         md.append("\n");
         notes.forEach(n -> md.append(n).append("\n"));
         md.append("Per-pod timelines (seconds from the `kubectl apply` to creation, binding and Ready, both "
-                + "implementations): `target/bench/rollout-timelines.csv`.\n");
+                + "implementations): `target/bench/rollout-timelines" + BUILD + ".csv`.\n");
         return md.toString();
     }
 
