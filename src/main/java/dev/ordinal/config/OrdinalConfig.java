@@ -124,5 +124,12 @@ public interface OrdinalConfig {
         /** Period of the full resync that re-checks every set even without events. */
         @WithDefault("30s")
         Duration resyncPeriod();
+
+        /**
+         * Pods whose claims one pass over a set works on at once (create the PVCs, lift {@code ordinal.dev/claims}):
+         * how many claim creations and gate lifts the controller has in flight at the API server.
+         */
+        @WithDefault("8")
+        int claimConcurrency();
     }
 }

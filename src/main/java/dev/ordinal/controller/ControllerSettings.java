@@ -17,6 +17,7 @@ import java.util.function.Supplier;
  * @param backoffMax upper bound of that delay
  * @param reservationTtl {@code ordinal.admission.reservation-ttl}: gap healing counts an ordinal as lost once it has
  *     been free for this long plus {@link dev.ordinal.plan.GapHealing#MARGIN}
+ * @param claimConcurrency {@code ordinal.controller.claim-concurrency}: pods whose claims one pass works on at once
  */
 public record ControllerSettings(
         String leaseNamespace,
@@ -28,7 +29,18 @@ public record ControllerSettings(
         Duration resyncPeriod,
         Duration backoffInitial,
         Duration backoffMax,
-        Duration reservationTtl) {
+        Duration reservationTtl,
+        int claimConcurrency) {
+
+    /** Default of {@code ordinal.controller.claim-concurrency}. */
+    public static final int DEFAULT_CLAIM_CONCURRENCY = 8;
+
+    public ControllerSettings {
+        if (claimConcurrency < 1) {
+            throw new IllegalArgumentException(
+                    "ordinal.controller.claim-concurrency must be at least 1, got " + claimConcurrency);
+        }
+    }
 
     /** Default first retry delay after a failed reconcile. */
     public static final Duration DEFAULT_BACKOFF_INITIAL = Duration.ofMillis(500);
@@ -48,7 +60,8 @@ public record ControllerSettings(
                 c.resyncPeriod(),
                 DEFAULT_BACKOFF_INITIAL,
                 DEFAULT_BACKOFF_MAX,
-                config.admission().reservationTtl());
+                config.admission().reservationTtl(),
+                c.claimConcurrency());
     }
 
     /**

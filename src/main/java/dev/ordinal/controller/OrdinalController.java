@@ -84,8 +84,15 @@ public final class OrdinalController implements AutoCloseable {
         this.metrics = new ControllerMetrics(registry, leader);
         this.clock = clock;
         this.events = new EventRecorder(writes, settings.identity(), clock);
-        this.reconciler =
-                new SetReconciler(writes, reader, events, metrics, this::isLeader, clock, settings.reservationTtl());
+        this.reconciler = new SetReconciler(
+                writes,
+                reader,
+                events,
+                metrics,
+                this::isLeader,
+                clock,
+                settings.reservationTtl(),
+                settings.claimConcurrency());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ordinal-controller-timer"));
         this.election = new LeaderElection(writes, settings, this::startLeading, this::stopLeading, scheduler);
         this.worker = daemon(this::work, "ordinal-controller-worker");

@@ -71,8 +71,6 @@ final class SetReconciler {
     static final Duration TERMINATING_CLAIM_RECHECK = Duration.ofSeconds(5);
     /** How long a write of this replica is remembered while waiting for the cache to show it. */
     static final Duration WRITE_MEMORY = Duration.ofSeconds(30);
-    /** Pods whose claims one reconcile works on at once. */
-    static final int CLAIM_CONCURRENCY = 8;
 
     private static final Logger LOG = Logger.getLogger(SetReconciler.class);
     /** Markers for "the write failed" (identity-compared, never written or read). */
@@ -174,7 +172,8 @@ final class SetReconciler {
             ControllerMetrics metrics,
             BooleanSupplier leading,
             Clock clock,
-            Duration reservationTtl) {
+            Duration reservationTtl,
+            int claimConcurrency) {
         this.reservationTtl = reservationTtl;
         this.client = client;
         this.owners = new OwnerResolver(client);
@@ -184,7 +183,7 @@ final class SetReconciler {
         this.leading = leading;
         this.clock = clock;
         this.claimWorkers = new ThreadPoolExecutor(
-                CLAIM_CONCURRENCY, CLAIM_CONCURRENCY, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                claimConcurrency, claimConcurrency, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "ordinal-controller-claims");
                     t.setDaemon(true);
                     return t;

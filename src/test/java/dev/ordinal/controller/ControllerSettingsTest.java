@@ -1,17 +1,28 @@
 package dev.ordinal.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The Lease identity: configured, else POD_NAME, else hostname, else random. */
+/** The Lease identity: configured, else POD_NAME, else hostname, else random; and the claim concurrency's bound. */
 class ControllerSettingsTest {
+
+    @Test
+    void refusesAClaimConcurrencyBelowOne() {
+        assertThatThrownBy(() -> new ControllerSettings(
+                        "ns", "lease", "me", null, null, null, null, null, null, Duration.ofSeconds(5), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ordinal.controller.claim-concurrency must be at least 1, got 0");
+    }
 
     static Stream<Arguments> cases() {
         return Stream.of(

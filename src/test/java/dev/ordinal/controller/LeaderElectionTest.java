@@ -51,7 +51,8 @@ class LeaderElectionTest {
                 Duration.ofSeconds(2),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(5),
-                reservationTtl);
+                reservationTtl,
+                ControllerSettings.DEFAULT_CLAIM_CONCURRENCY);
     }
 
     @Test

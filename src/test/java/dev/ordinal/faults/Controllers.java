@@ -27,7 +27,8 @@ final class Controllers {
                 Duration.ofSeconds(2),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(5),
-                Duration.parse("PT" + FaultsProfile.RESERVATION_TTL));
+                Duration.parse("PT" + FaultsProfile.RESERVATION_TTL),
+                ControllerSettings.DEFAULT_CLAIM_CONCURRENCY);
     }
 
     /** A reader that sees only namespace {@code ns}, so a test's controllers leave other tests' sets alone. */
