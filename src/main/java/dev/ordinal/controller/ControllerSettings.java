@@ -33,7 +33,7 @@ public record ControllerSettings(
         int claimConcurrency) {
 
     /** Default of {@code ordinal.controller.claim-concurrency}. */
-    public static final int DEFAULT_CLAIM_CONCURRENCY = 8;
+    public static final int DEFAULT_CLAIM_CONCURRENCY = 32;
 
     public ControllerSettings {
         if (claimConcurrency < 1) {
