@@ -94,9 +94,8 @@ public class CertificateReloader {
 
     /**
      * Files whose bytes equal those of the last parsed check (at first, of the start-up's parse) give that check's
-     * answer again without parsing them: the
-     * parse derives a key-store password's key, which at a short reload period was a seventh to a quarter of the
-     * replicas' CPU samples during a rollout.
+     * answer again without parsing them: the parse derives a key-store password's key, which at a short reload period
+     * was a seventh to a quarter of the replicas' CPU samples during a rollout.
      */
     synchronized Outcome check() {
         if (keys.startedWith() == null) {
@@ -114,13 +113,21 @@ public class CertificateReloader {
         if (lastParsed == null) {
             lastParsed = new Seen(keys.startedWith(), Outcome.UNCHANGED);
         }
-        Seen seen = lastParsed;
-        if (seen != null && seen.files().equals(files)) {
-            return seen.outcome() == Outcome.RELOADED ? Outcome.UNCHANGED : seen.outcome();
+        if (lastParsed.files().equals(files)) {
+            if (lastParsed.outcome() == Outcome.KEY_DOES_NOT_MATCH || lastParsed.outcome() == Outcome.UNREADABLE) {
+                return lastParsed.outcome(); // warned about already
+            }
+            lastProblem.set(null); // so that a later problem is warned about again
+            return Outcome.UNCHANGED;
         }
         Outcome outcome = parseAndServe(files);
         lastParsed = new Seen(files, outcome);
         return outcome;
+    }
+
+    /** The problem last warned about, until a check finds the files fine again; for tests. */
+    String lastProblem() {
+        return lastProblem.get();
     }
 
     /** How many checks parsed the files; for tests. */

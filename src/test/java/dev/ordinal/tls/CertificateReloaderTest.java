@@ -108,6 +108,9 @@ class CertificateReloaderTest {
         assertThat(reloader.check()).isEqualTo(Outcome.UNREADABLE);
         write(FIRST.resolve("tls.crt"), FIRST.resolve("tls.key"));
         assertThat(reloader.check()).isEqualTo(Outcome.UNCHANGED);
+        assertThat(reloader.lastProblem())
+                .as("cleared, so that the next outage is warned about again")
+                .isNull();
     }
 
     @Test
