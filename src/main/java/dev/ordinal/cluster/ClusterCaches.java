@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -101,12 +102,9 @@ public class ClusterCaches {
                 SetKey is = SetIndex.keyOf(after);
                 if (was != null && !was.equals(is)) {
                     index.remove(before);
-                    notifySet(was);
                 }
                 index.upsert(after);
-                if (is != null && (!is.equals(was) || CachedFields.podChangeMatters(before, after))) {
-                    notifySet(is);
-                }
+                notifyUpdate(was, is, () -> CachedFields.podChangeMatters(before, after));
             }
 
             @Override
@@ -385,6 +383,19 @@ public class ClusterCaches {
         }
     }
 
+    /**
+     * After an update that moved an object from set {@code was} to set {@code is}, notifies both; within one set, only
+     * when the update {@code matters}.
+     */
+    private void notifyUpdate(SetKey was, SetKey is, BooleanSupplier matters) {
+        if (was != null && !was.equals(is)) {
+            notifySet(was);
+        }
+        if (is != null && (!is.equals(was) || matters.getAsBoolean())) {
+            notifySet(is);
+        }
+    }
+
     private SetKey claimOwner(PersistentVolumeClaim pvc) {
         String set = pvc.getMetadata().getLabels() == null
                 ? null
@@ -409,14 +420,7 @@ public class ClusterCaches {
 
             @Override
             public void onUpdate(T before, T after) {
-                SetKey was = owner.apply(before);
-                SetKey is = owner.apply(after);
-                if (was != null && !was.equals(is)) {
-                    notifySet(was);
-                }
-                if (is != null && (!is.equals(was) || matters.test(before, after))) {
-                    notifySet(is);
-                }
+                notifyUpdate(owner.apply(before), owner.apply(after), () -> matters.test(before, after));
             }
 
             @Override
