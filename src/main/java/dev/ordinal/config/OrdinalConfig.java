@@ -126,7 +126,7 @@ public interface OrdinalConfig {
         Duration resyncPeriod();
 
         /**
-         * Pods whose claims one pass over a set works on at once (create the PVCs, lift {@code ordinal.dev/claims}):
+         * Pods whose claim work runs at once (create the PVCs, lift {@code ordinal.dev/claims}):
          * how many claim creations and gate lifts the controller has in flight at the API server. 32 rather than 8:
          * a 100-pod Parallel rollout on the real control plane took 1.00× and 1.08× StatefulSet's time with 32, 1.03×
          * to 1.14× with 8 (docs/benchmarks-notes.md, sixth pass).

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * @param backoffMax upper bound of that delay
  * @param reservationTtl {@code ordinal.admission.reservation-ttl}: gap healing counts an ordinal as lost once it has
  *     been free for this long plus {@link dev.ordinal.plan.GapHealing#MARGIN}
- * @param claimConcurrency {@code ordinal.controller.claim-concurrency}: pods whose claims one pass works on at once
+ * @param claimConcurrency {@code ordinal.controller.claim-concurrency}: pods whose claim work runs at once
  */
 public record ControllerSettings(
         String leaseNamespace,

@@ -92,7 +92,8 @@ public final class OrdinalController implements AutoCloseable {
                 this::isLeader,
                 clock,
                 settings.reservationTtl(),
-                settings.claimConcurrency());
+                settings.claimConcurrency(),
+                this::requeue);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ordinal-controller-timer"));
         this.election = new LeaderElection(writes, settings, this::startLeading, this::stopLeading, scheduler);
         this.worker = daemon(this::work, "ordinal-controller-worker");
@@ -195,6 +196,7 @@ public final class OrdinalController implements AutoCloseable {
             LOG.infof("controller %s stopped leading", settings.identity());
         }
         queue.clear();
+        reconciler.stoppedLeading();
         failures.clear();
         notBefore.clear();
         warnLogs.clear();
@@ -215,6 +217,14 @@ public final class OrdinalController implements AutoCloseable {
     private Duration backoffLeft(SetKey key) {
         Long at = notBefore.get(key);
         return at == null ? Duration.ZERO : Duration.ofNanos(Math.max(0, at - System.nanoTime()));
+    }
+
+    /** Queues {@code key} after {@code delay}, or when its backoff ends if that is later; only while leading. */
+    private void requeue(SetKey key, Duration delay) {
+        if (isLeader()) {
+            Duration left = backoffLeft(key);
+            queue.addAfter(key, delay.compareTo(left) >= 0 ? delay : left);
+        }
     }
 
     private void retryAfter(SetKey key, Duration delay) {
@@ -247,7 +257,9 @@ public final class OrdinalController implements AutoCloseable {
             }
             try {
                 Optional<Duration> again = metrics.reconcileDuration().recordCallable(() -> reconciler.reconcile(key));
-                succeeded(key);
+                if (!reconciler.claimWorkRunning(key)) {
+                    succeeded(key);
+                }
                 again.ifPresent(d -> queue.addAfter(key, d));
             } catch (SetReconciler.NotLeaderException e) {
                 LOG.debugf("set %s: stopped, no longer the leader", key);

@@ -54,6 +54,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
@@ -120,6 +121,28 @@ final class SetReconciler {
      * Idle threads end after a minute.
      */
     private final ThreadPoolExecutor claimWorkers;
+    /** Per set, the uids of pods whose claim work runs on its own ({@link #startClaimWork}), until it ends. */
+    private final Map<SetKey, Set<String>> claimWorkInFlight = new ConcurrentHashMap<>();
+    /**
+     * Per set: what claim work running on its own failed with since the set's last reconcile. Its next reconcile
+     * reports it (and backs off) instead of passing over the set, so a write that keeps failing is retried with the
+     * set's backoff, not at every change.
+     */
+    private final Map<SetKey, ClaimWorkFailure> claimWorkFailures = new ConcurrentHashMap<>();
+    /** Looks at a set again after {@code delay} (the controller's queue, which keeps any backoff). */
+    private final BiConsumer<SetKey, Duration> requeue;
+
+    /** Failed writes, or an unexpected error, of claim work that ran on its own. */
+    private record ClaimWorkFailure(List<Failed> writes, RuntimeException error) {
+        ClaimWorkFailure merge(ClaimWorkFailure other) {
+            List<Failed> both = new ArrayList<>(writes);
+            both.addAll(other.writes);
+            return new ClaimWorkFailure(List.copyOf(both), error != null ? error : other.error);
+        }
+    }
+
+    /** What one pod's claim work left: the pod as patched (null once it is gone) and when to look again, if ever. */
+    private record ClaimWork(String name, Pod pod, Optional<Duration> again) {}
 
     private record Written(Set<String> staleVersions, Instant at) {}
 
@@ -173,7 +196,9 @@ final class SetReconciler {
             BooleanSupplier leading,
             Clock clock,
             Duration reservationTtl,
-            int claimConcurrency) {
+            int claimConcurrency,
+            BiConsumer<SetKey, Duration> requeue) {
+        this.requeue = requeue;
         this.reservationTtl = reservationTtl;
         this.client = client;
         this.owners = new OwnerResolver(client);
@@ -198,6 +223,13 @@ final class SetReconciler {
      */
     Optional<Duration> reconcile(SetKey key) {
         failed.clear();
+        ClaimWorkFailure earlier = claimWorkFailures.remove(key);
+        if (earlier != null) {
+            if (earlier.error() != null) {
+                throw earlier.error();
+            }
+            throw new WriteFailedException(earlier.writes());
+        }
         Optional<Duration> again = pass(key);
         if (!failed.isEmpty()) {
             List<Failed> failures = List.copyOf(failed);
@@ -207,11 +239,26 @@ final class SetReconciler {
         return again;
     }
 
+    /**
+     * True while claim work of {@code key} started by a pass still runs: that pass's success says nothing yet about
+     * its writes, so the controller keeps the set's failure count (and backoff) until a pass finds none running.
+     */
+    boolean claimWorkRunning(SetKey key) {
+        Set<String> running = claimWorkInFlight.get(key);
+        return running != null && !running.isEmpty();
+    }
+
+    /** Drops what claim work reported for the next reconcile: this replica stopped leading, the next leader starts over. */
+    void stoppedLeading() {
+        claimWorkFailures.clear();
+    }
+
     private Optional<Duration> pass(SetKey key) {
         Instant now = clock.instant();
         forgetOldWrites(now);
         List<Pod> cached = reader.pods(key);
         if (cached.isEmpty()) {
+            claimWorkInFlight.computeIfPresent(key, (k, running) -> running.isEmpty() ? null : running);
             announced.remove(key);
             gapFreeSince.remove(key);
             return Optional.empty();
@@ -227,13 +274,8 @@ final class SetReconciler {
 
         Set<String> lagging = new HashSet<>();
         for (Pod p : pods.values()) {
-            Written w = patchedPods.get(uidOf(p));
-            if (w != null) {
-                if (w.staleVersions().contains(String.valueOf(p.getMetadata().getResourceVersion()))) {
-                    lagging.add(p.getMetadata().getName());
-                } else {
-                    patchedPods.remove(uidOf(p));
-                }
+            if (cacheLags(p)) {
+                lagging.add(p.getMetadata().getName());
             }
         }
         Optional<Duration> again = lagging.isEmpty() ? Optional.empty() : Optional.of(CACHE_LAG_RECHECK);
@@ -262,7 +304,7 @@ final class SetReconciler {
             if (lagging.contains(r.pod())) {
                 continue; // this replica already lifted it; the cache will show that shortly
             }
-            Pod updated = removeGate(pod, ORDERED_GATE);
+            Pod updated = removeGate(pod, ORDERED_GATE, failed);
             if (updated != null && updated != FAILED) {
                 forget(key, pod, "ordered");
                 metrics.gateReleased(ORDERED_GATE);
@@ -515,6 +557,22 @@ final class SetReconciler {
         return again;
     }
 
+    /**
+     * True while the cache still shows {@code pod} as it was before one of this replica's recent patches of it; forgets
+     * the patches once it shows a newer version.
+     */
+    private boolean cacheLags(Pod pod) {
+        Written w = patchedPods.get(uidOf(pod));
+        if (w == null) {
+            return false;
+        }
+        if (w.staleVersions().contains(String.valueOf(pod.getMetadata().getResourceVersion()))) {
+            return true;
+        }
+        patchedPods.remove(uidOf(pod));
+        return false;
+    }
+
     /** True while the cache still shows {@code claim} as it was before this replica's last patch of it. */
     private boolean cacheLags(PersistentVolumeClaim claim) {
         String k =
@@ -547,7 +605,14 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                 return Outcome.NOT_NEEDED;
             }
-            fail(WriteFailure.Write.PATCH_CLAIM, name, about.getMetadata().getName(), what, e, about);
+            fail(
+                    failed,
+                    WriteFailure.Write.PATCH_CLAIM,
+                    name,
+                    about.getMetadata().getName(),
+                    what,
+                    e,
+                    about);
             return Outcome.FAILED;
         }
     }
@@ -570,7 +635,14 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 return Outcome.NOT_NEEDED;
             }
-            fail(WriteFailure.Write.DELETE_CLAIM, d.claim(), about.getMetadata().getName(), null, e, about);
+            fail(
+                    failed,
+                    WriteFailure.Write.DELETE_CLAIM,
+                    d.claim(),
+                    about.getMetadata().getName(),
+                    null,
+                    e,
+                    about);
             return Outcome.FAILED;
         }
     }
@@ -595,7 +667,7 @@ final class SetReconciler {
         Optional<Service> existing = reader.service(key.namespace(), s.service());
         HeadlessService.Check check = HeadlessService.check(existing, key.namespace(), s, live);
         if (check.create().isPresent()) {
-            Service created = create(check.create().get(), live.get(0));
+            Service created = create(check.create().get(), live.get(0), failed);
             if (created != null && created != FAILED_SERVICE) {
                 metrics.serviceCreated();
                 record(
@@ -635,49 +707,103 @@ final class SetReconciler {
     }
 
     /**
-     * {@link #storage} of every pod not in {@code lagging}; concurrently ({@link #claimWorkers}) when more than one
-     * pod still carries the claims gate. Pods are independent here: each has its own claims and its own gate, and
-     * the ordered gate is only looked at after all of them are done.
+     * The claim work ({@link #storage}) of every pod not in {@code lagging} that carries the claims gate. A pod that
+     * waits for nothing else (no ordered gate: a {@code Parallel} set) has its work started on its own
+     * ({@link #startClaimWork}) and this pass does not wait for it: a pod created while earlier pods' claims are being
+     * written then gets its claims at once, not after them. A pod that also waits for ordered start has its work done
+     * in this pass, concurrently with the others of its kind, so that ordered start, planned after it, can release it
+     * in the same pass.
      */
     private Optional<Duration> storageOfAll(SetKey key, Map<String, Pod> pods, Set<String> lagging) {
-        List<Pod> gated = new ArrayList<>();
-        Optional<Duration> again = Optional.empty();
-        for (Pod pod : List.copyOf(pods.values())) {
-            if (lagging.contains(pod.getMetadata().getName())) {
+        List<Pod> inPass = new ArrayList<>();
+        for (Pod pod : pods.values()) {
+            if (lagging.contains(pod.getMetadata().getName()) || !hasGate(pod, CLAIMS_GATE)) {
                 continue;
             }
-            if (hasGate(pod, CLAIMS_GATE)) {
-                gated.add(pod);
+            if (hasGate(pod, ORDERED_GATE)) {
+                inPass.add(pod);
             } else {
-                again = earliest(again, storage(key, pod, pods));
+                startClaimWork(key, pod);
             }
         }
-        if (gated.size() < 2) {
-            for (Pod pod : gated) {
-                again = earliest(again, storage(key, pod, pods));
-            }
-            return again;
-        }
-        Map<String, Pod> shared = Collections.synchronizedMap(pods);
-        List<CompletableFuture<Optional<Duration>>> work = gated.stream()
-                .map(pod -> CompletableFuture.supplyAsync(() -> storage(key, pod, shared), claimWorkers))
-                .toList();
-        RuntimeException first = null;
-        for (CompletableFuture<Optional<Duration>> w : work) {
-            try {
-                again = earliest(again, w.join());
-            } catch (CompletionException e) {
-                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
-                // Losing the Lease outranks any other failure: the caller must stop writing.
-                if (first == null || cause instanceof NotLeaderException) {
-                    first = cause;
+        Optional<Duration> again = Optional.empty();
+        if (inPass.size() == 1) {
+            again = took(pods, storage(key, inPass.get(0), failed));
+        } else if (!inPass.isEmpty()) {
+            List<CompletableFuture<ClaimWork>> work = inPass.stream()
+                    .map(pod -> CompletableFuture.supplyAsync(() -> storage(key, pod, failed), claimWorkers))
+                    .toList();
+            RuntimeException first = null;
+            for (CompletableFuture<ClaimWork> w : work) {
+                try {
+                    again = earliest(again, took(pods, w.join()));
+                } catch (CompletionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+                    // Losing the Lease outranks any other failure: the caller must stop writing.
+                    if (first == null || cause instanceof NotLeaderException) {
+                        first = cause;
+                    }
                 }
             }
-        }
-        if (first != null) {
-            throw first;
+            if (first != null) {
+                throw first;
+            }
         }
         return again;
+    }
+
+    /** Puts the pod {@code work} left into {@code pods} (removes it once gone); returns when to look again. */
+    private static Optional<Duration> took(Map<String, Pod> pods, ClaimWork work) {
+        if (work.pod() == null) {
+            pods.remove(work.name());
+        } else {
+            pods.put(work.name(), work.pod());
+        }
+        return work.again();
+    }
+
+    /**
+     * Starts {@code pod}'s claim work on {@link #claimWorkers} unless it is already running, and returns at once.
+     * When it ends: failed writes (or an error) are kept for the set's next reconcile, which reports them and backs
+     * off, and the set is queued for it at once; a claim being deleted queues the set for a later look. A lifted
+     * gate needs no queuing: the pod's update reaches the controller through the cache like any other change.
+     */
+    private void startClaimWork(SetKey key, Pod pod) {
+        String uid = uidOf(pod);
+        Set<String> running = claimWorkInFlight.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet());
+        if (!running.add(uid)) {
+            return;
+        }
+        if (cacheLags(pod)) {
+            // Its earlier work ended after this pass read the pod: that work's patch is in patchedPods by now
+            // (written before the work stopped counting as running), and this copy of the pod predates it.
+            running.remove(uid);
+            return;
+        }
+        List<Failed> writes = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture.supplyAsync(() -> storage(key, pod, writes), claimWorkers)
+                .whenComplete((work, thrown) -> {
+                    RuntimeException error = thrown == null ? null : unwrap(thrown);
+                    boolean report = !(error instanceof NotLeaderException) && (error != null || !writes.isEmpty());
+                    if (report) {
+                        // Kept before the work stops counting as running: a pass in between must not count as a
+                        // success that resets the set's backoff.
+                        claimWorkFailures.merge(
+                                key, new ClaimWorkFailure(List.copyOf(writes), error), ClaimWorkFailure::merge);
+                    }
+                    running.remove(uid);
+                    if (report) {
+                        requeue.accept(key, Duration.ZERO);
+                    } else if (error == null && work.again().isPresent()) {
+                        requeue.accept(key, work.again().get());
+                    }
+                });
+    }
+
+    private static RuntimeException unwrap(Throwable thrown) {
+        Throwable cause =
+                thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+        return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
 
     private static boolean hasGate(Pod pod, String gate) {
@@ -686,28 +812,29 @@ final class SetReconciler {
     }
 
     /**
-     * Creates the missing claims of {@code pod} and lifts its claims gate once all exist; replaces the pod in
-     * {@code pods} with the patched one. Returns when to look again if a claim is being deleted.
+     * Creates the missing claims of {@code pod} and lifts its claims gate once all exist; failed writes go to
+     * {@code failures}. Returns the pod as patched, and when to look again if a claim is being deleted.
      */
-    private Optional<Duration> storage(SetKey key, Pod pod, Map<String, Pod> pods) {
+    private ClaimWork storage(SetKey key, Pod pod, List<Failed> failures) {
         String ns = key.namespace();
         String name = pod.getMetadata().getName();
         ClaimPlan.Plan plan = ClaimPlan.plan(pod, key.set(), claim -> cachedOrCreated(ns, claim));
+        ClaimWork unchanged = new ClaimWork(name, pod, Optional.empty());
         if (plan instanceof ClaimPlan.Plan.NotGated) {
-            return Optional.empty();
+            return unchanged;
         }
         if (plan instanceof ClaimPlan.Plan.Invalid invalid) {
             if (announce(key, pod, "claims", "invalid")) {
                 record(pod, ControllerEvent.claimTemplatesInvalid(name, invalid.reason()));
             }
-            return Optional.empty();
+            return unchanged;
         }
         ClaimPlan.Plan.Claims claims = (ClaimPlan.Plan.Claims) plan;
         boolean createFailed = false;
         for (ClaimPlan.Claim claim : claims.claims()) {
             switch (claim.action()) {
                 case CREATE -> {
-                    PersistentVolumeClaim created = create(claim.toCreate(), pod);
+                    PersistentVolumeClaim created = create(claim.toCreate(), pod, failures);
                     if (created == FAILED_CLAIM) {
                         createFailed = true;
                     } else if (created != null) {
@@ -732,17 +859,16 @@ final class SetReconciler {
             }
         }
         if (createFailed) {
-            return Optional.empty(); // the gate stays; the set is retried with backoff
+            return unchanged; // the gate stays; the set is retried with backoff
         }
         if (!claims.gateReleasable()) {
-            return Optional.of(TERMINATING_CLAIM_RECHECK);
+            return new ClaimWork(name, pod, Optional.of(TERMINATING_CLAIM_RECHECK));
         }
-        Pod updated = removeGate(pod, CLAIMS_GATE);
+        Pod updated = removeGate(pod, CLAIMS_GATE, failures);
         if (updated == FAILED) {
-            return Optional.empty();
+            return unchanged;
         }
         if (updated != null) {
-            pods.put(name, updated);
             metrics.gateReleased(CLAIMS_GATE);
             record(
                     updated,
@@ -750,10 +876,8 @@ final class SetReconciler {
                             name,
                             claims.claims().stream().map(ClaimPlan.Claim::name).toList()));
             LOG.infof("set %s: released %s of %s", key, CLAIMS_GATE, name);
-        } else {
-            pods.remove(name);
         }
-        return Optional.empty();
+        return new ClaimWork(name, updated, Optional.empty());
     }
 
     private Optional<PersistentVolumeClaim> cachedOrCreated(String namespace, String name) {
@@ -771,7 +895,7 @@ final class SetReconciler {
      * null when the pod is gone (404), or {@link #FAILED} when the API server refused it or did not answer (the
      * failure is recorded for this pass: 409 and 422, a gate list changed meanwhile, included).
      */
-    private Pod removeGate(Pod pod, String gate) {
+    private Pod removeGate(Pod pod, String gate, List<Failed> failures) {
         Optional<String> patch = GatePatch.removal(pod.getSpec().getSchedulingGates(), gate);
         if (patch.isEmpty()) {
             return pod;
@@ -794,7 +918,7 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                 return null;
             }
-            fail(WriteFailure.Write.REMOVE_GATE, name, name, gate, e, pod);
+            fail(failures, WriteFailure.Write.REMOVE_GATE, name, name, gate, e, pod);
             return FAILED;
         }
     }
@@ -814,7 +938,7 @@ final class SetReconciler {
      * the Warning goes on {@code about}).
      */
     @SuppressWarnings("unchecked")
-    private <T extends HasMetadata> T create(T object, Pod about) {
+    private <T extends HasMetadata> T create(T object, Pod about, List<Failed> failures) {
         ensureLeading();
         try {
             return client.resource(object).create();
@@ -824,6 +948,7 @@ final class SetReconciler {
             }
             boolean claim = object instanceof PersistentVolumeClaim;
             fail(
+                    failures,
                     claim ? WriteFailure.Write.CREATE_CLAIM : WriteFailure.Write.CREATE_SERVICE,
                     object.getMetadata().getName(),
                     claim ? about.getMetadata().getName() : null,
@@ -859,12 +984,13 @@ final class SetReconciler {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 return Outcome.NOT_NEEDED;
             }
-            fail(WriteFailure.Write.DELETE_POD, name, name, null, e, pod);
+            fail(failed, WriteFailure.Write.DELETE_POD, name, name, null, e, pod);
             return Outcome.FAILED;
         }
     }
 
     private void fail(
+            List<Failed> failures,
             WriteFailure.Write write,
             String object,
             String pod,
@@ -875,7 +1001,7 @@ final class SetReconciler {
         String message = e.getStatus() != null && e.getStatus().getMessage() != null
                 ? e.getStatus().getMessage()
                 : e.getMessage();
-        failed.add(new Failed(new WriteFailure(write, object, pod, detail, e.getCode(), status, message), involved));
+        failures.add(new Failed(new WriteFailure(write, object, pod, detail, e.getCode(), status, message), involved));
     }
 
     /**

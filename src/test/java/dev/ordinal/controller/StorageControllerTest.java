@@ -110,6 +110,42 @@ class StorageControllerTest {
         });
     }
 
+    /**
+     * A pod that waits only for its claims has its claim work started on its own: a pod created while an earlier
+     * pod's claim creation hangs (here 6 s in the API server) gets its claim and loses its gate at once. When a pass
+     * waited for all of its pods' claim work, the second pod waited for the first one's claim.
+     */
+    @Test
+    void aSlowClaimCreationDoesNotHoldUpThePodsCreatedAfterIt() throws Exception {
+        PersistentVolumeClaim slow = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("data-web-0")
+                .withNamespace(ns)
+                .withUid("slow-claim")
+                .withResourceVersion("1")
+                .endMetadata()
+                .build();
+        server.expect()
+                .post()
+                .delay(6, java.util.concurrent.TimeUnit.SECONDS)
+                .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
+                .andReturn(201, slow)
+                .once();
+        cluster.create(ns, gatedPod(0, "1Gi"));
+        Thread.sleep(1000); // the controller is on web-0's claim by now
+        long start = System.nanoTime();
+        cluster.create(ns, gatedPod(1, "1Gi"));
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-1", CLAIMS_GATE));
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(took).as("web-1 created to its gate lifted").isLessThan(Duration.ofSeconds(3));
+        assertThat(cluster.hasGate(ns, "web-0", CLAIMS_GATE))
+                .as("web-0 still waits for its claim")
+                .isTrue();
+        assertThat(cluster.claim(ns, "data-web-1")).isPresent();
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
+    }
+
     @Test
     void aPodWithBothGatesGetsItsClaimAndStartsInOneGo() {
         cluster.create(ns, PodFixtures.stored("web", 0).ready().build());

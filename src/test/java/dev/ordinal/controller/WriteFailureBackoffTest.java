@@ -12,7 +12,6 @@ import dev.ordinal.plan.ControllerEvent;
 import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.authentication.SelfSubjectReviewBuilder;
@@ -128,6 +127,21 @@ class WriteFailureBackoffTest {
         return n;
     }
 
+    /**
+     * Changes a label of {@code pod}, a change the controller reads (a status condition other than Ready would start
+     * no pass), with a PUT, so a refused PATCH path is not hit; counts it in {@code edits[0]}.
+     */
+    private void relabel(String pod, int[] edits) {
+        Pod stored = server.getClient().pods().inNamespace(ns).withName(pod).get();
+        stored.getMetadata().getLabels().put("edit", Integer.toString(edits[0]));
+        try {
+            server.getClient().pods().inNamespace(ns).resource(stored).update();
+            edits[0]++;
+        } catch (KubernetesClientException e) {
+            // 409: the controller's patch or Event got in between; the next round changes it.
+        }
+    }
+
     private List<Event> writeFailed(String pod) {
         return cluster.events(ns, pod, ControllerEvent.WRITE_FAILED);
     }
@@ -181,29 +195,10 @@ class WriteFailureBackoffTest {
                 ns, PodFixtures.stored("web", 0).gate(ORDERED_GATE).pending().build());
         startController();
 
-        // The pod keeps changing (a status update per 100 ms, as the scheduler's): each change queues the set, and
-        // none may cut the backoff short. A PUT of the status subresource, so the refused PATCH path is not hit.
+        // The pod keeps changing (a label per 100 ms), and each change queues the set: none may cut the backoff short.
         int[] edits = {0};
-        double attempts = attemptsInWindow("remove-gate", "403", () -> {
-            Pod pod =
-                    server.getClient().pods().inNamespace(ns).withName("web-0").get();
-            pod.setStatus(new PodStatusBuilder()
-                    .withPhase("Pending")
-                    .addNewCondition()
-                    .withType("PodScheduled")
-                    .withStatus("False")
-                    .withReason("SchedulingGated")
-                    .withMessage("update " + edits[0])
-                    .endCondition()
-                    .build());
-            try {
-                server.getClient().pods().inNamespace(ns).resource(pod).updateStatus();
-                edits[0]++;
-            } catch (KubernetesClientException e) {
-                // 409: the controller's Event or another update got in between; the next round changes it.
-            }
-        });
-        assertThat(edits[0]).as("status updates made").isGreaterThan(20);
+        double attempts = attemptsInWindow("remove-gate", "403", () -> relabel("web-0", edits));
+        assertThat(edits[0]).as("label changes made").isGreaterThan(20);
         assertThat(attempts)
                 .as("gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
                 .isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
@@ -325,6 +320,49 @@ class WriteFailureBackoffTest {
                         + refusal + "; retrying with backoff");
         assertThat(metrics.counter("ordinal.controller.reconcile.errors").count())
                 .isGreaterThanOrEqualTo(attempts);
+    }
+
+    /**
+     * A pod waiting only for its claims has its claim work run on its own, outside the pass that started it. A pass
+     * that runs while that work is still going (each label change below starts one) must not count as a success that
+     * resets the set's backoff: a refused claims-gate removal still backs off exponentially.
+     */
+    @Test
+    void aRefusedClaimsGateOfAPodWaitingOnlyForClaimsBacksOffWhileThePodChanges() throws Exception {
+        String refusal = "admission webhook \"validate-pods.ordinal.dev\" denied the request: not allowed";
+        refusePatchesOf("web-0", 403, "Forbidden", refusal);
+        cluster.create(
+                ns,
+                PodFixtures.stored("web", 0)
+                        .gate(CLAIMS_GATE)
+                        .annotation(
+                                OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
+                                "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+                                        + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}}")
+                        .pending()
+                        .build());
+        startController();
+
+        int[] edits = {0};
+        double attempts = attemptsInWindow("remove-gate", "403", () -> relabel("web-0", edits));
+        assertThat(edits[0]).as("label changes made").isGreaterThan(20);
+        assertThat(attempts)
+                .as("claims-gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
+                .isBetween(2.0, (double) MAX_BACKED_OFF_ATTEMPTS);
+        assertThat(server.getClient()
+                        .persistentVolumeClaims()
+                        .inNamespace(ns)
+                        .withName("data-web-0")
+                        .get())
+                .as("the claim was created before the gate patch")
+                .isNotNull();
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed("web-0").isEmpty());
+        assertThat(writeFailed("web-0").get(0).getMessage())
+                .startsWith("Removing scheduling gate " + CLAIMS_GATE + " from pod web-0 failed: HTTP 403 Forbidden");
+
+        server.getKubernetesMockServer().clearExpectations();
+        await().atMost(ControllerTestSupport.TIMEOUT).until(() -> !cluster.hasGate(ns, "web-0", CLAIMS_GATE));
     }
 
     /** WARN and ERROR lines, formatted, with their logger. */
