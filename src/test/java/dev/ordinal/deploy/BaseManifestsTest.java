@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperationsBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -185,6 +186,33 @@ class BaseManifestsTest {
     void mutatingWebhookIsReinvokedIfNeeded() {
         var configuration = Manifests.one(base(), MutatingWebhookConfiguration.class, "ordinal");
         assertThat(configuration.getWebhooks().get(0).getReinvocationPolicy()).isEqualTo("IfNeeded");
+    }
+
+    /**
+     * The controller's gate lifts skip the validating webhook (matchConditions), and nothing else does: the user named
+     * is exactly the one ORDINAL_CONTROLLER_USERS lets lift gates, and only its UPDATEs are skipped.
+     */
+    @Test
+    void validatingWebhookSkipsOnlyTheControllersOwnUpdates() {
+        var validating = Manifests.one(base(), ValidatingWebhookConfiguration.class, "ordinal")
+                .getWebhooks()
+                .get(0);
+        String users = container().getEnv().stream()
+                .filter(e -> e.getName().equals("ORDINAL_CONTROLLER_USERS"))
+                .findFirst()
+                .orElseThrow()
+                .getValue();
+        assertThat(validating.getMatchConditions()).singleElement().satisfies(c -> {
+            assertThat(c.getName()).isEqualTo("not-the-controllers-own-update");
+            assertThat(c.getExpression().replaceAll("\\s+", " "))
+                    .isEqualTo("!(request.operation == 'UPDATE' && request.userInfo.username == '" + users + "')");
+        });
+        assertThat(Manifests.one(base(), MutatingWebhookConfiguration.class, "ordinal")
+                        .getWebhooks()
+                        .get(0)
+                        .getMatchConditions())
+                .as("the mutating webhook sees every CREATE")
+                .isNullOrEmpty();
     }
 
     @Test

@@ -62,6 +62,7 @@ public final class RolloutBench {
             double wallS,
             double machineBusy,
             double ordinalCpuS,
+            double compilerCpuS,
             long controllerPasses,
             double controllerPassS) {}
 
@@ -182,6 +183,7 @@ public final class RolloutBench {
         }
         long[] machine = machineJiffies();
         long ordinalNanos = ordinalCpuNanos();
+        long compilerNanos = compilerCpuNanos();
         double passes = metricSum(PASSES);
         double passSeconds = metricSum(PASS_SECONDS);
         Instant start = Instant.now();
@@ -196,6 +198,7 @@ public final class RolloutBench {
                 s,
                 busy,
                 (ordinalCpuNanos() - ordinalNanos) / 1e9,
+                (compilerCpuNanos() - compilerNanos) / 1e9,
                 Math.round(metricSum(PASSES) - passes),
                 metricSum(PASS_SECONDS) - passSeconds));
         t.all.values().stream()
@@ -203,7 +206,8 @@ public final class RolloutBench {
                 .forEach(p -> csv.add(String.join(
                         ",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound), sec(start, p.ready))));
         System.out.printf(
-                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s, %d"
+                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s, %.1f of"
+                        + " it in JIT compilers, %d"
                         + " controller passes taking %.1f s)%n",
                 scenario,
                 impl,
@@ -211,6 +215,7 @@ public final class RolloutBench {
                 s,
                 100 * busy,
                 cpu.get(cpu.size() - 1).ordinalCpuS(),
+                cpu.get(cpu.size() - 1).compilerCpuS(),
                 cpu.get(cpu.size() - 1).controllerPasses(),
                 cpu.get(cpu.size() - 1).controllerPassS());
         return s;
@@ -450,19 +455,22 @@ public final class RolloutBench {
         md.append("**CPU during the rollouts** (2 cores: the machine's busy fraction from /proc/stat; Ordinal's two "
                 + "replicas from their /proc/<pid>/stat; in the StatefulSet rollouts they only watch; the controller's "
                 + "passes over a set and their total duration from the leader's "
-                + "`ordinal_controller_reconcile_duration_seconds`):\n\n");
-        md.append("| scenario | implementation | rollout (s) | machine busy | Ordinal replicas (CPU s) "
-                + "| Ordinal's share of the 2 cores | controller passes | in passes (s) |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+                + "`ordinal_controller_reconcile_duration_seconds`; of the replicas' CPU, what their JIT compiler threads "
+                + "used, from /proc/<pid>/task, a lower bound as the JVM retires idle compiler threads):\n\n");
+        md.append(
+                "| scenario | implementation | rollout (s) | machine busy | Ordinal replicas (CPU s) "
+                        + "| of it, JIT compilers (CPU s) | Ordinal's share of the 2 cores | controller passes | in passes (s) |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (CpuUse u : cpu) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %.2f | %.0f %% | %.1f | %.0f %% | %d | %.1f |%n",
+                    "| %s | %s | %.2f | %.0f %% | %.1f | %.1f | %.0f %% | %d | %.1f |%n",
                     u.scenario(),
                     u.impl(),
                     u.wallS(),
                     100 * u.machineBusy(),
                     u.ordinalCpuS(),
+                    u.compilerCpuS(),
                     100 * u.ordinalCpuS() / (2 * u.wallS()),
                     u.controllerPasses(),
                     u.controllerPassS()));
@@ -488,6 +496,14 @@ public final class RolloutBench {
         long sum = 0;
         for (var app : cluster.replicas().values()) {
             sum += app.cpuNanos();
+        }
+        return sum;
+    }
+
+    private long compilerCpuNanos() throws IOException {
+        long sum = 0;
+        for (var app : cluster.replicas().values()) {
+            sum += app.compilerCpuNanos();
         }
         return sum;
     }

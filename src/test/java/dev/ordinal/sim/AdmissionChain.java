@@ -402,7 +402,9 @@ public final class AdmissionChain {
 
     private static boolean applies(WebhookRegistration hook, Attributes attrs, ObjectNode object, ObjectNode old) {
         if (!hook.operations().contains(attrs.operation())
-                || !hook.namespaceSelector().test(attrs.namespace())) {
+                || !hook.namespaceSelector().test(attrs.namespace())
+                || !hook.matchConditions()
+                        .test(attrs.operation(), attrs.requester().username())) {
             return false;
         }
         // objectSelector: on UPDATE a match of either the old or the new object counts; DELETE has only the old.

@@ -92,7 +92,8 @@ class AdmissionChainTest {
                                         true,
                                         false,
                                         labels -> true,
-                                        n -> true)))
+                                        n -> true,
+                                        WebhookRegistration.EVERY_REQUEST)))
                 .create(ns, pod("web-abc12-"), Requester.REPLICASET_CONTROLLER, false);
         JsonNode mutate = requests.get(0);
         JsonNode validate = requests.get(1);
@@ -284,6 +285,33 @@ class AdmissionChainTest {
         chain.create(namespace(), pod("plain-"), Requester.ADMIN, false);
         chain.create("kube-system", PodTemplates.member("sys", Map.of()), Requester.ADMIN, false);
         assertThat(ordinal.calls()).isZero();
+    }
+
+    /** deploy/base's matchConditions: the controller's own UPDATEs are not sent to the validating webhook. */
+    @Test
+    void theValidatingWebhookSkipsOnlyTheControllersOwnUpdates() {
+        InProcessWebhook ordinal = InProcessWebhook.warning("reviewed");
+        AdmissionChain chain = new AdmissionChain(store, List.of(WebhookRegistration.ordinalValidating(ordinal)));
+        Requester controller = Requester.serviceAccount("ordinal-system", "ordinal");
+        assertThat(controller.username()).isEqualTo(WebhookRegistration.CONTROLLER_USER);
+        String ns = namespace();
+        Pod stored = chain.create(ns, PodTemplates.member("web", Map.of()), controller, false)
+                .pod();
+        assertThat(ordinal.calls()).as("the controller's CREATE is reviewed").isEqualTo(1);
+
+        stored = chain.update(ns, relabelled(stored, "one"), controller, false).pod();
+        assertThat(ordinal.calls()).as("the controller's UPDATE is not").isEqualTo(1);
+
+        chain.update(ns, relabelled(stored, "two"), Requester.ADMIN, false);
+        assertThat(ordinal.calls()).as("anyone else's UPDATE is").isEqualTo(2);
+    }
+
+    private static Pod relabelled(Pod pod, String value) {
+        return new PodBuilder(pod)
+                .editMetadata()
+                .addToLabels("edit", value)
+                .endMetadata()
+                .build();
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.ordinal.identity.OrdinalKeys;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -14,6 +15,7 @@ import java.util.function.Predicate;
  * @param objectSelector tested against the object's labels (on UPDATE: old or new; on DELETE: the old object)
  * @param namespaceSelector tested against the request namespace's name
  * @param reinvokeIfNeeded {@code reinvocationPolicy: IfNeeded} (mutating only)
+ * @param matchConditions {@code matchConditions}, on the operation and the requesting user: false skips the call
  */
 public record WebhookRegistration(
         String name,
@@ -25,7 +27,8 @@ public record WebhookRegistration(
         boolean failClosed,
         boolean reinvokeIfNeeded,
         Predicate<Map<String, String>> objectSelector,
-        Predicate<String> namespaceSelector) {
+        Predicate<String> namespaceSelector,
+        BiPredicate<String, String> matchConditions) {
 
     /** The API server's default and Ordinal's setting: {@code timeoutSeconds: 5}. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
@@ -33,6 +36,12 @@ public record WebhookRegistration(
     /** Ordinal's own namespace and kube-system are excluded by {@code namespaceSelector} in deploy/base. */
     public static final Predicate<String> NOT_SYSTEM_NAMESPACES =
             ns -> !Set.of("kube-system", "ordinal-system").contains(ns);
+
+    /** The user deploy/base runs the controller as (its ServiceAccount), named in the validating webhook's matchConditions. */
+    public static final String CONTROLLER_USER = "system:serviceaccount:ordinal-system:ordinal";
+
+    /** No matchConditions: every request the rules and selectors let through is sent. */
+    public static final BiPredicate<String, String> EVERY_REQUEST = (operation, user) -> true;
 
     private static final Predicate<Map<String, String>> HAS_SET_LABEL =
             labels -> labels.containsKey(OrdinalKeys.SET_LABEL);
@@ -49,10 +58,14 @@ public record WebhookRegistration(
                 true,
                 true,
                 HAS_SET_LABEL,
-                NOT_SYSTEM_NAMESPACES);
+                NOT_SYSTEM_NAMESPACES,
+                EVERY_REQUEST);
     }
 
-    /** {@code validate.pods.ordinal.dev}: CREATE and UPDATE, Fail, 5 s, objectSelector {@code ordinal.dev/set} Exists. */
+    /**
+     * {@code validate.pods.ordinal.dev}: CREATE and UPDATE, Fail, 5 s, objectSelector {@code ordinal.dev/set} Exists,
+     * and not the controller's own UPDATEs ({@link #CONTROLLER_USER}, matchConditions).
+     */
     public static WebhookRegistration ordinalValidating(WebhookBackend backend) {
         return new WebhookRegistration(
                 "validate.pods.ordinal.dev",
@@ -64,7 +77,8 @@ public record WebhookRegistration(
                 true,
                 false,
                 HAS_SET_LABEL,
-                NOT_SYSTEM_NAMESPACES);
+                NOT_SYSTEM_NAMESPACES,
+                (operation, user) -> !("UPDATE".equals(operation) && CONTROLLER_USER.equals(user)));
     }
 
     /** Another vendor's mutating webhook on CREATE of every pod, failing closed. */
@@ -79,7 +93,8 @@ public record WebhookRegistration(
                 true,
                 reinvokeIfNeeded,
                 labels -> true,
-                ns -> true);
+                ns -> true,
+                EVERY_REQUEST);
     }
 
     /** This registration with {@code timeoutSeconds} replaced (tests shorten it to stay fast). */
@@ -94,7 +109,8 @@ public record WebhookRegistration(
                 failClosed,
                 reinvokeIfNeeded,
                 objectSelector,
-                namespaceSelector);
+                namespaceSelector,
+                matchConditions);
     }
 
     /** This registration with {@code failurePolicy: Ignore} ({@code false}) or {@code Fail} ({@code true}). */
@@ -109,6 +125,7 @@ public record WebhookRegistration(
                 fail,
                 reinvokeIfNeeded,
                 objectSelector,
-                namespaceSelector);
+                namespaceSelector,
+                matchConditions);
     }
 }

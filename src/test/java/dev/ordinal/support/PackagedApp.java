@@ -230,6 +230,32 @@ public final class PackagedApp implements AutoCloseable {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
     }
 
+    /**
+     * CPU time the process's live JIT compiler threads have used so far ({@code C1/C2 CompilerThread*}, from
+     * /proc/&lt;pid&gt;/task; zero for the native executable, which has none). A lower bound: a compiler thread the
+     * JVM stopped (it adds and retires them with the load) takes its time with it.
+     */
+    public long compilerCpuNanos() throws IOException {
+        long sum = 0;
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        try (var threads = Files.list(tasks)) {
+            for (Path task : threads.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // the thread ended since the listing
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+                }
+            }
+        }
+        return sum;
+    }
+
     public int httpsPort() {
         return httpsPort;
     }
