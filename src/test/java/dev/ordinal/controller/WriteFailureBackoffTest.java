@@ -127,6 +127,30 @@ class WriteFailureBackoffTest {
         return n;
     }
 
+    /** Pending member web-0 with the claims gate only and claim templates {@code templates}. */
+    private static Pod waitingForClaims(String templates) {
+        return PodFixtures.stored("web", 0)
+                .gate(CLAIMS_GATE)
+                .annotation(OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION, templates)
+                .pending()
+                .build();
+    }
+
+    /** Failed attempts during WINDOW while {@code pod} gets a new label every 100 ms (more than 20 of them). */
+    private double refusedWhileRelabelled(String write, String code, String pod) throws InterruptedException {
+        int[] edits = {0};
+        double attempts = attemptsInWindow(write, code, () -> relabel(pod, edits));
+        assertThat(edits[0]).as("label changes made").isGreaterThan(20);
+        return attempts;
+    }
+
+    /** The message of the first WriteFailed Warning on {@code pod}, once there is one. */
+    private String firstWarning(String pod) {
+        await().atMost(ControllerTestSupport.TIMEOUT)
+                .until(() -> !writeFailed(pod).isEmpty());
+        return writeFailed(pod).get(0).getMessage();
+    }
+
     /**
      * Changes a label of {@code pod}, a change the controller reads (a status condition other than Ready would start
      * no pass), with a PUT, so a refused PATCH path is not hit; counts it in {@code edits[0]}.
@@ -196,15 +220,10 @@ class WriteFailureBackoffTest {
         startController();
 
         // The pod keeps changing (a label per 100 ms), and each change queues the set: none may cut the backoff short.
-        int[] edits = {0};
-        double attempts = attemptsInWindow("remove-gate", "403", () -> relabel("web-0", edits));
-        assertThat(edits[0]).as("label changes made").isGreaterThan(20);
-        assertThat(attempts)
-                .as("gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
+        assertThat(refusedWhileRelabelled("remove-gate", "403", "web-0"))
+                .as("gate patches refused with 403 in %s while the pod changed", WINDOW)
                 .isLessThanOrEqualTo(MAX_BACKED_OFF_ATTEMPTS);
-        await().atMost(ControllerTestSupport.TIMEOUT)
-                .until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0").get(0).getMessage())
+        assertThat(firstWarning("web-0"))
                 .startsWith("Removing scheduling gate " + ORDERED_GATE
                         + " from pod web-0 failed: HTTP 403 Forbidden: admission webhook")
                 .contains("the controller acts as \"" + user + "\": add it to ordinal.controller-users"
@@ -295,15 +314,7 @@ class WriteFailureBackoffTest {
                 .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
                 .andReturn(422, status(422, "Invalid", refusal))
                 .always();
-        cluster.create(
-                ns,
-                PodFixtures.stored("web", 0)
-                        .gate(CLAIMS_GATE)
-                        .annotation(
-                                OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
-                                "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}}")
-                        .pending()
-                        .build());
+        cluster.create(ns, waitingForClaims("{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}}"));
         startController();
 
         double attempts = attemptsInWindow("create-claim", "422", () -> {});
@@ -333,21 +344,12 @@ class WriteFailureBackoffTest {
         refusePatchesOf("web-0", 403, "Forbidden", refusal);
         cluster.create(
                 ns,
-                PodFixtures.stored("web", 0)
-                        .gate(CLAIMS_GATE)
-                        .annotation(
-                                OrdinalKeys.CLAIM_TEMPLATES_ANNOTATION,
-                                "{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
-                                        + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}}")
-                        .pending()
-                        .build());
+                waitingForClaims("{\"data\":{\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],"
+                        + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}}"));
         startController();
 
-        int[] edits = {0};
-        double attempts = attemptsInWindow("remove-gate", "403", () -> relabel("web-0", edits));
-        assertThat(edits[0]).as("label changes made").isGreaterThan(20);
-        assertThat(attempts)
-                .as("claims-gate patches refused with 403 in %s while the pod changed %d times", WINDOW, edits[0])
+        assertThat(refusedWhileRelabelled("remove-gate", "403", "web-0"))
+                .as("claims-gate patches refused with 403 in %s while the pod changed", WINDOW)
                 .isBetween(2.0, (double) MAX_BACKED_OFF_ATTEMPTS);
         assertThat(server.getClient()
                         .persistentVolumeClaims()
@@ -356,9 +358,7 @@ class WriteFailureBackoffTest {
                         .get())
                 .as("the claim was created before the gate patch")
                 .isNotNull();
-        await().atMost(ControllerTestSupport.TIMEOUT)
-                .until(() -> !writeFailed("web-0").isEmpty());
-        assertThat(writeFailed("web-0").get(0).getMessage())
+        assertThat(firstWarning("web-0"))
                 .startsWith("Removing scheduling gate " + CLAIMS_GATE + " from pod web-0 failed: HTTP 403 Forbidden");
 
         server.getKubernetesMockServer().clearExpectations();
