@@ -210,7 +210,13 @@ public final class OrdinalController implements AutoCloseable {
 
     /** Queues {@code key} now, or when its backoff ends if it is in one: a change does not cut a backoff short. */
     private void enqueue(SetKey key) {
-        queue.addAfter(key, backoffLeft(key));
+        enqueueAfter(key, Duration.ZERO);
+    }
+
+    /** Queues {@code key} after {@code delay}, or when its backoff ends if that is later. */
+    private void enqueueAfter(SetKey key, Duration delay) {
+        Duration left = backoffLeft(key);
+        queue.addAfter(key, delay.compareTo(left) >= 0 ? delay : left);
     }
 
     /** What is left of {@code key}'s backoff; zero when it is in none. */
@@ -219,11 +225,10 @@ public final class OrdinalController implements AutoCloseable {
         return at == null ? Duration.ZERO : Duration.ofNanos(Math.max(0, at - System.nanoTime()));
     }
 
-    /** Queues {@code key} after {@code delay}, or when its backoff ends if that is later; only while leading. */
+    /** The reconciler's way back into the queue (its claim work ended): {@link #enqueueAfter}, only while leading. */
     private void requeue(SetKey key, Duration delay) {
         if (isLeader()) {
-            Duration left = backoffLeft(key);
-            queue.addAfter(key, delay.compareTo(left) >= 0 ? delay : left);
+            enqueueAfter(key, delay);
         }
     }
 

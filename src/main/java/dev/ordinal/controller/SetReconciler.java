@@ -738,7 +738,7 @@ final class SetReconciler {
                 try {
                     again = earliest(again, took(pods, w.join()));
                 } catch (CompletionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+                    RuntimeException cause = unwrap(e);
                     // Losing the Lease outranks any other failure: the caller must stop writing.
                     if (first == null || cause instanceof NotLeaderException) {
                         first = cause;
@@ -800,10 +800,14 @@ final class SetReconciler {
                 });
     }
 
+    /** What claim work failed with: the cause a CompletionException wraps when that is a RuntimeException. */
     private static RuntimeException unwrap(Throwable thrown) {
         Throwable cause =
                 thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
-        return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        return thrown instanceof RuntimeException r ? r : new IllegalStateException(cause);
     }
 
     private static boolean hasGate(Pod pod, String gate) {

@@ -411,9 +411,7 @@ public final class RolloutBench {
 
                 """,
                 READY_DELAY.toMillis() / 1000.0,
-                PackagedApp.nativeRunner() == null
-                        ? "the packaged jar"
-                        : "the native executable (`make bench-rollout PACKAGED=native`)",
+                BUILD.isEmpty() ? "the packaged jar" : "the native executable (`make bench-rollout PACKAGED=native`)",
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                         .getSystemLoadAverage()));
         md.append("| scenario | Ordinal (s) | StatefulSet (s) | Ordinal / StatefulSet | target |\n");

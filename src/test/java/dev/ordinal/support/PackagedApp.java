@@ -224,7 +224,11 @@ public final class PackagedApp implements AutoCloseable {
 
     /** CPU time the process has used so far (user + system, all threads), from /proc (Linux, 100 Hz ticks). */
     public long cpuNanos() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        return cpuNanosOf(Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")));
+    }
+
+    /** User + system CPU time in a /proc stat line of a process or thread (100 Hz ticks). */
+    private static long cpuNanosOf(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields 14 and 15 of stat(5), counted after "pid (comm) ": utime, stime
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
@@ -248,8 +252,7 @@ public final class PackagedApp implements AutoCloseable {
                 }
                 String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+                    sum += cpuNanosOf(stat);
                 }
             }
         }
