@@ -774,9 +774,11 @@ final class SetReconciler {
         if (!running.add(uid)) {
             return;
         }
-        if (cacheLags(pod)) {
-            // Its earlier work ended after this pass read the pod: that work's patch is in patchedPods by now
-            // (written before the work stopped counting as running), and this copy of the pod predates it.
+        if (cacheLags(pod) || claimWorkFailures.containsKey(key)) {
+            // Its earlier work ended after this pass read the pod. Either that work's patch is in patchedPods by now,
+            // and this copy of the pod predates it; or a failure of the set's claim work waits to be reported (both
+            // are written before the work stops counting as running): the set's next reconcile reports it and backs
+            // off, and starting again now would be an attempt outside the backoff.
             running.remove(uid);
             return;
         }
