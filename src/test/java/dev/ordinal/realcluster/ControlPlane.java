@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (Node,RBAC authorization, service-account token
- * signing, the default admission plugins plus NodeRestriction, an audit log of pod writes), kube-controller-manager
+ * signing, the default admission plugins plus NodeRestriction, an audit log of every write), kube-controller-manager
  * (each controller under its own ServiceAccount, as kubeadm runs it) and kube-scheduler. Only the kubelet and the
  * container runtime are missing; {@link KubeletStandIn} plays them.
  */
@@ -100,9 +100,9 @@ final class ControlPlane implements AutoCloseable {
                 kind: Policy
                 omitStages: ["RequestReceived"]
                 rules:
+                  # Every write, so that what else loaded the API server during a step can be read back.
                   - level: Metadata
-                    resources: [{group: "", resources: ["pods", "pods/status"]}]
-                    verbs: ["create", "update", "patch", "delete"]
+                    verbs: ["create", "update", "patch", "delete", "deletecollection"]
                   - level: None
                 """);
 

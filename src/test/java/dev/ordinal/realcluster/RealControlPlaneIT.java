@@ -659,6 +659,7 @@ class RealControlPlaneIT {
         }
     }
 
+    /** The audit log's writes to pods (and their subresources) that {@code filter} accepts. */
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {
         ObjectMapper json = new ObjectMapper();
         return Files.readAllLines(cluster.controlPlane.auditLog()).stream()
@@ -669,6 +670,7 @@ class RealControlPlaneIT {
                         throw new IllegalStateException(e);
                     }
                 })
+                .filter(e -> "pods".equals(e.path("objectRef").path("resource").asText()))
                 .filter(filter)
                 .toList();
     }

@@ -64,7 +64,47 @@ public final class RolloutBench {
             double ordinalCpuS,
             double compilerCpuS,
             long controllerPasses,
-            double controllerPassS) {}
+            double controllerPassS) {
+
+        @Override
+        public String toString() {
+            return String.format(
+                    Locale.ROOT,
+                    "machine %.0f %% busy, Ordinal's replicas %.1f CPU s, %.1f of it in JIT compilers, %d controller"
+                            + " passes taking %.1f s",
+                    100 * machineBusy,
+                    ordinalCpuS,
+                    compilerCpuS,
+                    controllerPasses,
+                    controllerPassS);
+        }
+    }
+
+    /** The CPU counters when a step started; {@link #stop} adds what the step used to the CPU table. */
+    private final class CpuWatch {
+        private final long[] machine = machineJiffies();
+        private final long ordinalNanos = ordinalCpuNanos();
+        private final long compilerNanos = compilerCpuNanos();
+        private final double passes = metricSum(PASSES);
+        private final double passSeconds = metricSum(PASS_SECONDS);
+
+        CpuWatch() throws Exception {}
+
+        CpuUse stop(String scenario, String impl, double wallS) throws Exception {
+            long[] after = machineJiffies();
+            CpuUse used = new CpuUse(
+                    scenario,
+                    impl,
+                    wallS,
+                    1.0 - (double) (after[1] - machine[1]) / Math.max(1, after[0] - machine[0]),
+                    (ordinalCpuNanos() - ordinalNanos) / 1e9,
+                    (compilerCpuNanos() - compilerNanos) / 1e9,
+                    Math.round(metricSum(PASSES) - passes),
+                    metricSum(PASS_SECONDS) - passSeconds);
+            cpu.add(used);
+            return used;
+        }
+    }
 
     private final List<String> notes = new ArrayList<>();
 
@@ -181,43 +221,17 @@ public final class RolloutBench {
         if (impl.equals("statefulset")) {
             cluster.kubectl.apply(ns, headlessService());
         }
-        long[] machine = machineJiffies();
-        long ordinalNanos = ordinalCpuNanos();
-        long compilerNanos = compilerCpuNanos();
-        double passes = metricSum(PASSES);
-        double passSeconds = metricSum(PASS_SECONDS);
+        CpuWatch watch = new CpuWatch();
         Instant start = Instant.now();
         cluster.kubectl.apply(ns, yaml);
         Instant end = t.await(pods -> complete(pods, replicas), TIMEOUT, ns + " rollout");
         double s = seconds(start, end);
-        long[] machineAfter = machineJiffies();
-        double busy = 1.0 - (double) (machineAfter[1] - machine[1]) / Math.max(1, machineAfter[0] - machine[0]);
-        cpu.add(new CpuUse(
-                scenario,
-                impl,
-                s,
-                busy,
-                (ordinalCpuNanos() - ordinalNanos) / 1e9,
-                (compilerCpuNanos() - compilerNanos) / 1e9,
-                Math.round(metricSum(PASSES) - passes),
-                metricSum(PASS_SECONDS) - passSeconds));
+        CpuUse used = watch.stop(scenario, impl, s);
         t.all.values().stream()
                 .sorted(Comparator.comparing((Seen p) -> p.created))
                 .forEach(p -> csv.add(String.join(
                         ",", scenario, impl, p.name, sec(start, p.created), sec(start, p.bound), sec(start, p.ready))));
-        System.out.printf(
-                "%-12s %-11s %3d pods Ready in %6.2f s (machine %.0f %% busy, Ordinal's replicas %.1f CPU s, %.1f of"
-                        + " it in JIT compilers, %d"
-                        + " controller passes taking %.1f s)%n",
-                scenario,
-                impl,
-                replicas,
-                s,
-                100 * busy,
-                cpu.get(cpu.size() - 1).ordinalCpuS(),
-                cpu.get(cpu.size() - 1).compilerCpuS(),
-                cpu.get(cpu.size() - 1).controllerPasses(),
-                cpu.get(cpu.size() - 1).controllerPassS());
+        System.out.printf("%-12s %-11s %3d pods Ready in %6.2f s (%s)%n", scenario, impl, replicas, s, used);
         return s;
     }
 
@@ -225,11 +239,13 @@ public final class RolloutBench {
     private double scaleDown(String scenario, String impl, String resource, int to) throws Exception {
         String ns = ns(scenario, impl);
         Timeline t = timelines.get(ns);
+        CpuWatch watch = new CpuWatch();
         Instant start = Instant.now();
         cluster.kubectl.run("-n", ns, "scale", resource, "--replicas=" + to).orFail();
         Instant end = t.await(pods -> pods.size() == to && complete(pods, to), TIMEOUT, ns + " scale-down");
         double s = seconds(start, end);
-        System.out.printf("%-12s %-11s scale-down to %d in %6.2f s%n", scenario, impl, to, s);
+        CpuUse used = watch.stop(scenario + " scale-down", impl, s);
+        System.out.printf("%-12s %-11s scale-down to %d in %6.2f s (%s)%n", scenario, impl, to, s, used);
         return s;
     }
 
@@ -240,6 +256,7 @@ public final class RolloutBench {
         Pod old = admin.pods().inNamespace(ns).withName("web-3").get();
         String oldUid = old.getMetadata().getUid();
         String claimUid = claim ? claimUid(ns) : null;
+        CpuWatch watch = new CpuWatch();
         Instant start = Instant.now();
         cluster.kubectl.run("-n", ns, "delete", "pod", "web-3", "--wait=false").orFail();
         Instant end = t.await(
@@ -259,7 +276,8 @@ public final class RolloutBench {
             }
         }
         double s = seconds(start, end);
-        System.out.printf("%-12s %-11s web-3 re-created and Ready in %6.2f s%n", scenario, impl, s);
+        CpuUse used = watch.stop(scenario + " re-create", impl, s);
+        System.out.printf("%-12s %-11s web-3 re-created and Ready in %6.2f s (%s)%n", scenario, impl, s, used);
         return s;
     }
 
@@ -450,13 +468,13 @@ public final class RolloutBench {
                 h1Reviews,
                 h1Time,
                 h1Time / stsParallel));
-        md.append("**CPU during the rollouts** (2 cores: the machine's busy fraction from /proc/stat; Ordinal's two "
-                + "replicas from their /proc/<pid>/stat; in the StatefulSet rollouts they only watch; the controller's "
+        md.append("**CPU during each step** (2 cores: the machine's busy fraction from /proc/stat; Ordinal's two "
+                + "replicas from their /proc/<pid>/stat; in the StatefulSet's steps they only watch; the controller's "
                 + "passes over a set and their total duration from the leader's "
                 + "`ordinal_controller_reconcile_duration_seconds`; of the replicas' CPU, what their JIT compiler threads "
                 + "used, from /proc/<pid>/task, a lower bound as the JVM retires idle compiler threads):\n\n");
         md.append(
-                "| scenario | implementation | rollout (s) | machine busy | Ordinal replicas (CPU s) "
+                "| scenario | implementation | time (s) | machine busy | Ordinal replicas (CPU s) "
                         + "| of it, JIT compilers (CPU s) | Ordinal's share of the 2 cores | controller passes | in passes (s) |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (CpuUse u : cpu) {
