@@ -262,7 +262,7 @@ public final class OrdinalController implements AutoCloseable {
             }
             try {
                 Optional<Duration> again = metrics.reconcileDuration().recordCallable(() -> reconciler.reconcile(key));
-                if (!reconciler.claimWorkRunning(key)) {
+                if (!reconciler.claimWorkPending(key)) {
                     succeeded(key);
                 }
                 again.ifPresent(d -> queue.addAfter(key, d));
