@@ -1,18 +1,27 @@
 package dev.ordinal.cluster;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.VolumeResourceRequirementsBuilder;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * What the pod cache keeps of each member pod: only the fields Ordinal reads from cached pods (the controller
@@ -26,22 +35,10 @@ import java.util.function.Function;
  */
 public final class CachedFields {
 
-    /** Dotted paths into the pod, each kept whole (name, namespace and resourceVersion are always kept). */
-    public static final List<String> POD = List.of(
-            "metadata.uid", // identity, events, delete preconditions
-            "metadata.labels", // ordinal.dev/set: which set, and the index key of an update's old object
-            "metadata.annotations", // settings, claim templates
-            "metadata.ownerReferences", // gap healing: the controller owner
-            "metadata.deletionTimestamp", // terminating members
-            "spec.schedulingGates", // the gates the controller removes
-            "spec.containers", // the container ports the headless Service is created with
-            "status.phase", // Running and Ready
-            "status.conditions"); // Ready and since when
-
     private CachedFields() {}
 
     /**
-     * Whether an update of a member pod changes a field Ordinal reads: those {@link #POD} keeps, with only the Ready
+     * Whether an update of a member pod changes a field Ordinal reads: those {@link #reduce} keeps, with only the Ready
      * condition of the conditions (its status and since when, all {@code Member} reads). A pod's binding to a node,
      * its other conditions and its container statuses start no pass over its set: in a rollout those are about a
      * third of a pod's updates.
@@ -52,7 +49,7 @@ public final class CachedFields {
                         before.getMetadata().getAnnotations(),
                         after.getMetadata().getAnnotations())
                 || !Objects.equals(spec(before, PodSpec::getSchedulingGates), spec(after, PodSpec::getSchedulingGates))
-                || !Objects.equals(spec(before, PodSpec::getContainers), spec(after, PodSpec::getContainers))
+                || !sameContainerPorts(before, after)
                 || !Objects.equals(phase(before), phase(after))
                 || !Objects.equals(ready(before), ready(after));
     }
@@ -105,9 +102,131 @@ public final class CachedFields {
         return null;
     }
 
+    /**
+     * A new pod holding only what the pod cache keeps of {@code pod}, sharing nothing that can be changed with it:
+     * <ul>
+     * <li>{@code metadata}: name, namespace, uid (identity, events, delete preconditions), resourceVersion (cache lag),
+     *     labels ({@code ordinal.dev/set}: which set), annotations (settings, claim templates), ownerReferences (gap
+     *     healing and retention: the controller owner) and deletionTimestamp (terminating members);
+     * <li>{@code spec}: schedulingGates (the gates the controller removes) and of each container its name and ports
+     *     (the ports the headless Service is created with);
+     * <li>{@code status}: phase and conditions (Running and Ready, and since when).
+     * </ul>
+     * Fields it does not set keep the model's defaults (empty lists and maps), as a pod read from JSON without them.
+     */
+    public static Pod reduce(Pod pod) {
+        Pod reduced = new Pod();
+        reduced.setMetadata(reduce(pod.getMetadata(), true));
+        if (pod.getSpec() != null) {
+            PodSpec spec = new PodSpec();
+            spec.setSchedulingGates(
+                    copies(pod.getSpec().getSchedulingGates(), g -> new PodSchedulingGate(g.getName())));
+            spec.setContainers(copies(pod.getSpec().getContainers(), CachedFields::containerPorts));
+            reduced.setSpec(spec);
+        }
+        if (pod.getStatus() != null) {
+            PodStatus status = new PodStatus();
+            status.setPhase(pod.getStatus().getPhase());
+            status.setConditions(copies(pod.getStatus().getConditions(), c -> new PodConditionBuilder(c).build()));
+            reduced.setStatus(status);
+        }
+        return reduced;
+    }
+
+    /**
+     * A new claim holding only what the claim cache keeps of {@code claim}, sharing nothing that can be changed with
+     * it: the {@code metadata} a pod's keeps but its annotations (name, namespace, uid, resourceVersion, labels,
+     * ownerReferences, deletionTimestamp: whose it is, retention, the claims a terminating pod waits for), and of the
+     * spec the storage request and class (volume growth). Binding, access modes and status are not read. Claims are
+     * changed only by JSON patches tested against the resourceVersion, and deleted with a uid precondition.
+     */
+    public static PersistentVolumeClaim reduce(PersistentVolumeClaim claim) {
+        PersistentVolumeClaim reduced = new PersistentVolumeClaim();
+        reduced.setMetadata(reduce(claim.getMetadata(), false));
+        if (claim.getSpec() != null) {
+            PersistentVolumeClaimSpec spec = new PersistentVolumeClaimSpec();
+            spec.setStorageClassName(claim.getSpec().getStorageClassName());
+            if (claim.getSpec().getResources() != null) {
+                spec.setResources(
+                        new VolumeResourceRequirementsBuilder(claim.getSpec().getResources()).build());
+            }
+            reduced.setSpec(spec);
+        }
+        return reduced;
+    }
+
+    private static ObjectMeta reduce(ObjectMeta meta, boolean annotations) {
+        ObjectMeta reduced = new ObjectMeta();
+        if (meta == null) {
+            return reduced;
+        }
+        reduced.setName(meta.getName());
+        reduced.setNamespace(meta.getNamespace());
+        reduced.setUid(meta.getUid());
+        reduced.setResourceVersion(meta.getResourceVersion());
+        reduced.setDeletionTimestamp(meta.getDeletionTimestamp());
+        if (meta.getLabels() != null) {
+            reduced.setLabels(new LinkedHashMap<>(meta.getLabels()));
+        }
+        if (annotations && meta.getAnnotations() != null) {
+            reduced.setAnnotations(new LinkedHashMap<>(meta.getAnnotations()));
+        }
+        reduced.setOwnerReferences(copies(meta.getOwnerReferences(), r -> new OwnerReferenceBuilder(r).build()));
+        return reduced;
+    }
+
+    /** The container's name and copies of its ports: all the pod cache keeps of a container. */
+    private static Container containerPorts(Container container) {
+        Container kept = new Container();
+        kept.setName(container.getName());
+        kept.setPorts(copies(container.getPorts(), p -> new ContainerPortBuilder(p).build()));
+        return kept;
+    }
+
+    /** Copies of the elements of {@code list} (null elements stay null); an empty list for null. */
+    private static <T> List<T> copies(List<T> list, UnaryOperator<T> copy) {
+        if (list == null) {
+            return new ArrayList<>();
+        }
+        List<T> result = new ArrayList<>(list.size());
+        for (T element : list) {
+            result.add(element == null ? null : copy.apply(element));
+        }
+        return result;
+    }
+
+    /** Whether both pods have the same containers by name with the same ports: what the cache keeps of them. */
+    private static boolean sameContainerPorts(Pod before, Pod after) {
+        List<Container> was = spec(before, PodSpec::getContainers);
+        List<Container> is = spec(after, PodSpec::getContainers);
+        int size = was == null ? 0 : was.size();
+        if (size != (is == null ? 0 : is.size())) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            Container a = was.get(i);
+            Container b = is.get(i);
+            if (a == null || b == null
+                    ? a != b
+                    : !Objects.equals(a.getName(), b.getName()) || !Objects.equals(ports(a), ports(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A container's ports, with no ports and an empty list the same. */
+    private static List<ContainerPort> ports(Container container) {
+        return container.getPorts() == null ? List.of() : container.getPorts();
+    }
+
     /** The item store for the member-pod informer. */
-    public static ItemStore<Pod> podStore(KubernetesSerialization serialization) {
-        return new ReducedStateItemStore<>(
-                ReducedStateItemStore.NAME_KEY_STATE, Pod.class, serialization, POD.toArray(String[]::new));
+    public static ItemStore<Pod> podStore() {
+        return new ReducedStore<Pod>(CachedFields::reduce);
+    }
+
+    /** The item store for the claim informer (every claim of the cluster). */
+    static ReducedStore<PersistentVolumeClaim> claimStore() {
+        return new ReducedStore<PersistentVolumeClaim>(CachedFields::reduce);
     }
 }

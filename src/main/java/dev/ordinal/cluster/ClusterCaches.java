@@ -65,6 +65,7 @@ public class ClusterCaches {
     private final List<Consumer<SetKey>> setListeners = new CopyOnWriteArrayList<>();
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<PersistentVolumeClaim> claims;
+    private final ReducedStore<PersistentVolumeClaim> claimStore = CachedFields.claimStore();
     private SharedIndexInformer<Service> services;
     /** Informer name to the last instant its watch was seen connected (only for synced informers). */
     private final Map<String, Instant> lastWatching = new ConcurrentHashMap<>();
@@ -88,7 +89,7 @@ public class ClusterCaches {
                 .inAnyNamespace()
                 .withLabel(OrdinalKeys.SET_LABEL)
                 .runnableInformer(0)
-                .itemStore(CachedFields.podStore(client.getKubernetesSerialization()));
+                .itemStore(CachedFields.podStore());
         pods.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -113,7 +114,10 @@ public class ClusterCaches {
                 notifySet(SetIndex.keyOf(pod));
             }
         });
-        claims = client.persistentVolumeClaims().inAnyNamespace().runnableInformer(0);
+        claims = client.persistentVolumeClaims()
+                .inAnyNamespace()
+                .runnableInformer(0)
+                .itemStore(claimStore);
         claims.addEventHandler(setsOf(this::claimOwner, CachedFields::claimChangeMatters));
         services = client.services().inAnyNamespace().runnableInformer(0);
         services.addEventHandler(setsOf(this::serviceOwner, (before, after) -> true));
@@ -357,12 +361,20 @@ public class ClusterCaches {
         return pods == null ? null : pods.getStore().getByKey(namespace + "/" + name);
     }
 
-    /** The cached PVC {@code namespace/name} itself (not a copy), or null. For {@link ClusterView}. */
+    /**
+     * The cached PVC {@code namespace/name}, or null: a new claim made from the reduced store's kept fields on each
+     * call ({@link CachedFields#reduce(PersistentVolumeClaim)}), so no caller shares it. For {@link ClusterView}.
+     */
     PersistentVolumeClaim cachedClaim(String namespace, String name) {
         return claims == null ? null : claims.getStore().getByKey(namespace + "/" + name);
     }
 
-    /** The cached PVCs of {@code namespace} themselves (not copies), from the informer's namespace index. */
+    /** Whether the PVC {@code namespace/name} is cached (no copy made). For {@link ClusterView}. */
+    boolean claimCached(String namespace, String name) {
+        return claimStore.contains(namespace + "/" + name);
+    }
+
+    /** The cached PVCs of {@code namespace}, each made new as {@link #cachedClaim}, from the namespace index. */
     List<PersistentVolumeClaim> cachedClaims(String namespace) {
         return claims == null ? List.of() : claims.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace);
     }

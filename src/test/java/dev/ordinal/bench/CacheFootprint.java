@@ -9,16 +9,21 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
 import java.util.function.Function;
 
 /**
- * Heap retained per cached pod by the pod informer's item store: fabric8's default (whole objects) against
- * {@link CachedFields#podStore}. Fills each store with {@code N} realistic pods (PodFixtures.realistic, parsed from
- * JSON as the informer receives them) and reports the heap used after GC, minus the empty baseline, divided by N.
- * Run alone: {@code java -cp $(TEST_CP) dev.ordinal.bench.CacheFootprint [pods]}.
+ * Heap retained per cached pod by the pod informer's item store, and the CPU of a put (every watch event) and of a
+ * read (the controller reads every pod of a set on each pass): fabric8's default (whole objects), fabric8's
+ * {@code ReducedStateItemStore} with the fields Ordinal kept through it before, and {@link CachedFields#podStore}.
+ * Fills each store with {@code N} realistic pods (PodFixtures.realistic, parsed from JSON as the informer receives
+ * them) and reports the heap used after GC, minus the empty baseline, divided by N; then times puts and reads of one
+ * pod, JIT-warm, on the thread CPU clock. Run alone: {@code java -cp $(TEST_CP) dev.ordinal.bench.CacheFootprint
+ * [pods]}.
  */
 public final class CacheFootprint {
 
@@ -31,10 +36,13 @@ public final class CacheFootprint {
                 n,
                 s -> new BasicItemStore<>(Cache::metaNamespaceKeyFunc),
                 serialization);
-        long reduced = perPod("reduced (CachedFields.POD)", n, CachedFields::podStore, serialization);
+        perPod("ReducedStateItemStore (fabric8)", n, CacheFootprint::fabric8Reduced, serialization);
+        long reduced = perPod("reduced (CachedFields.podStore)", n, s -> CachedFields.podStore(), serialization);
         System.out.printf(
-                "saving: %d bytes per pod (%.0f%%); %.1f MiB for %d pods%n",
+                "saving against whole objects: %d bytes per pod (%.0f%%); %.1f MiB for %d pods%n",
                 full - reduced, 100.0 * (full - reduced) / full, (full - reduced) * (double) n / (1 << 20), n);
+        cpu("ReducedStateItemStore (fabric8)", fabric8Reduced(serialization));
+        cpu("reduced (CachedFields.podStore)", CachedFields.podStore());
         // PVCs and Services are kept whole: at most one PVC per claim template and pod, one Service per set.
         whole("PVC (whole, as cached)", n, "/cache/realistic-pvc.json", PersistentVolumeClaim.class, serialization);
         whole("Service (whole, as cached)", n, "/cache/realistic-service.json", Service.class, serialization);
@@ -85,6 +93,45 @@ public final class CacheFootprint {
         }
         store.keySet().toList().forEach(store::remove);
         return perPod;
+    }
+
+    /** The fields Ordinal kept through fabric8's store until it had its own (dotted paths, each kept whole). */
+    private static ItemStore<Pod> fabric8Reduced(KubernetesSerialization serialization) {
+        return new ReducedStateItemStore<>(
+                ReducedStateItemStore.NAME_KEY_STATE,
+                Pod.class,
+                serialization,
+                "metadata.uid",
+                "metadata.labels",
+                "metadata.annotations",
+                "metadata.ownerReferences",
+                "metadata.deletionTimestamp",
+                "spec.schedulingGates",
+                "spec.containers",
+                "status.phase",
+                "status.conditions");
+    }
+
+    /** Microseconds of thread CPU per put of a whole pod (an update) and per read, JIT-warm. */
+    private static void cpu(String label, ItemStore<Pod> store) {
+        Pod pod = PodFixtures.realistic("ns-1", "web", 3);
+        String key = store.getKey(pod);
+        double put = perCall(() -> store.put(key, pod));
+        double get = perCall(() -> store.get(key));
+        System.out.printf("%-34s put %.1f µs, read %.1f µs%n", label, put, get);
+    }
+
+    private static double perCall(Runnable call) {
+        int iterations = 50_000;
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < iterations; i++) {
+            call.run();
+        }
+        long start = threads.getCurrentThreadCpuTime();
+        for (int i = 0; i < iterations; i++) {
+            call.run();
+        }
+        return (threads.getCurrentThreadCpuTime() - start) / 1000.0 / iterations;
     }
 
     private static long usedAfterGc() {

@@ -8,6 +8,7 @@ import dev.ordinal.plan.ClaimPlan;
 import dev.ordinal.plan.GatePatch;
 import dev.ordinal.plan.HeadlessService;
 import dev.ordinal.support.PodFixtures;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -17,7 +18,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,14 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A fully populated pod (every field Ordinal reads, and managed fields, statuses, probes, volumes it does not) goes
  * through the pod cache's reduced store, and everything Ordinal computes from a cached pod must come out the same:
- * a field Ordinal reads that {@link CachedFields#POD} does not keep fails here.
+ * a field Ordinal reads that {@link CachedFields#reduce} does not keep fails here.
  */
 class CachedFieldsTest {
 
-    static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-
     static Pod throughStore(Pod pod) {
-        ItemStore<Pod> store = CachedFields.podStore(SERIALIZATION);
+        ItemStore<Pod> store = CachedFields.podStore();
         String key = store.getKey(pod);
         store.put(key, pod);
         return store.get(key);
@@ -47,7 +45,7 @@ class CachedFieldsTest {
     /** {@code ClusterView.pod} hands out what the store returns without copying it: this is why it may. */
     @Test
     void everyReadRestoresANewPodThatNoOtherReaderShares() {
-        ItemStore<Pod> store = CachedFields.podStore(SERIALIZATION);
+        ItemStore<Pod> store = CachedFields.podStore();
         Pod full = PodFixtures.realistic("ns-1", "web", 3);
         String key = store.getKey(full);
         store.put(key, full);
@@ -57,6 +55,8 @@ class CachedFieldsTest {
         first.getMetadata().getAnnotations().clear();
         first.getSpec().getSchedulingGates().clear();
         first.getStatus().getConditions().clear();
+        first.getMetadata().getOwnerReferences().get(0).setController(false);
+        first.getSpec().getContainers().get(0).getPorts().get(0).setContainerPort(1);
         Pod second = store.get(key);
 
         assertThat(second).isNotSameAs(first);
@@ -65,6 +65,45 @@ class CachedFieldsTest {
         assertThat(second.getSpec().getSchedulingGates()).isNotEmpty();
         assertThat(second.getStatus().getConditions()).isNotEmpty();
         assertThat(Member.of(second, "web")).isEqualTo(Member.of(full, "web"));
+        assertThat(HeadlessService.ports(List.of(second))).isEqualTo(HeadlessService.ports(List.of(full)));
+    }
+
+    /** The watch's pod goes to the event handlers too: what they (or anyone) do to it later cannot reach the cache. */
+    @Test
+    void theStoreSharesNothingWithThePodItWasGiven() {
+        ItemStore<Pod> store = CachedFields.podStore();
+        Pod full = PodFixtures.realistic("ns-1", "web", 3);
+        Member before = Member.of(full, "web");
+        store.put(store.getKey(full), full);
+
+        full.getMetadata().getLabels().clear();
+        full.getMetadata().getOwnerReferences().clear();
+        full.getSpec().getSchedulingGates().get(0).setName("other");
+        full.getStatus().getConditions().forEach(c -> c.setStatus("False"));
+
+        assertThat(Member.of(store.get("ns-1/web-3"), "web")).isEqualTo(before);
+    }
+
+    @Test
+    void anUpdateHandsOutWhatWasCachedAndARemovalWhatItRemoved() {
+        ItemStore<Pod> store = CachedFields.podStore();
+        Pod first = PodFixtures.realistic("ns-1", "web", 3);
+        Pod second = PodFixtures.realistic("ns-1", "web", 3);
+        second.getMetadata().setResourceVersion("2000");
+        String key = store.getKey(first);
+
+        assertThat(key).isEqualTo("ns-1/web-3");
+        assertThat(store.put(key, first)).isNull();
+        assertThat(store.put(key, second).getMetadata().getResourceVersion()).isEqualTo("1003");
+        assertThat(store.size()).isOne();
+        assertThat(store.keySet()).containsExactly(key);
+        assertThat(store.values())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getMetadata().getResourceVersion()).isEqualTo("2000"));
+        assertThat(store.remove(key).getMetadata().getResourceVersion()).isEqualTo("2000");
+        assertThat(store.get(key)).isNull();
+        assertThat(store.size()).isZero();
+        assertThat(store.isFullState()).isFalse();
     }
 
     static Stream<Arguments> podUpdates() {
@@ -100,8 +139,17 @@ class CachedFieldsTest {
                         "deletion", true, (Consumer<Pod>) p -> p.getMetadata().setDeletionTimestamp(null)),
                 argumentSet("uid (re-created)", true, (Consumer<Pod>)
                         p -> p.getMetadata().setUid("uid-new")),
+                argumentSet("container image", false, (Consumer<Pod>)
+                        p -> p.getSpec().getContainers().get(0).setImage("nginx:2")),
                 argumentSet("container ports", true, (Consumer<Pod>)
-                        p -> p.getSpec().getContainers().get(0).setPorts(List.of())));
+                        p -> p.getSpec().getContainers().get(0).setPorts(List.of())),
+                argumentSet("a port's protocol", true, (Consumer<Pod>) p ->
+                        p.getSpec().getContainers().get(0).getPorts().get(0).setProtocol("UDP")),
+                argumentSet("container renamed", true, (Consumer<Pod>)
+                        p -> p.getSpec().getContainers().get(0).setName("renamed")),
+                argumentSet("a container added", true, (Consumer<Pod>) p -> p.getSpec()
+                        .getContainers()
+                        .add(new ContainerBuilder().withName("sidecar").build())));
     }
 
     /** The cached pod (the update's old object) against the whole pod the watch delivers next. */
@@ -146,11 +194,71 @@ class CachedFieldsTest {
     @MethodSource("claimUpdates")
     void aClaimUpdateStartsAPassOnlyWhenItChangesWhatOrdinalReads(
             boolean matters, Consumer<PersistentVolumeClaim> update) {
-        PersistentVolumeClaim before = claim();
+        PersistentVolumeClaim before = throughClaimStore(claim());
         PersistentVolumeClaim after = claim();
         update.accept(after);
 
         assertThat(CachedFields.claimChangeMatters(before, after)).isEqualTo(matters);
+    }
+
+    static PersistentVolumeClaim throughClaimStore(PersistentVolumeClaim claim) {
+        ItemStore<PersistentVolumeClaim> store = CachedFields.claimStore();
+        String key = store.getKey(claim);
+        store.put(key, claim);
+        return store.get(key);
+    }
+
+    @Test
+    void everythingOrdinalReadsOfAClaimSurvivesTheStoreAndNothingElse() {
+        PersistentVolumeClaim full = new PersistentVolumeClaimBuilder(claim())
+                .editMetadata()
+                .withDeletionTimestamp("2030-01-01T00:00:00Z")
+                .addNewOwnerReference()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName("web")
+                .withUid("owner-uid")
+                .withController(false)
+                .endOwnerReference()
+                .addToAnnotations("pv.kubernetes.io/bind-completed", "yes")
+                .endMetadata()
+                .editSpec()
+                .withVolumeName("pv-1")
+                .endSpec()
+                .withStatus(new PersistentVolumeClaimStatusBuilder()
+                        .withPhase("Bound")
+                        .build())
+                .build();
+        ReducedStore<PersistentVolumeClaim> store = CachedFields.claimStore();
+        store.put(store.getKey(full), full);
+        PersistentVolumeClaim cached = store.get("ns-1/data-web-3");
+
+        assertThat(store.contains("ns-1/data-web-3")).isTrue();
+        assertThat(store.contains("ns-1/data-web-4")).isFalse();
+        assertThat(CachedFields.claimChangeMatters(cached, full)).isFalse();
+        assertThat(List.of(
+                        cached.getMetadata().getNamespace(),
+                        cached.getMetadata().getName(),
+                        cached.getMetadata().getUid(),
+                        cached.getMetadata().getResourceVersion(),
+                        cached.getMetadata().getDeletionTimestamp()))
+                .isEqualTo(List.of("ns-1", "data-web-3", "claim-uid", "1", "2030-01-01T00:00:00Z"));
+        assertThat(cached.getMetadata().getLabels()).isEqualTo(Map.of("ordinal.dev/set", "web"));
+        assertThat(cached.getMetadata().getOwnerReferences())
+                .isEqualTo(full.getMetadata().getOwnerReferences());
+        assertThat(cached.getSpec().getResources()).isEqualTo(full.getSpec().getResources());
+        assertThat(cached.getSpec().getStorageClassName()).isEqualTo("standard");
+
+        assertThat(cached.getMetadata().getAnnotations()).isNullOrEmpty();
+        assertThat(cached.getSpec().getVolumeName()).isNull();
+        assertThat(cached.getSpec().getAccessModes()).isNullOrEmpty();
+        assertThat(cached.getStatus()).isNull();
+
+        cached.getSpec().getResources().getRequests().put("storage", new Quantity("9Gi"));
+        cached.getMetadata().getOwnerReferences().clear();
+        assertThat(CachedFields.claimChangeMatters(store.get("ns-1/data-web-3"), full))
+                .as("a read shares nothing with the cache")
+                .isFalse();
     }
 
     private static PersistentVolumeClaim claim() {
@@ -230,6 +338,12 @@ class CachedFieldsTest {
         assertThat(cached.getSpec().getVolumes()).isNullOrEmpty();
         assertThat(cached.getSpec().getTolerations()).isNullOrEmpty();
         assertThat(cached.getSpec().getNodeName()).isNull();
+        assertThat(cached.getSpec().getContainers()).singleElement().satisfies(c -> {
+            assertThat(c.getImage()).isNull();
+            assertThat(c.getEnv()).isNullOrEmpty();
+            assertThat(c.getReadinessProbe()).isNull();
+            assertThat(c.getPorts()).isNotEmpty();
+        });
         assertThat(Map.of("podIP", String.valueOf(cached.getStatus().getPodIP())))
                 .containsEntry("podIP", "null");
     }
