@@ -2,26 +2,17 @@ package dev.ordinal.cluster;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.VolumeResourceRequirementsBuilder;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * What the pod cache keeps of each member pod: only the fields Ordinal reads from cached pods (the controller
@@ -103,7 +94,8 @@ public final class CachedFields {
     }
 
     /**
-     * A new pod holding only what the pod cache keeps of {@code pod}, sharing nothing that can be changed with it:
+     * A new pod holding only what the pod cache keeps of {@code pod} ({@link KeptPod}), sharing nothing that can be
+     * changed with it:
      * <ul>
      * <li>{@code metadata}: name, namespace, uid (identity, events, delete preconditions), resourceVersion (cache lag),
      *     labels ({@code ordinal.dev/set}: which set), annotations (settings, claim templates), ownerReferences (gap
@@ -115,84 +107,19 @@ public final class CachedFields {
      * Fields it does not set keep the model's defaults (empty lists and maps), as a pod read from JSON without them.
      */
     public static Pod reduce(Pod pod) {
-        Pod reduced = new Pod();
-        reduced.setMetadata(reduce(pod.getMetadata(), true));
-        if (pod.getSpec() != null) {
-            PodSpec spec = new PodSpec();
-            spec.setSchedulingGates(
-                    copies(pod.getSpec().getSchedulingGates(), g -> new PodSchedulingGate(g.getName())));
-            spec.setContainers(copies(pod.getSpec().getContainers(), CachedFields::containerPorts));
-            reduced.setSpec(spec);
-        }
-        if (pod.getStatus() != null) {
-            PodStatus status = new PodStatus();
-            status.setPhase(pod.getStatus().getPhase());
-            status.setConditions(copies(pod.getStatus().getConditions(), c -> new PodConditionBuilder(c).build()));
-            reduced.setStatus(status);
-        }
-        return reduced;
+        return KeptPod.of(pod).toPod();
     }
 
     /**
-     * A new claim holding only what the claim cache keeps of {@code claim}, sharing nothing that can be changed with
-     * it: the {@code metadata} a pod's keeps but its annotations (name, namespace, uid, resourceVersion, labels,
-     * ownerReferences, deletionTimestamp: whose it is, retention, the claims a terminating pod waits for), and of the
-     * spec the storage request and class (volume growth). Binding, access modes and status are not read. Claims are
-     * changed only by JSON patches tested against the resourceVersion, and deleted with a uid precondition.
+     * A new claim holding only what the claim cache keeps of {@code claim} ({@link KeptClaim}), sharing nothing that
+     * can be changed with it: the {@code metadata} a pod's keeps but its annotations (name, namespace, uid,
+     * resourceVersion, labels, ownerReferences, deletionTimestamp: whose it is, retention, the claims a terminating pod
+     * waits for), and of the spec the storage request and class (volume growth). Binding, access modes and status are
+     * not read. Claims are changed only by JSON patches tested against the resourceVersion, and deleted with a uid
+     * precondition.
      */
     public static PersistentVolumeClaim reduce(PersistentVolumeClaim claim) {
-        PersistentVolumeClaim reduced = new PersistentVolumeClaim();
-        reduced.setMetadata(reduce(claim.getMetadata(), false));
-        if (claim.getSpec() != null) {
-            PersistentVolumeClaimSpec spec = new PersistentVolumeClaimSpec();
-            spec.setStorageClassName(claim.getSpec().getStorageClassName());
-            if (claim.getSpec().getResources() != null) {
-                spec.setResources(
-                        new VolumeResourceRequirementsBuilder(claim.getSpec().getResources()).build());
-            }
-            reduced.setSpec(spec);
-        }
-        return reduced;
-    }
-
-    private static ObjectMeta reduce(ObjectMeta meta, boolean annotations) {
-        ObjectMeta reduced = new ObjectMeta();
-        if (meta == null) {
-            return reduced;
-        }
-        reduced.setName(meta.getName());
-        reduced.setNamespace(meta.getNamespace());
-        reduced.setUid(meta.getUid());
-        reduced.setResourceVersion(meta.getResourceVersion());
-        reduced.setDeletionTimestamp(meta.getDeletionTimestamp());
-        if (meta.getLabels() != null) {
-            reduced.setLabels(new LinkedHashMap<>(meta.getLabels()));
-        }
-        if (annotations && meta.getAnnotations() != null) {
-            reduced.setAnnotations(new LinkedHashMap<>(meta.getAnnotations()));
-        }
-        reduced.setOwnerReferences(copies(meta.getOwnerReferences(), r -> new OwnerReferenceBuilder(r).build()));
-        return reduced;
-    }
-
-    /** The container's name and copies of its ports: all the pod cache keeps of a container. */
-    private static Container containerPorts(Container container) {
-        Container kept = new Container();
-        kept.setName(container.getName());
-        kept.setPorts(copies(container.getPorts(), p -> new ContainerPortBuilder(p).build()));
-        return kept;
-    }
-
-    /** Copies of the elements of {@code list} (null elements stay null); an empty list for null. */
-    private static <T> List<T> copies(List<T> list, UnaryOperator<T> copy) {
-        if (list == null) {
-            return new ArrayList<>();
-        }
-        List<T> result = new ArrayList<>(list.size());
-        for (T element : list) {
-            result.add(element == null ? null : copy.apply(element));
-        }
-        return result;
+        return KeptClaim.of(claim).toClaim();
     }
 
     /** Whether both pods have the same containers by name with the same ports: what the cache keeps of them. */
@@ -222,11 +149,11 @@ public final class CachedFields {
 
     /** The item store for the member-pod informer. */
     public static ItemStore<Pod> podStore() {
-        return new ReducedStore<Pod>(CachedFields::reduce);
+        return new ReducedStore<>(KeptPod::of, KeptPod::toPod);
     }
 
     /** The item store for the claim informer (every claim of the cluster). */
-    static ReducedStore<PersistentVolumeClaim> claimStore() {
-        return new ReducedStore<PersistentVolumeClaim>(CachedFields::reduce);
+    public static ReducedStore<PersistentVolumeClaim, ?> claimStore() {
+        return new ReducedStore<>(KeptClaim::of, KeptClaim::toClaim);
     }
 }

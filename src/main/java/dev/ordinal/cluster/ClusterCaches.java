@@ -65,7 +65,7 @@ public class ClusterCaches {
     private final List<Consumer<SetKey>> setListeners = new CopyOnWriteArrayList<>();
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<PersistentVolumeClaim> claims;
-    private final ReducedStore<PersistentVolumeClaim> claimStore = CachedFields.claimStore();
+    private final ReducedStore<PersistentVolumeClaim, ?> claimStore = CachedFields.claimStore();
     private SharedIndexInformer<Service> services;
     /** Informer name to the last instant its watch was seen connected (only for synced informers). */
     private final Map<String, Instant> lastWatching = new ConcurrentHashMap<>();

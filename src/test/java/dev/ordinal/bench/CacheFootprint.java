@@ -43,13 +43,37 @@ public final class CacheFootprint {
                 full - reduced, 100.0 * (full - reduced) / full, (full - reduced) * (double) n / (1 << 20), n);
         cpu("ReducedStateItemStore (fabric8)", fabric8Reduced(serialization));
         cpu("reduced (CachedFields.podStore)", CachedFields.podStore());
-        // PVCs and Services are kept whole: at most one PVC per claim template and pod, one Service per set.
-        whole("PVC (whole, as cached)", n, "/cache/realistic-pvc.json", PersistentVolumeClaim.class, serialization);
-        whole("Service (whole, as cached)", n, "/cache/realistic-service.json", Service.class, serialization);
+        // PVCs: every claim of the cluster is cached (reduced); Services whole, one per set.
+        whole(
+                "PVC (whole objects)",
+                n,
+                "/cache/realistic-pvc.json",
+                PersistentVolumeClaim.class,
+                serialization,
+                new BasicItemStore<>(Cache::metaNamespaceKeyFunc));
+        whole(
+                "PVC (reduced, CachedFields.claimStore)",
+                n,
+                "/cache/realistic-pvc.json",
+                PersistentVolumeClaim.class,
+                serialization,
+                CachedFields.claimStore());
+        whole(
+                "Service (whole, as cached)",
+                n,
+                "/cache/realistic-service.json",
+                Service.class,
+                serialization,
+                new BasicItemStore<>(Cache::metaNamespaceKeyFunc));
     }
 
     private static <T extends HasMetadata> void whole(
-            String label, int n, String resource, Class<T> type, KubernetesSerialization serialization) {
+            String label,
+            int n,
+            String resource,
+            Class<T> type,
+            KubernetesSerialization serialization,
+            ItemStore<T> store) {
         String json;
         try (java.io.InputStream in = CacheFootprint.class.getResourceAsStream(resource)) {
             json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -57,7 +81,6 @@ public final class CacheFootprint {
             throw new IllegalStateException(e);
         }
         long before = usedAfterGc();
-        ItemStore<T> store = new BasicItemStore<>(Cache::metaNamespaceKeyFunc);
         for (int i = 0; i < n; i++) {
             T item = serialization.unmarshal(
                     json.replace("SET", "set-" + (i / 100))
@@ -70,7 +93,7 @@ public final class CacheFootprint {
         }
         long after = usedAfterGc();
         System.out.printf(
-                "%-34s %,d objects: %,d bytes per object%n", label, store.size(), (after - before) / store.size());
+                "%-40s %,d objects: %,d bytes per object%n", label, store.size(), (after - before) / store.size());
     }
 
     private static long perPod(
@@ -87,7 +110,7 @@ public final class CacheFootprint {
         long after = usedAfterGc();
         long perPod = (after - before) / n;
         System.out.printf(
-                "%-34s %,d pods: %,d bytes retained, %,d bytes per pod%n", label, store.size(), after - before, perPod);
+                "%-40s %,d pods: %,d bytes retained, %,d bytes per pod%n", label, store.size(), after - before, perPod);
         if (store.size() != n) {
             throw new IllegalStateException("store holds " + store.size() + " pods, not " + n);
         }
@@ -118,7 +141,7 @@ public final class CacheFootprint {
         String key = store.getKey(pod);
         double put = perCall(() -> store.put(key, pod));
         double get = perCall(() -> store.get(key));
-        System.out.printf("%-34s put %.1f µs, read %.1f µs%n", label, put, get);
+        System.out.printf("%-40s put %.1f µs, read %.1f µs%n", label, put, get);
     }
 
     private static double perCall(Runnable call) {

@@ -229,7 +229,7 @@ class CachedFieldsTest {
                         .withPhase("Bound")
                         .build())
                 .build();
-        ReducedStore<PersistentVolumeClaim> store = CachedFields.claimStore();
+        ReducedStore<PersistentVolumeClaim, ?> store = CachedFields.claimStore();
         store.put(store.getKey(full), full);
         PersistentVolumeClaim cached = store.get("ns-1/data-web-3");
 
