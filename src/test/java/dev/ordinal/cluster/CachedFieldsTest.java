@@ -36,9 +36,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CachedFieldsTest {
 
     static Pod throughStore(Pod pod) {
-        ItemStore<Pod> store = CachedFields.podStore();
-        String key = store.getKey(pod);
-        store.put(key, pod);
+        return through(CachedFields.podStore(), pod);
+    }
+
+    /** What a read of {@code object} from {@code store} gives after {@code object} was put there. */
+    static <T> T through(ItemStore<T> store, T object) {
+        String key = store.getKey(object);
+        store.put(key, object);
         return store.get(key);
     }
 
@@ -194,18 +198,11 @@ class CachedFieldsTest {
     @MethodSource("claimUpdates")
     void aClaimUpdateStartsAPassOnlyWhenItChangesWhatOrdinalReads(
             boolean matters, Consumer<PersistentVolumeClaim> update) {
-        PersistentVolumeClaim before = throughClaimStore(claim());
+        PersistentVolumeClaim before = through(CachedFields.claimStore(), claim());
         PersistentVolumeClaim after = claim();
         update.accept(after);
 
         assertThat(CachedFields.claimChangeMatters(before, after)).isEqualTo(matters);
-    }
-
-    static PersistentVolumeClaim throughClaimStore(PersistentVolumeClaim claim) {
-        ItemStore<PersistentVolumeClaim> store = CachedFields.claimStore();
-        String key = store.getKey(claim);
-        store.put(key, claim);
-        return store.get(key);
     }
 
     @Test
