@@ -9,10 +9,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * What the pod cache keeps of each member pod: only the fields Ordinal reads from cached pods (the controller
@@ -145,6 +147,18 @@ public final class CachedFields {
     /** A container's ports, with no ports and an empty list the same. */
     private static List<ContainerPort> ports(Container container) {
         return container.getPorts() == null ? List.of() : container.getPorts();
+    }
+
+    /** Copies of the elements of {@code list} (null elements stay null); an empty list for null. */
+    static <T> List<T> copies(List<T> list, UnaryOperator<T> copy) {
+        if (list == null) {
+            return new ArrayList<>();
+        }
+        List<T> result = new ArrayList<>(list.size());
+        for (T element : list) {
+            result.add(element == null ? null : copy.apply(element));
+        }
+        return result;
     }
 
     /** The item store for the member-pod informer. */

@@ -3,7 +3,6 @@ package dev.ordinal.cluster;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +36,7 @@ record KeptMeta(
                 meta.getDeletionTimestamp(),
                 pairs(meta.getLabels()),
                 annotations ? pairs(meta.getAnnotations()) : null,
-                copies(meta.getOwnerReferences()));
+                CachedFields.copies(meta.getOwnerReferences(), KeptMeta::copy));
     }
 
     ObjectMeta toMeta() {
@@ -53,7 +52,7 @@ record KeptMeta(
         if (annotations != null) {
             meta.setAnnotations(map(annotations));
         }
-        meta.setOwnerReferences(copies(owners));
+        meta.setOwnerReferences(CachedFields.copies(owners, KeptMeta::copy));
         return meta;
     }
 
@@ -78,14 +77,7 @@ record KeptMeta(
         return map;
     }
 
-    private static List<OwnerReference> copies(List<OwnerReference> owners) {
-        if (owners == null) {
-            return new ArrayList<>();
-        }
-        List<OwnerReference> copies = new ArrayList<>(owners.size());
-        for (OwnerReference ref : owners) {
-            copies.add(ref == null ? null : new OwnerReferenceBuilder(ref).build());
-        }
-        return copies;
+    private static OwnerReference copy(OwnerReference ref) {
+        return new OwnerReferenceBuilder(ref).build();
     }
 }

@@ -11,13 +11,12 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * What the pod cache keeps of a member pod ({@link CachedFields#reduce(Pod)} says why each field): its metadata
  * with annotations, the names of its scheduling gates, each container's name and ports, its phase and conditions.
- * {@code spec} and {@code status} are null when the pod had none. {@link #toPod} makes a new pod of them that shares
- * nothing with what is kept.
+ * The pod {@link #toPod} makes has no spec, or no status, when the kept pod had none; it shares nothing with what is
+ * kept.
  */
 record KeptPod(
         KeptMeta meta,
@@ -49,7 +48,8 @@ record KeptPod(
                                     ? null
                                     : new KeptContainer(
                                             c.getName(),
-                                            copies(c.getPorts(), p -> new ContainerPortBuilder(p).build())));
+                                            CachedFields.copies(
+                                                    c.getPorts(), p -> new ContainerPortBuilder(p).build())));
                 }
             }
         }
@@ -60,7 +60,9 @@ record KeptPod(
                 containers,
                 status != null,
                 status == null ? null : status.getPhase(),
-                status == null ? List.of() : copies(status.getConditions(), c -> new PodConditionBuilder(c).build()));
+                status == null
+                        ? List.of()
+                        : CachedFields.copies(status.getConditions(), c -> new PodConditionBuilder(c).build()));
     }
 
     Pod toPod() {
@@ -80,7 +82,7 @@ record KeptPod(
                 } else {
                     Container container = new Container();
                     container.setName(c.name());
-                    container.setPorts(copies(c.ports(), p -> new ContainerPortBuilder(p).build()));
+                    container.setPorts(CachedFields.copies(c.ports(), p -> new ContainerPortBuilder(p).build()));
                     kept.add(container);
                 }
             }
@@ -90,21 +92,9 @@ record KeptPod(
         if (hasStatus) {
             PodStatus status = new PodStatus();
             status.setPhase(phase);
-            status.setConditions(copies(conditions, c -> new PodConditionBuilder(c).build()));
+            status.setConditions(CachedFields.copies(conditions, c -> new PodConditionBuilder(c).build()));
             pod.setStatus(status);
         }
         return pod;
-    }
-
-    /** Copies of the elements of {@code list} (null elements stay null); an empty list for null. */
-    static <T> List<T> copies(List<T> list, UnaryOperator<T> copy) {
-        if (list == null) {
-            return new ArrayList<>();
-        }
-        List<T> result = new ArrayList<>(list.size());
-        for (T element : list) {
-            result.add(element == null ? null : copy.apply(element));
-        }
-        return result;
     }
 }
