@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,6 +58,9 @@ public class ClusterCaches {
     @Inject
     OrdinalConfig config;
 
+    @Inject
+    MeterRegistry registry;
+
     Clock clock = Clock.systemUTC();
 
     private final SetIndex index = new SetIndex();
@@ -79,15 +84,29 @@ public class ClusterCaches {
         start();
     }
 
+    /**
+     * The informers' list page size for {@code ordinal.cache.list-page-size}: null (fabric8 then lists everything at
+     * once from the API server's watch cache) for 0.
+     */
+    static Long listPageSize(int configured) {
+        if (configured < 0) {
+            throw new IllegalArgumentException(
+                    "ordinal.cache.list-page-size must be 0 (one list) or more, got " + configured);
+        }
+        return configured == 0 ? null : (long) configured;
+    }
+
     /** Starts the informers without waiting for them to sync; readiness reports when they have. */
     synchronized void start() {
         if (pods != null) {
             return;
         }
         // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
+        Long pageSize = listPageSize(config.cache().listPageSize());
         pods = client.pods()
                 .inAnyNamespace()
                 .withLabel(OrdinalKeys.SET_LABEL)
+                .withLimit(pageSize)
                 .runnableInformer(0)
                 .itemStore(CachedFields.podStore());
         pods.addEventHandler(new ResourceEventHandler<>() {
@@ -116,10 +135,11 @@ public class ClusterCaches {
         });
         claims = client.persistentVolumeClaims()
                 .inAnyNamespace()
+                .withLimit(pageSize)
                 .runnableInformer(0)
                 .itemStore(claimStore);
         claims.addEventHandler(setsOf(this::claimOwner, CachedFields::claimChangeMatters));
-        services = client.services().inAnyNamespace().runnableInformer(0);
+        services = client.services().inAnyNamespace().withLimit(pageSize).runnableInformer(0);
         services.addEventHandler(setsOf(this::serviceOwner, (before, after) -> true));
         for (Map.Entry<String, SharedIndexInformer<?>> e : informers().entrySet()) {
             SharedIndexInformer<?> informer = e.getValue();
@@ -135,6 +155,14 @@ public class ClusterCaches {
                 failures.failed(e.getKey(), started, t, clock.instant());
                 return true;
             });
+            // For sizing (README "Sizing"): what the caches hold is what Ordinal's memory grows with.
+            Gauge.builder(
+                            "ordinal.cache.objects",
+                            informer,
+                            i -> i.getStore().listKeys().size())
+                    .description("Objects in the informer cache of this kind")
+                    .tag("kind", e.getKey())
+                    .register(registry);
             informer.start().whenComplete((ok, t) -> {
                 if (t == null) {
                     lastWatching.put(e.getKey(), clock.instant());

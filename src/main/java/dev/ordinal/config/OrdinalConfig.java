@@ -26,6 +26,22 @@ public interface OrdinalConfig {
     /** Serving certificate settings. */
     Tls tls();
 
+    /** Informer cache settings. */
+    Cache cache();
+
+    /** The informer caches of member pods, PVCs and Services. */
+    interface Cache {
+        /**
+         * Objects per request when a cache lists its kind from the API server (at start, and again after a watch
+         * expired). The informer stores each page before it asks for the next, so only one page of whole objects is
+         * in memory at a time instead of every pod of the cluster at once. {@code 0} lists everything in one
+         * response from the API server's watch cache ({@code resourceVersion=0}, fabric8's default). 500 is
+         * client-go's page size.
+         */
+        @WithDefault("500")
+        int listPageSize();
+    }
+
     /** The webhook's serving certificate: the PEM files named by {@code quarkus.tls.webhook.key-store.pem.0.*}. */
     interface Tls {
         /**

@@ -472,7 +472,10 @@ class MutatingWebhookTest {
         assertThat(metrics)
                 .containsPattern("ordinal_admission_requests_total\\{[^}]*decision=\"patched\"[^}]*webhook=\"mutate\"")
                 .contains("ordinal_admission_duration_seconds_count{webhook=\"mutate\"}")
-                .containsPattern("ordinal_ordinals_assigned_total [1-9]");
+                .containsPattern("ordinal_ordinals_assigned_total [1-9]")
+                .contains("ordinal_cache_objects{kind=\"pods\"}")
+                .contains("ordinal_cache_objects{kind=\"persistentvolumeclaims\"}")
+                .contains("ordinal_cache_objects{kind=\"services\"}");
     }
 
     private Pod mutate(Pod pod, String ns) {

@@ -103,6 +103,10 @@ final class ControlPlane implements AutoCloseable {
                   # Every write, so that what else loaded the API server during a step can be read back.
                   - level: Metadata
                     verbs: ["create", "update", "patch", "delete", "deletecollection"]
+                  # Ordinal's lists: how its caches page through the cluster.
+                  - level: Metadata
+                    users: ["system:serviceaccount:ordinal-system:ordinal"]
+                    verbs: ["list"]
                   - level: None
                 """);
 

@@ -634,6 +634,89 @@ class RealControlPlaneIT {
                 .isGreaterThan(dialed);
     }
 
+    @Test
+    @Order(14)
+    void aReplicaListingInSmallPagesCachesEveryObjectOfTheCluster() throws Exception {
+        // The earlier tests left dozens of member pods, claims and Services behind: many pages of 3.
+        String replica = cluster.replicas().keySet().stream()
+                .filter(identity -> !identity.equals(cluster.leader().orElse(null)))
+                .findFirst()
+                .orElseThrow();
+        long restartedAt = System.currentTimeMillis();
+        cluster.killReplica(replica);
+        PackagedApp paged = cluster.startReplica(replica, Map.of("ORDINAL_CACHE_LIST_PAGE_SIZE", "3"));
+
+        assertThat(storedObjects())
+                .as("objects in the cluster")
+                .allSatisfy((kind, n) -> assertThat(n).as(kind).isGreaterThan(3));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(cachedObjects(paged)).isEqualTo(storedObjects()));
+        for (String resource : List.of("pods", "persistentvolumeclaims", "services")) {
+            List<String> lists = ordinalListsSince(restartedAt, resource);
+            assertThat(lists)
+                    .as("%s lists of the restarted replica", resource)
+                    .anyMatch(uri -> uri.contains("limit=3") && !uri.contains("continue="))
+                    .anyMatch(uri -> uri.contains("limit=3") && uri.contains("continue="));
+        }
+    }
+
+    /** What Ordinal's caches should hold, by kind: member pods, and every PVC and Service. */
+    private static Map<String, Integer> storedObjects() {
+        return Map.of(
+                "pods",
+                admin.pods()
+                        .inAnyNamespace()
+                        .withLabel(OrdinalKeys.SET_LABEL)
+                        .list()
+                        .getItems()
+                        .size(),
+                "persistentvolumeclaims",
+                admin.persistentVolumeClaims()
+                        .inAnyNamespace()
+                        .list()
+                        .getItems()
+                        .size(),
+                "services",
+                admin.services().inAnyNamespace().list().getItems().size());
+    }
+
+    /** {@code ordinal_cache_objects} of {@code app}, by kind. */
+    private static Map<String, Integer> cachedObjects(PackagedApp app) throws Exception {
+        HttpResponse<String> metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.managementPort() + "/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        Map<String, Integer> cached = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "(?m)^ordinal_cache_objects\\{kind=\"([a-z]+)\"} ([0-9.]+)$")
+                .matcher(metrics.body());
+        while (m.find()) {
+            cached.put(m.group(1), (int) Double.parseDouble(m.group(2)));
+        }
+        return cached;
+    }
+
+    /** The request URIs of Ordinal's cluster-wide lists of {@code resource} the audit log saw since {@code since}. */
+    private static List<String> ordinalListsSince(long since, String resource) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<String> uris = new ArrayList<>();
+        for (String line : Files.readAllLines(cluster.controlPlane.auditLog())) {
+            JsonNode e = json.readTree(line);
+            if ("list".equals(e.path("verb").asText())
+                    && ORDINAL_SA.equals(e.path("user").path("username").asText())
+                    && resource.equals(e.path("objectRef").path("resource").asText())
+                    && e.path("objectRef").path("namespace").isMissingNode()
+                    && java.time.Instant.parse(
+                                            e.path("requestReceivedTimestamp").asText())
+                                    .toEpochMilli()
+                            >= since) {
+                uris.add(e.path("requestURI").asText());
+            }
+        }
+        return uris;
+    }
+
     /** The leaf certificate a fresh handshake through the balancer gets, verified as the API server does. */
     private static X509Certificate servedCertificate() throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());

@@ -1,17 +1,26 @@
 package io.fabric8.kubernetes.client.server.mock;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import java.lang.reflect.Field;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.function.Consumer;
 
 /**
- * fabric8's CRUD dispatcher with watches that resume where the client's list ended, as the real API server's do.
+ * fabric8's CRUD dispatcher with watches that resume where the client's list ended, and lists served in pages, as the
+ * real API server's are.
  *
  * <p>fabric8's own dispatcher sends every stored object that matches as {@code ADDED} when a watch opens, whatever
  * {@code resourceVersion} the watch asks for. An informer lists first and then watches from the list's
@@ -22,6 +31,12 @@ import java.util.function.Consumer;
  * {@code n}; a watch without one (or from "0") gets fabric8's replay of everything, as the real API server's "any"
  * semantics allow. Deletions between the list and the watch are not replayed (the mock keeps no history).
  *
+ * <p>A list with {@code limit=n} gets its first {@code n} objects and a {@code metadata.continue} token; a request
+ * with that token gets the next {@code n} from the same snapshot, at the same list resourceVersion, until a page
+ * without a token ends it. fabric8's dispatcher ignores {@code limit} and answers everything at once, so an informer
+ * with a page size ({@code ordinal.cache.list-page-size}) would hold the whole list in memory as without one. A
+ * token that is unknown (or already used) is answered 410 Expired, as the API server answers a compacted one.
+ *
  * <p>In fabric8's package because {@link WatchEventsListener} is package-private; the listener's open action and
  * the dispatcher's lock are private, so they are reached by reflection, and a fabric8 upgrade that renames them
  * fails here loudly ({@code ResumingWatchDispatcherTest}).
@@ -31,6 +46,72 @@ public class ResumingWatchDispatcher extends KubernetesCrudDispatcher {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Field ON_OPEN = field(WatchEventsListener.class, "onOpenAction");
     private static final Field LOCK = field(KubernetesCrudDispatcher.class, "lock");
+
+    /** The rest of each paged list, by the continue token that asks for it. */
+    private final Map<String, ArrayNode> remainders = new ConcurrentHashMap<>();
+    /** The list each continue token belongs to: its apiVersion, kind and resourceVersion. */
+    private final Map<String, ObjectNode> listHeads = new ConcurrentHashMap<>();
+
+    private final AtomicLong tokens = new AtomicLong();
+
+    @Override
+    public MockResponse handleGet(String path) {
+        String token = queryParameter(path, "continue");
+        long limit = longOrZero(queryParameter(path, "limit"));
+        if (token != null && !token.isEmpty()) {
+            ArrayNode rest = remainders.remove(token);
+            ObjectNode head = listHeads.remove(token);
+            if (rest == null || head == null) {
+                return new MockResponse()
+                        .setResponseCode(410)
+                        .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                + "\"reason\":\"Expired\",\"code\":410,"
+                                + "\"message\":\"The provided continue parameter is too old or unknown\"}");
+            }
+            return page(head, rest, limit);
+        }
+        MockResponse response = super.handleGet(path);
+        if (limit <= 0 || response.code() != 200 || response.getBody() == null) {
+            return response;
+        }
+        try {
+            JsonNode list = JSON.readTree(response.getBody().getBytes());
+            if (!(list instanceof ObjectNode head) || !(list.get("items") instanceof ArrayNode items)) {
+                return response; // a single object, not a list
+            }
+            head.remove("items");
+            return page(head, items, limit);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("fabric8's mock answered a list that is not JSON", e);
+        }
+    }
+
+    /** The first {@code limit} of {@code items} under {@code head}, with a token for the rest when there is any. */
+    private MockResponse page(ObjectNode head, ArrayNode items, long limit) {
+        ObjectNode page = head.deepCopy();
+        ObjectNode metadata = page.with("metadata");
+        metadata.remove("continue");
+        ArrayNode shown = page.putArray("items");
+        int end = limit <= 0 ? items.size() : (int) Math.min(items.size(), limit);
+        for (int i = 0; i < end; i++) {
+            shown.add(items.get(i));
+        }
+        if (end < items.size()) {
+            ArrayNode rest = JSON.createArrayNode();
+            for (int i = end; i < items.size(); i++) {
+                rest.add(items.get(i));
+            }
+            String token = "page-" + tokens.incrementAndGet();
+            remainders.put(token, rest);
+            listHeads.put(token, head);
+            metadata.put("continue", token);
+        }
+        try {
+            return new MockResponse().setResponseCode(200).setBody(JSON.writeValueAsBytes(page));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @Override
     public MockResponse handleWatch(String path) {
@@ -61,20 +142,29 @@ public class ResumingWatchDispatcher extends KubernetesCrudDispatcher {
 
     /** The {@code resourceVersion} query parameter of a watch request, or 0 when it is absent or not a number. */
     static long resourceVersion(String path) {
+        return longOrZero(queryParameter(path, "resourceVersion"));
+    }
+
+    /** The (URL-decoded) value of query parameter {@code name} of {@code path}, or null when it has none. */
+    static String queryParameter(String path, String name) {
         String query = URI.create(path).getRawQuery();
         if (query == null) {
-            return 0;
+            return null;
         }
         for (String parameter : query.split("&")) {
-            if (parameter.startsWith("resourceVersion=")) {
-                try {
-                    return Long.parseLong(parameter.substring("resourceVersion=".length()));
-                } catch (NumberFormatException e) {
-                    return 0;
-                }
+            if (parameter.startsWith(name + "=")) {
+                return URLDecoder.decode(parameter.substring(name.length() + 1), StandardCharsets.UTF_8);
             }
         }
-        return 0;
+        return null;
+    }
+
+    private static long longOrZero(String value) {
+        try {
+            return value == null ? 0 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static long resourceVersionOf(String object) {
