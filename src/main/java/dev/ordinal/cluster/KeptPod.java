@@ -46,10 +46,7 @@ record KeptPod(
                     containers.add(
                             c == null
                                     ? null
-                                    : new KeptContainer(
-                                            c.getName(),
-                                            CachedFields.copies(
-                                                    c.getPorts(), p -> new ContainerPortBuilder(p).build())));
+                                    : new KeptContainer(c.getName(), CachedFields.copies(c.getPorts(), KeptPod::copy)));
                 }
             }
         }
@@ -60,9 +57,7 @@ record KeptPod(
                 containers,
                 status != null,
                 status == null ? null : status.getPhase(),
-                status == null
-                        ? List.of()
-                        : CachedFields.copies(status.getConditions(), c -> new PodConditionBuilder(c).build()));
+                status == null ? List.of() : CachedFields.copies(status.getConditions(), KeptPod::copy));
     }
 
     Pod toPod() {
@@ -82,7 +77,7 @@ record KeptPod(
                 } else {
                     Container container = new Container();
                     container.setName(c.name());
-                    container.setPorts(CachedFields.copies(c.ports(), p -> new ContainerPortBuilder(p).build()));
+                    container.setPorts(CachedFields.copies(c.ports(), KeptPod::copy));
                     kept.add(container);
                 }
             }
@@ -92,9 +87,17 @@ record KeptPod(
         if (hasStatus) {
             PodStatus status = new PodStatus();
             status.setPhase(phase);
-            status.setConditions(CachedFields.copies(conditions, c -> new PodConditionBuilder(c).build()));
+            status.setConditions(CachedFields.copies(conditions, KeptPod::copy));
             pod.setStatus(status);
         }
         return pod;
+    }
+
+    private static ContainerPort copy(ContainerPort port) {
+        return new ContainerPortBuilder(port).build();
+    }
+
+    private static PodCondition copy(PodCondition condition) {
+        return new PodConditionBuilder(condition).build();
     }
 }
