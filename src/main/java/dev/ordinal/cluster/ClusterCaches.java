@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -79,6 +80,7 @@ public class ClusterCaches {
 
     private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
     private ScheduledExecutorService watchdog;
+    private final List<Meter> gauges = new ArrayList<>();
 
     void onStart(@Observes StartupEvent event) {
         start();
@@ -156,13 +158,13 @@ public class ClusterCaches {
                 return true;
             });
             // For sizing (README "Sizing"): what the caches hold is what Ordinal's memory grows with.
-            Gauge.builder(
+            gauges.add(Gauge.builder(
                             "ordinal.cache.objects",
                             informer,
                             i -> i.getStore().listKeys().size())
                     .description("Objects in the informer cache of this kind")
                     .tag("kind", e.getKey())
-                    .register(registry);
+                    .register(registry));
             informer.start().whenComplete((ok, t) -> {
                 if (t == null) {
                     lastWatching.put(e.getKey(), clock.instant());
@@ -186,6 +188,10 @@ public class ClusterCaches {
         if (watchdog != null) {
             watchdog.shutdownNow();
         }
+        // As ControllerMetrics does for its gauge: one left in a registry that outlives these informers (tests start
+        // the app several times in one JVM) would be handed back to the next registration, reading the old ones.
+        gauges.forEach(registry::remove);
+        gauges.clear();
         informers().values().forEach(SharedIndexInformer::stop);
     }
 
