@@ -103,8 +103,8 @@ public class ClusterCaches {
         if (pods != null) {
             return;
         }
-        // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
         Long pageSize = listPageSize(config.cache().listPageSize());
+        // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
         pods = client.pods()
                 .inAnyNamespace()
                 .withLabel(OrdinalKeys.SET_LABEL)

@@ -38,6 +38,7 @@ public final class FirstListHeap {
         Path runner = PackagedApp.nativeRunner();
         String mode = runner == null ? "JVM" : "native";
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        Files.createDirectories(Bench.OUT);
         KubernetesMockServer mock = MockApiServer.crudResumingWatches();
         StringBuilder report = new StringBuilder();
         try (KubernetesClient client = mock.createClient()) {
@@ -60,7 +61,6 @@ public final class FirstListHeap {
         } finally {
             mock.destroy();
         }
-        Files.createDirectories(Bench.OUT);
         Path out = Bench.OUT.resolve("first-list-heap" + (runner == null ? "" : "-native") + ".md");
         Files.writeString(out, report);
         System.out.println("written to " + out);
@@ -87,7 +87,6 @@ public final class FirstListHeap {
             options.add(option.startsWith("-Xmx") ? "-Xmx" + heap : option);
         }
         Path log = Bench.OUT.resolve("first-list-" + pageSize + "-" + heap + ".log");
-        Files.createDirectories(Bench.OUT);
         try (PackagedApp app =
                 PackagedApp.start(client.getMasterUrl().toString(), Bench.CERTS, props, options, log, runner)) {
             try {

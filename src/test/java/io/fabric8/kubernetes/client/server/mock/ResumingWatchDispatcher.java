@@ -47,10 +47,11 @@ public class ResumingWatchDispatcher extends KubernetesCrudDispatcher {
     private static final Field ON_OPEN = field(WatchEventsListener.class, "onOpenAction");
     private static final Field LOCK = field(KubernetesCrudDispatcher.class, "lock");
 
-    /** The rest of each paged list, by the continue token that asks for it. */
-    private final Map<String, ArrayNode> remainders = new ConcurrentHashMap<>();
-    /** The list each continue token belongs to: its apiVersion, kind and resourceVersion. */
-    private final Map<String, ObjectNode> listHeads = new ConcurrentHashMap<>();
+    /** A paged list's snapshot: its head (apiVersion, kind, resourceVersion), all its items, where the next page starts. */
+    private record Snapshot(ObjectNode head, ArrayNode items, int next) {}
+
+    /** The snapshot each continue token asks for the rest of. */
+    private final Map<String, Snapshot> continued = new ConcurrentHashMap<>();
 
     private final AtomicLong tokens = new AtomicLong();
 
@@ -59,16 +60,15 @@ public class ResumingWatchDispatcher extends KubernetesCrudDispatcher {
         String token = queryParameter(path, "continue");
         long limit = longOrZero(queryParameter(path, "limit"));
         if (token != null && !token.isEmpty()) {
-            ArrayNode rest = remainders.remove(token);
-            ObjectNode head = listHeads.remove(token);
-            if (rest == null || head == null) {
+            Snapshot rest = continued.remove(token);
+            if (rest == null) {
                 return new MockResponse()
                         .setResponseCode(410)
                         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                                 + "\"reason\":\"Expired\",\"code\":410,"
                                 + "\"message\":\"The provided continue parameter is too old or unknown\"}");
             }
-            return page(head, rest, limit);
+            return page(rest, limit);
         }
         MockResponse response = super.handleGet(path);
         if (limit <= 0 || response.code() != 200 || response.getBody() == null) {
@@ -80,30 +80,26 @@ public class ResumingWatchDispatcher extends KubernetesCrudDispatcher {
                 return response; // a single object, not a list
             }
             head.remove("items");
-            return page(head, items, limit);
+            return page(new Snapshot(head, items, 0), limit);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("fabric8's mock answered a list that is not JSON", e);
         }
     }
 
-    /** The first {@code limit} of {@code items} under {@code head}, with a token for the rest when there is any. */
-    private MockResponse page(ObjectNode head, ArrayNode items, long limit) {
-        ObjectNode page = head.deepCopy();
+    /** The next {@code limit} items of {@code list}, with a token for the rest when there is any. */
+    private MockResponse page(Snapshot list, long limit) {
+        ObjectNode page = list.head().deepCopy();
         ObjectNode metadata = page.with("metadata");
         metadata.remove("continue");
         ArrayNode shown = page.putArray("items");
-        int end = limit <= 0 ? items.size() : (int) Math.min(items.size(), limit);
-        for (int i = 0; i < end; i++) {
-            shown.add(items.get(i));
+        int size = list.items().size();
+        int end = limit <= 0 ? size : (int) Math.min(size, list.next() + limit);
+        for (int i = list.next(); i < end; i++) {
+            shown.add(list.items().get(i));
         }
-        if (end < items.size()) {
-            ArrayNode rest = JSON.createArrayNode();
-            for (int i = end; i < items.size(); i++) {
-                rest.add(items.get(i));
-            }
+        if (end < size) {
             String token = "page-" + tokens.incrementAndGet();
-            remainders.put(token, rest);
-            listHeads.put(token, head);
+            continued.put(token, new Snapshot(list.head(), list.items(), end));
             metadata.put("continue", token);
         }
         try {
