@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,6 +53,8 @@ public class ClusterCaches {
     static final Duration WATCH_CHECK_PERIOD = Duration.ofSeconds(1);
     /** While an informer keeps failing, at most one WARN line per informer per this period; the rest go to DEBUG. */
     static final Duration FAILURE_LOG_PERIOD = Duration.ofSeconds(30);
+    /** An informer still without its first list this long after start gets a WARN line, once per this period. */
+    static final Duration SLOW_FIRST_LIST = Duration.ofSeconds(60);
 
     @Inject
     KubernetesClient client;
@@ -79,6 +82,11 @@ public class ClusterCaches {
     private final Map<String, Instant> reportedStale = new ConcurrentHashMap<>();
 
     private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
+    private Instant startedAt;
+    private boolean listsAtOnce;
+    /** Informer name to when its slow first list was last reported. */
+    private final Map<String, Instant> slowListReported = new ConcurrentHashMap<>();
+
     private ScheduledExecutorService watchdog;
     private final List<Meter> gauges = new ArrayList<>();
 
@@ -104,6 +112,8 @@ public class ClusterCaches {
             return;
         }
         Long pageSize = listPageSize(config.cache().listPageSize());
+        startedAt = clock.instant();
+        listsAtOnce = pageSize == null;
         // Keeps only what Ordinal reads of each pod (CachedFields); the event handlers still get whole objects.
         pods = client.pods()
                 .inAnyNamespace()
@@ -203,6 +213,7 @@ public class ClusterCaches {
     private void checkWatches() {
         try {
             Instant now = clock.instant();
+            reportSlowFirstLists(now);
             Duration bound = config.admission().maxCacheStaleness();
             for (Map.Entry<String, Duration> e : observe(now).entrySet()) {
                 String name = e.getKey();
@@ -227,6 +238,55 @@ public class ClusterCaches {
             // A scheduled task that throws is never run again: log it and keep sampling.
             LOG.errorf(e, "cannot check the informers' watches");
         }
+    }
+
+    /**
+     * A first list that neither completes nor fails (a response body that stops mid-way, a list that does not fit in
+     * the heap) would otherwise leave the replica unready without a line saying why: fabric8 logs nothing until the
+     * list ends, and a failing one already has its own WARN ({@link FailureLog}).
+     */
+    private void reportSlowFirstLists(Instant now) {
+        informers().forEach((name, informer) -> {
+            if (informer.hasSynced()) {
+                slowListReported.remove(name);
+                return;
+            }
+            String warning = slowFirstListWarning(
+                    name,
+                    Duration.between(startedAt, now),
+                    slowListReported.get(name),
+                    now,
+                    informer.getStore().listKeys().size(),
+                    listsAtOnce);
+            if (warning != null) {
+                slowListReported.put(name, now);
+                LOG.warn(warning);
+            }
+        });
+    }
+
+    /**
+     * The WARN line for informer {@code name}, {@code waiting} since start without its first list and last reported at
+     * {@code lastReported} (null: never), or null when none is due at {@code now}: from {@link #SLOW_FIRST_LIST} on,
+     * then once per that period.
+     */
+    static String slowFirstListWarning(
+            String name, Duration waiting, Instant lastReported, Instant now, int listed, boolean listsAtOnce) {
+        if (waiting.compareTo(SLOW_FIRST_LIST) < 0
+                || (lastReported != null && now.isBefore(lastReported.plus(SLOW_FIRST_LIST)))) {
+            return null;
+        }
+        return String.format(
+                Locale.ROOT,
+                "%s informer has not completed its first list after %d s (%d object(s) in the cache so far); "
+                        + "readiness stays DOWN until it has%s",
+                name,
+                waiting.toSeconds(),
+                listed,
+                listsAtOnce
+                        ? ". ordinal.cache.list-page-size=0 asks for every object in one response, which on a large"
+                                + " cluster may not fit in the heap: set a page size (README, Sizing)"
+                        : "");
     }
 
     /**
