@@ -172,7 +172,7 @@ public final class Bench {
      * and limit are set from what this measures): a fixed heap instead of ergonomics sized from this machine's 24 GiB.
      * Override with -Dbench.jvm="...".
      */
-    static final String DEFAULT_JVM = "-Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
+    public static final String DEFAULT_JVM = "-Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
 
     final List<String> jvmOptions =
             List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
@@ -183,7 +183,7 @@ public final class Bench {
      * list of 11,010 pods (the informer's notification thread died, the index never caught up); 192 MiB was enough.
      * Override with -Dbench.native="...".
      */
-    static final String DEFAULT_NATIVE = "-Xmx224m";
+    public static final String DEFAULT_NATIVE = "-Xmx224m";
 
     final List<String> nativeOptions =
             List.of(System.getProperty("bench.native", DEFAULT_NATIVE).trim().split("\\s+"));
@@ -549,11 +549,12 @@ public final class Bench {
     }
 
     void seed(int size) throws Exception {
-        MockApiServer.seed(
-                client,
-                namespace(size),
-                size,
-                ordinal -> identity(PodFixtures.stored("web", ordinal)).ready().build());
+        MockApiServer.seed(client, namespace(size), size, Bench::cachedPod);
+    }
+
+    /** The benchmark's cached member pod {@code web-n}: small (no managed fields, one container), running, ready. */
+    public static Pod cachedPod(int n) {
+        return identity(PodFixtures.stored("web", n)).ready().build();
     }
 
     Row wrk(Mode mode, Placement placement, Case c, int size, int runSeconds, int conns, int delayMs, boolean record)

@@ -47,8 +47,9 @@ public final class FirstListHeap {
             System.out.printf(
                     "seeded %,d realistic pods in %d s%n",
                     pods, Duration.ofNanos(System.nanoTime() - seeding).toSeconds());
-            report.append("| build | pods | page size | heap | result | start to ready (ms) | RSS at ready (MiB) |\n")
-                    .append("|---|---:|---:|---|---|---:|---:|\n");
+            report.append("| build | pods | page size | heap | result | start to ready (ms) | app CPU to ready (s) |"
+                            + " mock API server CPU (s) | RSS at ready (MiB) |\n")
+                    .append("|---|---:|---:|---|---|---:|---:|---:|---:|\n");
             for (String pageSize : pageSizes) {
                 for (String heap : heaps) {
                     String row = start(client, runner, pageSize.trim(), heap.trim());
@@ -67,7 +68,7 @@ public final class FirstListHeap {
     }
 
     /** The realistic fixture as a running member: no deletion timestamp, no finalizer. */
-    static Pod runningPod(int n) {
+    public static Pod runningPod(int n) {
         Pod pod = PodFixtures.realistic("first-list", "set-" + (n / 100), n % 100);
         pod.getMetadata().setName("set-" + (n / 100) + "-" + (n % 100));
         pod.getMetadata().setDeletionTimestamp(null);
@@ -77,7 +78,10 @@ public final class FirstListHeap {
         return pod;
     }
 
-    /** One start: "ready | ms | MiB" or "out of heap (exit 3) | – | –". */
+    /**
+     * One start: "ready | ms | app CPU s | mock CPU s | MiB" or "out of heap (exit 3) | – | – | – | –". The mock's CPU
+     * is this JVM's over the start (it serves the lists; nothing else here is busy then).
+     */
     private static String start(KubernetesClient client, Path runner, String pageSize, String heap) throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("ordinal.controller.enabled", "false");
@@ -87,15 +91,23 @@ public final class FirstListHeap {
             options.add(option.startsWith("-Xmx") ? "-Xmx" + heap : option);
         }
         Path log = Bench.OUT.resolve("first-list-" + pageSize + "-" + heap + ".log");
+        long self = ProcessHandle.current().pid();
+        long mockCpu = PackagedApp.cpuNanosOf(self);
         try (PackagedApp app =
                 PackagedApp.start(client.getMasterUrl().toString(), Bench.CERTS, props, options, log, runner)) {
             try {
                 Duration ready = app.awaitReady(Duration.ofSeconds(180));
-                return String.format(Locale.ROOT, "ready | %d | %d", ready.toMillis(), app.rssKiB() / 1024);
+                return String.format(
+                        Locale.ROOT,
+                        "ready | %d | %.2f | %.2f | %d",
+                        ready.toMillis(),
+                        app.cpuNanos() / 1e9,
+                        (PackagedApp.cpuNanosOf(self) - mockCpu) / 1e9,
+                        app.rssKiB() / 1024);
             } catch (IllegalStateException e) {
                 OptionalInt exit = app.awaitExit(Duration.ofSeconds(1));
                 return (exit.isPresent() && exit.getAsInt() == 3 ? "out of heap (exit 3)" : e.getMessage())
-                        + " | – | –";
+                        + " | – | – | – | –";
             }
         }
     }

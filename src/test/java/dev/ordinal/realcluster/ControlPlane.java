@@ -1,5 +1,7 @@
 package dev.ordinal.realcluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.support.PackagedApp;
 import dev.ordinal.support.TrustAll;
 import io.fabric8.kubernetes.client.Config;
@@ -17,6 +19,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -188,6 +191,37 @@ final class ControlPlane implements AutoCloseable {
 
     Path auditLog() {
         return dir.resolve("audit.log");
+    }
+
+    /**
+     * The request URIs of the cluster-wide lists of {@code resource} by {@code user} that the audit log saw from
+     * {@code sinceMillis} (epoch) on: how that user's informers paged through the cluster.
+     */
+    List<String> clusterWideListsSince(String user, String resource, long sinceMillis) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<String> uris = new ArrayList<>();
+        for (String line : Files.readAllLines(auditLog())) {
+            JsonNode e = json.readTree(line);
+            if ("list".equals(e.path("verb").asText())
+                    && user.equals(e.path("user").path("username").asText())
+                    && resource.equals(e.path("objectRef").path("resource").asText())
+                    && e.path("objectRef").path("namespace").isMissingNode()
+                    && Instant.parse(e.path("requestReceivedTimestamp").asText())
+                                    .toEpochMilli()
+                            >= sinceMillis) {
+                uris.add(e.path("requestURI").asText());
+            }
+        }
+        return uris;
+    }
+
+    /** CPU time etcd, the API server, the controller manager and the scheduler have used so far (all threads). */
+    long cpuNanos() throws IOException {
+        long sum = 0;
+        for (Process p : processes) {
+            sum += PackagedApp.cpuNanosOf(p.pid());
+        }
+        return sum;
     }
 
     /** A client with cluster-admin rights (group system:masters). */

@@ -202,7 +202,7 @@ final class RealCluster implements AutoCloseable {
         generateCertificates("--renew");
     }
 
-    private static void generateCertificates(String... args) throws IOException, InterruptedException {
+    static void generateCertificates(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", "certs/gen-certs.sh"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command)
@@ -217,7 +217,7 @@ final class RealCluster implements AutoCloseable {
     }
 
     /** A token for ordinal-system/ordinal from the TokenRequest API, once the ServiceAccount is there. */
-    private static String awaitToken(Kubectl kubectl) {
+    static String awaitToken(Kubectl kubectl) {
         Kubectl.Result token = await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200))
                 .until(
@@ -226,7 +226,7 @@ final class RealCluster implements AutoCloseable {
         return token.stdout().trim();
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

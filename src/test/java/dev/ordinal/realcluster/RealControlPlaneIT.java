@@ -652,7 +652,7 @@ class RealControlPlaneIT {
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(cachedObjects(paged)).isEqualTo(storedObjects()));
         for (String resource : List.of("pods", "persistentvolumeclaims", "services")) {
-            List<String> lists = ordinalListsSince(restartedAt, resource);
+            List<String> lists = cluster.controlPlane.clusterWideListsSince(ORDINAL_SA, resource, restartedAt);
             assertThat(lists)
                     .as("%s lists of the restarted replica", resource)
                     .anyMatch(uri -> uri.contains("limit=3") && !uri.contains("continue="))
@@ -695,26 +695,6 @@ class RealControlPlaneIT {
             cached.put(m.group(1), (int) Double.parseDouble(m.group(2)));
         }
         return cached;
-    }
-
-    /** The request URIs of Ordinal's cluster-wide lists of {@code resource} the audit log saw since {@code since}. */
-    private static List<String> ordinalListsSince(long since, String resource) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        List<String> uris = new ArrayList<>();
-        for (String line : Files.readAllLines(cluster.controlPlane.auditLog())) {
-            JsonNode e = json.readTree(line);
-            if ("list".equals(e.path("verb").asText())
-                    && ORDINAL_SA.equals(e.path("user").path("username").asText())
-                    && resource.equals(e.path("objectRef").path("resource").asText())
-                    && e.path("objectRef").path("namespace").isMissingNode()
-                    && java.time.Instant.parse(
-                                            e.path("requestReceivedTimestamp").asText())
-                                    .toEpochMilli()
-                            >= since) {
-                uris.add(e.path("requestURI").asText());
-            }
-        }
-        return uris;
     }
 
     /** The leaf certificate a fresh handshake through the balancer gets, verified as the API server does. */

@@ -73,9 +73,16 @@ public final class PackagedApp implements AutoCloseable {
      */
     public static PackagedApp startWithKubeconfig(
             Path kubeconfig, Path certDir, Map<String, String> environment, Path log) throws IOException {
+        return startWithKubeconfig(kubeconfig, certDir, environment, List.of("-Xmx256m"), log);
+    }
+
+    /** As {@link #startWithKubeconfig(Path, Path, Map, Path)}, with {@code jvmOptions} (the heap, for instance). */
+    public static PackagedApp startWithKubeconfig(
+            Path kubeconfig, Path certDir, Map<String, String> environment, List<String> jvmOptions, Path log)
+            throws IOException {
         Map<String, String> env = new java.util.HashMap<>(environment);
         env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-        return launch(List.of(), env, certDir, Map.of(), List.of("-Xmx256m"), log, nativeRunner());
+        return launch(List.of(), env, certDir, Map.of(), jvmOptions, log, nativeRunner());
     }
 
     private static PackagedApp launch(
@@ -224,7 +231,12 @@ public final class PackagedApp implements AutoCloseable {
 
     /** CPU time the process has used so far (user + system, all threads), from /proc (Linux, 100 Hz ticks). */
     public long cpuNanos() throws IOException {
-        return cpuNanosOf(Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat")));
+        return cpuNanosOf(process.pid());
+    }
+
+    /** CPU time process {@code pid} has used so far (user + system, all threads), from /proc (Linux). */
+    public static long cpuNanosOf(long pid) throws IOException {
+        return cpuNanosOf(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     }
 
     /** User + system CPU time in a /proc stat line of a process or thread (100 Hz ticks). */

@@ -1,0 +1,201 @@
+package dev.ordinal.realcluster;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.ordinal.bench.Bench;
+import dev.ordinal.bench.FirstListHeap;
+import dev.ordinal.support.PackagedApp;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+
+/**
+ * Start to ready of the packaged app against the real API server (v1.35, its watch cache serving the lists) holding N
+ * realistic running member pods, with the informers listing everything at once ({@code ordinal.cache.list-page-size=0})
+ * and in pages. {@link FirstListHeap} measures the same on the mock API server, whose own work on a first page (it
+ * builds and parses the whole list) shares the two cores with the app; here the server is the one that counts, and the
+ * report shows apart what the app and what the control plane spent until ready.
+ *
+ * <p>{@code flock /tmp/ordinal-realcluster.lock java [-Dordinal.packaged=native] -Dfirst-list.pods=11010
+ * [-Dfirst-list.fixture=small]
+ * -Dfirst-list.page-sizes=0,500 -Dfirst-list.runs=3 -cp $(TEST_CP) dev.ordinal.realcluster.RealFirstList}. The app
+ * runs with the image's options ({@link Bench#DEFAULT_JVM}, {@link Bench#DEFAULT_NATIVE}; {@code -Dfirst-list.heap=160m}
+ * replaces the heap), the
+ * controller off, as the ordinal ServiceAccount of deploy/. Runs alternate between the page sizes. Writes
+ * target/bench/first-list-real[-native].md.
+ */
+public final class RealFirstList {
+
+    private static final String NAMESPACE = "first-list";
+    private static final String NODE = "node-1"; // the realistic fixture's spec.nodeName
+
+    public static void main(String[] args) throws Exception {
+        int pods = Integer.getInteger("first-list.pods", 11_010);
+        int runs = Integer.getInteger("first-list.runs", 3);
+        boolean small = "small".equals(System.getProperty("first-list.fixture", "realistic"));
+        List<String> pageSizes =
+                List.of(System.getProperty("first-list.page-sizes", "0,500").split(","));
+        Path runner = PackagedApp.nativeRunner();
+        String build = runner == null ? "JVM" : "native";
+        List<String> options = new ArrayList<>();
+        for (String option : (runner == null ? Bench.DEFAULT_JVM : Bench.DEFAULT_NATIVE).split("\\s+")) {
+            options.add(option);
+        }
+        String heap = System.getProperty("first-list.heap");
+        if (heap != null) {
+            options.replaceAll(o -> o.startsWith("-Xmx") ? "-Xmx" + heap : o);
+        }
+        Path work = Path.of("target", "first-list-real").toAbsolutePath();
+        RealCluster.deleteRecursively(work);
+        Files.createDirectories(work);
+        Files.createDirectories(RealCluster.WORK);
+        Path out = Path.of("target", "bench");
+        Files.createDirectories(out);
+        int code = 0;
+        try (ControlPlane cp = ControlPlane.start(KubeBinaries.ensureBuilt(work), work.resolve("control-plane"))) {
+            KubernetesClient admin = cp.admin();
+            long seeding = System.nanoTime();
+            seed(admin, pods, small ? Bench::cachedPod : FirstListHeap::runningPod);
+            System.out.printf(
+                    "seeded %,d %s running pods in %d s%n",
+                    pods,
+                    small ? "small" : "realistic",
+                    Duration.ofNanos(System.nanoTime() - seeding).toSeconds());
+            Kubectl kubectl = new Kubectl(cp.bin.resolve("kubectl"), cp.adminKubeconfig());
+            RealCluster.generateCertificates();
+            // Applied after the seeding: the webhook has no say in these pods, only Ordinal's RBAC is needed.
+            kubectl.run("apply", "-k", RealCluster.OVERLAY).orFail();
+            Path kubeconfig = work.resolve("ordinal.kubeconfig");
+            cp.writeKubeconfig(kubeconfig, RealCluster.awaitToken(kubectl));
+
+            StringBuilder report = new StringBuilder();
+            report.append(String.format(
+                    Locale.ROOT,
+                    "Real API server, %,d %s running member pods; %s with %s, controller off.%n%n",
+                    pods,
+                    small ? "small (the benchmark's)" : "realistic",
+                    build,
+                    String.join(" ", options)));
+            report.append("| page size | run | start to ready (ms) | app CPU to ready (s) | control plane CPU (s) |"
+                            + " pod list requests | RSS at ready (MiB) |\n")
+                    .append("|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (int run = 1; run <= runs; run++) {
+                for (String pageSize : pageSizes) {
+                    String row = start(
+                            cp,
+                            kubeconfig,
+                            options,
+                            pageSize.trim(),
+                            work.resolve("ordinal-" + pageSize.trim() + "-" + run + ".log"));
+                    String line = String.format(Locale.ROOT, "| %s | %d | %s |", pageSize.trim(), run, row);
+                    System.out.println(line);
+                    report.append(line).append('\n');
+                }
+            }
+            Path file = out.resolve("first-list-real" + (runner == null ? "" : "-native") + ".md");
+            Files.writeString(file, report);
+            System.out.println("written to " + file);
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Creates {@code fixture(0)} … {@code fixture(pods - 1)} as running pods bound to {@link #NODE}: created without
+     * what the API server owns (uid, resourceVersion, managed fields) and without an owner reference, whose ReplicaSet
+     * is not there (the garbage collector would delete the pods), then given the fixture's status.
+     */
+    private static void seed(KubernetesClient admin, int pods, IntFunction<Pod> fixture) throws Exception {
+        admin.nodes()
+                .resource(new NodeBuilder()
+                        .withNewMetadata()
+                        .withName(NODE)
+                        .endMetadata()
+                        .build())
+                .create();
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(NAMESPACE)
+                        .endMetadata()
+                        .build())
+                .create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> admin.serviceAccounts()
+                                .inNamespace(NAMESPACE)
+                                .withName("default")
+                                .get()
+                        != null);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> created = new ArrayList<>();
+            for (int n = 0; n < pods; n++) {
+                int ordinal = n;
+                created.add(pool.submit(() -> {
+                    Pod pod = fixture.apply(ordinal);
+                    pod.getSpec().setNodeName(NODE);
+                    PodStatus status = pod.getStatus();
+                    pod.setStatus(null);
+                    pod.getMetadata().setNamespace(NAMESPACE);
+                    pod.getMetadata().setUid(null);
+                    pod.getMetadata().setManagedFields(null);
+                    pod.getMetadata().setCreationTimestamp(null);
+                    pod.getMetadata().setGeneration(null);
+                    pod.getMetadata().setOwnerReferences(null);
+                    Pod stored =
+                            admin.pods().inNamespace(NAMESPACE).resource(pod).create();
+                    stored.setStatus(status);
+                    admin.pods().inNamespace(NAMESPACE).resource(stored).updateStatus();
+                    return null;
+                }));
+            }
+            for (Future<?> f : created) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** One start: "ms | app CPU s | control plane CPU s | pod list requests | MiB". */
+    private static String start(ControlPlane cp, Path kubeconfig, List<String> options, String pageSize, Path log)
+            throws Exception {
+        Map<String, String> env = Map.of(
+                "POD_NAMESPACE", "ordinal-system",
+                "ORDINAL_CONTROLLER_ENABLED", "false",
+                "ORDINAL_CACHE_LIST_PAGE_SIZE", pageSize);
+        long since = System.currentTimeMillis();
+        long controlPlaneCpu = cp.cpuNanos();
+        try (PackagedApp app = PackagedApp.startWithKubeconfig(kubeconfig, RealCluster.CERTS, env, options, log)) {
+            Duration ready = app.awaitReady(Duration.ofSeconds(180));
+            long appCpu = app.cpuNanos();
+            long serverCpu = cp.cpuNanos() - controlPlaneCpu;
+            long rss = app.rssKiB() / 1024;
+            int lists = cp.clusterWideListsSince(RealControlPlaneIT.ORDINAL_SA, "pods", since)
+                    .size();
+            return String.format(
+                    Locale.ROOT,
+                    "%d | %.2f | %.2f | %d | %d",
+                    ready.toMillis(),
+                    appCpu / 1e9,
+                    serverCpu / 1e9,
+                    lists,
+                    rss);
+        }
+    }
+}
