@@ -167,26 +167,15 @@ public final class Bench {
         }
     }
 
-    /**
-     * The JVM options the container image uses (JAVA_OPTS in src/main/docker/Dockerfile.jvm; deploy/'s memory request
-     * and limit are set from what this measures): a fixed heap instead of ergonomics sized from this machine's 24 GiB.
-     * Override with -Dbench.jvm="...".
-     */
-    public static final String DEFAULT_JVM = "-Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m";
+    /** The image's options (PackagedApp.IMAGE_JVM_OPTIONS), unless -Dbench.jvm="..." replaces them. */
+    final List<String> jvmOptions = List.of(System.getProperty("bench.jvm", PackagedApp.IMAGE_JVM_OPTIONS)
+            .trim()
+            .split("\\s+"));
 
-    final List<String> jvmOptions =
-            List.of(System.getProperty("bench.jvm", DEFAULT_JVM).trim().split("\\s+"));
-
-    /**
-     * The native executable's heap option, as src/main/docker/Dockerfile.native's ENTRYPOINT passes it (checked by
-     * BaseManifestsTest). Not the JVM's -Xmx160m: at 160 MiB the native executable ran out of heap taking in the first
-     * list of 11,010 pods (the informer's notification thread died, the index never caught up); 192 MiB was enough.
-     * Override with -Dbench.native="...".
-     */
-    public static final String DEFAULT_NATIVE = "-Xmx224m";
-
-    final List<String> nativeOptions =
-            List.of(System.getProperty("bench.native", DEFAULT_NATIVE).trim().split("\\s+"));
+    /** The image's options (PackagedApp.IMAGE_NATIVE_OPTIONS), unless -Dbench.native="..." replaces them. */
+    final List<String> nativeOptions = List.of(System.getProperty("bench.native", PackagedApp.IMAGE_NATIVE_OPTIONS)
+            .trim()
+            .split("\\s+"));
 
     static int[] ints(String csv) {
         return java.util.Arrays.stream(csv.split(","))

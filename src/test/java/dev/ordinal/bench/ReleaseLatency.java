@@ -58,7 +58,8 @@ public final class ReleaseLatency {
                 .toArray();
         Path out = Path.of("target/bench");
         Files.createDirectories(out);
-        List<Row> rows = measure(sizes, List.of(Bench.DEFAULT_JVM.split(" ")), out.resolve("release-app.log"));
+        List<Row> rows =
+                measure(sizes, List.of(PackagedApp.IMAGE_JVM_OPTIONS.split(" ")), out.resolve("release-app.log"));
         System.out.println();
         System.out.println(markdown(rows));
         System.exit(0);

@@ -32,7 +32,7 @@ import java.util.function.IntFunction;
  * <p>{@code flock /tmp/ordinal-realcluster.lock java [-Dordinal.packaged=native] -Dfirst-list.pods=11010
  * [-Dfirst-list.fixture=small]
  * -Dfirst-list.page-sizes=0,500 -Dfirst-list.runs=3 -cp $(TEST_CP) dev.ordinal.realcluster.RealFirstList}. The app
- * runs with the image's options ({@link Bench#DEFAULT_JVM}, {@link Bench#DEFAULT_NATIVE}; {@code -Dfirst-list.heap=160m}
+ * runs with the image's options ({@link PackagedApp#imageOptions()}; {@code -Dfirst-list.heap=160m}
  * replaces the heap), the
  * controller off, as the ordinal ServiceAccount of deploy/. Runs alternate between the page sizes. Writes
  * target/bench/first-list-real[-native].md.
@@ -50,10 +50,7 @@ public final class RealFirstList {
                 List.of(System.getProperty("first-list.page-sizes", "0,500").split(","));
         Path runner = PackagedApp.nativeRunner();
         String build = runner == null ? "JVM" : "native";
-        List<String> options = new ArrayList<>();
-        for (String option : (runner == null ? Bench.DEFAULT_JVM : Bench.DEFAULT_NATIVE).split("\\s+")) {
-            options.add(option);
-        }
+        List<String> options = new ArrayList<>(PackagedApp.imageOptions());
         String heap = System.getProperty("first-list.heap");
         if (heap != null) {
             options.replaceAll(o -> o.startsWith("-Xmx") ? "-Xmx" + heap : o);
