@@ -240,7 +240,7 @@ public final class Bench {
     }
 
     void run() throws Exception {
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MockApiServer.quietRequestLog();
         Files.createDirectories(OUT);
         ensureWrk();
         if (!Files.isExecutable(Path.of("/usr/bin/taskset")) && placements().contains(PINNED)) {

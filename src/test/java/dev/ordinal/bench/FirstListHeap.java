@@ -25,7 +25,7 @@ import java.util.OptionalInt;
  *
  * <p>{@code java [-Dordinal.packaged=native] -Dfirst-list.pods=11010 -Dfirst-list.heaps=96m,128m,160m
  * -Dfirst-list.page-sizes=0,500 -cp $(TEST_CP) dev.ordinal.bench.FirstListHeap}; the JVM runs with the image's
- * options (PackagedApp.IMAGE_JVM_OPTIONS) with the heap replaced. Writes target/bench/first-list-heap.md.
+ * options (PackagedApp.IMAGE_JVM_OPTIONS, or {@code -Dfirst-list.jvm="..."}) with the heap replaced. Writes target/bench/first-list-heap.md.
  */
 public final class FirstListHeap {
 
@@ -37,7 +37,7 @@ public final class FirstListHeap {
                 List.of(System.getProperty("first-list.page-sizes", "0,500").split(","));
         Path runner = PackagedApp.nativeRunner();
         String mode = runner == null ? "JVM" : "native";
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MockApiServer.quietRequestLog();
         Files.createDirectories(Bench.OUT);
         KubernetesMockServer mock = MockApiServer.crudResumingWatches();
         StringBuilder report = new StringBuilder();
@@ -87,7 +87,8 @@ public final class FirstListHeap {
         props.put("ordinal.controller.enabled", "false");
         props.put("ordinal.cache.list-page-size", pageSize);
         List<String> options = new ArrayList<>();
-        for (String option : PackagedApp.IMAGE_JVM_OPTIONS.split("\\s+")) {
+        for (String option : System.getProperty("first-list.jvm", PackagedApp.IMAGE_JVM_OPTIONS)
+                .split("\\s+")) {
             options.add(option.startsWith("-Xmx") ? "-Xmx" + heap : option);
         }
         Path log = Bench.OUT.resolve("first-list-" + pageSize + "-" + heap + ".log");

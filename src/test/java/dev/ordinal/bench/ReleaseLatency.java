@@ -70,7 +70,7 @@ public final class ReleaseLatency {
      * {@code sizes} in its own namespace, stops both.
      */
     public static List<Row> measure(int[] sizes, List<String> jvmOptions, Path log) throws Exception {
-        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        MockApiServer.quietRequestLog();
         KubernetesMockServer mock = MockApiServer.crudResumingWatches();
         KubernetesClient mockClient = mock.createClient();
         // A machine busy with builds can take seconds to answer; the default 10 s request timeout is too tight.

@@ -14,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,18 +26,16 @@ import java.util.function.IntFunction;
 
 /**
  * Start to ready of the packaged app against the real API server (v1.35, its watch cache serving the lists) holding N
- * realistic running member pods, with the informers listing everything at once ({@code ordinal.cache.list-page-size=0})
- * and in pages. {@link FirstListHeap} measures the same on the mock API server, whose own work on a first page (it
- * builds and parses the whole list) shares the two cores with the app; here the server is the one that counts, and the
- * report shows apart what the app and what the control plane spent until ready.
+ * running member pods (realistic, or the benchmark's small ones), with the informers listing everything at once
+ * ({@code ordinal.cache.list-page-size=0}) and in pages. {@link FirstListHeap} measures the same on the mock API
+ * server, whose own work on a first page (it builds and parses the whole list) shares the two cores with the app; here
+ * the server is the one that counts, and the report shows apart what the app and the control plane spent until ready.
  *
- * <p>{@code flock /tmp/ordinal-realcluster.lock java [-Dordinal.packaged=native] -Dfirst-list.pods=11010
- * [-Dfirst-list.fixture=small]
- * -Dfirst-list.page-sizes=0,500 -Dfirst-list.runs=3 -cp $(TEST_CP) dev.ordinal.realcluster.RealFirstList}. The app
- * runs with the image's options ({@link PackagedApp#imageOptions()}; {@code -Dfirst-list.heap=160m}
- * replaces the heap), the
- * controller off, as the ordinal ServiceAccount of deploy/. Runs alternate between the page sizes. Writes
- * target/bench/first-list-real[-native].md.
+ * <p>{@code flock /tmp/ordinal-realcluster.lock java -Dfirst-list.pods=11010 -Dfirst-list.fixture=realistic|small
+ * -Dfirst-list.builds=jvm,native -Dfirst-list.page-sizes=0,500 -Dfirst-list.runs=3 -cp $(TEST_CP)
+ * dev.ordinal.realcluster.RealFirstList}. The app runs with the image's options ({@link PackagedApp#imageOptions(Path)};
+ * {@code -Dfirst-list.heap=160m} replaces the heap), the controller off, as the ordinal ServiceAccount of deploy/.
+ * Runs alternate between the builds and the page sizes. Writes target/bench/first-list-real-{realistic,small}.md.
  */
 public final class RealFirstList {
 
@@ -48,13 +48,24 @@ public final class RealFirstList {
         boolean small = "small".equals(System.getProperty("first-list.fixture", "realistic"));
         List<String> pageSizes =
                 List.of(System.getProperty("first-list.page-sizes", "0,500").split(","));
-        Path runner = PackagedApp.nativeRunner();
-        String build = runner == null ? "JVM" : "native";
-        List<String> options = new ArrayList<>(PackagedApp.imageOptions());
-        String heap = System.getProperty("first-list.heap");
-        if (heap != null) {
-            options.replaceAll(o -> o.startsWith("-Xmx") ? "-Xmx" + heap : o);
+        // Both builds against one seeded control plane: the jar, and the native executable when it is there.
+        Map<String, Path> builds = new LinkedHashMap<>();
+        for (String build :
+                System.getProperty("first-list.builds", "jvm,native").split(",")) {
+            switch (build.trim()) {
+                case "jvm" -> builds.put("JVM", null);
+                case "native" -> {
+                    Path runner =
+                            Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
+                    if (!Files.isExecutable(runner)) {
+                        throw new IllegalStateException(runner + " is missing: build it with `make native`");
+                    }
+                    builds.put("native", runner);
+                }
+                default -> throw new IllegalArgumentException("first-list.builds: jvm or native, not " + build);
+            }
         }
+        String heap = System.getProperty("first-list.heap");
         Path work = Path.of("target", "first-list-real").toAbsolutePath();
         RealCluster.deleteRecursively(work);
         Files.createDirectories(work);
@@ -78,31 +89,37 @@ public final class RealFirstList {
             Path kubeconfig = work.resolve("ordinal.kubeconfig");
             cp.writeKubeconfig(kubeconfig, RealCluster.awaitToken(kubectl));
 
-            StringBuilder report = new StringBuilder();
-            report.append(String.format(
+            StringBuilder report = new StringBuilder(String.format(
                     Locale.ROOT,
-                    "Real API server, %,d %s running member pods; %s with %s, controller off.%n%n",
+                    "Real API server, %,d %s running member pods, controller off, the image's options.%n%n",
                     pods,
-                    small ? "small (the benchmark's)" : "realistic",
-                    build,
-                    String.join(" ", options)));
-            report.append("| page size | run | start to ready (ms) | app CPU to ready (s) | control plane CPU (s) |"
-                            + " pod list requests | RSS at ready (MiB) |\n")
-                    .append("|---:|---:|---:|---:|---:|---:|---:|\n");
+                    small ? "small (the benchmark's)" : "realistic"));
+            report.append("| build | options | page size | run | start to ready (ms) | app CPU to ready (s) |"
+                            + " control plane CPU (s) | pod list requests | RSS at ready (MiB) |\n")
+                    .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
             for (int run = 1; run <= runs; run++) {
-                for (String pageSize : pageSizes) {
-                    String row = start(
-                            cp,
-                            kubeconfig,
-                            options,
-                            pageSize.trim(),
-                            work.resolve("ordinal-" + pageSize.trim() + "-" + run + ".log"));
-                    String line = String.format(Locale.ROOT, "| %s | %d | %s |", pageSize.trim(), run, row);
-                    System.out.println(line);
-                    report.append(line).append('\n');
+                for (Map.Entry<String, Path> build : builds.entrySet()) {
+                    List<String> options = new ArrayList<>(PackagedApp.imageOptions(build.getValue()));
+                    if (heap != null) {
+                        options.replaceAll(o -> o.startsWith("-Xmx") ? "-Xmx" + heap : o);
+                    }
+                    for (String pageSize : pageSizes) {
+                        Path log = work.resolve(build.getKey() + "-" + pageSize.trim() + "-" + run + ".log");
+                        String row = start(cp, kubeconfig, options, build.getValue(), pageSize.trim(), log);
+                        String line = String.format(
+                                Locale.ROOT,
+                                "| %s | `%s` | %s | %d | %s |",
+                                build.getKey(),
+                                String.join(" ", options),
+                                pageSize.trim(),
+                                run,
+                                row);
+                        System.out.println(line);
+                        report.append(line).append('\n');
+                    }
                 }
             }
-            Path file = out.resolve("first-list-real" + (runner == null ? "" : "-native") + ".md");
+            Path file = out.resolve("first-list-real-" + (small ? "small" : "realistic") + ".md");
             Files.writeString(file, report);
             System.out.println("written to " + file);
         } catch (Exception | AssertionError e) {
@@ -169,8 +186,12 @@ public final class RealFirstList {
         }
     }
 
-    /** One start: "ms | app CPU s | control plane CPU s | pod list requests | MiB". */
-    private static String start(ControlPlane cp, Path kubeconfig, List<String> options, String pageSize, Path log)
+    /**
+     * One start: "ms | app CPU s | control plane CPU s | pod list requests | MiB", or why it did not become ready
+     * ("out of heap (exit 3)") and dashes.
+     */
+    private static String start(
+            ControlPlane cp, Path kubeconfig, List<String> options, Path runner, String pageSize, Path log)
             throws Exception {
         Map<String, String> env = Map.of(
                 "POD_NAMESPACE", "ordinal-system",
@@ -178,8 +199,16 @@ public final class RealFirstList {
                 "ORDINAL_CACHE_LIST_PAGE_SIZE", pageSize);
         long since = System.currentTimeMillis();
         long controlPlaneCpu = cp.cpuNanos();
-        try (PackagedApp app = PackagedApp.startWithKubeconfig(kubeconfig, RealCluster.CERTS, env, options, log)) {
-            Duration ready = app.awaitReady(Duration.ofSeconds(180));
+        try (PackagedApp app =
+                PackagedApp.startWithKubeconfig(kubeconfig, RealCluster.CERTS, env, options, log, runner)) {
+            Duration ready;
+            try {
+                ready = app.awaitReady(Duration.ofSeconds(180));
+            } catch (IllegalStateException e) {
+                OptionalInt exit = app.awaitExit(Duration.ofSeconds(1));
+                return (exit.isPresent() && exit.getAsInt() == 3 ? "out of heap (exit 3)" : e.getMessage())
+                        + " | – | – | – | –";
+            }
             long appCpu = app.cpuNanos();
             long serverCpu = cp.cpuNanos() - controlPlaneCpu;
             long rss = app.rssKiB() / 1024;

@@ -19,7 +19,16 @@ import java.util.function.IntFunction;
 /** fabric8's mock API server in CRUD mode, for the packaged app to list and watch outside a {@code @QuarkusTest}. */
 public final class MockApiServer {
 
+    /** Held here: java.util.logging keeps loggers weakly, so a level set on one nobody references is soon lost. */
+    private static final java.util.logging.Logger MOCK_WEB_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     private MockApiServer() {}
+
+    /** Drops the mock web server's INFO line per request (a benchmark's seeding writes tens of thousands). */
+    public static void quietRequestLog() {
+        MOCK_WEB_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     /** A started CRUD mock API server on a free loopback port. */
     public static KubernetesMockServer crud() {

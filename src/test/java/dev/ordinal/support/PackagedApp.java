@@ -88,21 +88,34 @@ public final class PackagedApp implements AutoCloseable {
      */
     public static PackagedApp startWithKubeconfig(
             Path kubeconfig, Path certDir, Map<String, String> environment, Path log) throws IOException {
-        return startWithKubeconfig(kubeconfig, certDir, environment, imageOptions(), log);
+        return startWithKubeconfig(kubeconfig, certDir, environment, imageOptions(), log, nativeRunner());
+    }
+
+    /**
+     * As {@link #startWithKubeconfig(Path, Path, Map, Path)}, with {@code jvmOptions} (the heap, for instance), and the
+     * native executable {@code nativeRunner} when it is not null, else the jar: for a benchmark that measures both.
+     */
+    public static PackagedApp startWithKubeconfig(
+            Path kubeconfig,
+            Path certDir,
+            Map<String, String> environment,
+            List<String> jvmOptions,
+            Path log,
+            Path nativeRunner)
+            throws IOException {
+        Map<String, String> env = new java.util.HashMap<>(environment);
+        env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+        return launch(List.of(), env, certDir, Map.of(), jvmOptions, log, nativeRunner);
     }
 
     /** The options the container image runs the build under test with: the JVM's or the native executable's. */
     public static List<String> imageOptions() {
-        return List.of((nativeRunner() == null ? IMAGE_JVM_OPTIONS : IMAGE_NATIVE_OPTIONS).split(" "));
+        return imageOptions(nativeRunner());
     }
 
-    /** As {@link #startWithKubeconfig(Path, Path, Map, Path)}, with {@code jvmOptions} (the heap, for instance). */
-    public static PackagedApp startWithKubeconfig(
-            Path kubeconfig, Path certDir, Map<String, String> environment, List<String> jvmOptions, Path log)
-            throws IOException {
-        Map<String, String> env = new java.util.HashMap<>(environment);
-        env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-        return launch(List.of(), env, certDir, Map.of(), jvmOptions, log, nativeRunner());
+    /** The image's options for the jar ({@code nativeRunner} null) or the native executable. */
+    public static List<String> imageOptions(Path nativeRunner) {
+        return List.of((nativeRunner == null ? IMAGE_JVM_OPTIONS : IMAGE_NATIVE_OPTIONS).split(" "));
     }
 
     private static PackagedApp launch(
