@@ -2,7 +2,7 @@
 MVN ?= mvn -B
 SHELL := /bin/bash
 
-.PHONY: test build run demo bench bench-rollout format clean kube e2e-cluster demo-cluster
+.PHONY: test build run demo bench bench-rollout bench-first-list format clean kube e2e-cluster demo-cluster
 
 ## test: unit, @QuarkusTest, end-to-end, packaged-jar and real-control-plane tests (builds the control plane once
 ##       per machine: see kube), then the native runner and the packaged-app suites against it (see native-test)
@@ -61,6 +61,16 @@ $(NATIVE_RUNNER): pom.xml $(shell find src/main -type f 2>/dev/null)
 bench-rollout: target/classpath.stamp
 	flock /tmp/ordinal-realcluster.lock java $(if $(filter native,$(PACKAGED)),-Dordinal.packaged=native) \
 	  -cp $(TEST_CP) dev.ordinal.realcluster.RolloutBench
+
+## bench-first-list: start to ready of the jar and the native executable, as the images run them, against the real API
+##                   server holding 11,010 member pods (realistic ones, then the benchmark's small ones), listing them
+##                   at once and in pages; writes target/bench/first-list-real-{realistic,small}.md. About 12 min;
+##                   holds the real-cluster lock. Builds the native executable first when it is missing or stale.
+bench-first-list: $(NATIVE_RUNNER) target/classpath.stamp
+	for fixture in realistic small; do \
+	  flock /tmp/ordinal-realcluster.lock java -Dfirst-list.fixture=$$fixture -cp $(TEST_CP) \
+	    dev.ordinal.realcluster.RealFirstList || exit 1; \
+	done
 
 # The demo and the benchmark are test-scope mains around the packaged jar. Build the jar, the test classes and the
 # test classpath only when a source or the pom changed since the last build.

@@ -67,7 +67,7 @@ public final class FirstListHeap {
         System.out.println("written to " + out);
     }
 
-    /** The realistic fixture as a running member: no deletion timestamp, no finalizer. */
+    /** The realistic fixture as a running member: no deletion timestamp, no finalizer, its scheduling gate lifted. */
     public static Pod runningPod(int n) {
         Pod pod = PodFixtures.realistic("first-list", "set-" + (n / 100), n % 100);
         pod.getMetadata().setName("set-" + (n / 100) + "-" + (n % 100));
@@ -75,6 +75,7 @@ public final class FirstListHeap {
         pod.getMetadata().setDeletionGracePeriodSeconds(null);
         pod.getMetadata().setFinalizers(new ArrayList<>());
         pod.getMetadata().setResourceVersion(null);
+        pod.getSpec().setSchedulingGates(new ArrayList<>()); // lifted: it runs
         return pod;
     }
 

@@ -89,11 +89,20 @@ public final class RealFirstList {
             Path kubeconfig = work.resolve("ordinal.kubeconfig");
             cp.writeKubeconfig(kubeconfig, RealCluster.awaitToken(kubectl));
 
+            // What a list at once brings in: the pods as the API server serves them, with its managed fields and
+            // defaults (the mock serves the fixture as it was stored).
+            long listBytes = kubectl.run("get", "--raw", "/api/v1/pods?labelSelector=ordinal.dev%2Fset")
+                    .orFail()
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    .length;
             StringBuilder report = new StringBuilder(String.format(
                     Locale.ROOT,
-                    "Real API server, %,d %s running member pods, controller off, the image's options.%n%n",
+                    "Real API server, %,d %s running member pods (one list of them: %.1f MB, %,d bytes a pod),"
+                            + " controller off, the image's options.%n%n",
                     pods,
-                    small ? "small (the benchmark's)" : "realistic"));
+                    small ? "small (the benchmark's)" : "realistic",
+                    listBytes / 1e6,
+                    listBytes / pods));
             report.append("| build | options | page size | run | start to ready (ms) | app CPU to ready (s) |"
                             + " control plane CPU (s) | pod list requests | RSS at ready (MiB) |\n")
                     .append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
