@@ -217,14 +217,7 @@ public final class Bench {
         for (String m : System.getProperty("bench.modes", "native,jvm").split(",")) {
             switch (m) {
                 case "jvm" -> modes.add(new Mode("JVM", null));
-                case "native" -> {
-                    Path runner =
-                            Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
-                    if (!Files.isExecutable(runner)) {
-                        throw new IllegalStateException(runner + " is missing: `make bench` builds it (make native)");
-                    }
-                    modes.add(new Mode("native", runner));
-                }
+                case "native" -> modes.add(new Mode("native", PackagedApp.builtNativeRunner()));
                 default -> throw new IllegalArgumentException("bench.modes: jvm or native, not " + m);
             }
         }

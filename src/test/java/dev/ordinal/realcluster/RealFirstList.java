@@ -45,23 +45,20 @@ public final class RealFirstList {
     public static void main(String[] args) throws Exception {
         int pods = Integer.getInteger("first-list.pods", 11_010);
         int runs = Integer.getInteger("first-list.runs", 3);
-        boolean small = "small".equals(System.getProperty("first-list.fixture", "realistic"));
+        String fixture = System.getProperty("first-list.fixture", "realistic");
+        if (!fixture.equals("realistic") && !fixture.equals("small")) {
+            throw new IllegalArgumentException("first-list.fixture: realistic or small, not " + fixture);
+        }
+        boolean small = fixture.equals("small");
         List<String> pageSizes =
                 List.of(System.getProperty("first-list.page-sizes", "0,500").split(","));
-        // Both builds against one seeded control plane: the jar, and the native executable when it is there.
+        // The builds measured against one seeded control plane.
         Map<String, Path> builds = new LinkedHashMap<>();
         for (String build :
                 System.getProperty("first-list.builds", "jvm,native").split(",")) {
             switch (build.trim()) {
                 case "jvm" -> builds.put("JVM", null);
-                case "native" -> {
-                    Path runner =
-                            Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
-                    if (!Files.isExecutable(runner)) {
-                        throw new IllegalStateException(runner + " is missing: build it with `make native`");
-                    }
-                    builds.put("native", runner);
-                }
+                case "native" -> builds.put("native", PackagedApp.builtNativeRunner());
                 default -> throw new IllegalArgumentException("first-list.builds: jvm or native, not " + build);
             }
         }

@@ -227,6 +227,19 @@ public final class PackagedApp implements AutoCloseable {
         return runner;
     }
 
+    /**
+     * The built native executable ({@code native.image.path}, by default target/ordinal-0.1.0-SNAPSHOT-runner),
+     * whatever {@code ordinal.packaged} says: for a benchmark that measures both builds. Missing, it is an error that
+     * says how to build it.
+     */
+    public static Path builtNativeRunner() {
+        Path runner = Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
+        if (!Files.isExecutable(runner)) {
+            throw new IllegalStateException(runner + " is missing: build it with `make native`");
+        }
+        return runner;
+    }
+
     /** Polls {@code /q/health/ready} until it answers 200; returns the time from start to ready. */
     public Duration awaitReady(Duration timeout) throws InterruptedException {
         HttpClient http =
