@@ -65,6 +65,8 @@ public final class FirstListHeap {
         Path out = Bench.OUT.resolve("first-list-heap" + (runner == null ? "" : "-native") + ".md");
         Files.writeString(out, report);
         System.out.println("written to " + out);
+        // The mock server's and the client's threads would keep this JVM alive after the report.
+        System.exit(0);
     }
 
     /** The realistic fixture as a running member: no deletion timestamp, no finalizer, its scheduling gate lifted. */
