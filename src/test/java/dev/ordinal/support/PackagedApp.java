@@ -217,14 +217,7 @@ public final class PackagedApp implements AutoCloseable {
      * never a silent fall-back to the jar.
      */
     public static Path nativeRunner() {
-        if (!"native".equals(System.getProperty("ordinal.packaged"))) {
-            return null;
-        }
-        Path runner = Path.of(System.getProperty("native.image.path", "target/ordinal-0.1.0-SNAPSHOT-runner"));
-        if (!Files.isExecutable(runner)) {
-            throw new IllegalStateException(runner + " is missing: build it with `make native`");
-        }
-        return runner;
+        return "native".equals(System.getProperty("ordinal.packaged")) ? builtNativeRunner() : null;
     }
 
     /**
