@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * The smallest heap the packaged app starts with when its first list holds N realistic member pods
@@ -109,9 +108,7 @@ public final class FirstListHeap {
                         (PackagedApp.cpuNanosOf(self) - mockCpu) / 1e9,
                         app.rssKiB() / 1024);
             } catch (IllegalStateException e) {
-                OptionalInt exit = app.awaitExit(Duration.ofSeconds(1));
-                return (exit.isPresent() && exit.getAsInt() == 3 ? "out of heap (exit 3)" : e.getMessage())
-                        + " | – | – | – | –";
+                return app.whyNotReady(e) + " | – | – | – | –";
             }
         }
     }

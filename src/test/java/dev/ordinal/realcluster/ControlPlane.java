@@ -25,6 +25,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver (Node,RBAC authorization, service-account token
@@ -193,26 +194,34 @@ final class ControlPlane implements AutoCloseable {
         return dir.resolve("audit.log");
     }
 
+    /** The audit log's events, in the order written, that {@code filter} accepts. */
+    List<JsonNode> auditEvents(Predicate<JsonNode> filter) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : Files.readAllLines(auditLog())) {
+            JsonNode e = json.readTree(line);
+            if (filter.test(e)) {
+                events.add(e);
+            }
+        }
+        return events;
+    }
+
     /**
      * The request URIs of the cluster-wide lists of {@code resource} by {@code user} that the audit log saw from
      * {@code sinceMillis} (epoch) on: how that user's informers paged through the cluster.
      */
     List<String> clusterWideListsSince(String user, String resource, long sinceMillis) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        List<String> uris = new ArrayList<>();
-        for (String line : Files.readAllLines(auditLog())) {
-            JsonNode e = json.readTree(line);
-            if ("list".equals(e.path("verb").asText())
-                    && user.equals(e.path("user").path("username").asText())
-                    && resource.equals(e.path("objectRef").path("resource").asText())
-                    && e.path("objectRef").path("namespace").isMissingNode()
-                    && Instant.parse(e.path("requestReceivedTimestamp").asText())
-                                    .toEpochMilli()
-                            >= sinceMillis) {
-                uris.add(e.path("requestURI").asText());
-            }
-        }
-        return uris;
+        return auditEvents(e -> "list".equals(e.path("verb").asText())
+                        && user.equals(e.path("user").path("username").asText())
+                        && resource.equals(e.path("objectRef").path("resource").asText())
+                        && e.path("objectRef").path("namespace").isMissingNode()
+                        && Instant.parse(e.path("requestReceivedTimestamp").asText())
+                                        .toEpochMilli()
+                                >= sinceMillis)
+                .stream()
+                .map(e -> e.path("requestURI").asText())
+                .toList();
     }
 
     /** CPU time etcd, the API server, the controller manager and the scheduler have used so far (all threads). */

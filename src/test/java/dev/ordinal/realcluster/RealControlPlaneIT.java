@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.identity.OrdinalKeys;
 import dev.ordinal.support.OrderedStartOracle;
 import dev.ordinal.support.PackagedApp;
@@ -724,18 +723,8 @@ class RealControlPlaneIT {
 
     /** The audit log's writes to pods (and their subresources) that {@code filter} accepts. */
     private static List<JsonNode> audit(java.util.function.Predicate<JsonNode> filter) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        return Files.readAllLines(cluster.controlPlane.auditLog()).stream()
-                .map(line -> {
-                    try {
-                        return json.readTree(line);
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                })
-                .filter(e -> "pods".equals(e.path("objectRef").path("resource").asText()))
-                .filter(filter)
-                .toList();
+        return cluster.controlPlane.auditEvents(
+                e -> "pods".equals(e.path("objectRef").path("resource").asText()) && filter.test(e));
     }
 
     /** Sum over the running replicas of validating-webhook UPDATE reviews they allowed. */

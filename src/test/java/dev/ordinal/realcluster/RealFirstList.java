@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -211,9 +210,7 @@ public final class RealFirstList {
             try {
                 ready = app.awaitReady(Duration.ofSeconds(180));
             } catch (IllegalStateException e) {
-                OptionalInt exit = app.awaitExit(Duration.ofSeconds(1));
-                return (exit.isPresent() && exit.getAsInt() == 3 ? "out of heap (exit 3)" : e.getMessage())
-                        + " | – | – | – | –";
+                return app.whyNotReady(e) + " | – | – | – | –";
             }
             long appCpu = app.cpuNanos();
             long serverCpu = cp.cpuNanos() - controlPlaneCpu;

@@ -1,7 +1,6 @@
 package dev.ordinal.realcluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.support.PackagedApp;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -320,28 +319,19 @@ public final class RolloutBench {
             int creates, int created, int alreadyExists, Map<String, Integer> otherCodes, double firstToLastS) {}
 
     private Refusals refusals(String ns) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        int creates = 0;
         int created = 0;
         int already = 0;
         Map<String, Integer> other = new LinkedHashMap<>();
-        Instant first = null;
-        Instant last = null;
-        for (String line : Files.readAllLines(cluster.controlPlane.auditLog())) {
-            JsonNode e = json.readTree(line);
+        List<JsonNode> creates = cluster.controlPlane.auditEvents(e -> {
             JsonNode ref = e.path("objectRef");
-            if (!"ResponseComplete".equals(e.path("stage").asText())
-                    || !"create".equals(e.path("verb").asText())
-                    || !"pods".equals(ref.path("resource").asText())
-                    || ref.has("subresource")
-                    || !ns.equals(ref.path("namespace").asText())
-                    || !RS_USER.equals(e.path("user").path("username").asText())) {
-                continue;
-            }
-            creates++;
-            Instant at = Instant.parse(e.path("stageTimestamp").asText());
-            first = first == null ? at : first;
-            last = at;
+            return "ResponseComplete".equals(e.path("stage").asText())
+                    && "create".equals(e.path("verb").asText())
+                    && "pods".equals(ref.path("resource").asText())
+                    && !ref.has("subresource")
+                    && ns.equals(ref.path("namespace").asText())
+                    && RS_USER.equals(e.path("user").path("username").asText());
+        });
+        for (JsonNode e : creates) {
             int code = e.path("responseStatus").path("code").asInt();
             String reason = e.path("responseStatus").path("reason").asText("");
             if (code == 201) {
@@ -352,7 +342,14 @@ public final class RolloutBench {
                 other.merge(code + (reason.isEmpty() ? "" : " " + reason), 1, Integer::sum);
             }
         }
-        return new Refusals(creates, created, already, other, first == null ? 0 : seconds(first, last));
+        double firstToLastS = creates.isEmpty()
+                ? 0
+                : seconds(
+                        Instant.parse(creates.get(0).path("stageTimestamp").asText()),
+                        Instant.parse(creates.get(creates.size() - 1)
+                                .path("stageTimestamp")
+                                .asText()));
+        return new Refusals(creates.size(), created, already, other, firstToLastS);
     }
 
     /** Mutating reviews each live replica answered since it started (its own metrics). */

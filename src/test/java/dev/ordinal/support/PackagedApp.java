@@ -1,5 +1,6 @@
 package dev.ordinal.support;
 
+import dev.ordinal.config.OutOfMemoryExit;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -337,6 +338,17 @@ public final class PackagedApp implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 ? java.util.OptionalInt.of(process.exitValue())
                 : java.util.OptionalInt.empty();
+    }
+
+    /**
+     * Why a start that {@link #awaitReady} gave up on did not become ready: "out of heap (exit 3)" when the process
+     * ended with {@link OutOfMemoryExit#EXIT_CODE} within a second, else {@code notReady}'s message.
+     */
+    public String whyNotReady(IllegalStateException notReady) throws InterruptedException {
+        java.util.OptionalInt exit = awaitExit(Duration.ofSeconds(1));
+        return exit.isPresent() && exit.getAsInt() == OutOfMemoryExit.EXIT_CODE
+                ? "out of heap (exit " + OutOfMemoryExit.EXIT_CODE + ")"
+                : notReady.getMessage();
     }
 
     public long pid() {
