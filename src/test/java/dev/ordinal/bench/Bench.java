@@ -92,6 +92,7 @@ public final class Bench {
             long errors,
             long requests,
             double cpuUsPerRequest,
+            double jitUsPerRequest,
             double baselineRps) {
 
         /**
@@ -112,6 +113,7 @@ public final class Bench {
                     errors,
                     requests,
                     cpuUsPerRequest,
+                    jitUsPerRequest,
                     rps);
         }
     }
@@ -383,14 +385,22 @@ public final class Bench {
         return new Case("no-op baseline", "/noop-review", this::newPod, false, true, false);
     }
 
-    /** Every thread of {@code pid} onto {@code cpus}; threads started later inherit it. */
+    /**
+     * Every thread of {@code pid} onto {@code cpus}; threads started later inherit it. taskset walks the threads one by
+     * one, and fails on one that ended meanwhile ("failed to get pid N's affinity: No such process"): tried again then.
+     */
     static void pin(long pid, String cpus) throws Exception {
-        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("taskset failed for " + pid + ": " + out);
+        for (int attempt = 1; ; attempt++) {
+            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() == 0) {
+                return;
+            }
+            if (attempt == 5 || !out.contains("No such process")) {
+                throw new IllegalStateException("taskset failed for " + pid + ": " + out);
+            }
         }
     }
 
@@ -573,6 +583,7 @@ public final class Bench {
             writer.start();
         }
         long cpuBefore = app.cpuNanos();
+        long jitBefore = app.compilerCpuNanos();
         Process wrk = new ProcessBuilder(
                         "taskset",
                         "-c",
@@ -589,6 +600,7 @@ public final class Bench {
         String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         wrk.waitFor();
         long cpuNanos = app.cpuNanos() - cpuBefore;
+        long jitNanos = Math.max(0, app.compilerCpuNanos() - jitBefore);
         writing.set(false);
         if (c.concurrentWrites()) {
             writer.join();
@@ -614,11 +626,12 @@ public final class Bench {
                 errors,
                 requests,
                 requests == 0 ? 0 : cpuNanos / 1000.0 / requests,
+                requests == 0 ? 0 : jitNanos / 1000.0 / requests,
                 Double.NaN);
         if (record) {
             log(
                     "%-6s %-6s %-36s %6d pods %s%8.0f req/s  p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  app CPU %.0f µs/req"
-                            + "  errors %d%s",
+                            + " (JIT %.0f)  errors %d%s",
                     mode.name(),
                     placement.name(),
                     c.scenario(),
@@ -629,6 +642,7 @@ public final class Bench {
                     row.p99Ms(),
                     row.p999Ms(),
                     row.cpuUsPerRequest(),
+                    row.jitUsPerRequest(),
                     errors,
                     c.concurrentWrites() ? "  (" + writes.get() + " pod writes during the run)" : "");
         }
@@ -773,11 +787,13 @@ public final class Bench {
                 + " cancelled. `vs reference` divides by the one no-op run on a small generateName pod at the start"
                 + " of the placement (the only baseline of earlier reports; it also counts the review's size).\n\n");
         md.append("`app CPU µs/req` is the app process's CPU time (user + system, /proc) during the run divided by the"
-                + " requests served: it depends less than req/s on what else the machine runs (a JIT still compiling"
-                + " adds to it).\n\n");
+                + " requests served: it depends less than req/s on what else the machine runs. `JIT µs/req` is the"
+                + " part of it the JVM's compiler threads used (C1/C2, /proc/<pid>/task): a JIT still compiling during"
+                + " a run adds to its CPU and takes a core from the event loops; always 0 for the native"
+                + " executable.\n\n");
         md.append("| mode | placement | endpoint | scenario | set size | req/s | p50 ms | p99 ms | p99.9 ms | errors"
-                + " | app CPU µs/req | vs no-op | vs reference |\n");
-        md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " | app CPU µs/req | JIT µs/req | vs no-op | vs reference |\n");
+        md.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Row> e : noops.entrySet()) {
             md.append(row(e.getValue(), e.getValue()));
             for (Row r : rows) {
@@ -788,17 +804,18 @@ public final class Bench {
         }
         md.append("\n### The paired baselines\n\n");
         md.append("The no-op endpoint on each case's review, before and after the case's runs.\n\n");
-        md.append("| mode | placement | baseline | req/s | app CPU µs/req | mean used |\n");
-        md.append("|---|---|---|---:|---:|---:|\n");
+        md.append("| mode | placement | baseline | req/s | app CPU µs/req | JIT µs/req | mean used |\n");
+        md.append("|---|---|---|---:|---:|---:|---:|\n");
         for (Row b : baselines) {
             md.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %.0f | %.0f | %.0f |%n",
+                    "| %s | %s | %s | %.0f | %.0f | %.1f | %.0f |%n",
                     b.mode(),
                     b.placement(),
                     b.scenario(),
                     b.rps(),
                     b.cpuUsPerRequest(),
+                    b.jitUsPerRequest(),
                     b.baselineRps()));
         }
         md.append("\n## Latency at half the saturating rate (")
@@ -987,7 +1004,7 @@ public final class Bench {
     static String row(Row r, Row noop) {
         return String.format(
                 Locale.ROOT,
-                "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.2f× | %.2f× |%n",
+                "| %s | %s | %s | %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.0f | %.1f | %.2f× | %.2f× |%n",
                 r.mode(),
                 r.placement(),
                 r.endpoint(),
@@ -999,6 +1016,7 @@ public final class Bench {
                 r.p999Ms(),
                 r.errors(),
                 r.cpuUsPerRequest(),
+                r.jitUsPerRequest(),
                 r.rps() / r.baselineRps(),
                 r.rps() / noop.rps());
     }
