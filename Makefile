@@ -38,7 +38,8 @@ demo: target/classpath.stamp
 	java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp $(TEST_CP) dev.ordinal.demo.Demo
 
 ## bench: admission latency/throughput/memory of the JVM jar and the native executable in one run (wrk over TLS on
-##        127.0.0.1; pinned with taskset and shared), ordered-start release latency for 10/100/1,000-pod sets, and
+##        127.0.0.1; pinned with taskset and shared), side by side with a stdlib Go webhook making the same mutation
+##        (src/test/bench/go-webhook, built with the machine's go), ordered-start release latency for 10/100/1,000-pod sets, and
 ##        the real-control-plane rollouts (bench-rollout, with the jar's replicas and then the native executable's);
 ##        writes docs/benchmarks.md and docs/bench/*.svg (~25 min on 2 cores). Builds the native executable first
 ##        when it is missing or stale (make native, ~12 min more).

@@ -80,6 +80,11 @@ public final class Bench {
     final List<Row> halfRate = new ArrayList<>();
     KubernetesClient client;
     PackagedApp app;
+    /** The process serving the measured reviews (Ordinal's, or the Go reference's): its CPU time is read per run. */
+    long servedPid;
+
+    /** The name of the Go reference's mode in the tables. */
+    static final String GO = "Go (stdlib)";
 
     /** One measured run. */
     record Row(
@@ -121,8 +126,17 @@ public final class Bench {
         }
     }
 
-    /** How the app runs: the jar with the image's JVM options, or the native executable. */
-    record Mode(String name, Path nativeRunner) {}
+    /**
+     * What serves the reviews: Ordinal's jar with the image's JVM options, its native executable, or the stdlib Go
+     * webhook it is compared with ({@link GoReference}).
+     */
+    record Mode(String name, Path nativeRunner, boolean goReference) {
+
+        /** Whether this mode runs a JVM (whose JIT is warmed up until idle, and whose heap can be inspected). */
+        boolean jvm() {
+            return nativeRunner == null && !goReference;
+        }
+    }
 
     /** Which cores the app (with the mock API server, this JVM) and wrk may use. */
     record Placement(String name, String appCpus, String wrkCpus, String description) {}
@@ -219,11 +233,12 @@ public final class Bench {
 
     List<Mode> modes() {
         List<Mode> modes = new ArrayList<>();
-        for (String m : System.getProperty("bench.modes", "native,jvm").split(",")) {
+        for (String m : System.getProperty("bench.modes", "go,native,jvm").split(",")) {
             switch (m) {
-                case "jvm" -> modes.add(new Mode("JVM", null));
-                case "native" -> modes.add(new Mode("native", PackagedApp.builtNativeRunner()));
-                default -> throw new IllegalArgumentException("bench.modes: jvm or native, not " + m);
+                case "go" -> modes.add(new Mode(GO, null, true));
+                case "jvm" -> modes.add(new Mode("JVM", null, false));
+                case "native" -> modes.add(new Mode("native", PackagedApp.builtNativeRunner(), false));
+                default -> throw new IllegalArgumentException("bench.modes: go, jvm or native, not " + m);
             }
         }
         return modes;
@@ -254,7 +269,11 @@ public final class Bench {
             }
             List<Mode> modes = modes();
             for (Mode mode : modes) {
-                measure(mode, total, mode == modes.get(modes.size() - 1));
+                if (mode.goReference()) {
+                    measureReference(mode);
+                } else {
+                    measure(mode, total, mode == modes.get(modes.size() - 1));
+                }
             }
             boolean complete = System.getProperty("bench.only") == null
                     && System.getProperty("bench.sizes") == null
@@ -314,48 +333,8 @@ public final class Bench {
             baseUrl = plainHttp ? "http://127.0.0.1:" + httpPort : app.webhookUrl();
             Duration startup = app.awaitReady(Duration.ofSeconds(180));
             log("%s: ready in %d ms (caches synced with %d pods)", mode.name(), startup.toMillis(), cachedPods);
-            List<Case> cases = cases();
-            Case noopCase = noopCase();
-            log(
-                    "%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
-                    mode.name());
-            int warmup = mode.nativeRunner() == null ? jvmWarmupSeconds : 3;
-            for (Case c : cases) {
-                wrk(mode, SHARED, c, SIZES[0], warmup, connections, 0, false);
-            }
-            wrk(mode, SHARED, noopCase, SIZES[0], warmup, connections, 0, false);
-            long rssWarm = app.rssKiB();
-            for (Placement placement : placements()) {
-                pin(ProcessHandle.current().pid(), placement.appCpus());
-                pin(app.pid(), placement.appCpus());
-                settleJit(mode, placement, concat(noopCase, cases));
-                Row noop = wrk(mode, placement, noopCase, SIZES[0], seconds, connections, 0, true);
-                noops.put(mode.name() + "/" + placement.name(), noop.withBaseline(noop.rps()));
-                int largest = SIZES[SIZES.length - 1];
-                for (Case c : cases) {
-                    // Baseline, the case's runs, baseline again: a machine that drifts during the case (another
-                    // process, frequency) moves both baselines, and their mean is what the case is divided by.
-                    Row before = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
-                    List<Row> measured = new ArrayList<>();
-                    for (int size : SIZES) {
-                        measured.add(wrk(mode, placement, c, size, seconds, connections, 0, true));
-                    }
-                    Row after = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
-                    double baseline = (before.rps() + after.rps()) / 2;
-                    baselines.add(before.withBaseline(baseline));
-                    baselines.add(after.withBaseline(baseline));
-                    for (Row r : measured) {
-                        rows.add(r.withBaseline(baseline));
-                    }
-                }
-                for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
-                    Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
-                    double target = saturated.rps() / 2;
-                    int delayMs = (int) Math.max(1, Math.round(pacedConnections * 1000.0 / target));
-                    halfRate.add(wrk(mode, placement, c, largest, pacedSeconds, pacedConnections, delayMs, true));
-                }
-            }
-            pin(ProcessHandle.current().pid(), "0,1");
+            servedPid = app.pid();
+            long rssWarm = runCases(mode, cases());
             long rssAfter = app.rssKiB();
             long perPod = -1;
             String heapNote;
@@ -379,13 +358,105 @@ public final class Bench {
     }
 
     /**
+     * The Go reference ({@link GoReference}) on the cases it serves (the mutations that give a new ordinal), checked
+     * first against Ordinal's rules, then measured as Ordinal's modes are.
+     */
+    void measureReference(Mode mode) throws Exception {
+        Map<String, Integer> readyPods = new LinkedHashMap<>();
+        for (int size : SEEDED) {
+            readyPods.put(namespace(size), size);
+        }
+        Path binary = GoReference.build(OUT.resolve("go-build.log"));
+        pin(ProcessHandle.current().pid(), "0,1");
+        try (GoReference go = GoReference.start(binary, CERTS, readyPods, OUT.resolve("app-go.log"))) {
+            Duration startup = go.awaitReady(Duration.ofSeconds(30));
+            log("%s: listening in %d ms", mode.name(), startup.toMillis());
+            baseUrl = go.url();
+            servedPid = go.pid();
+            List<Case> cases = cases().stream().filter(Bench::servedByGo).toList();
+            for (Case c : cases) {
+                for (int size : SIZES) {
+                    ObjectNode review = c.review().apply(size);
+                    GoReference.verify(AdmissionClient.MAPPER, review, post(c, review), size);
+                }
+            }
+            log("%s: its patches make the pods Ordinal's rules make", mode.name());
+            long rssWarm = runCases(mode, cases);
+            figures.put(
+                    mode.name(),
+                    new ModeFigures(
+                            startup,
+                            rssWarm,
+                            PackagedApp.rssKiBOf(go.pid()),
+                            -1,
+                            "none cached: the reference knows the sets from its flags, not from the API server"));
+        } finally {
+            pin(ProcessHandle.current().pid(), "0,1");
+        }
+    }
+
+    /** The cases the Go reference serves: the mutations that give a generateName pod a new ordinal. */
+    static boolean servedByGo(Case c) {
+        return c.path().equals("/mutate-pods") && c.expectPatch() && !c.concurrentWrites();
+    }
+
+    /**
+     * Warm-up, then in each placement: the no-op, each case between two paired baselines, and the runs at half the
+     * saturating rate. Returns the served process's resident KiB after the warm-up.
+     */
+    long runCases(Mode mode, List<Case> cases) throws Exception {
+        Case noopCase = noopCase();
+        log(
+                "%s: warm-up (every case, the baseline too, so a JIT has compiled each path before it is measured)",
+                mode.name());
+        int warmup = mode.jvm() ? jvmWarmupSeconds : 3;
+        for (Case c : cases) {
+            wrk(mode, SHARED, c, SIZES[0], warmup, connections, 0, false);
+        }
+        wrk(mode, SHARED, noopCase, SIZES[0], warmup, connections, 0, false);
+        long rssWarm = PackagedApp.rssKiBOf(servedPid);
+        for (Placement placement : placements()) {
+            pin(ProcessHandle.current().pid(), placement.appCpus());
+            pin(servedPid, placement.appCpus());
+            settleJit(mode, placement, concat(noopCase, cases));
+            Row noop = wrk(mode, placement, noopCase, SIZES[0], seconds, connections, 0, true);
+            noops.put(mode.name() + "/" + placement.name(), noop.withBaseline(noop.rps()));
+            int largest = SIZES[SIZES.length - 1];
+            for (Case c : cases) {
+                // Baseline, the case's runs, baseline again: a machine that drifts during the case (another
+                // process, frequency) moves both baselines, and their mean is what the case is divided by.
+                Row before = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
+                List<Row> measured = new ArrayList<>();
+                for (int size : SIZES) {
+                    measured.add(wrk(mode, placement, c, size, seconds, connections, 0, true));
+                }
+                Row after = wrk(mode, placement, c.baseline(), largest, seconds, connections, 0, true);
+                double baseline = (before.rps() + after.rps()) / 2;
+                baselines.add(before.withBaseline(baseline));
+                baselines.add(after.withBaseline(baseline));
+                for (Row r : measured) {
+                    rows.add(r.withBaseline(baseline));
+                }
+            }
+            for (Case c : List.of(noopCase).equals(cases) ? cases : concat(noopCase, cases)) {
+                Row saturated = c == noopCase ? noop : find(mode.name(), placement.name(), c.scenario(), largest);
+                double target = saturated.rps() / 2;
+                int delayMs = (int) Math.max(1, Math.round(pacedConnections * 1000.0 / target));
+                halfRate.add(wrk(mode, placement, c, largest, pacedSeconds, pacedConnections, delayMs, true));
+            }
+        }
+        pin(ProcessHandle.current().pid(), "0,1");
+        return rssWarm;
+    }
+
+    /**
      * JVM only: warm-up rounds of every case in {@code placement} until the JIT compilers used under 2 % of one core
      * during a round (or {@code bench.jit-settle-seconds} passed), so that no measured run pays for compiling its own
      * path. The first warm-up ran on both cores; on one core a path still compiling competed with the event loop
      * (twelfth pass of issue 14: 39–70 µs of JIT per request in the pinned volume runs).
      */
     void settleJit(Mode mode, Placement placement, List<Case> all) throws Exception {
-        if (mode.nativeRunner() != null) {
+        if (!mode.jvm()) {
             return;
         }
         long deadline = System.nanoTime() + jitSettleSeconds * 1_000_000_000L;
@@ -611,8 +682,8 @@ public final class Bench {
         if (c.concurrentWrites()) {
             writer.start();
         }
-        long cpuBefore = app.cpuNanos();
-        long jitBefore = app.compilerCpuNanos();
+        long cpuBefore = PackagedApp.cpuNanosOf(servedPid);
+        long jitBefore = PackagedApp.compilerCpuNanosOf(servedPid);
         Process wrk = new ProcessBuilder(
                         "taskset",
                         "-c",
@@ -628,8 +699,8 @@ public final class Bench {
                 .start();
         String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         wrk.waitFor();
-        long cpuNanos = app.cpuNanos() - cpuBefore;
-        long jitNanos = Math.max(0, app.compilerCpuNanos() - jitBefore);
+        long cpuNanos = PackagedApp.cpuNanosOf(servedPid) - cpuBefore;
+        long jitNanos = Math.max(0, PackagedApp.compilerCpuNanosOf(servedPid) - jitBefore);
         writing.set(false);
         if (c.concurrentWrites()) {
             writer.join();
@@ -703,18 +774,25 @@ public final class Bench {
 
     /** One request through Java's client first: the case must be answered as expected, or its numbers mean nothing. */
     void check(Case c, ObjectNode review) throws Exception {
+        JsonNode answer = post(c, review).path("response");
+        if (answer.path("allowed").asBoolean() != c.expectAllowed() || answer.hasNonNull("patch") != c.expectPatch()) {
+            throw new IllegalStateException("case " + c.scenario() + " answered unexpectedly: " + answer);
+        }
+    }
+
+    /** The AdmissionReview that {@code review}, posted to the case's endpoint, is answered with (HTTP 200 only). */
+    JsonNode post(Case c, ObjectNode review) throws Exception {
         HttpResponse<String> response = https().send(
                         HttpRequest.newBuilder(URI.create(baseUrl + c.path()))
                                 .header("Content-Type", "application/json")
                                 .POST(HttpRequest.BodyPublishers.ofString(review.toString()))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
-        JsonNode answer = AdmissionClient.read(response.body()).path("response");
-        if (response.statusCode() != 200
-                || answer.path("allowed").asBoolean() != c.expectAllowed()
-                || answer.hasNonNull("patch") != c.expectPatch()) {
-            throw new IllegalStateException("case " + c.scenario() + " answered unexpectedly: " + response.body());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(
+                    "case " + c.scenario() + " answered HTTP " + response.statusCode() + ": " + response.body());
         }
+        return AdmissionClient.read(response.body());
     }
 
     HttpClient https;
@@ -765,7 +843,10 @@ public final class Bench {
                 .append(" pods (")
                 .append(pods)
                 .append(" pods cached)\n");
-        md.append("- Both modes in the same run, one after the other, each in two placements: **pinned** (")
+        md.append("- Every mode in the same run, one after the other (")
+                .append(String.join(", ", figures.keySet()))
+                .append(figures.containsKey(GO) ? "; the Go reference is the webhook Ordinal is compared with" : "")
+                .append("), each in two placements: **pinned** (")
                 .append(PINNED.description())
                 .append(") and **shared** (")
                 .append(SHARED.description())
@@ -788,18 +869,34 @@ public final class Bench {
         for (Map.Entry<String, ModeFigures> e : figures.entrySet()) {
             ModeFigures f = e.getValue();
             boolean jvm = e.getKey().equals("JVM");
-            md.append("### ").append(jvm ? "JVM jar" : "Native executable").append("\n\n");
-            md.append(String.format(
-                    Locale.ROOT,
-                    "- Start-up to ready (process start until `/q/health/ready` is 200,"
-                            + " caches synced with %s pods): **%d ms**%n",
-                    pods,
-                    f.startup().toMillis()));
+            boolean go = e.getKey().equals(GO);
+            md.append("### ")
+                    .append(
+                            jvm
+                                    ? "JVM jar"
+                                    : go
+                                            ? "Go reference (not Ordinal: `src/test/bench/go-webhook`)"
+                                            : "Native executable")
+                    .append("\n\n");
+            md.append(
+                    go
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "- Start to listening (no caches to sync): **%d ms**%n",
+                                    f.startup().toMillis())
+                            : String.format(
+                                    Locale.ROOT,
+                                    "- Start-up to ready (process start until `/q/health/ready` is 200,"
+                                            + " caches synced with %s pods): **%d ms**%n",
+                                    pods,
+                                    f.startup().toMillis()));
             md.append(String.format(
                     Locale.ROOT,
                     jvm
                             ? "- Resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n"
-                            : "- Native executable, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
+                            : go
+                                    ? "- Go reference, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n"
+                                    : "- Native executable, resident memory after warm-up: **%d MiB**; after all runs: **%d MiB**%n",
                     f.rssWarmKiB() / 1024,
                     f.rssAfterKiB() / 1024));
             md.append("- Heap bytes per cached pod: ")
@@ -847,6 +944,7 @@ public final class Bench {
                     b.jitUsPerRequest(),
                     b.baselineRps()));
         }
+        md.append(againstGo());
         md.append("\n## Latency at half the saturating rate (")
                 .append(String.format(Locale.ROOT, "%,d", SIZES[SIZES.length - 1]))
                 .append("-pod set)\n\n");
@@ -882,6 +980,9 @@ public final class Bench {
             for (String mode : figures.keySet()) {
                 String placement = placements().get(placements().size() - 1).name();
                 for (Case c : cases()) {
+                    if (mode.equals(GO) && !servedByGo(c)) {
+                        continue;
+                    }
                     Row small = find(mode, placement, c.scenario(), SIZES[0]);
                     Row large = find(mode, placement, c.scenario(), SIZES[SIZES.length - 1]);
                     md.append(String.format(
@@ -1021,13 +1122,79 @@ public final class Bench {
     }
 
     Row find(String mode, String placement, String scenario, int size) {
+        return measured(mode, placement, scenario, size).orElseThrow();
+    }
+
+    /**
+     * Ordinal against the Go reference, in req/s on the largest set, per placement: the figure a user comparing the
+     * two sees. Empty unless the Go reference ran.
+     */
+    String againstGo() {
+        if (!figures.containsKey(GO)) {
+            return "";
+        }
+        int largest = SIZES[SIZES.length - 1];
+        List<String> ordinal =
+                figures.keySet().stream().filter(m -> !m.equals(GO)).toList();
+        StringBuilder md = new StringBuilder("\n### Against a stdlib Go webhook\n\n");
+        md.append("The Go reference (`src/test/bench/go-webhook`, built by `make bench` with the machine's `go`) is a"
+                        + " webhook as a Kubernetes user writes one with Go's standard library only (net/http, crypto/tls,"
+                        + " encoding/json): it makes the same identity mutation for a generateName pod and, before it is"
+                        + " measured, its patches are checked to make the pods Ordinal's rules make (`GoReference.verify`)."
+                        + " It is not Ordinal: it knows the sets from its flags instead of caching the API server's pods, and"
+                        + " checks nothing but the set label. Same runs as Ordinal's (TLS, keep-alive, ")
+                .append(connections)
+                .append(" connections, ")
+                .append(String.format(Locale.ROOT, "%,d", largest))
+                .append("-pod set); `×` is Ordinal's req/s over Go's.\n\n| placement | scenario | ")
+                .append(GO)
+                .append(" req/s");
+        for (String m : ordinal) {
+            md.append(" | Ordinal ").append(m).append(" req/s | ×");
+        }
+        md.append(" |\n|---|---|---:")
+                .append("|---:|---:".repeat(ordinal.size()))
+                .append("|\n");
+        for (Placement placement : placements()) {
+            List<String> scenarios = new ArrayList<>(List.of(noopCase().scenario()));
+            cases().stream().filter(Bench::servedByGo).forEach(c -> scenarios.add(c.scenario()));
+            for (String scenario : scenarios) {
+                Optional<Row> go = measured(GO, placement.name(), scenario, largest);
+                if (go.isEmpty()) {
+                    continue;
+                }
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %.0f",
+                        placement.name(),
+                        scenario,
+                        go.get().rps()));
+                for (String m : ordinal) {
+                    Optional<Row> o = measured(m, placement.name(), scenario, largest);
+                    md.append(o.map(r -> String.format(
+                                    Locale.ROOT,
+                                    " | %.0f | %.2f",
+                                    r.rps(),
+                                    r.rps() / go.get().rps()))
+                            .orElse(" | – | –"));
+                }
+                md.append(" |\n");
+            }
+        }
+        return md.toString();
+    }
+
+    /** The run of {@code scenario} (the no-op's: its one reference run, on the small set), if it was measured. */
+    Optional<Row> measured(String mode, String placement, String scenario, int size) {
+        if (scenario.equals(noopCase().scenario())) {
+            return Optional.ofNullable(noops.get(mode + "/" + placement));
+        }
         return rows.stream()
                 .filter(r -> r.mode().equals(mode)
                         && r.placement().equals(placement)
                         && r.scenario().equals(scenario)
                         && r.setSize() == size)
-                .findFirst()
-                .orElseThrow();
+                .findFirst();
     }
 
     static String row(Row r, Row noop) {

@@ -261,7 +261,12 @@ public final class PackagedApp implements AutoCloseable {
 
     /** Resident set size of the process in KiB, from /proc (Linux). */
     public long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        return rssKiBOf(process.pid());
+    }
+
+    /** Resident set size of process {@code pid} in KiB, from /proc (Linux). */
+    public static long rssKiBOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
@@ -292,8 +297,13 @@ public final class PackagedApp implements AutoCloseable {
      * JVM stopped (it adds and retires them with the load) takes its time with it.
      */
     public long compilerCpuNanos() throws IOException {
+        return compilerCpuNanosOf(process.pid());
+    }
+
+    /** As {@link #compilerCpuNanos()} for process {@code pid} (zero for a process that is not a JVM). */
+    public static long compilerCpuNanosOf(long pid) throws IOException {
         long sum = 0;
-        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
         try (var threads = Files.list(tasks)) {
             for (Path task : threads.toList()) {
                 String stat;

@@ -1,0 +1,3 @@
+module ordinal.dev/bench/gowebhook
+
+go 1.22
