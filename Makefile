@@ -130,7 +130,7 @@ native:
 ##              runner already in target/ instead of rebuilding it)
 NATIVE_ITS ?= BadInputIT,TwoInstancesIT
 # What make test runs against the native runner: every packaged-app suite, the real control plane included.
-NATIVE_TEST_ITS = BadInputIT,TwoInstancesIT,FirstRunIT,RealControlPlaneIT,StatefulSetParityIT
+NATIVE_TEST_ITS = BadInputIT,TwoInstancesIT,FirstRunIT,CipherPreferenceIT,RealControlPlaneIT,StatefulSetParityIT
 native-test:
 	src/main/native/build-native.sh -- verify -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Dit.test=$(NATIVE_ITS) $(if $(REUSE),-Dquarkus.native.reuse-existing=true)
