@@ -93,14 +93,7 @@ class FirstRunIT {
                 Map.of("ordinal.controller.enabled", "false"),
                 List.of("-Xmx256m"),
                 log)) {
-            long deadline = System.nanoTime() + EXIT_WITHIN.toNanos();
-            while (System.nanoTime() < deadline
-                    && Files.readAllLines(log).stream().noneMatch(l -> l.contains("started in"))) {
-                assertThat(app.isAlive())
-                        .as("the app exited: %s", Files.readAllLines(log))
-                        .isTrue();
-                Thread.sleep(100);
-            }
+            app.awaitStarted(log, EXIT_WITHIN);
             List<String> lines = Files.readAllLines(log);
             assertThat(lines).as("started").anyMatch(l -> l.contains("started in"));
             assertThat(lines)

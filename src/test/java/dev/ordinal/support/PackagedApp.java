@@ -259,6 +259,25 @@ public final class PackagedApp implements AutoCloseable {
         throw new IllegalStateException("the application was not ready within " + timeout);
     }
 
+    /**
+     * Waits until Quarkus logs "started in" to {@code log} (the app's output): started, whether or not its API server
+     * can be reached, which {@link #awaitReady} needs. Fails with the output if the app exits or the time runs out.
+     */
+    public void awaitStarted(Path log, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (Files.readAllLines(log).stream().noneMatch(l -> l.contains("started in"))) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(
+                        "the application exited with code " + process.exitValue() + ": " + Files.readAllLines(log));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "the application did not start within " + timeout + ": " + Files.readAllLines(log));
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Resident set size of the process in KiB, from /proc (Linux). */
     public long rssKiB() throws IOException {
         return rssKiBOf(process.pid());

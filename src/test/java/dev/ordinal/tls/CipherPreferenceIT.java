@@ -36,14 +36,7 @@ class CipherPreferenceIT {
                 Map.of("ordinal.controller.enabled", "false"),
                 PackagedApp.imageOptions(),
                 log);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (Files.readAllLines(log).stream().noneMatch(l -> l.contains("started in"))) {
-            assertThat(app.isAlive())
-                    .as("the app exited: %s", Files.readAllLines(log))
-                    .isTrue();
-            assertThat(System.nanoTime()).as("started within 90 s").isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        app.awaitStarted(log, Duration.ofSeconds(90));
     }
 
     @AfterAll
