@@ -16,7 +16,7 @@ RUNNER=target/ordinal-0.1.0-SNAPSHOT-runner
 command -v perf >/dev/null || { echo "perf is not installed (Debian: apt-get install linux-perf)" >&2; exit 2; }
 if [[ "${SYMBOLS:-}" == build ]]; then
   MVN="${MVN:-mvn -B}" src/main/native/build-native.sh -- package -DskipTests \
-    -Dquarkus.native.additional-build-args=-H:-DeleteLocalSymbols
+    -Dquarkus.native.additional-build-args-append=-H:-DeleteLocalSymbols
 fi
 [[ -x $RUNNER ]] || { echo "$RUNNER is missing: run SYMBOLS=build $0" >&2; exit 2; }
 if [[ $(nm "$RUNNER" 2>/dev/null | wc -l) -lt 1000 ]]; then
