@@ -8,7 +8,7 @@ called by Jackson as Jackson. With the request's CPU (the bench's "app CPU µs/r
 also printed as microseconds per request. Frame names are reduced to Class_method first: the native executable's
 symbols are already so (with a hash suffix), async-profiler's are package/Class.method with a [k]/[j]/[i] suffix.
 Made for profile-native-mutate.sh; the component lists follow the frames of Ordinal's admission path, anything
-unmatched is "JDK and runtime" (or "unattributed" when no frame matched at all).
+a stack with no frame of a listed component is "JDK and runtime".
 """
 import collections
 import re
