@@ -2,6 +2,7 @@ package dev.ordinal.admission;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.ordinal.config.OutOfMemoryExit;
 import dev.ordinal.identity.Decision;
 import dev.ordinal.identity.Member;
 import io.fabric8.kubernetes.api.model.Status;
@@ -92,7 +93,7 @@ class ReviewFinisher {
         CompletionStage<Decision> decided;
         try {
             decided = rule.apply(request);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             decided = CompletableFuture.failedFuture(e);
         }
         return decided.handle((decision, error) -> complete(webhook, request, decision, error, started));
@@ -111,6 +112,9 @@ class ReviewFinisher {
                 patchJson = patch.isEmpty() ? null : mapper.writeValueAsBytes(patch);
             }
         } catch (Throwable e) {
+            // Out of heap, the process halts as it does elsewhere (config.OutOfMemoryExit) instead of denying
+            // every pod from then on.
+            OutOfMemoryExit.haltIfOutOfMemory(e, "an admission review");
             LOG.errorf(
                     e,
                     "review uid=%s webhook=%s pod=%s failed",

@@ -1,8 +1,11 @@
 package dev.ordinal.config;
 
 import io.quarkus.runtime.Startup;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntConsumer;
 import org.jboss.logging.Logger;
@@ -16,6 +19,10 @@ import org.jboss.logging.Logger;
  * {@link OutOfMemoryError}, and one the informers report (fabric8 hands it to {@code ClusterCaches} wrapped in a
  * {@code CompletionException}), halts the process with one line naming the fix. Halt, not exit: shutdown hooks
  * would need the heap that is gone.
+ *
+ * <p>An error thrown on a Vert.x event loop (the informers' HTTP client reads the pod list there) never reaches the
+ * thread's handler: Vert.x catches it and hands it to its own exception handler, which Quarkus sets to log it. So that
+ * handler is wrapped too; without it, the process logged the error and stayed up, unready.
  */
 @Startup(0)
 @ApplicationScoped
@@ -32,9 +39,13 @@ public class OutOfMemoryExit {
     private static final byte[] FALLBACK_LINE =
             ("Ordinal ran out of heap; " + ADVICE + System.lineSeparator()).getBytes(StandardCharsets.UTF_8);
 
+    @Inject
+    Vertx vertx;
+
     @PostConstruct
     void install() {
         Thread.setDefaultUncaughtExceptionHandler(handler(Thread.getDefaultUncaughtExceptionHandler(), HALT));
+        haltOnEventLoopOutOfMemory(vertx, HALT);
     }
 
     /** Halts when {@code error} is, or was caused by, an {@link OutOfMemoryError}; otherwise does nothing. */
@@ -71,6 +82,18 @@ public class OutOfMemoryExit {
                 LOG.errorf(error, "Uncaught exception in thread %s", thread.getName());
             }
         };
+    }
+
+    static void haltOnEventLoopOutOfMemory(Vertx vertx, IntConsumer halt) {
+        Handler<Throwable> previous = vertx.exceptionHandler();
+        vertx.exceptionHandler(error -> {
+            haltIfOutOfMemory(error, "a Vert.x event loop", halt);
+            if (previous != null) {
+                previous.handle(error);
+            } else {
+                LOG.error("Uncaught exception received by Vert.x", error);
+            }
+        });
     }
 
     /** Allocation-free: a bounded walk down the causes (a cycle ends it too). */

@@ -2,9 +2,14 @@ package dev.ordinal.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class OutOfMemoryExitTest {
@@ -46,5 +51,35 @@ class OutOfMemoryExitTest {
 
         handler.uncaughtException(Thread.currentThread(), new CompletionException(new OutOfMemoryError("heap")));
         assertThat(halts).containsExactly(OutOfMemoryExit.EXIT_CODE);
+    }
+
+    /**
+     * Vert.x catches what a handler on its event loop throws and gives it to its own exception handler, never to the
+     * thread's: an out-of-memory error while reading the pod list ended there, logged, and the process stayed up.
+     */
+    @Test
+    void anOutOfMemoryErrorOnAnEventLoopHaltsAndStillReachesTheHandlerQuarkusSet() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            List<Integer> halts = new CopyOnWriteArrayList<>();
+            List<Throwable> logged = new CopyOnWriteArrayList<>();
+            vertx.exceptionHandler(logged::add);
+            OutOfMemoryExit.haltOnEventLoopOutOfMemory(vertx, halts::add);
+
+            IllegalStateException other = new IllegalStateException("not memory");
+            vertx.runOnContext(v -> {
+                throw other;
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> logged.contains(other));
+            assertThat(halts).isEmpty();
+
+            vertx.runOnContext(v -> {
+                throw new OutOfMemoryError("Java heap space");
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !halts.isEmpty());
+            assertThat(halts).containsExactly(OutOfMemoryExit.EXIT_CODE);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 }
