@@ -6,16 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 OUT=${1:-docs/profiles/mutate.html}
-VERSION=4.0
-JAR=~/.m2/repository/tools/profiler/async-profiler/$VERSION/async-profiler-$VERSION.jar
-[[ -f $JAR ]] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$VERSION
-ARCH=$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
-LIB=target/async-profiler/linux-$ARCH/libasyncProfiler.so
-[[ -f $LIB ]] || (mkdir -p target/async-profiler && cd target/async-profiler && unzip -q -o "$JAR" "linux-$ARCH/*")
+LIB=$(src/test/bench/async-profiler.sh)
 mkdir -p "$(dirname "$OUT")"
 # cpu falls back to a timer when perf events are not allowed (containers); 1 ms sampling, whole app lifetime:
 # the mutate load dominates (warm-up + run), start-up shows as its own tower.
-AGENT="-agentpath:$PWD/$LIB=start,event=cpu,interval=1ms,file=$PWD/$OUT"
+AGENT="-agentpath:$LIB=start,event=cpu,interval=1ms,file=$PWD/$OUT"
 JVM="${BENCH_JVM:--Xmx160m -XX:+UseSerialGC -Xss512k -XX:ReservedCodeCacheSize=48m}"
 java -Dbench.only="${SCENARIO:-mutate generateName}" -Dbench.sizes="${SIZES:-10000}" \
   -Dbench.seconds="${SECONDS_PER_RUN:-10}" -Dbench.jvm="$JVM $AGENT" \

@@ -49,12 +49,8 @@ if [[ " $MODES " == *" native "* ]]; then
 fi
 
 mkdir -p "$OUT"
-VERSION=4.0
-JAR=~/.m2/repository/tools/profiler/async-profiler/$VERSION/async-profiler-$VERSION.jar
-LIB=$PWD/target/async-profiler/linux-x64/libasyncProfiler.so
-if [[ " $MODES " == *" jvm "* && ! -f $LIB ]]; then
-  [[ -f $JAR ]] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:$VERSION
-  (mkdir -p target/async-profiler && cd target/async-profiler && unzip -q -o "$JAR" "linux-x64/*")
+if [[ " $MODES " == *" jvm "* ]]; then
+  LIB=$(src/test/bench/async-profiler.sh)
 fi
 
 # Waits until the bench log has a line matching $2 (grep -E), or the bench ended.
