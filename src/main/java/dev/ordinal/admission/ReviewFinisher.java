@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,6 +44,9 @@ class ReviewFinisher {
 
     @Inject
     ObjectMapper mapper;
+
+    /** How an out-of-heap error in a review ends the process ({@link OutOfMemoryExit#HALT}); a test records it. */
+    IntConsumer halt = OutOfMemoryExit.HALT;
 
     /** The HTTP status and body to send. */
     record Answer(int status, Object body) {}
@@ -114,7 +118,7 @@ class ReviewFinisher {
         } catch (Throwable e) {
             // Out of heap, the process halts as it does elsewhere (config.OutOfMemoryExit) instead of denying
             // every pod from then on.
-            OutOfMemoryExit.haltIfOutOfMemory(e, "an admission review");
+            OutOfMemoryExit.haltIfOutOfMemory(e, "an admission review", halt);
             LOG.errorf(
                     e,
                     "review uid=%s webhook=%s pod=%s failed",

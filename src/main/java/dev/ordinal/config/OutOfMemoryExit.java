@@ -33,7 +33,9 @@ public class OutOfMemoryExit {
 
     private static final Logger LOG = Logger.getLogger(OutOfMemoryExit.class);
     private static final int MAX_CAUSE_DEPTH = 32;
-    private static final IntConsumer HALT = status -> Runtime.getRuntime().halt(status);
+    /** Ends the process at once with the given status: the default of every {@code halt} parameter here. */
+    public static final IntConsumer HALT = status -> Runtime.getRuntime().halt(status);
+
     private static final String ADVICE = "exiting with status " + EXIT_CODE
             + " to be restarted. Give it a larger -Xmx and memory limit (README, Sizing)";
     private static final byte[] FALLBACK_LINE =
@@ -53,7 +55,8 @@ public class OutOfMemoryExit {
         haltIfOutOfMemory(error, where, HALT);
     }
 
-    static void haltIfOutOfMemory(Throwable error, Object where, IntConsumer halt) {
+    /** {@link #haltIfOutOfMemory(Throwable, String)} ending the process through {@code halt} (tests: a recorder). */
+    public static void haltIfOutOfMemory(Throwable error, Object where, IntConsumer halt) {
         if (!causedByOutOfMemory(error)) {
             return;
         }
