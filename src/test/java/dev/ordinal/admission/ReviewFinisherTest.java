@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ordinal.config.OutOfMemoryExit;
 import dev.ordinal.identity.Decision;
+import dev.ordinal.support.PodFixtures;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
@@ -79,14 +79,7 @@ class ReviewFinisherTest {
     }
 
     private AdmissionReview answer(Function<ReviewRequest, CompletionStage<Decision>> rule) {
-        Pod pod = new PodBuilder()
-                .withNewMetadata()
-                .withGenerateName("web-")
-                .withNamespace("default")
-                .endMetadata()
-                .withNewSpec()
-                .endSpec()
-                .build();
+        Pod pod = PodFixtures.member("web").build();
         ReviewRequest request = new ReviewRequest(
                 "uid-1", "admission.k8s.io/v1", Operation.CREATE, "default", "alice", false, null, pod, null);
         ReviewFinisher.Answer answer = finisher.finishAsync("mutate", new ReviewCodec.Decoded.Ok(request), rule, 0L)
